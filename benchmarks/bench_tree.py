@@ -1,0 +1,202 @@
+"""Benchmark of the state tree: block updates, root computation, proofs, memory.
+
+Grows a tree on an SQLite file to each size in turn (10k, 100k, 1M leaves, up to
+``--leaves``), then at each size times blocks of ``--block-writes`` leaf writes:
+
+- ``update``: every write gives an existing key a new value (a block of transfers);
+- ``mixed``: 80 % updates, 10 % new keys, 10 % deletions of existing keys.
+
+For each, ``prepare`` (computing the new root), ``apply`` (writing the node rows) and the
+SQLite commit are timed apart. Then it reports the encoded size of proofs and the peak
+memory of the process (``ru_maxrss``).
+
+    python benchmarks/bench_tree.py --leaves 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from originledger.core.codec import encode
+from originledger.core.state_proof import verify_state_proof
+from originledger.store.tree import StateTree
+
+SIZES_LEAVES = (10_000, 100_000, 1_000_000)
+BUILD_BATCH_LEAVES = 100_000
+
+
+def _key(index: int) -> bytes:
+    return b"accounts/balance/" + index.to_bytes(8, "big")
+
+
+def _value(rng: random.Random) -> bytes:
+    return rng.getrandbits(128).to_bytes(16, "big")
+
+
+def _peak_memory_mib() -> float:
+    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / scale / 1024
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA cache_size=-65536")  # 64 MiB of SQLite page cache
+    return connection
+
+
+class Bench:
+    def __init__(self, connection: sqlite3.Connection, cache_nodes_max: int, seed: int) -> None:
+        self.connection = connection
+        self.tree = StateTree(connection, cache_nodes_max=cache_nodes_max)
+        self.rng = random.Random(seed)
+        self.live: list[int] = []  # indexes of the keys present
+        self.next_index = 0
+
+    def commit(self, writes: dict[bytes, bytes | None]) -> tuple[float, float, float]:
+        started = time.perf_counter()
+        update = self.tree.prepare(writes)
+        prepared = time.perf_counter()
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.tree.apply(update)
+        applied = time.perf_counter()
+        self.connection.execute("COMMIT")
+        committed = time.perf_counter()
+        return prepared - started, applied - prepared, committed - applied
+
+    def grow(self, leaves: int) -> float:
+        started = time.perf_counter()
+        while len(self.live) < leaves:
+            count = min(BUILD_BATCH_LEAVES, leaves - len(self.live))
+            indexes = range(self.next_index, self.next_index + count)
+            self.commit({_key(index): _value(self.rng) for index in indexes})
+            self.live.extend(indexes)
+            self.next_index += count
+        return time.perf_counter() - started
+
+    def block(self, writes_count: int, mixed: bool) -> dict[bytes, bytes | None]:
+        rng = self.rng
+        writes: dict[bytes, bytes | None] = {}
+        if not mixed:
+            for index in rng.sample(self.live, writes_count):
+                writes[_key(index)] = _value(rng)
+            return writes
+        tenth = writes_count // 10
+        chosen = rng.sample(range(len(self.live)), writes_count - tenth)
+        for position in chosen[:tenth]:
+            writes[_key(self.live[position])] = None
+        for position in chosen[tenth:]:
+            writes[_key(self.live[position])] = _value(rng)
+        for position in sorted(chosen[:tenth], reverse=True):
+            self.live[position] = self.live[-1]
+            self.live.pop()
+        for index in range(self.next_index, self.next_index + tenth):
+            writes[_key(index)] = _value(rng)
+            self.live.append(index)
+        self.next_index += tenth
+        return writes
+
+
+def _milliseconds(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1000:7.1f}"
+
+
+def run(args: argparse.Namespace) -> None:
+    sizes = [size for size in SIZES_LEAVES if size <= args.leaves]
+    if not sizes or sizes[-1] != args.leaves:
+        sizes.append(args.leaves)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(args.database or Path(directory) / "tree.sqlite")
+        connection = _connect(path)
+        bench = Bench(connection, args.cache_nodes, args.seed)
+        print(
+            f"state tree: blocks of {args.block_writes} writes, median of {args.blocks} blocks, "
+            f"cache_nodes_max={args.cache_nodes}, SQLite WAL synchronous=NORMAL"
+        )
+        print(
+            f"{'leaves':>9} {'block':>6} {'prepare ms':>10} {'apply ms':>8} {'commit ms':>9}"
+            f" {'total ms':>8} {'writes/s':>9} {'cached':>8} {'rss MiB':>8}"
+        )
+        for size in sizes:
+            build_s = bench.grow(size)
+            print(f"# grew to {size} leaves in {build_s:.1f} s", flush=True)
+            for mixed in (False, True):
+                for _ in range(args.warmup_blocks):
+                    bench.commit(bench.block(args.block_writes, mixed))
+                timings: list[tuple[float, float, float]] = []
+                for _ in range(args.blocks):
+                    timings.append(bench.commit(bench.block(args.block_writes, mixed)))
+                prepare = [timing[0] for timing in timings]
+                apply = [timing[1] for timing in timings]
+                commit = [timing[2] for timing in timings]
+                total = [sum(timing) for timing in timings]
+                rate = args.block_writes / statistics.median(total)
+                print(
+                    f"{len(bench.live):>9} {'mixed' if mixed else 'update':>6}"
+                    f" {_milliseconds(prepare):>10} {_milliseconds(apply):>8}"
+                    f" {_milliseconds(commit):>9} {_milliseconds(total):>8} {rate:>9.0f}"
+                    f" {len(bench.tree._cache):>8} {_peak_memory_mib():>8.0f}",
+                    flush=True,
+                )
+            _report_proofs(bench, args.proofs)
+        size_bytes = path.stat().st_size + Path(f"{path}-wal").stat().st_size
+        print(f"# database file and WAL: {size_bytes / 2**20:.0f} MiB")
+        connection.close()
+
+
+def _report_proofs(bench: Bench, count: int) -> None:
+    tree = bench.tree
+    root = tree.root_hash()
+    rng = bench.rng
+    values: dict[bytes, bytes] = {}
+    # The benchmark does not keep values: learn them by writing known ones.
+    for index in rng.sample(bench.live, count):
+        values[_key(index)] = _value(rng)
+    bench.commit(dict(values))
+    root = tree.root_hash()
+    member_sizes: list[int] = []
+    absent_sizes: list[int] = []
+    started = time.perf_counter()
+    for key, value in values.items():
+        member_sizes.append(len(encode(tree.prove(key, value))))
+    for index in range(count):
+        absent_sizes.append(len(encode(tree.prove(b"absent/" + index.to_bytes(8, "big"), None))))
+    proving_s = time.perf_counter() - started
+    proofs = [tree.prove(key, value) for key, value in list(values.items())[:100]]
+    started = time.perf_counter()
+    verified = all(verify_state_proof(root, proof) for proof in proofs)
+    verify_s = (time.perf_counter() - started) / len(proofs)
+    print(
+        f"# proofs: membership {statistics.mean(member_sizes):.0f} B mean "
+        f"(max {max(member_sizes)}), non-membership {statistics.mean(absent_sizes):.0f} B mean; "
+        f"prove {proving_s / (2 * count) * 1e6:.0f} us, verify {verify_s * 1e6:.0f} us"
+        f"{'' if verified else '  VERIFICATION FAILED'}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leaves", type=int, default=1_000_000, help="largest tree size")
+    parser.add_argument("--block-writes", type=int, default=10_000)
+    parser.add_argument("--blocks", type=int, default=5, help="timed blocks per size")
+    parser.add_argument("--warmup-blocks", type=int, default=2)
+    parser.add_argument("--cache-nodes", type=int, default=200_000, help="cache_nodes_max")
+    parser.add_argument("--proofs", type=int, default=1000, help="proofs sampled per size")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database", help="SQLite file (default: a temporary one)")
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,500 @@
+"""The Application: the modules composed into one deterministic state machine.
+
+Its methods have the shape of ABCI 2.0 so that a driver is only a transport: the embedded
+driver (``node/embedded.py``) calls them in-process; the CometBFT driver calls them from
+the ABCI socket. Execution never touches the disk; ``commit`` hands everything a block did
+to the store, which persists it in one SQLite transaction.
+
+Composition order (it is also the order of genesis and of end-of-block hooks):
+  1. accounts: every other module checks roles through it;
+  2. assets: balances and supply, which later modules (payments, lending, ...) move through
+     the narrow protocol of ``originledger.modules.assets``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Union
+
+import msgspec
+
+from originledger.core.block import (
+    BlockHeader,
+    CommitSignature,
+    Genesis,
+    ResultLeaf,
+    header_hash,
+    result_leaf,
+)
+from originledger.core.codec import CodecError, decode, encode, from_json, to_json
+from originledger.core.codes import TxCode, TxResult
+from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
+from originledger.core.crypto import sha256, verify_signature
+from originledger.core.limits import BLOCK_BYTES_MAX, BLOCK_TXS_MAX, EVENTS_PER_TX_MAX, TX_TTL_MS_MAX
+from originledger.core.merkle import list_root
+from originledger.core.module import Module, QueryError
+from originledger.core.tx import Failure, Msg, Tx, TxDecoder
+from originledger.modules import accounts, assets
+
+__all__ = [
+    "DEFAULT_MODULES",
+    "AppInfo",
+    "Application",
+    "BlockOutcome",
+    "BlockRequest",
+    "CheckResult",
+    "EventRecord",
+    "Registry",
+    "StateStore",
+    "TxOutcome",
+    "default_registry",
+]
+
+DEFAULT_MODULES: tuple[Module, ...] = (accounts.MODULE, assets.MODULE)
+
+SignatureCheck = tuple[bytes, bytes, bytes]  # public key, digest, signature
+Verifier = Callable[[Sequence[SignatureCheck]], list[bool]]
+
+
+def verify_sequentially(checks: Sequence[SignatureCheck]) -> list[bool]:
+    return [verify_signature(key, digest, signature) for key, digest, signature in checks]
+
+
+class Registry:
+    """Everything known about the composed modules: decoders for messages and events."""
+
+    def __init__(self, modules: Sequence[Module]) -> None:
+        names = [module.name for module in modules]
+        if len(set(names)) != len(names):
+            raise ValueError(f"module names repeat: {names}")
+        self.modules = tuple(modules)
+        self.by_name = {module.name: module for module in modules}
+        self.handlers: dict[type[Msg], Callable[[TxContext, Any], Failure | None]] = {}
+        event_types: list[type[Event]] = []
+        for module in modules:
+            for kind, handler in module.handlers.items():
+                if kind in self.handlers:
+                    raise ValueError(f"message {kind.__name__} registered twice")
+                self.handlers[kind] = handler
+            event_types.extend(module.events)
+        self.tx_decoder = TxDecoder(self.handlers)
+        self.event_types = tuple(event_types)
+        self.event_union: Any = Union[tuple(event_types)]  # noqa: UP007
+        self._events_type: Any = list[self.event_union]  # type: ignore[name-defined]
+
+    def decode_events(self, raw: bytes) -> list[Event]:
+        return decode(raw, self._events_type)  # type: ignore[no-any-return]
+
+    def message_tags(self) -> list[str]:
+        return sorted(self.tx_decoder.tags)
+
+
+_DEFAULT_REGISTRY: Registry | None = None
+
+
+def default_registry() -> Registry:
+    global _DEFAULT_REGISTRY
+    if _DEFAULT_REGISTRY is None:
+        _DEFAULT_REGISTRY = Registry(DEFAULT_MODULES)
+    return _DEFAULT_REGISTRY
+
+
+class PendingRoot(Protocol):
+    root_hash: bytes
+
+
+class StateStore(Protocol):
+    """What the Application needs from the shell's store (``store/sqlite.py``)."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]: ...
+
+    def prepare_root(self, writes: Mapping[bytes, bytes | None]) -> PendingRoot: ...
+
+    def committed_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]: ...
+
+    def chain_meta(self) -> ChainMeta | None: ...
+
+    def commit_genesis(self, genesis_raw: bytes, outcome: BlockOutcome) -> None: ...
+
+    def commit_block(self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]) -> None: ...
+
+
+class ChainMeta(msgspec.Struct, frozen=True):
+    """The store's record of where the chain stands (after the last commit)."""
+
+    chain_id: str
+    genesis_hash: bytes
+    height: int
+    last_hash: bytes  # hash of the last header, or of the genesis document at height 0
+    app_hash: bytes
+    time_ms: int
+
+
+class AppInfo(msgspec.Struct, frozen=True):
+    chain_id: str
+    height: int
+    app_hash: bytes
+    last_hash: bytes
+    time_ms: int
+    modules: dict[str, int]
+
+
+class CheckResult(msgspec.Struct, frozen=True):
+    """The answer to ``check_tx``: the hash (when it decoded) and the result."""
+
+    hash: bytes | None
+    result: TxResult
+    tx: Any = None  # the decoded ``Tx`` when accepted
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+class BlockRequest(msgspec.Struct, frozen=True):
+    height: int
+    time_ms: int
+    proposer: bytes
+    txs: list[bytes]
+
+
+class EventRecord(msgspec.Struct, frozen=True):
+    """An event with its durable cursor ``(height, index)``; ``tx_index`` is -1 for events
+    of the block itself (genesis, end-of-block hooks)."""
+
+    height: int
+    index: int
+    tx_index: int
+    event: Event
+
+
+class TxOutcome(msgspec.Struct, frozen=True):
+    hash: bytes
+    index: int
+    raw: bytes
+    result: TxResult
+    events: list[Event]
+    events_encoded: bytes
+
+
+@dataclass
+class BlockOutcome:
+    """Everything a finalized block did, held in memory until ``commit``."""
+
+    header: BlockHeader
+    txs: list[TxOutcome]
+    block_events: list[Event]
+    writes: dict[bytes, bytes | None]
+    pending_root: PendingRoot
+    result_leaves: list[ResultLeaf] = field(default_factory=list)
+
+    @property
+    def app_hash(self) -> bytes:
+        return self.header.state_root
+
+    @property
+    def hash(self) -> bytes:
+        return header_hash(self.header)
+
+    def event_records(self) -> list[EventRecord]:
+        records: list[EventRecord] = []
+        for outcome in self.txs:
+            for event in outcome.events:
+                records.append(EventRecord(self.header.height, len(records), outcome.index, event))
+        for event in self.block_events:
+            records.append(EventRecord(self.header.height, len(records), -1, event))
+        return records
+
+
+class InvariantBroken(RuntimeError):
+    """A registered invariant does not hold: a bug. The node must stop."""
+
+
+class Application:
+    """The state machine. One instance per store; drivers call it from one thread."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        registry: Registry | None = None,
+        *,
+        verifier: Verifier = verify_sequentially,
+        verified_cache_max: int = 400_000,
+    ) -> None:
+        self.store = store
+        self.registry = registry or default_registry()
+        self.verifier = verifier
+        self._verified: dict[bytes, Tx] = {}
+        self._verified_cache_max = verified_cache_max
+        self._pending: BlockOutcome | None = None
+
+    # -- info / genesis -------------------------------------------------------------------
+
+    def info(self) -> AppInfo | None:
+        meta = self.store.chain_meta()
+        if meta is None:
+            return None
+        versions = {module.name: module.version for module in self.registry.modules}
+        return AppInfo(meta.chain_id, meta.height, meta.app_hash, meta.last_hash, meta.time_ms,
+                       versions)
+
+    def init_chain(self, genesis_raw: bytes) -> bytes:
+        """Write each module's genesis state; returns the genesis app hash."""
+        if self.store.chain_meta() is not None:
+            raise RuntimeError("the chain is already initialized")
+        genesis = parse_genesis(genesis_raw)
+        outcome = self.genesis_outcome(genesis, genesis_raw)
+        self.store.commit_genesis(genesis_raw, outcome)
+        return outcome.app_hash
+
+    def genesis_outcome(self, genesis: Genesis, genesis_raw: bytes) -> BlockOutcome:
+        state = BlockState(self.store)
+        events: list[Event] = []
+        unknown = set(genesis.app_state) - set(self.registry.by_name)
+        if unknown:
+            raise ValueError(f"genesis: app_state names unknown modules {sorted(unknown)}")
+        for module in self.registry.modules:
+            section = genesis.app_state.get(module.name)
+            if module.genesis_init is None or module.genesis_type is None:
+                if section:
+                    raise ValueError(f"genesis: module {module.name} takes no genesis section")
+                continue
+            decoded = from_json(to_json(section or {}), module.genesis_type)
+            events.extend(module.genesis_init(state, decoded))
+        pending = self.store.prepare_root(state.writes)
+        header = BlockHeader(
+            chain_id=genesis.chain_id,
+            height=genesis.initial_height - 1,
+            time_ms=genesis.genesis_time_ms,
+            previous_hash=bytes(32),
+            tx_root=list_root([]),
+            results_root=list_root([]),
+            state_root=pending.root_hash,
+            tx_count=0,
+            proposer=b"",
+        )
+        return BlockOutcome(header, [], events, state.writes, pending)
+
+    # -- mempool path ---------------------------------------------------------------------
+
+    def check_txs(self, raws: Sequence[bytes], now_ms: int) -> list[CheckResult]:
+        """Check transactions for the mempool: stateless checks, signatures (through the
+        verifier, which may use several cores), expiry against ``now_ms``, and whether
+        they are already committed. Messages are not executed here."""
+        meta = self._meta()
+        decoded: list[Tx | TxResult] = [self._decode(raw, meta.chain_id) for raw in raws]
+        need: list[tuple[int, int]] = []
+        checks: list[SignatureCheck] = []
+        for position, item in enumerate(decoded):
+            if isinstance(item, Tx) and item.raw not in self._verified:
+                digest = item.signing_digest()
+                for key, signature in zip(item.signers, item.signatures, strict=True):
+                    need.append((position, len(checks)))
+                    checks.append((key, digest, signature))
+        verdicts = self.verifier(checks) if checks else []
+        bad = {position for position, check in need if not verdicts[check]}
+        txs = [item for item in decoded if isinstance(item, Tx)]
+        committed = self.store.committed_tx_hashes([tx.hash for tx in txs])
+        results: list[CheckResult] = []
+        for position, item in enumerate(decoded):
+            if isinstance(item, TxResult):
+                results.append(CheckResult(None, item))
+                continue
+            if position in bad:
+                results.append(CheckResult(item.hash, TxResult.failure(TxCode.SIGNATURE_INVALID)))
+                continue
+            self._remember(item)
+            failure = self._envelope_failure(item, now_ms, item.hash in committed)
+            if failure is not None:
+                results.append(CheckResult(item.hash, failure))
+            else:
+                results.append(CheckResult(item.hash, TxResult.success(), item))
+        return results
+
+    def check_tx(self, raw: bytes, now_ms: int) -> CheckResult:
+        return self.check_txs([raw], now_ms)[0]
+
+    def _decode(self, raw: bytes, chain_id: str) -> Tx | TxResult:
+        cached = self._verified.get(raw)
+        if cached is not None:
+            return cached
+        return self.registry.tx_decoder.decode(raw, chain_id)
+
+    def _remember(self, tx: Tx) -> None:
+        if len(self._verified) >= self._verified_cache_max:
+            # Drop the oldest half; dicts keep insertion order.
+            for key in list(self._verified)[: self._verified_cache_max // 2]:
+                del self._verified[key]
+        self._verified[tx.raw] = tx
+
+    def _envelope_failure(self, tx: Tx, time_ms: int, committed: bool) -> TxResult | None:
+        if tx.body.expires_at_ms <= time_ms:
+            return TxResult.failure(TxCode.EXPIRED)
+        if tx.body.expires_at_ms > time_ms + TX_TTL_MS_MAX:
+            return TxResult.failure(TxCode.EXPIRY_TOO_FAR, f"limit {TX_TTL_MS_MAX} ms ahead")
+        if committed:
+            return TxResult.failure(TxCode.ALREADY_COMMITTED)
+        authorized = set(tx.signer_addresses)
+        for index, message in enumerate(tx.messages):
+            for signer in message.required_signers():
+                if signer not in authorized:
+                    return TxResult.failure(TxCode.SIGNER_MISSING, str(signer), index)
+        return None
+
+    # -- proposals ------------------------------------------------------------------------
+
+    def prepare_proposal(self, raws: Sequence[bytes], bytes_max: int = BLOCK_BYTES_MAX) -> list[bytes]:
+        """Choose the block's transactions: in order, while they fit and decode."""
+        meta = self._meta()
+        chosen: list[bytes] = []
+        size = 0
+        for raw in raws:
+            if len(chosen) >= BLOCK_TXS_MAX or size + len(raw) > bytes_max:
+                break
+            if isinstance(self._decode(raw, meta.chain_id), Tx):
+                chosen.append(raw)
+                size += len(raw)
+        return chosen
+
+    def process_proposal(self, raws: Sequence[bytes]) -> bool:
+        """Accept a proposed block when it is within limits. Undecodable transactions are
+        allowed (they execute as failures), so the answer depends on the bytes only."""
+        return len(raws) <= BLOCK_TXS_MAX and sum(map(len, raws)) <= BLOCK_BYTES_MAX
+
+    # -- execution ------------------------------------------------------------------------
+
+    def finalize_block(self, request: BlockRequest) -> BlockOutcome:
+        """Execute a block and compute its app hash. Persists nothing."""
+        meta = self._meta()
+        if request.height != meta.height + 1:
+            raise RuntimeError(f"finalize_block at height {request.height}, expected {meta.height + 1}")
+        block = BlockContext(meta.chain_id, request.height, request.time_ms, request.proposer)
+        state = BlockState(self.store)
+        decoded = [self._decode(raw, meta.chain_id) for raw in request.txs]
+        self._verify_block_signatures(decoded)
+        hashes = [item.hash for item in decoded if isinstance(item, Tx)]
+        committed = self.store.committed_tx_hashes(hashes)
+        seen: set[bytes] = set()
+        outcomes: list[TxOutcome] = []
+        for index, (raw, item) in enumerate(zip(request.txs, decoded, strict=True)):
+            if isinstance(item, TxResult):
+                outcomes.append(TxOutcome(sha256(raw), index, raw, item, [], encode([])))
+                continue
+            if item.hash in seen:
+                result = TxResult.failure(TxCode.ALREADY_COMMITTED, "twice in one block")
+                events: list[Event] = []
+            else:
+                seen.add(item.hash)
+                result, events = self._execute(block, state, item, item.hash in committed)
+            outcomes.append(TxOutcome(item.hash, index, raw, result, events, encode(events)))
+        block_events: list[Event] = []
+        for module in self.registry.modules:
+            if module.end_block is not None:
+                block_events.extend(module.end_block(block, state))
+        pending = self.store.prepare_root(state.writes)
+        leaves = [result_leaf(o.hash, o.result, o.events_encoded) for o in outcomes]
+        header = BlockHeader(
+            chain_id=meta.chain_id,
+            height=request.height,
+            time_ms=request.time_ms,
+            previous_hash=meta.last_hash,
+            tx_root=list_root([o.hash for o in outcomes]),
+            results_root=list_root([encode(leaf) for leaf in leaves]),
+            state_root=pending.root_hash,
+            tx_count=len(outcomes),
+            proposer=request.proposer,
+        )
+        self._pending = BlockOutcome(header, outcomes, block_events, state.writes, pending, leaves)
+        return self._pending
+
+    def _verify_block_signatures(self, decoded: list[Tx | TxResult]) -> None:
+        need: list[tuple[int, SignatureCheck]] = []
+        for position, item in enumerate(decoded):
+            if isinstance(item, Tx) and item.raw not in self._verified:
+                digest = item.signing_digest()
+                for key, signature in zip(item.signers, item.signatures, strict=True):
+                    need.append((position, (key, digest, signature)))
+        if not need:
+            return
+        verdicts = self.verifier([check for _, check in need])
+        bad = {position for (position, _), ok in zip(need, verdicts, strict=True) if not ok}
+        for position, item in enumerate(decoded):
+            if isinstance(item, Tx) and item.raw not in self._verified:
+                if position in bad:
+                    decoded[position] = TxResult.failure(TxCode.SIGNATURE_INVALID)
+                else:
+                    self._remember(item)
+
+    def _execute(
+        self, block: BlockContext, state: BlockState, tx: Tx, committed: bool
+    ) -> tuple[TxResult, list[Event]]:
+        failure = self._envelope_failure(tx, block.time_ms, committed)
+        if failure is not None:
+            return failure, []
+        tx_state = TxState(state)
+        ctx = TxContext(block, tx.hash, tx.signer_addresses, tx_state)
+        for address, public_key in zip(tx.signer_addresses, tx.signers, strict=True):
+            created = accounts.note_signer(tx_state, address, public_key, block.height)
+            if created is not None:
+                ctx.emit(created)
+        handlers = self.registry.handlers
+        for index, message in enumerate(tx.messages):
+            failure_or_none = message.validate() or handlers[type(message)](ctx, message)
+            if failure_or_none is not None:
+                return TxResult.failure(failure_or_none.code, failure_or_none.detail, index), []
+        if len(ctx.events) > EVENTS_PER_TX_MAX:
+            return TxResult.failure(TxCode.TOO_MANY_EVENTS, f"limit {EVENTS_PER_TX_MAX}"), []
+        tx_state.commit()
+        return TxResult.success(), ctx.events
+
+    def commit(self, signatures: Sequence[CommitSignature] = ()) -> BlockOutcome:
+        """Persist the last finalized block: state, tree, block, transactions, events."""
+        if self._pending is None:
+            raise RuntimeError("commit without finalize_block")
+        outcome, self._pending = self._pending, None
+        self.store.commit_block(outcome, signatures)
+        return outcome
+
+    def discard(self) -> None:
+        """Forget a finalized block that will not be committed."""
+        self._pending = None
+
+    # -- queries and invariants ---------------------------------------------------------
+
+    def query(self, module_name: str, query_name: str, params: Mapping[str, str]) -> Any:
+        module = self.registry.by_name.get(module_name)
+        if module is None:
+            raise QueryError(f"no module {module_name!r}", not_found=True)
+        query = module.queries.get(query_name)
+        if query is None:
+            raise QueryError(f"module {module_name!r} has no query {query_name!r}", not_found=True)
+        return query(self.store, params)
+
+    def check_invariants(self) -> None:
+        for module in self.registry.modules:
+            for name, invariant in module.invariants.items():
+                breach = invariant(self.store)
+                if breach is not None:
+                    raise InvariantBroken(f"{module.name}.{name}: {breach}")
+
+    def _meta(self) -> ChainMeta:
+        meta = self.store.chain_meta()
+        if meta is None:
+            raise RuntimeError("the chain is not initialized: run init_chain first")
+        return meta
+
+
+def parse_genesis(raw: bytes) -> Genesis:
+    try:
+        genesis = from_json(raw, Genesis)
+    except CodecError as error:
+        raise ValueError(f"genesis.json is not valid: {error}") from error
+    if not genesis.chain_id or not genesis.validators:
+        raise ValueError("genesis.json needs a chain_id and at least one validator")
+    return genesis
+
+
+__all__ += ["ChainMeta", "InvariantBroken", "parse_genesis"]

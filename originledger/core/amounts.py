@@ -1,0 +1,103 @@
+"""Integer amounts in minor units.
+
+An amount is a non-negative integer below 2**128. It travels as 16 big-endian bytes in
+the canonical (msgpack) encoding and as a decimal string in JSON, so that no client ever
+reads it through a float. Arithmetic that would leave the range is a rejection, reported
+by returning ``None``; callers turn that into their module's result code.
+"""
+
+from __future__ import annotations
+
+from originledger.core.limits import AMOUNT_MAX, ASSET_DECIMALS_MAX
+
+__all__ = [
+    "AMOUNT_BYTES",
+    "Amount",
+    "add",
+    "format_units",
+    "parse_units",
+    "subtract",
+]
+
+AMOUNT_BYTES = 16
+
+
+class Amount(int):
+    """An integer known to lie in ``[0, AMOUNT_MAX]``. Construct it with a range check."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: int) -> Amount:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"amount must be an integer, got {type(value).__name__}")
+        if value < 0 or value > AMOUNT_MAX:
+            raise ValueError(f"amount {value} is outside [0, 2**128 - 1]")
+        return super().__new__(cls, value)
+
+    def to_bytes16(self) -> bytes:
+        return int(self).to_bytes(AMOUNT_BYTES, "big")
+
+    @classmethod
+    def from_bytes16(cls, raw: bytes) -> Amount:
+        if len(raw) != AMOUNT_BYTES:
+            raise ValueError(f"amount must be {AMOUNT_BYTES} bytes, got {len(raw)}")
+        return cls(int.from_bytes(raw, "big"))
+
+    @classmethod
+    def from_decimal_string(cls, text: str) -> Amount:
+        if not text or not text.isascii() or not text.isdigit():
+            raise ValueError(f"amount must be a string of decimal digits, got {text!r}")
+        if len(text) > 1 and text[0] == "0":
+            raise ValueError(f"amount must not have leading zeros, got {text!r}")
+        if len(text) > 39:
+            raise ValueError("amount is too large")
+        return cls(int(text))
+
+    def __repr__(self) -> str:
+        return f"Amount({int(self)})"
+
+    def __str__(self) -> str:
+        return int.__repr__(self)
+
+    def __format__(self, spec: str) -> str:
+        return format(int(self), spec)
+
+
+def add(left: int, right: int) -> Amount | None:
+    """``left + right``, or ``None`` when the sum leaves the amount range."""
+    total = left + right
+    if total > AMOUNT_MAX:
+        return None
+    return Amount(total)
+
+
+def subtract(left: int, right: int) -> Amount | None:
+    """``left - right``, or ``None`` when the difference would be negative."""
+    if right > left:
+        return None
+    return Amount(left - right)
+
+
+def format_units(amount: int, decimals: int) -> str:
+    """Render minor units as a decimal string: ``format_units(12345, 2) == "123.45"``."""
+    if not 0 <= decimals <= ASSET_DECIMALS_MAX:
+        raise ValueError(f"decimals must be in [0, {ASSET_DECIMALS_MAX}]")
+    if decimals == 0:
+        return str(amount)
+    whole, fraction = divmod(amount, 10**decimals)
+    return f"{whole}.{fraction:0{decimals}d}"
+
+
+def parse_units(text: str, decimals: int) -> Amount:
+    """Parse ``"123.45"`` with 2 decimals into ``Amount(12345)``; excess precision is an error."""
+    if not 0 <= decimals <= ASSET_DECIMALS_MAX:
+        raise ValueError(f"decimals must be in [0, {ASSET_DECIMALS_MAX}]")
+    text = text.strip().replace("_", "")
+    whole, _, fraction = text.partition(".")
+    if not whole:
+        whole = "0"
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        raise ValueError(f"not a decimal amount: {text!r}")
+    if len(fraction) > decimals:
+        raise ValueError(f"{text!r} has more than {decimals} decimal places")
+    return Amount(int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0"))

@@ -1,0 +1,94 @@
+"""Result codes: expected failures are values, not exceptions.
+
+Each module declares one ``ResultCode`` enumeration with its codespace (the module's
+name). Values are stable: never renumbered, never reused. Within a module, codes are
+ordered by precedence: when a message fails several checks, the one with the lowest code
+is reported, because the checks run in that order. Every member carries a human message.
+
+    class AssetsCode(ResultCode, codespace="assets"):
+        OK = 0, "ok"
+        ASSET_NOT_FOUND = 1, "no asset has this id"
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any, ClassVar
+
+import msgspec
+
+__all__ = ["OK_CODE", "ResultCode", "TxCode", "TxResult"]
+
+OK_CODE = 0
+
+
+class ResultCode(IntEnum):
+    """Base of every module's result codes. Members are ``NAME = value, "message"``."""
+
+    codespace: ClassVar[str]
+    message: str
+
+    def __new__(cls, value: int, message: str) -> ResultCode:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.message = message
+        return member
+
+    def __init_subclass__(cls, codespace: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if codespace:
+            cls.codespace = codespace
+
+
+class TxCode(ResultCode, codespace="tx"):
+    """Codes of the transaction envelope, checked before any message runs, in this order."""
+
+    OK = 0, "ok"
+    TOO_LARGE = 1, "the transaction is larger than the limit"
+    MALFORMED = 2, "the transaction could not be decoded, or its encoding is not canonical"
+    WRONG_CHAIN = 3, "the transaction is for another chain"
+    NO_MESSAGES = 4, "the transaction carries no message"
+    TOO_MANY_MESSAGES = 5, "the transaction carries more messages than the limit"
+    UNKNOWN_MESSAGE = 6, "a message type is not known to this chain"
+    NO_SIGNERS = 7, "the transaction names no signer"
+    TOO_MANY_SIGNERS = 8, "the transaction names more signers than the limit"
+    DUPLICATE_SIGNER = 9, "a signer is named twice"
+    SIGNATURE_COUNT = 10, "the number of signatures differs from the number of signers"
+    MEMO_TOO_LONG = 11, "the memo is longer than the limit"
+    SIGNATURE_INVALID = 12, "a signature does not verify"
+    EXPIRED = 13, "the transaction expired before it could be included"
+    EXPIRY_TOO_FAR = 14, "the transaction's expiry lies further ahead than the limit"
+    ALREADY_COMMITTED = 15, "the transaction is already committed"
+    SIGNER_MISSING = 16, "a message needs the signature of an account that did not sign"
+    TOO_MANY_EVENTS = 17, "the transaction emitted more events than the limit"
+    # Codes below are given by the node's mempool, never by block execution.
+    MEMPOOL_FULL = 18, "the mempool is full; resubmit later"
+    SIGNER_QUOTA = 19, "this signer has too many transactions waiting; resubmit later"
+
+
+class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What executing one transaction produced: ``code == 0`` means every message applied.
+
+    ``message_index`` names the message that failed (-1 for envelope failures).
+    """
+
+    codespace: str
+    code: int
+    message: str
+    message_index: int = -1
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK_CODE
+
+    @classmethod
+    def success(cls) -> TxResult:
+        return _SUCCESS
+
+    @classmethod
+    def failure(cls, code: ResultCode, detail: str = "", message_index: int = -1) -> TxResult:
+        text = code.message if not detail else f"{code.message}: {detail}"
+        return cls(code.codespace, int(code), text, message_index)
+
+
+_SUCCESS = TxResult("tx", OK_CODE, "ok")

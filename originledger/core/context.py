@@ -1,0 +1,149 @@
+"""What a handler sees: the block it runs in, a state view, and a place to emit events.
+
+State is a map from bytes keys to bytes values. Reads go through layers: the writes of the
+current transaction, then those of earlier transactions in the block, then the committed
+state (a ``StateReader`` that the shell provides: a read-only function of committed
+state, so handlers stay deterministic). A transaction's writes and events reach the block
+only when every message of it succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+import msgspec
+
+from originledger.core.address import Address
+from originledger.core.codec import decode, encode
+from originledger.core.limits import STATE_KEY_BYTES_MAX, STATE_VALUE_BYTES_MAX
+
+__all__ = [
+    "BlockContext",
+    "BlockState",
+    "Event",
+    "StateGetter",
+    "StateReader",
+    "StateView",
+    "TxContext",
+    "TxState",
+]
+
+T = TypeVar("T")
+
+
+class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type"):
+    """Base of every event. Subclasses set ``tag="module/name"``."""
+
+
+class StateGetter(Protocol):
+    """Anything state can be read from by key: committed state or a view with writes."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+
+class StateReader(StateGetter, Protocol):
+    """Read access to committed state; ``scan`` yields ``(key, value)`` in key order."""
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]: ...
+
+
+class StateView(StateGetter, Protocol):
+    def set(self, key: bytes, value: bytes) -> None: ...
+
+    def delete(self, key: bytes) -> None: ...
+
+
+def _check_write(key: bytes, value: bytes | None) -> None:
+    # Limits are a kernel contract with the modules: breaking one is a bug, so it raises.
+    if not key or len(key) > STATE_KEY_BYTES_MAX:
+        raise ValueError(f"state key of {len(key)} bytes is outside the limit")
+    if value is not None and len(value) > STATE_VALUE_BYTES_MAX:
+        raise ValueError(f"state value of {len(value)} bytes exceeds the limit")
+
+
+class BlockState:
+    """The writes of a block so far, over committed state. ``None`` marks a deletion."""
+
+    __slots__ = ("reader", "writes")
+
+    def __init__(self, reader: StateReader) -> None:
+        self.reader = reader
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        writes = self.writes
+        if key in writes:
+            return writes[key]
+        return self.reader.get(key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        _check_write(key, value)
+        self.writes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        _check_write(key, None)
+        self.writes[key] = None
+
+
+class TxState:
+    """One transaction's writes over the block's; ``commit`` folds them into the block."""
+
+    __slots__ = ("block", "writes")
+
+    def __init__(self, block: BlockState) -> None:
+        self.block = block
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        writes = self.writes
+        if key in writes:
+            return writes[key]
+        return self.block.get(key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        _check_write(key, value)
+        self.writes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        _check_write(key, None)
+        self.writes[key] = None
+
+    def get_record(self, key: bytes, kind: type[T]) -> T | None:
+        raw = self.get(key)
+        return None if raw is None else decode(raw, kind)
+
+    def put_record(self, key: bytes, record: msgspec.Struct) -> None:
+        self.set(key, encode(record))
+
+    def commit(self) -> None:
+        self.block.writes.update(self.writes)
+        self.writes = {}
+
+
+@dataclass(frozen=True, slots=True)
+class BlockContext:
+    """The block being executed: the only source of time and height for the modules."""
+
+    chain_id: str
+    height: int
+    time_ms: int
+    proposer: bytes
+
+
+@dataclass(slots=True)
+class TxContext:
+    """What a message handler gets: the block, the transaction's signers, state, events."""
+
+    block: BlockContext
+    tx_hash: bytes
+    signers: tuple[Address, ...]
+    state: TxState
+    events: list[Event] = field(default_factory=list)
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def signed_by(self, address: Address) -> bool:
+        return address in self.signers

@@ -1,0 +1,78 @@
+"""The module protocol: a module is declared as data and composed in ``app.py``.
+
+A module owns the state keys under its prefix, a set of messages with their handlers,
+read-only queries, invariants that must hold after every block, its genesis, and a
+version. Handlers are pure: they read and write state through the context, emit events,
+and return ``None`` on success or a ``Failure`` with one of the module's result codes.
+A bug (a broken invariant, an impossible state) raises, and stops the node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from originledger.core.codes import ResultCode
+from originledger.core.context import BlockContext, BlockState, Event, StateReader, TxContext
+from originledger.core.tx import Failure, Msg
+
+__all__ = [
+    "BlockHook",
+    "GenesisInit",
+    "Handler",
+    "Invariant",
+    "Module",
+    "Query",
+]
+
+Handler = Callable[[TxContext, Any], Failure | None]
+"""``handler(ctx, message) -> None | Failure``."""
+
+Query = Callable[[StateReader, Mapping[str, str]], Any]
+"""``query(state, params) -> result`` (a struct or plain data); raises ``QueryError``."""
+
+Invariant = Callable[[StateReader], str | None]
+"""``invariant(state) -> None`` when it holds, else a description of the breach."""
+
+GenesisInit = Callable[[BlockState, Any], list[Event]]
+"""``init(state, section) -> events``: writes the module's genesis state."""
+
+BlockHook = Callable[[BlockContext, BlockState], list[Event]]
+"""Runs at the end of every block (expiries, schedules); returns the events it caused."""
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    version: int
+    codes: type[ResultCode]
+    handlers: Mapping[type[Msg], Handler]
+    events: Sequence[type[Event]] = ()
+    queries: Mapping[str, Query] = field(default_factory=dict)
+    invariants: Mapping[str, Invariant] = field(default_factory=dict)
+    genesis_type: type[msgspec.Struct] | None = None
+    genesis_init: GenesisInit | None = None
+    end_block: BlockHook | None = None
+    summary: str = ""
+
+    def __post_init__(self) -> None:
+        if self.codes.codespace != self.name:
+            raise ValueError(f"module {self.name!r} has codes of codespace {self.codes.codespace!r}")
+        for kind in self.handlers:
+            tag = kind.__struct_config__.tag
+            if not isinstance(tag, str) or not tag.startswith(self.name + "/"):
+                raise ValueError(f"message {kind.__name__} of {self.name!r} has tag {tag!r}")
+
+
+class QueryError(ValueError):
+    """A query's parameters are wrong or what it asks for does not exist (maps to 4xx)."""
+
+    def __init__(self, message: str, *, not_found: bool = False) -> None:
+        super().__init__(message)
+        self.not_found = not_found
+
+
+__all__ += ["QueryError"]

@@ -1,0 +1,215 @@
+"""The transaction envelope, its decoding and its stateless checks.
+
+Wire form (canonical msgpack)::
+
+    SignedTx { body: bytes, signatures: [bytes] }
+    TxBody   { chain_id, client_id, expires_at_ms, signers: [public key], messages, memo }
+
+Each signature is an Ed25519 signature over ``tagged_hash(b"origin/tx", body)`` by the
+signer at the same position. The transaction's hash is ``sha256(body)``: it names the
+transaction whoever submits it, and is the key under which resubmission is idempotent.
+``client_id`` lets one signer send two otherwise identical transactions on purpose.
+
+Every message is a tagged struct (``{"type": "assets/transfer", ...}``). The messages of
+one transaction apply atomically: all of them, or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Union
+
+import msgspec
+
+from originledger.core.address import Address, account_address
+from originledger.core.codec import CodecError, decode, decode_canonical, encode
+from originledger.core.codes import ResultCode, TxCode, TxResult
+from originledger.core.crypto import PUBLIC_KEY_BYTES, SIGNATURE_BYTES, sha256, tagged_hash
+from originledger.core.limits import (
+    CHAIN_ID_BYTES_MAX,
+    MEMO_BYTES_MAX,
+    MESSAGES_PER_TX_MAX,
+    SIGNERS_PER_TX_MAX,
+    TX_BYTES_MAX,
+)
+
+__all__ = [
+    "Failure",
+    "Msg",
+    "SignedTx",
+    "Tx",
+    "TxBody",
+    "TxDecoder",
+    "signing_digest",
+]
+
+TX_SIGNING_TAG = b"origin/tx"
+
+
+class Failure(msgspec.Struct, frozen=True):
+    """An expected failure: a module's result code and an optional detail for people."""
+
+    code: ResultCode
+    detail: str = ""
+
+
+class Msg(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type"):
+    """Base of every message. Subclasses set ``tag="module/name"``.
+
+    ``required_signers`` names the accounts that must authorize the message; ``validate``
+    runs the stateless checks (no state, no context) and returns the first failure.
+    """
+
+    def required_signers(self) -> tuple[Address, ...]:
+        return ()
+
+    def validate(self) -> Failure | None:
+        return None
+
+
+PublicKey = Annotated[bytes, msgspec.Meta(min_length=PUBLIC_KEY_BYTES, max_length=PUBLIC_KEY_BYTES)]
+Signature = Annotated[bytes, msgspec.Meta(min_length=SIGNATURE_BYTES, max_length=SIGNATURE_BYTES)]
+# msgspec cannot check an upper bound beyond int64, and needs none: a MessagePack integer
+# never exceeds 2**64 - 1, so ``ge=0`` alone bounds the field to uint64.
+Uint64 = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class TxBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    chain_id: Annotated[str, msgspec.Meta(max_length=CHAIN_ID_BYTES_MAX)]
+    client_id: Uint64
+    expires_at_ms: Uint64
+    signers: list[PublicKey]
+    messages: list[msgspec.Raw]
+    memo: str = ""
+
+
+class SignedTx(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    body: bytes
+    signatures: list[Signature]
+
+
+class _Tagged(msgspec.Struct):
+    type: str
+
+
+def signing_digest(body: bytes) -> bytes:
+    """What each signer signs: a domain-tagged hash of the body bytes."""
+    return tagged_hash(TX_SIGNING_TAG, body)
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """A transaction that passed its stateless checks (signatures are checked apart)."""
+
+    hash: bytes
+    raw: bytes
+    body_bytes: bytes
+    body: TxBody
+    messages: tuple[Msg, ...]
+    signatures: tuple[bytes, ...]
+    signer_addresses: tuple[Address, ...]
+
+    @property
+    def signers(self) -> list[bytes]:
+        return self.body.signers
+
+    def signing_digest(self) -> bytes:
+        return signing_digest(self.body_bytes)
+
+
+class TxDecoder:
+    """Decodes transactions for one set of message types, with the stateless checks."""
+
+    def __init__(self, message_types: Iterable[type[Msg]]) -> None:
+        types = tuple(message_types)
+        self.message_types = types
+        self.tags = frozenset(_tag_of(kind) for kind in types)
+        self._union: Any = Union[types] if types else None  # noqa: UP007
+
+    def decode_message(self, raw: bytes) -> Msg:
+        """Decode one canonical message; raise ``CodecError`` if it is not one."""
+        return decode_canonical(raw, self._union)  # type: ignore[no-any-return]
+
+    def decode(self, raw: bytes, chain_id: str) -> Tx | TxResult:
+        """Decode and check ``raw``; the first failing check, in ``TxCode`` order, wins."""
+        if len(raw) > TX_BYTES_MAX:
+            return TxResult.failure(TxCode.TOO_LARGE, f"{len(raw)} bytes > {TX_BYTES_MAX}")
+        try:
+            envelope = decode_canonical(raw, SignedTx)
+            body = decode_canonical(envelope.body, TxBody)
+        except CodecError as error:
+            return TxResult.failure(TxCode.MALFORMED, str(error))
+        if body.chain_id != chain_id:
+            return TxResult.failure(TxCode.WRONG_CHAIN, f"expected {chain_id!r}")
+        if not body.messages:
+            return TxResult.failure(TxCode.NO_MESSAGES)
+        if len(body.messages) > MESSAGES_PER_TX_MAX:
+            return TxResult.failure(TxCode.TOO_MANY_MESSAGES, f"limit {MESSAGES_PER_TX_MAX}")
+        messages: list[Msg] = []
+        for index, message_raw in enumerate(body.messages):
+            message_bytes = bytes(message_raw)
+            try:
+                tag = decode(message_bytes, _Tagged).type
+            except CodecError as error:
+                return TxResult.failure(TxCode.MALFORMED, f"message {index}: {error}")
+            if tag not in self.tags:
+                return TxResult.failure(TxCode.UNKNOWN_MESSAGE, repr(tag)[:80], index)
+            try:
+                messages.append(self.decode_message(message_bytes))
+            except CodecError as error:
+                return TxResult.failure(TxCode.MALFORMED, f"message {index}: {error}", index)
+        if not body.signers:
+            return TxResult.failure(TxCode.NO_SIGNERS)
+        if len(body.signers) > SIGNERS_PER_TX_MAX:
+            return TxResult.failure(TxCode.TOO_MANY_SIGNERS, f"limit {SIGNERS_PER_TX_MAX}")
+        if len(set(body.signers)) != len(body.signers):
+            return TxResult.failure(TxCode.DUPLICATE_SIGNER)
+        if len(envelope.signatures) != len(body.signers):
+            return TxResult.failure(TxCode.SIGNATURE_COUNT)
+        if len(body.memo.encode()) > MEMO_BYTES_MAX:
+            return TxResult.failure(TxCode.MEMO_TOO_LONG, f"limit {MEMO_BYTES_MAX} bytes")
+        return Tx(
+            hash=sha256(envelope.body),
+            raw=raw,
+            body_bytes=envelope.body,
+            body=body,
+            messages=tuple(messages),
+            signatures=tuple(envelope.signatures),
+            signer_addresses=tuple(account_address(key) for key in body.signers),
+        )
+
+
+def _tag_of(kind: type[Msg]) -> str:
+    tag = kind.__struct_config__.tag
+    if not isinstance(tag, str):
+        raise TypeError(f"message type {kind.__name__} needs a string tag")
+    return tag
+
+
+def build_body(
+    *,
+    chain_id: str,
+    client_id: int,
+    expires_at_ms: int,
+    signers: Sequence[bytes],
+    messages: Sequence[Msg],
+    memo: str = "",
+) -> bytes:
+    """The canonical body bytes for these fields (what the SDK signs)."""
+    body = TxBody(
+        chain_id=chain_id,
+        client_id=client_id,
+        expires_at_ms=expires_at_ms,
+        signers=list(signers),
+        messages=[msgspec.Raw(encode(message)) for message in messages],
+        memo=memo,
+    )
+    return encode(body)
+
+
+def build_signed(body: bytes, signatures: Sequence[bytes]) -> bytes:
+    return encode(SignedTx(body=body, signatures=list(signatures)))
+
+
+__all__ += ["build_body", "build_signed"]

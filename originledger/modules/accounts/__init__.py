@@ -1,0 +1,38 @@
+"""accounts: Ed25519 accounts, created on first use or explicitly, and their roles."""
+
+from __future__ import annotations
+
+from originledger.core.module import Module
+from originledger.modules.accounts import types
+from originledger.modules.accounts.codes import AccountsCode
+from originledger.modules.accounts.genesis import AccountsGenesis, genesis_init
+from originledger.modules.accounts.invariants import roles_are_known_and_sorted
+from originledger.modules.accounts.logic import (
+    create_account,
+    grant_role,
+    has_role,
+    load_account,
+    note_signer,
+    revoke_role,
+)
+from originledger.modules.accounts.queries import query_account
+from originledger.modules.accounts.types import Role
+
+__all__ = ["MODULE", "AccountsCode", "Role", "has_role", "load_account", "note_signer"]
+
+MODULE = Module(
+    name="accounts",
+    version=1,
+    codes=AccountsCode,
+    summary="Ed25519 accounts, created on first use or explicitly, and their roles",
+    handlers={
+        types.CreateAccount: create_account,
+        types.GrantRole: grant_role,
+        types.RevokeRole: revoke_role,
+    },
+    events=(types.AccountCreated, types.RoleGranted, types.RoleRevoked),
+    queries={"account": query_account},
+    invariants={"roles_are_known_and_sorted": roles_are_known_and_sorted},
+    genesis_type=AccountsGenesis,
+    genesis_init=genesis_init,
+)

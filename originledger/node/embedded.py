@@ -1,0 +1,199 @@
+"""The embedded driver: one validator in the node's process.
+
+It checks submitted transactions into the mempool, and on a fixed interval, whenever
+transactions are waiting (never while idle), it proposes, executes, signs and commits a
+block. Block time is the wall clock in milliseconds, kept strictly increasing. A block
+reaches the disk (one SQLite transaction) before anyone is told it committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import msgspec
+
+from originledger.app import Application, BlockOutcome, BlockRequest
+from originledger.core.block import CommitSignature, header_signing_digest
+from originledger.core.codes import TxCode, TxResult
+from originledger.core.crypto import SigningKey
+from originledger.core.limits import BLOCK_BYTES_MAX, BLOCK_TXS_MAX
+from originledger.node.mempool import Mempool
+from originledger.node.verifier import ParallelVerifier
+from originledger.store.sqlite import SqliteStore
+
+__all__ = ["EmbeddedNode", "NodeSettings", "SubmitAnswer"]
+
+log = logging.getLogger("originledger.node")
+
+
+class SubmitAnswer(msgspec.Struct, frozen=True):
+    """The node's answer to one submitted transaction.
+
+    ``status``: ``rejected`` (nothing changed), ``accepted`` (waiting in the mempool) or
+    ``committed`` (in a block; ``result`` is then the committed outcome, which may itself
+    be a failure: it is final either way).
+    """
+
+    hash: bytes | None
+    status: str
+    result: TxResult
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    block_interval_ms: int = 200
+    block_txs_max: int = BLOCK_TXS_MAX
+    block_bytes_max: int = BLOCK_BYTES_MAX
+    mempool_txs_max: int = 200_000
+    mempool_txs_per_signer_max: int = 50_000
+    verify_threads: int | None = None
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class EmbeddedNode:
+    def __init__(
+        self,
+        store: SqliteStore,
+        genesis_raw: bytes,
+        validator_key: SigningKey,
+        settings: NodeSettings | None = None,
+        *,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        self.settings = settings or NodeSettings()
+        self.store = store
+        self.validator_key = validator_key
+        self.clock_ms = clock_ms
+        self.verifier = ParallelVerifier(self.settings.verify_threads)
+        self.app = Application(store, verifier=self.verifier)
+        if store.chain_meta() is None:
+            self.app.init_chain(genesis_raw)
+        elif store.genesis() != genesis_raw:
+            raise RuntimeError("the store holds another chain than this genesis.json")
+        self.mempool = Mempool(
+            self.settings.mempool_txs_max, self.settings.mempool_txs_per_signer_max
+        )
+        self._listeners: list[Callable[[BlockOutcome], None]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._produce_lock = threading.Lock()
+        self.failure: BaseException | None = None
+
+    # -- submission -----------------------------------------------------------------------
+
+    def submit(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
+        """Check transactions and queue those that pass. Safe to call from any thread."""
+        if self.failure is not None:
+            raise RuntimeError("the node stopped after a failure") from self.failure
+        checks = self.app.check_txs(raws, self.clock_ms())
+        answers: list[SubmitAnswer] = []
+        for check in checks:
+            if check.ok:
+                refusal = self.mempool.add(check.tx)
+                if refusal is None:
+                    answers.append(SubmitAnswer(check.hash, "accepted", check.result))
+                else:
+                    answers.append(SubmitAnswer(check.hash, "rejected", TxResult.failure(refusal)))
+            elif check.result.code == TxCode.ALREADY_COMMITTED and check.hash is not None:
+                answers.append(self._committed_answer(check.hash))
+            elif check.hash is not None and self.mempool.contains(check.hash):
+                answers.append(SubmitAnswer(check.hash, "accepted", TxResult.success()))
+            else:
+                answers.append(SubmitAnswer(check.hash, "rejected", check.result))
+        return answers
+
+    def _committed_answer(self, tx_hash: bytes) -> SubmitAnswer:
+        stored = self.store.tx(tx_hash)
+        if stored is None:  # committed a moment ago by another thread's view
+            return SubmitAnswer(tx_hash, "accepted", TxResult.success())
+        return SubmitAnswer(tx_hash, "committed", stored.result, stored.height)
+
+    def status(self, tx_hash: bytes) -> str | None:
+        if self.mempool.contains(tx_hash):
+            return "accepted"
+        return "committed" if self.store.tx(tx_hash) is not None else None
+
+    # -- blocks ---------------------------------------------------------------------------
+
+    def add_listener(self, listener: Callable[[BlockOutcome], None]) -> None:
+        """Call ``listener(outcome)`` after each block is durably committed."""
+        self._listeners.append(listener)
+
+    def produce_block(self) -> BlockOutcome | None:
+        """Propose, execute, sign and commit one block from the mempool (None when empty)."""
+        with self._produce_lock:
+            meta = self.store.chain_meta()
+            if meta is None:
+                raise RuntimeError("no chain")
+            time_ms = max(self.clock_ms(), meta.time_ms + 1)
+            taken = self.mempool.take(self.settings.block_txs_max, self.settings.block_bytes_max)
+            if not taken:
+                return None
+            # Transactions that expired while they waited are dropped, not committed.
+            live = [tx for tx in taken if tx.body.expires_at_ms > time_ms]
+            dropped = [tx for tx in taken if tx.body.expires_at_ms <= time_ms]
+            if dropped:
+                self.mempool.done(dropped)
+                log.info("dropped %d expired transactions", len(dropped))
+            if not live:
+                return None
+            raws = self.app.prepare_proposal([tx.raw for tx in live], self.settings.block_bytes_max)
+            request = BlockRequest(meta.height + 1, time_ms, self.validator_key.public_key, raws)
+            if not self.app.process_proposal(request.txs):
+                raise RuntimeError("the node's own proposal was refused")
+            outcome = self.app.finalize_block(request)
+            signature = self.validator_key.sign(header_signing_digest(outcome.header))
+            self.app.commit([CommitSignature(self.validator_key.public_key, signature)])
+            self.mempool.done(taken)
+        for listener in self._listeners:
+            try:
+                listener(outcome)
+            except Exception:  # a listener's bug must not stop the chain
+                log.exception("block listener failed")
+        return outcome
+
+    def _run(self) -> None:
+        interval_s = self.settings.block_interval_ms / 1000
+        last_start = 0.0
+        try:
+            while not self._stop.is_set():
+                if not self.mempool.wait_for_txs(0.1):
+                    continue
+                pause = last_start + interval_s - time.monotonic()
+                if pause > 0 and self._stop.wait(pause):
+                    break
+                last_start = time.monotonic()
+                self.produce_block()
+        except BaseException as error:  # a bug: stop producing rather than write bad state
+            self.failure = error
+            log.critical("block production stopped: %r", error, exc_info=True)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="block-producer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.verifier.close()
+
+    def __enter__(self) -> EmbeddedNode:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+__all__ += ["wall_clock_ms"]

@@ -1,0 +1,188 @@
+"""A node's home directory: configuration, genesis, validator key, keystores and data.
+
+    HOME/config.toml          node, mempool and API settings
+    HOME/genesis.json         the chain: id, time, validators, each module's opening state
+    HOME/validator_key.json   the validator's Ed25519 seed (mode 0600, as CometBFT keeps its
+                              priv_validator_key.json: a node must start unattended)
+    HOME/keys/NAME.json       account keystores, encrypted with a passphrase
+    HOME/data/ledger.sqlite   the ledger (SQLite, WAL)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import tomllib
+from pathlib import Path
+
+import msgspec
+
+from originledger.core.amounts import Amount
+from originledger.core.crypto import SigningKey
+from originledger.node.embedded import NodeSettings
+from originledger.sdk.wallet import Key, generate_key, save_keystore
+
+__all__ = [
+    "DEV_ASSET",
+    "DEV_PASSPHRASE",
+    "HomeError",
+    "NodeConfig",
+    "init_home",
+    "load_config",
+    "load_validator_key",
+]
+
+DEFAULT_API = "127.0.0.1:8700"
+DEV_PASSPHRASE = "dev"  # the passphrase of the keystores `origin init --dev` writes
+DEV_ASSET = "USDD"
+DEV_ACCOUNTS = ("admin", "alice", "bob", "carol")
+DEV_BALANCE_MINOR = 1_000_000_00  # 1,000,000.00 USDD each
+
+
+class HomeError(Exception):
+    """The home directory is missing, incomplete or invalid."""
+
+
+class NodeSection(msgspec.Struct, forbid_unknown_fields=True):
+    block_interval_ms: int = 200
+    block_txs_max: int = 20_000
+    verify_threads: int = 0  # 0: one per core
+
+
+class MempoolSection(msgspec.Struct, forbid_unknown_fields=True):
+    txs_max: int = 200_000
+    txs_per_signer_max: int = 50_000
+
+
+class ApiSection(msgspec.Struct, forbid_unknown_fields=True):
+    listen: str = DEFAULT_API
+
+
+class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
+    node: NodeSection = msgspec.field(default_factory=NodeSection)
+    mempool: MempoolSection = msgspec.field(default_factory=MempoolSection)
+    api: ApiSection = msgspec.field(default_factory=ApiSection)
+
+    def settings(self) -> NodeSettings:
+        if not 1 <= self.node.block_interval_ms <= 60_000:
+            raise HomeError("node.block_interval_ms must be between 1 and 60000")
+        return NodeSettings(
+            block_interval_ms=self.node.block_interval_ms,
+            block_txs_max=self.node.block_txs_max,
+            mempool_txs_max=self.mempool.txs_max,
+            mempool_txs_per_signer_max=self.mempool.txs_per_signer_max,
+            verify_threads=self.node.verify_threads or None,
+        )
+
+
+_CONFIG_TEMPLATE = """\
+# Origin node configuration. Every setting has its unit in its name.
+
+[node]
+# A block is produced at most this often, and only when transactions are waiting.
+block_interval_ms = {block_interval_ms}
+block_txs_max = {block_txs_max}
+# Threads that verify signatures; 0 means one per core.
+verify_threads = 0
+
+[mempool]
+txs_max = 200000
+txs_per_signer_max = 50000
+
+[api]
+# The API binds to loopback unless you say otherwise.
+listen = "{listen}"
+"""
+
+
+def load_config(home: Path) -> NodeConfig:
+    path = home / "config.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+        return msgspec.convert(data, NodeConfig)
+    except FileNotFoundError:
+        raise HomeError(f"{path} is missing: run `origin init --home {home}`") from None
+    except (tomllib.TOMLDecodeError, msgspec.ValidationError) as error:
+        raise HomeError(f"{path}: {error}") from error
+
+
+def load_validator_key(home: Path) -> SigningKey:
+    path = home / "validator_key.json"
+    try:
+        document = json.loads(path.read_text())
+        return SigningKey(bytes.fromhex(document["seed"]))
+    except FileNotFoundError:
+        raise HomeError(f"{path} is missing: run `origin init --home {home}`") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise HomeError(f"{path}: not a validator key ({error})") from error
+
+
+def _write_private(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+def init_home(
+    home: Path,
+    *,
+    chain_id: str = "origin-local",
+    dev: bool = False,
+    api: str = DEFAULT_API,
+    block_interval_ms: int = 200,
+    force: bool = False,
+    genesis_time_ms: int | None = None,
+) -> dict[str, str]:
+    """Create a home: config, validator key, genesis (and, with ``dev``, funded dev
+    accounts whose keystores use the passphrase ``dev``, and the asset ``USDD``).
+    Returns the names and addresses of the keys it wrote."""
+    if (home / "genesis.json").exists() and not force:
+        raise HomeError(f"{home} already holds a node; pass --force to overwrite it")
+    (home / "data").mkdir(parents=True, exist_ok=True)
+    (home / "keys").mkdir(parents=True, exist_ok=True)
+    validator = generate_key("validator")
+    _write_private(
+        home / "validator_key.json",
+        json.dumps({"public_key": validator.public_key.hex(),
+                    "seed": validator.signing_key.seed.hex()}, indent=2) + "\n",
+    )
+    (home / "config.toml").write_text(_CONFIG_TEMPLATE.format(
+        block_interval_ms=block_interval_ms, block_txs_max=20_000, listen=api))
+    app_state: dict[str, object] = {}
+    written = {"validator": str(validator.address)}
+    if dev:
+        keys: dict[str, Key] = {name: generate_key(name) for name in DEV_ACCOUNTS}
+        for name, key in keys.items():
+            save_keystore(key, home / "keys" / f"{name}.json", DEV_PASSPHRASE)
+            written[name] = str(key.address)
+        admin = keys["admin"]
+        app_state = {
+            "accounts": {"accounts": [
+                {"address": str(admin.address), "roles": ["admin", "issuer"]},
+            ]},
+            "assets": {
+                "assets": [{
+                    "symbol": DEV_ASSET, "name": "Dev US Dollar", "decimals": 2,
+                    "asset_class": "payment", "issuer": str(admin.address),
+                    "max_supply": str(Amount(10**15)),
+                }],
+                "balances": [
+                    {"account": str(keys[name].address), "symbol": DEV_ASSET,
+                     "amount": str(DEV_BALANCE_MINOR)}
+                    for name in ("alice", "bob", "carol")
+                ],
+            },
+        }
+    genesis = {
+        "chain_id": chain_id,
+        "genesis_time_ms": genesis_time_ms if genesis_time_ms is not None
+        else time.time_ns() // 1_000_000,
+        "validators": [{"public_key": base64.b64encode(validator.public_key).decode(),
+                        "power": 1, "name": "validator-0"}],
+        "app_state": app_state,
+        "initial_height": 1,
+    }
+    (home / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
+    return written

@@ -1,0 +1,50 @@
+"""Opening a home and serving its node over HTTP (what `origin start` runs)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import uvicorn
+
+from originledger.node.embedded import EmbeddedNode
+from originledger.node.home import HomeError, load_config, load_validator_key
+from originledger.store.sqlite import SqliteStore
+
+__all__ = ["open_node", "parse_listen", "serve"]
+
+log = logging.getLogger("originledger.node")
+
+
+def open_node(home: Path) -> EmbeddedNode:
+    """The embedded node of ``home``: its store, genesis, key and settings."""
+    config = load_config(home)
+    key = load_validator_key(home)
+    try:
+        genesis_raw = (home / "genesis.json").read_bytes()
+    except FileNotFoundError:
+        raise HomeError(f"{home}/genesis.json is missing") from None
+    store = SqliteStore(home / "data" / "ledger.sqlite")
+    try:
+        return EmbeddedNode(store, genesis_raw, key, config.settings())
+    except ValueError as error:
+        store.close()
+        raise HomeError(str(error)) from error
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    host, _, port_text = text.rpartition(":")
+    if not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise HomeError(f"expected HOST:PORT, got {text!r}")
+    return host.strip("[]"), int(port_text)
+
+
+def serve(node: EmbeddedNode, listen: str, *, log_level: str = "warning") -> None:
+    """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM)."""
+    from originledger.api.server import create_app
+
+    host, port = parse_listen(listen)
+    app = create_app(node)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                            lifespan="on", timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run()

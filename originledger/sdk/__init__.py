@@ -1,0 +1,31 @@
+"""The Python SDK: keys and keystores, transaction building, an HTTP client, and offline
+verification of proofs and receipts against validator-signed headers."""
+
+from originledger.sdk.builder import SignedTransaction, TxBuilder
+from originledger.sdk.client import Client, ClientError, SubmitResult
+from originledger.sdk.verify import (
+    TrustedValidators,
+    VerificationError,
+    VerifiedReceipt,
+    verify_proven_value,
+    verify_receipt,
+)
+from originledger.sdk.wallet import Key, KeystoreError, generate_key, load_keystore, save_keystore
+
+__all__ = [
+    "Client",
+    "ClientError",
+    "Key",
+    "KeystoreError",
+    "SignedTransaction",
+    "SubmitResult",
+    "TrustedValidators",
+    "TxBuilder",
+    "VerificationError",
+    "VerifiedReceipt",
+    "generate_key",
+    "load_keystore",
+    "save_keystore",
+    "verify_proven_value",
+    "verify_receipt",
+]

@@ -1,0 +1,65 @@
+"""Building and signing transactions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import msgspec
+import nacl.utils
+
+from originledger.core.crypto import sha256
+from originledger.core.tx import Msg, build_body, build_signed, signing_digest
+from originledger.sdk.wallet import Key
+
+__all__ = ["DEFAULT_TTL_MS", "SignedTransaction", "TxBuilder"]
+
+DEFAULT_TTL_MS = 10 * 60 * 1000
+
+
+class SignedTransaction(msgspec.Struct, frozen=True):
+    """Signed bytes ready to submit, and the hash the ledger will know them by."""
+
+    raw: bytes
+    hash: bytes
+
+    @property
+    def hash_hex(self) -> str:
+        return self.hash.hex()
+
+
+class TxBuilder:
+    """Builds transactions for one chain. ``client_id`` defaults to a random 64-bit number,
+    so two identical payments are two transactions; pass one to make resubmission
+    idempotent across processes."""
+
+    def __init__(self, chain_id: str, *, ttl_ms: int = DEFAULT_TTL_MS) -> None:
+        self.chain_id = chain_id
+        self.ttl_ms = ttl_ms
+
+    def build(
+        self,
+        messages: Sequence[Msg],
+        signers: Sequence[Key],
+        *,
+        client_id: int | None = None,
+        expires_at_ms: int | None = None,
+        memo: str = "",
+    ) -> SignedTransaction:
+        if not signers:
+            raise ValueError("a transaction needs at least one signer")
+        if client_id is None:
+            client_id = int.from_bytes(nacl.utils.random(8), "big")
+        if expires_at_ms is None:
+            expires_at_ms = time.time_ns() // 1_000_000 + self.ttl_ms
+        body = build_body(
+            chain_id=self.chain_id,
+            client_id=client_id,
+            expires_at_ms=expires_at_ms,
+            signers=[key.public_key for key in signers],
+            messages=messages,
+            memo=memo,
+        )
+        digest = signing_digest(body)
+        raw = build_signed(body, [key.sign(digest) for key in signers])
+        return SignedTransaction(raw, sha256(body))

@@ -1,0 +1,175 @@
+"""A synchronous HTTP client for a node's API, with verified reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+import msgspec
+
+from originledger.core.address import Address
+from originledger.core.amounts import Amount
+from originledger.core.block import SignedHeader
+from originledger.core.codec import decode, from_json, to_json
+from originledger.core.state_proof import StateProof
+from originledger.modules.assets.keys import balance_key
+from originledger.modules.assets.types import Balance
+from originledger.sdk.builder import SignedTransaction
+from originledger.sdk.verify import TrustedValidators, VerificationError, verify_proven_value
+
+__all__ = ["Client", "ClientError", "SubmitResult"]
+
+
+class ClientError(Exception):
+    """The node answered with an error (``status``, ``code``, ``message``) or not at all."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message} (HTTP {status})")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class SubmitResult(msgspec.Struct, frozen=True):
+    hash: str | None
+    status: str
+    codespace: str
+    code: int
+    message: str
+    message_index: int = -1
+    height: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected" and self.code == 0
+
+
+class Client:
+    def __init__(self, base_url: str, *, timeout_s: float = 30.0) -> None:
+        if "://" not in base_url:
+            base_url = "http://" + base_url
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
+        self._trusted: TrustedValidators | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise ClientError(0, "unreachable", f"{self.base_url}{path}: {error}") from error
+        if response.status_code >= 400:
+            try:
+                body = response.json()["error"]
+                raise ClientError(response.status_code, body["code"], body["message"])
+            except (ValueError, KeyError, TypeError):
+                raise ClientError(response.status_code, "http_error", response.text[:200]) from None
+        return response.json()
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self._request("GET", "/health")  # type: ignore[no-any-return]
+
+    def status(self) -> dict[str, Any]:
+        return self._request("GET", "/v1/status")  # type: ignore[no-any-return]
+
+    def genesis(self) -> bytes:
+        try:
+            return self._http.get("/v1/genesis").raise_for_status().content
+        except httpx.HTTPError as error:
+            raise ClientError(0, "unreachable", str(error)) from error
+
+    def block(self, height: int | str = "latest") -> dict[str, Any]:
+        return self._request("GET", f"/v1/blocks/{height}")  # type: ignore[no-any-return]
+
+    def receipt(self, tx_hash: str | bytes) -> dict[str, Any]:
+        text = tx_hash.hex() if isinstance(tx_hash, bytes) else tx_hash
+        return self._request("GET", f"/v1/txs/{text}")  # type: ignore[no-any-return]
+
+    def account(self, address: Address | str, *, prove: bool = False) -> dict[str, Any]:
+        params = {"prove": "true"} if prove else {}
+        return self._request("GET", f"/v1/accounts/{address}", params=params)  # type: ignore[no-any-return]
+
+    def query(self, module: str, name: str, prove: bool = False, **params: str) -> dict[str, Any]:
+        if prove:
+            params["prove"] = "true"
+        return self._request("GET", f"/v1/query/{module}/{name}", params=params)  # type: ignore[no-any-return]
+
+    def state(self, key: bytes, *, prove: bool = False) -> dict[str, Any]:
+        params = {"prove": "true"} if prove else {}
+        return self._request("GET", f"/v1/state/{key.hex()}", params=params)  # type: ignore[no-any-return]
+
+    def events(self, after: str | None = None, limit: int = 100) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if after:
+            params["after"] = after
+        return self._request("GET", "/v1/events", params=params)  # type: ignore[no-any-return]
+
+    def stream_events(self, after: str | None = None) -> Iterator[dict[str, Any]]:
+        """Follow events live (server-sent events) from a durable cursor ``HEIGHT:INDEX``."""
+        params = {"after": after} if after else {}
+        with self._http.stream("GET", "/v1/events/stream", params=params, timeout=None) as response:
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    yield json.loads(line[5:].strip())
+
+    # -- submission -----------------------------------------------------------------------
+
+    def submit_raw(self, raws: Sequence[bytes], *, wait_ms: int = 0) -> list[SubmitResult]:
+        """Submit signed transactions in one request (msgpack), optionally waiting for commit."""
+        params = {"wait_ms": str(wait_ms)} if wait_ms else {}
+        answer = self._request(
+            "POST", "/v1/txs", params=params, content=msgspec.msgpack.encode(list(raws)),
+            headers={"content-type": "application/msgpack"},
+            timeout=max(30.0, wait_ms / 1000 + 10),
+        )
+        return [
+            SubmitResult(
+                item["hash"], item["status"], item["result"]["codespace"], item["result"]["code"],
+                item["result"]["message"], item["result"].get("message_index", -1),
+                item.get("height"),
+            )
+            for item in answer["answers"]
+        ]
+
+    def submit(self, tx: SignedTransaction, *, wait_ms: int = 10_000) -> SubmitResult:
+        return self.submit_raw([tx.raw], wait_ms=wait_ms)[0]
+
+    # -- verified reads -------------------------------------------------------------------
+
+    def trust(self, genesis_raw: bytes | None = None) -> TrustedValidators:
+        """Trust the validators of a genesis document (by default, the node's own: fine for a
+        node you run; give the document you hold otherwise)."""
+        if genesis_raw is not None or self._trusted is None:
+            self._trusted = TrustedValidators.from_genesis(genesis_raw or self.genesis())
+        return self._trusted
+
+    def verified_balance(self, address: Address | str, symbol: str) -> tuple[Amount, int]:
+        """An account's balance, proven against a validator-signed header: (amount, height)."""
+        parsed = address if isinstance(address, Address) else Address.from_text(address)
+        answer = self.query("assets", "balance", prove=True, account=str(parsed), symbol=symbol)
+        wanted = balance_key(parsed, symbol)
+        signed = from_json(to_json(answer["signed_header"]), SignedHeader)
+        for item in answer.get("proofs") or []:
+            proof = from_json(to_json(item["proof"]), StateProof)
+            if proof.key != wanted:
+                continue
+            value = verify_proven_value(self.trust(), proof, answer["height"], signed)
+            amount = Amount(0) if value is None else decode(value, Balance).amount
+            if str(amount) != answer["result"]["amount"]:
+                raise VerificationError("the node's answer differs from the proven balance")
+            return amount, int(answer["height"])
+        raise VerificationError("the node sent no proof for the balance")

@@ -1,0 +1,424 @@
+"""The SQLite store: committed state, the state tree, blocks, transactions and events.
+
+One writer connection, used by the driver's thread for execution reads and for commits;
+each block commits in one SQLite transaction (WAL, ``synchronous=FULL``), so a crash at any
+moment leaves either the whole block or none of it. API threads read through connections
+of their own (WAL gives each read a consistent snapshot); proofs take the writer's lock so
+that the value and the tree they are proven against belong to the same height.
+
+``SqliteStore(None)`` keeps everything in memory (tests, replays): the same code, with one
+connection shared under the lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
+
+from originledger.app import BlockOutcome, ChainMeta
+from originledger.core.block import BlockHeader, CommitSignature, ResultLeaf, SignedHeader
+from originledger.core.codec import decode, encode
+from originledger.core.codes import TxResult
+from originledger.core.context import StateReader
+from originledger.core.crypto import sha256
+from originledger.core.state_proof import StateProof
+from originledger.store.tree import PendingUpdate, StateTree
+
+__all__ = ["EventRow", "ProvenValue", "SqliteStore", "StoredBlock", "StoredTx"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (
+    height INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
+    header BLOB NOT NULL,
+    signatures BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS txs (
+    hash BLOB PRIMARY KEY,
+    height INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    raw BLOB NOT NULL,
+    result_leaf BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS txs_by_block ON txs (height, position);
+CREATE TABLE IF NOT EXISTS events (
+    height INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    tx_index INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (height, seq)
+) WITHOUT ROWID;
+"""
+
+_IN_CHUNK_MAX = 500
+T = TypeVar("T")
+
+
+class StoredBlock(msgspec.Struct, frozen=True):
+    height: int
+    hash: bytes
+    signed_header: SignedHeader
+
+
+class StoredTx(msgspec.Struct, frozen=True):
+    hash: bytes
+    height: int
+    position: int
+    raw: bytes
+    result_leaf: ResultLeaf
+
+    @property
+    def result(self) -> TxResult:
+        leaf = self.result_leaf
+        return TxResult(leaf.codespace, leaf.code, leaf.message, leaf.message_index)
+
+
+class EventRow(msgspec.Struct, frozen=True):
+    height: int
+    seq: int
+    tx_index: int
+    data: bytes
+
+
+class ProvenValue(msgspec.Struct, frozen=True):
+    """A committed value with its proof against the state root of block ``height``."""
+
+    key: bytes
+    value: bytes | None
+    height: int
+    proof: StateProof
+
+
+class SqliteStore:
+    def __init__(self, path: str | Path | None, *, cache_pages_kib: int = 65_536) -> None:
+        self.path = None if path is None else Path(path)
+        target = ":memory:" if self.path is None else str(self.path)
+        self._lock = threading.RLock()
+        self._cache_pages_kib = cache_pages_kib
+        self._writer = self._connect(target)
+        self._writer.executescript(_SCHEMA)
+        self.tree = StateTree(self._writer)
+        self._local = threading.local()
+        self._meta: ChainMeta | None = self._load_meta()
+
+    def _connect(self, target: str) -> sqlite3.Connection:
+        connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        if target != ":memory:":
+            connection.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk (fsync of the WAL) before it returns, so a block
+        # reported committed survives power loss.
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute(f"PRAGMA cache_size=-{self._cache_pages_kib}")
+        connection.execute("PRAGMA temp_store=MEMORY")
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            self._writer.close()
+
+    # -- reads for execution (writer connection; driver thread) --------------------------
+
+    def get(self, key: bytes) -> bytes | None:
+        with self._lock:
+            row = self._writer.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        with self._lock:
+            rows = self._scan_rows(self._writer, prefix)
+        for key, value in rows:
+            yield bytes(key), bytes(value)
+
+    @staticmethod
+    def _scan_rows(connection: sqlite3.Connection, prefix: bytes) -> list[tuple[bytes, bytes]]:
+        upper = _prefix_upper_bound(prefix)
+        if upper is None:
+            return connection.execute(
+                "SELECT key, value FROM state WHERE key >= ? ORDER BY key", (prefix,)
+            ).fetchall()
+        return connection.execute(
+            "SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key", (prefix, upper)
+        ).fetchall()
+
+    def prepare_root(self, writes: Mapping[bytes, bytes | None]) -> PendingUpdate:
+        with self._lock:
+            return self.tree.prepare(writes)
+
+    def committed_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        with self._lock:
+            for start in range(0, len(hashes), _IN_CHUNK_MAX):
+                chunk = hashes[start : start + _IN_CHUNK_MAX]
+                marks = ",".join("?" * len(chunk))
+                rows = self._writer.execute(f"SELECT hash FROM txs WHERE hash IN ({marks})", chunk)
+                found.update(bytes(row[0]) for row in rows)
+        return found
+
+    def chain_meta(self) -> ChainMeta | None:
+        return self._meta
+
+    def _load_meta(self) -> ChainMeta | None:
+        row = self._writer.execute("SELECT value FROM meta WHERE name = 'chain'").fetchone()
+        return None if row is None else decode(bytes(row[0]), ChainMeta)
+
+    def genesis(self) -> bytes | None:
+        with self._lock:
+            row = self._writer.execute("SELECT value FROM meta WHERE name = 'genesis'").fetchone()
+        return None if row is None else bytes(row[0])
+
+    # -- commits --------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            connection = self._writer
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                self.tree.discard_cache()
+                raise
+            connection.execute("COMMIT")
+
+    def _write_state(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
+        writes = outcome.writes
+        connection.executemany(
+            "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+            [(key, value) for key, value in writes.items() if value is not None],
+        )
+        connection.executemany(
+            "DELETE FROM state WHERE key = ?",
+            [(key,) for key, value in writes.items() if value is None],
+        )
+        if not isinstance(outcome.pending_root, PendingUpdate):
+            raise TypeError("the block was finalized against another store")
+        self.tree.apply(outcome.pending_root)
+
+    def _write_events(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
+        connection.executemany(
+            "INSERT INTO events (height, seq, tx_index, data) VALUES (?, ?, ?, ?)",
+            [
+                (record.height, record.index, record.tx_index, encode(record.event))
+                for record in outcome.event_records()
+            ],
+        )
+
+    def _set_meta(self, connection: sqlite3.Connection, meta: ChainMeta) -> None:
+        connection.execute(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES ('chain', ?)", (encode(meta),)
+        )
+
+    def commit_genesis(self, genesis_raw: bytes, outcome: BlockOutcome) -> None:
+        header = outcome.header
+        genesis_hash = sha256(genesis_raw)
+        meta = ChainMeta(header.chain_id, genesis_hash, header.height, genesis_hash,
+                         header.state_root, header.time_ms)
+        with self._transaction() as connection:
+            if self._load_meta() is not None:
+                raise RuntimeError("the store already holds a chain")
+            self._write_state(connection, outcome)
+            self._write_events(connection, outcome)
+            connection.execute(
+                "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
+            )
+            self._set_meta(connection, meta)
+        self._meta = meta
+
+    def commit_block(self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]) -> None:
+        header = outcome.header
+        block_hash = outcome.hash
+        current = self._meta
+        if current is None or header.height != current.height + 1:
+            raise RuntimeError(f"commit of block {header.height} out of order")
+        meta = ChainMeta(current.chain_id, current.genesis_hash, header.height, block_hash,
+                         header.state_root, header.time_ms)
+        with self._transaction() as connection:
+            self._write_state(connection, outcome)
+            connection.execute(
+                "INSERT INTO blocks (height, hash, header, signatures) VALUES (?, ?, ?, ?)",
+                (header.height, block_hash, encode(header), encode(list(signatures))),
+            )
+            connection.executemany(
+                "INSERT INTO txs (hash, height, position, raw, result_leaf) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (tx.hash, header.height, tx.index, tx.raw, encode(leaf))
+                    for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True)
+                ],
+            )
+            self._write_events(connection, outcome)
+            self._set_meta(connection, meta)
+        self._meta = meta
+
+    def add_signatures(self, height: int, signatures: Sequence[CommitSignature]) -> None:
+        """Replace a stored block's signatures (a driver that learns them after commit)."""
+        with self._transaction() as connection:
+            connection.execute(
+                "UPDATE blocks SET signatures = ? WHERE height = ?",
+                (encode(list(signatures)), height),
+            )
+
+    # -- reads for the API (their own connections) ---------------------------------------
+
+    @contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading committed data from any thread."""
+        if self.path is None:
+            with self._lock:
+                yield self._writer
+            return
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(str(self.path), isolation_level=None,
+                                         check_same_thread=False)
+            connection.execute("PRAGMA query_only=ON")
+            self._local.connection = connection
+        yield connection
+
+    def read_state(self, key: bytes) -> bytes | None:
+        with self.reader() as connection:
+            row = connection.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def read_scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        with self.reader() as connection:
+            rows = self._scan_rows(connection, prefix)
+        for key, value in rows:
+            yield bytes(key), bytes(value)
+
+    def block(self, height: int) -> StoredBlock | None:
+        with self.reader() as connection:
+            row = connection.execute(
+                "SELECT hash, header, signatures FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+        if row is None:
+            return None
+        header = decode(bytes(row[1]), BlockHeader)
+        signatures = decode(bytes(row[2]), list[CommitSignature])
+        return StoredBlock(height, bytes(row[0]), SignedHeader(header, signatures))
+
+    def latest_height(self) -> int:
+        meta = self._meta
+        return 0 if meta is None else meta.height
+
+    def tx(self, tx_hash: bytes) -> StoredTx | None:
+        with self.reader() as connection:
+            row = connection.execute(
+                "SELECT height, position, raw, result_leaf FROM txs WHERE hash = ?", (tx_hash,)
+            ).fetchone()
+        if row is None:
+            return None
+        return StoredTx(tx_hash, row[0], row[1], bytes(row[2]), decode(bytes(row[3]), ResultLeaf))
+
+    def block_txs(self, height: int) -> list[StoredTx]:
+        with self.reader() as connection:
+            rows = connection.execute(
+                "SELECT hash, position, raw, result_leaf FROM txs WHERE height = ? ORDER BY position",
+                (height,),
+            ).fetchall()
+        return [
+            StoredTx(bytes(r[0]), height, r[1], bytes(r[2]), decode(bytes(r[3]), ResultLeaf))
+            for r in rows
+        ]
+
+    def block_tx_leaves(self, height: int) -> tuple[list[bytes], list[bytes]]:
+        """The tx hashes and encoded result leaves of a block, in order (for proofs)."""
+        with self.reader() as connection:
+            rows = connection.execute(
+                "SELECT hash, result_leaf FROM txs WHERE height = ? ORDER BY position", (height,)
+            ).fetchall()
+        return [bytes(r[0]) for r in rows], [bytes(r[1]) for r in rows]
+
+    def tx_events(self, height: int, tx_index: int) -> list[EventRow]:
+        with self.reader() as connection:
+            rows = connection.execute(
+                "SELECT seq, data FROM events WHERE height = ? AND tx_index = ? ORDER BY seq",
+                (height, tx_index),
+            ).fetchall()
+        return [EventRow(height, r[0], tx_index, bytes(r[1])) for r in rows]
+
+    def events_after(self, height: int, seq: int, limit: int) -> list[EventRow]:
+        """Events strictly after the cursor ``(height, seq)``, in order, at most ``limit``."""
+        with self.reader() as connection:
+            rows = connection.execute(
+                "SELECT height, seq, tx_index, data FROM events "
+                "WHERE (height = ? AND seq > ?) OR height > ? ORDER BY height, seq LIMIT ?",
+                (height, seq, height, limit),
+            ).fetchall()
+        return [EventRow(r[0], r[1], r[2], bytes(r[3])) for r in rows]
+
+    def prove(self, key: bytes) -> ProvenValue:
+        """The committed value of ``key`` (or its absence) with a proof, under the lock."""
+        with self._lock:
+            meta = self._meta
+            if meta is None:
+                raise RuntimeError("no chain")
+            row = self._writer.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+            value = None if row is None else bytes(row[0])
+            proof = self.tree.prove(key, value)
+            return ProvenValue(key, value, meta.height, proof)
+
+    def read_with_proofs(
+        self, reader_function: Callable[[StateReader], T], prove: bool
+    ) -> tuple[T, int, list[ProvenValue]]:
+        """Run a read over committed state and, with ``prove``, prove every key it read.
+
+        The read and the proofs happen under the writer's lock: all at one height.
+        """
+        with self._lock:
+            meta = self._meta
+            if meta is None:
+                raise RuntimeError("no chain")
+            recorder = _RecordingReader(self)
+            result = reader_function(recorder)
+            proofs = [self.prove(key) for key in recorder.keys] if prove else []
+            return result, meta.height, proofs
+
+    def all_blocks(self, start: int = 1) -> Iterator[tuple[BlockHeader, list[bytes]]]:
+        """Every stored block from ``start``, with its transactions (for replays)."""
+        height = start
+        while True:
+            stored = self.block(height)
+            if stored is None:
+                return
+            yield stored.signed_header.header, [tx.raw for tx in self.block_txs(height)]
+            height += 1
+
+
+class _RecordingReader:
+    """A committed-state reader that remembers the keys it returned (for proofs)."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self.keys: list[bytes] = []
+        self._seen: set[bytes] = set()
+
+    def _note(self, key: bytes) -> None:
+        if key not in self._seen:
+            self._seen.add(key)
+            self.keys.append(key)
+
+    def get(self, key: bytes) -> bytes | None:
+        self._note(key)
+        return self._store.get(key)
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        for key, value in self._store.scan(prefix):
+            self._note(key)
+            yield key, value
+
+
+def _prefix_upper_bound(prefix: bytes) -> bytes | None:
+    """The smallest byte string greater than every string starting with ``prefix``."""
+    trimmed = prefix.rstrip(b"\xff")
+    if not trimmed:
+        return None
+    return trimmed[:-1] + bytes([trimmed[-1] + 1])

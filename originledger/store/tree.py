@@ -1,0 +1,421 @@
+"""The authenticated state tree, persisted in SQLite, with a bounded cache of its nodes.
+
+The tree's shape and hashing are defined in ``originledger.core.state_proof``: a hexary
+sparse Merkle tree over ``sha256(key)`` with path compression, whose root depends only on
+the set of ``(key, value)`` pairs. The tree stores hashes only; the caller keeps the values
+in its own table and hands them over for ``prepare`` and ``prove``.
+
+Storage: one row per internal node in ``tree_nodes(path, node)``.
+
+- ``path``: one byte holding the node's depth (its count of nibbles, 0 to 63), then the
+  nibbles packed two to a byte, high nibble first, a lone last nibble in the high half of
+  a byte whose low half is zero. The root's path is ``b"\\x00"``.
+- ``node``: the bitmap of non-empty slots (2 bytes, big-endian, bit ``i`` for slot ``i``),
+  the bitmap of the slots that hold leaves (2 bytes, likewise), then for each non-empty
+  slot in slot order: a leaf's ``key_hash || value_hash`` (64 bytes), or an internal
+  child's hash (32 bytes).
+
+Transactions: ``apply`` writes rows with the caller's connection inside the caller's open
+transaction, then treats the update as committed. If that transaction is rolled back, call
+``discard_cache`` before using the tree again: it forgets every node held in memory and
+reloads from the database, whose tree is then the one before ``apply``.
+
+A ``StateTree`` is not safe to share between threads: serialize calls to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from bisect import bisect_left
+from collections.abc import Mapping
+from itertools import islice
+
+from originledger.core.state_proof import (
+    EMPTY_ROOT_HASH,
+    KEY_NIBBLES,
+    LEAF_TAG,
+    NODE_TAG,
+    OtherLeaf,
+    ProofNode,
+    StateProof,
+)
+
+__all__ = ["PendingUpdate", "StateTree", "StateTreeError"]
+
+_sha256 = hashlib.sha256
+_EMPTY = b""
+_HASH_BYTES = 32
+_LEAF_BYTES = 64  # key_hash || value_hash
+_ROOT_PATH = b"\x00"
+# The bit of a key hash's first nibble when the hash is read as a 256-bit integer.
+_FIRST_NIBBLE_SHIFT = 4 * (KEY_NIBBLES - 1)
+_DEPTH_BYTES = [bytes((depth,)) for depth in range(KEY_NIBBLES + 1)]
+_HIGH_NIBBLE_BYTES = [bytes((byte & 0xF0,)) for byte in range(256)]
+# The fraction of ``cache_nodes_max`` evicted at once when the cache is full.
+_EVICTION_DIVISOR = 8
+
+_CREATE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS tree_nodes(path BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID"
+)
+_SELECT_NODE = "SELECT node FROM tree_nodes WHERE path = ?"
+_UPSERT_NODE = (
+    "INSERT INTO tree_nodes(path, node) VALUES (?, ?) "
+    "ON CONFLICT(path) DO UPDATE SET node = excluded.node"
+)
+_DELETE_NODE = "DELETE FROM tree_nodes WHERE path = ?"
+
+
+class StateTreeError(RuntimeError):
+    """A bug or a corrupt store: an update applied out of order, or a node that is wrong."""
+
+
+# An internal node in memory: ``(bitmap, leaf_bitmap, entries, hashes)``, immutable (and so
+# ignored by the garbage collector). ``entries`` concatenates, in slot order, each
+# non-empty slot's entry: a leaf's 64 bytes ``key_hash || value_hash`` or a child node's
+# 32-byte hash; it is the stored row after the two bitmaps. ``hashes`` concatenates each
+# non-empty slot's 32-byte hash; it is the node's hashed bytes after the bitmap. The slot
+# ``s`` is found from the bitmaps: its hash starts at ``32 * popcount(bitmap below s)``
+# and its entry 32 bytes further for each leaf below ``s``.
+_Node = tuple[int, int, bytes, bytes]
+_EMPTY_NODE: _Node = (0, 0, _EMPTY, _EMPTY)
+
+
+def _path(key_hash: bytes, depth: int) -> bytes:
+    """The stored path of the node at ``depth`` on the way to ``key_hash``."""
+    half = depth >> 1
+    if depth & 1:
+        return _DEPTH_BYTES[depth] + key_hash[:half] + _HIGH_NIBBLE_BYTES[key_hash[half]]
+    return _DEPTH_BYTES[depth] + key_hash[:half]
+
+
+def _nibble(key_hash: bytes, depth: int) -> int:
+    byte = key_hash[depth >> 1]
+    return byte & 0x0F if depth & 1 else byte >> 4
+
+
+def _hash_node(bitmap: int, hashes: bytes) -> bytes:
+    return _sha256(NODE_TAG + bitmap.to_bytes(2, "big") + hashes).digest()
+
+
+def _serialize(node: _Node) -> bytes:
+    return (node[0] << 16 | node[1]).to_bytes(4, "big") + node[2]
+
+
+def _parse(path: bytes, row: bytes) -> _Node:
+    """The node stored as ``row``; raise ``StateTreeError`` if it is malformed."""
+    bitmap = int.from_bytes(row[0:2], "big")
+    leaf_bitmap = int.from_bytes(row[2:4], "big")
+    entries = row[4:]
+    leaf_count = leaf_bitmap.bit_count()
+    entries_bytes = _LEAF_BYTES * leaf_count + _HASH_BYTES * (bitmap.bit_count() - leaf_count)
+    if len(row) < 4 or len(entries) != entries_bytes or leaf_bitmap & ~bitmap:
+        raise StateTreeError(f"malformed tree node at path {path.hex()}")
+    if not leaf_bitmap:
+        return (bitmap, 0, entries, entries)
+    hashes: list[bytes] = []
+    offset = 0
+    remaining = bitmap
+    while remaining:
+        bit = remaining & -remaining
+        remaining ^= bit
+        if leaf_bitmap & bit:
+            hashes.append(_sha256(LEAF_TAG + entries[offset : offset + _LEAF_BYTES]).digest())
+            offset += _LEAF_BYTES
+        else:
+            hashes.append(entries[offset : offset + _HASH_BYTES])
+            offset += _HASH_BYTES
+    return (bitmap, leaf_bitmap, entries, _EMPTY.join(hashes))
+
+
+class PendingUpdate:
+    """A new tree computed by ``StateTree.prepare``: its root and the node rows to write."""
+
+    __slots__ = ("_deleted_paths", "_root", "_written", "base_root_hash", "root_hash")
+
+    def __init__(
+        self,
+        base_root_hash: bytes,
+        root_hash: bytes,
+        root: _Node,
+        written: list[tuple[bytes, _Node]],
+        deleted_paths: list[bytes],
+    ) -> None:
+        self.base_root_hash = base_root_hash
+        self.root_hash = root_hash
+        self._root = root
+        # Both in path order, which keeps SQLite's writes local.
+        self._written = written
+        self._deleted_paths = deleted_paths
+
+    def __repr__(self) -> str:
+        return (
+            f"PendingUpdate(root_hash={self.root_hash.hex()}, "
+            f"nodes_written={len(self._written)}, nodes_deleted={len(self._deleted_paths)})"
+        )
+
+
+class StateTree:
+    """The state tree on one SQLite connection, with the committed nodes cached in memory.
+
+    ``cache_nodes_max`` bounds the cached nodes (the root is held besides). When the cache
+    is full, the nodes least recently written or loaded are evicted first, an eighth of
+    the cache at a time; evicted nodes are reloaded on demand.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, *, cache_nodes_max: int = 200_000) -> None:
+        if cache_nodes_max < 1:
+            raise ValueError(f"cache_nodes_max must be at least 1, got {cache_nodes_max}")
+        self._connection = connection
+        self._cache_nodes_max = cache_nodes_max
+        self._cache: dict[bytes, _Node] = {}
+        self._root: _Node | None = None
+        self._root_hash = EMPTY_ROOT_HASH
+        connection.execute(_CREATE_TABLE)
+
+    # Reading committed nodes.
+
+    def _committed_root(self) -> _Node:
+        root = self._root
+        if root is None:
+            row = self._connection.execute(_SELECT_NODE, (_ROOT_PATH,)).fetchone()
+            root = _EMPTY_NODE if row is None else _parse(_ROOT_PATH, row[0])
+            self._root = root
+            self._root_hash = _hash_node(root[0], root[3])
+        return root
+
+    def _load(self, path: bytes, expected_hash: bytes) -> _Node:
+        """The committed node at ``path``, which its parent says hashes to ``expected_hash``."""
+        node = self._cache.get(path)
+        if node is not None:
+            return node
+        row = self._connection.execute(_SELECT_NODE, (path,)).fetchone()
+        if row is None:
+            raise StateTreeError(f"missing tree node at path {path.hex()}")
+        node = _parse(path, row[0])
+        if _hash_node(node[0], node[3]) != expected_hash:
+            raise StateTreeError(f"tree node at path {path.hex()} does not match its parent")
+        if len(self._cache) >= self._cache_nodes_max:
+            self._evict()
+        self._cache[path] = node
+        return node
+
+    def _evict(self) -> None:
+        cache = self._cache
+        count = len(cache) - self._cache_nodes_max + self._cache_nodes_max // _EVICTION_DIVISOR
+        for path in list(islice(cache, max(1, count))):
+            del cache[path]
+
+    def root_hash(self) -> bytes:
+        """The root of the committed tree."""
+        self._committed_root()
+        return self._root_hash
+
+    def discard_cache(self) -> None:
+        """Forget every node held in memory (call it after rolling back an ``apply``)."""
+        self._cache = {}
+        self._root = None
+
+    # Updating.
+
+    def prepare(self, writes: Mapping[bytes, bytes | None]) -> PendingUpdate:
+        """The tree after ``writes`` (key -> new value, ``None`` deletes), without applying it.
+
+        Only the nodes on the paths of written keys are copied and rehashed, each once,
+        bottom-up. The committed tree is untouched (though nodes may be loaded into the
+        cache); deleting an absent key, or writing a key's current value, changes nothing.
+        """
+        base = self._committed_root()
+        base_hash = self._root_hash
+        leaf_by_key_hash: dict[bytes, bytes | None] = {}
+        for key, value in writes.items():
+            hashed_key = _sha256(key).digest()
+            leaf_by_key_hash[hashed_key] = (
+                None if value is None else hashed_key + _sha256(value).digest()
+            )
+        # A node's writes are a run of the sorted key hashes; the run under each of its
+        # slots is found by bisecting the key hashes read as integers.
+        key_hashes = sorted(leaf_by_key_hash)
+        leaves = [leaf_by_key_hash[hashed_key] for hashed_key in key_hashes]
+        key_numbers = [int.from_bytes(hashed_key, "big") for hashed_key in key_hashes]
+        # Written nodes and deleted paths, by depth: each list fills in path order.
+        written: list[list[tuple[bytes, _Node]]] = [[] for _ in range(KEY_NIBBLES)]
+        deleted: list[list[bytes]] = [[] for _ in range(KEY_NIBBLES)]
+        load = self._load
+
+        def update(
+            node: _Node, depth: int, start: int, stop: int, stored: bool
+        ) -> tuple[bytes, bytes] | None:
+            # Apply writes [start, stop) to ``node`` at ``depth``. Answer what its parent's
+            # slot now holds, ``(entry, hash)``, both ``b""`` when empty; or ``None`` when
+            # nothing changed. ``stored``: the node is a row of the committed tree.
+            bitmap, leaf_bitmap, entries, hashes = node
+            changed = False
+            shift = _FIRST_NIBBLE_SHIFT - 4 * depth
+            index = start
+            while index < stop:
+                first = index
+                prefix = key_numbers[first] >> shift
+                if first + 1 == stop:
+                    index = stop
+                else:
+                    index = bisect_left(key_numbers, (prefix + 1) << shift, first + 1, stop)
+                bit = 1 << (prefix & 0x0F)
+                below = bitmap & (bit - 1)
+                hash_offset = below.bit_count() << 5
+                entry_offset = hash_offset + ((leaf_bitmap & below).bit_count() << 5)
+                if leaf_bitmap & bit:
+                    old_entry_bytes = _LEAF_BYTES
+                    entry = entries[entry_offset : entry_offset + _LEAF_BYTES]
+                    if index - first > 1 or not entry.startswith(key_hashes[first]):
+                        leaf = leaves[first]
+                        if index - first == 1 and leaf is None:
+                            continue  # deleting an absent key
+                        # The slot's leaf and the writes under it: settle them one down.
+                        leaf_bit = 1 << _nibble(entry, depth + 1)
+                        seed = (leaf_bit, leaf_bit, entry, hashes[hash_offset : hash_offset + 32])
+                        result = update(seed, depth + 1, first, index, False)
+                        if result is None:
+                            continue
+                        new_entry, new_hash = result
+                    else:
+                        leaf = leaves[first]
+                        if leaf == entry:
+                            continue
+                        if leaf is None:
+                            new_entry = new_hash = _EMPTY
+                        else:
+                            new_entry = leaf
+                            new_hash = _sha256(LEAF_TAG + leaf).digest()
+                elif bitmap & bit:
+                    old_entry_bytes = _HASH_BYTES
+                    child_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
+                    child = load(_path(key_hashes[first], depth + 1), child_hash)
+                    result = update(child, depth + 1, first, index, True)
+                    if result is None:
+                        continue
+                    new_entry, new_hash = result
+                else:
+                    old_entry_bytes = 0
+                    if index - first == 1:
+                        leaf = leaves[first]
+                        if leaf is None:
+                            continue
+                        new_entry = leaf
+                        new_hash = _sha256(LEAF_TAG + leaf).digest()
+                    else:
+                        result = update(_EMPTY_NODE, depth + 1, first, index, False)
+                        if result is None:
+                            continue
+                        new_entry, new_hash = result
+                old_hash_bytes = _HASH_BYTES if old_entry_bytes else 0
+                entries = (
+                    entries[:entry_offset] + new_entry + entries[entry_offset + old_entry_bytes :]
+                )
+                hashes = hashes[:hash_offset] + new_hash + hashes[hash_offset + old_hash_bytes :]
+                if not new_entry:
+                    bitmap &= ~bit
+                    leaf_bitmap &= ~bit
+                elif len(new_entry) == _LEAF_BYTES:
+                    bitmap |= bit
+                    leaf_bitmap |= bit
+                else:
+                    bitmap |= bit
+                    leaf_bitmap &= ~bit
+                changed = True
+            if not changed:
+                return None
+            if depth and not bitmap & ~leaf_bitmap and not bitmap & (bitmap - 1):
+                # At most one leaf and no child node: the node goes and its leaf (if any)
+                # moves up; ``entries`` and ``hashes`` are then that leaf's, or empty.
+                if stored:
+                    deleted[depth].append(_path(key_hashes[start], depth))
+                return entries, hashes
+            node_hash = _hash_node(bitmap, hashes)
+            path = _path(key_hashes[start], depth)
+            written[depth].append((path, (bitmap, leaf_bitmap, entries, hashes)))
+            return node_hash, node_hash
+
+        try:
+            result = update(base, 0, 0, len(key_hashes), True)
+        finally:
+            del update  # the closure refers to itself: break the cycle now, not at a GC
+        if result is None:
+            return PendingUpdate(base_hash, base_hash, base, [], [])
+        root = written[0][0][1]
+        return PendingUpdate(
+            base_hash,
+            result[1],
+            root,
+            [item for level in written for item in level],
+            [path for level in deleted for path in level],
+        )
+
+    def apply(self, update: PendingUpdate) -> None:
+        """Write ``update``'s rows inside the caller's open transaction and commit it here.
+
+        Raise ``StateTreeError`` if ``update`` was not prepared against the committed root.
+        If writing fails, nothing changes in memory; roll back and call ``discard_cache``.
+        """
+        if update.base_root_hash != self.root_hash():
+            raise StateTreeError(
+                f"update prepared against root {update.base_root_hash.hex()}, "
+                f"but the committed root is {self.root_hash().hex()}"
+            )
+        written = update._written
+        deleted_paths = update._deleted_paths
+        connection = self._connection
+        if deleted_paths:
+            connection.executemany(_DELETE_NODE, [(path,) for path in deleted_paths])
+        if written:
+            connection.executemany(
+                _UPSERT_NODE, [(path, _serialize(node)) for path, node in written]
+            )
+        cache = self._cache
+        for path in deleted_paths:
+            cache.pop(path, None)
+        for path, node in written:
+            # Written nodes move to the young end of the cache.
+            cache.pop(path, None)
+            cache[path] = node
+        cache.pop(_ROOT_PATH, None)
+        self._root = update._root
+        self._root_hash = update.root_hash
+        if len(cache) > self._cache_nodes_max:
+            self._evict()
+
+    # Proving.
+
+    def prove(self, key: bytes, value: bytes | None) -> StateProof:
+        """A proof against ``root_hash()`` that ``key`` holds ``value`` (``None``: absent).
+
+        ``value`` is what the caller's own table holds; raise ``ValueError`` if the tree
+        disagrees.
+        """
+        hashed_key = _sha256(key).digest()
+        expected_leaf = None if value is None else hashed_key + _sha256(value).digest()
+        bitmap, leaf_bitmap, entries, hashes = self._committed_root()
+        nodes: list[ProofNode] = []
+        depth = 0
+        while True:
+            slot_hashes = [hashes[offset : offset + 32] for offset in range(0, len(hashes), 32)]
+            nodes.append(ProofNode(bitmap=bitmap, hashes=slot_hashes))
+            bit = 1 << _nibble(hashed_key, depth)
+            below = bitmap & (bit - 1)
+            hash_offset = below.bit_count() << 5
+            entry_offset = hash_offset + ((leaf_bitmap & below).bit_count() << 5)
+            if leaf_bitmap & bit:
+                entry = entries[entry_offset : entry_offset + _LEAF_BYTES]
+                break
+            if not bitmap & bit:
+                entry = _EMPTY
+                break
+            depth += 1
+            child_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
+            bitmap, leaf_bitmap, entries, hashes = self._load(_path(hashed_key, depth), child_hash)
+        if entry == expected_leaf or (not entry and expected_leaf is None):
+            return StateProof(key=key, value=value, nodes=nodes)
+        if expected_leaf is None and not entry.startswith(hashed_key):
+            other_leaf = OtherLeaf(key_hash=entry[:_HASH_BYTES], value_hash=entry[_HASH_BYTES:])
+            return StateProof(key=key, value=None, nodes=nodes, other_leaf=other_leaf)
+        raise ValueError(f"the state tree disagrees with the value given for key {key.hex()}")
