@@ -12,7 +12,6 @@ Ed25519 verification rate on all cores, the ceiling the node is compared with.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -40,7 +39,14 @@ from originledger.modules.assets.types import Transfer
 from originledger.node.home import init_home
 from originledger.node.verifier import ParallelVerifier
 
-__all__ = ["measure_raw_verification_rate", "run_transfer_bench"]
+__all__ = [
+    "bench_public_keys",
+    "measure_raw_verification_rate",
+    "run_transfer_bench",
+    "sign_transfers",
+    "tx_hash_of",
+    "write_funded_genesis",
+]
 
 SYMBOL = "BENCH"
 CHAIN_ID = "origin-bench"
@@ -79,6 +85,42 @@ def _parallel(function: Any, ranges: list[Any]) -> list[Any]:
 def _chunks(total: int, parts: int) -> list[tuple[int, int]]:
     size = -(-total // parts)
     return [(start, min(total, start + size)) for start in range(0, total, size)]
+
+
+def bench_public_keys(accounts: int) -> list[bytes]:
+    """The public keys of benchmark accounts ``0 .. accounts-1`` (seeds are derivable)."""
+    public_keys: list[bytes] = []
+    for part in _parallel(_public_keys_range, _chunks(accounts, os.cpu_count() or 1)):
+        public_keys.extend(part)
+    return public_keys
+
+
+def write_funded_genesis(home: Path, public_keys: list[bytes], amount: int = 10**12) -> None:
+    """Give every benchmark account ``amount`` of the token ``BENCH`` in ``home``'s genesis."""
+    genesis = json.loads((home / "genesis.json").read_text())
+    genesis["app_state"] = {"assets": {
+        "assets": [{"symbol": SYMBOL, "name": "Benchmark token", "decimals": 0,
+                    "asset_class": "utility", "issuer": str(account_address(public_keys[0])),
+                    "max_supply": str(amount * len(public_keys))}],
+        "balances": [{"account": str(account_address(key)), "symbol": SYMBOL,
+                      "amount": str(amount)} for key in public_keys],
+    }}
+    (home / "genesis.json").write_text(json.dumps(genesis))
+
+
+def sign_transfers(public_keys: list[bytes], first: int, count: int,
+                   expires_at_ms: int) -> list[bytes]:
+    """Signed transfers number ``first .. first+count-1`` of 1 BENCH each, in parallel."""
+    ranges = [(first + a, first + b, len(public_keys), expires_at_ms, public_keys)
+              for a, b in _chunks(count, 4 * (os.cpu_count() or 1))]
+    raws: list[bytes] = []
+    for part in _parallel(_sign_range, ranges):
+        raws.extend(part)
+    return raws
+
+
+def tx_hash_of(raw: bytes) -> bytes:
+    return sha256(msgspec.msgpack.decode(raw, type=_Envelope).body)
 
 
 def measure_raw_verification_rate(count: int = 20_000) -> float:
@@ -179,29 +221,12 @@ def run_transfer_bench(
         say(f"[bold]bench transfers[/]: {accounts:,} accounts, {txs:,} transfers, "
             f"batches of {batch}, {'flood' if not rate else f'{rate:,}/s'}")
         started = time.perf_counter()
-        public_keys: list[bytes] = []
-        for part in _parallel(_public_keys_range, _chunks(accounts, os.cpu_count() or 1)):
-            public_keys.extend(part)
+        public_keys = bench_public_keys(accounts)
         init_home(home, chain_id=CHAIN_ID, api=f"127.0.0.1:{port}",
                   block_interval_ms=block_interval_ms, force=True)
-        genesis = json.loads((home / "genesis.json").read_text())
-        issuer = str(account_address(public_keys[0]))
-        funded = 10**12
-        genesis["app_state"] = {"assets": {
-            "assets": [{"symbol": SYMBOL, "name": "Benchmark token", "decimals": 0,
-                        "asset_class": "utility", "issuer": issuer,
-                        "max_supply": str(funded * accounts)}],
-            "balances": [{"account": str(account_address(key)), "symbol": SYMBOL,
-                          "amount": str(funded)} for key in public_keys],
-        }}
-        (home / "genesis.json").write_text(json.dumps(genesis))
-        expires_at_ms = time.time_ns() // 1_000_000 + 3_600_000
-        raws: list[bytes] = []
-        ranges = [(a, b, accounts, expires_at_ms, public_keys)
-                  for a, b in _chunks(txs, 4 * (os.cpu_count() or 1))]
-        for part in _parallel(_sign_range, ranges):
-            raws.extend(part)
-        hashes = [sha256(msgspec.msgpack.decode(raw, type=_Envelope).body).hex() for raw in raws]
+        write_funded_genesis(home, public_keys)
+        raws = sign_transfers(public_keys, 0, txs, time.time_ns() // 1_000_000 + 3_600_000)
+        hashes = [tx_hash_of(raw).hex() for raw in raws]
         figures["setup_s"] = round(time.perf_counter() - started, 1)
         say(f"  signed {txs:,} transfers and wrote genesis in {figures['setup_s']} s")
 

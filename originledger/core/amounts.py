@@ -94,6 +94,9 @@ def parse_units(text: str, decimals: int) -> Amount:
         raise ValueError(f"decimals must be in [0, {ASSET_DECIMALS_MAX}]")
     text = text.strip().replace("_", "")
     whole, _, fraction = text.partition(".")
+    # ASCII only: str.isdigit also accepts other scripts' digits, which int() would read.
+    if not text.isascii() or not (whole or fraction):
+        raise ValueError(f"not a decimal amount: {text!r}")
     if not whole:
         whole = "0"
     if not whole.isdigit() or (fraction and not fraction.isdigit()):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import islice
 
 from originledger.core.state_proof import (
@@ -227,129 +227,13 @@ class StateTree:
         """
         base = self._committed_root()
         base_hash = self._root_hash
-        leaf_by_key_hash: dict[bytes, bytes | None] = {}
-        for key, value in writes.items():
-            hashed_key = _sha256(key).digest()
-            leaf_by_key_hash[hashed_key] = (
-                None if value is None else hashed_key + _sha256(value).digest()
-            )
-        # A node's writes are a run of the sorted key hashes; the run under each of its
-        # slots is found by bisecting the key hashes read as integers.
-        key_hashes = sorted(leaf_by_key_hash)
-        leaves = [leaf_by_key_hash[hashed_key] for hashed_key in key_hashes]
-        key_numbers = [int.from_bytes(hashed_key, "big") for hashed_key in key_hashes]
-        # Written nodes and deleted paths, by depth: each list fills in path order.
-        written: list[list[tuple[bytes, _Node]]] = [[] for _ in range(KEY_NIBBLES)]
-        deleted: list[list[bytes]] = [[] for _ in range(KEY_NIBBLES)]
-        load = self._load
-
-        def update(
-            node: _Node, depth: int, start: int, stop: int, stored: bool
-        ) -> tuple[bytes, bytes] | None:
-            # Apply writes [start, stop) to ``node`` at ``depth``. Answer what its parent's
-            # slot now holds, ``(entry, hash)``, both ``b""`` when empty; or ``None`` when
-            # nothing changed. ``stored``: the node is a row of the committed tree.
-            bitmap, leaf_bitmap, entries, hashes = node
-            changed = False
-            shift = _FIRST_NIBBLE_SHIFT - 4 * depth
-            index = start
-            while index < stop:
-                first = index
-                prefix = key_numbers[first] >> shift
-                if first + 1 == stop:
-                    index = stop
-                else:
-                    index = bisect_left(key_numbers, (prefix + 1) << shift, first + 1, stop)
-                bit = 1 << (prefix & 0x0F)
-                below = bitmap & (bit - 1)
-                hash_offset = below.bit_count() << 5
-                entry_offset = hash_offset + ((leaf_bitmap & below).bit_count() << 5)
-                if leaf_bitmap & bit:
-                    old_entry_bytes = _LEAF_BYTES
-                    entry = entries[entry_offset : entry_offset + _LEAF_BYTES]
-                    if index - first > 1 or not entry.startswith(key_hashes[first]):
-                        leaf = leaves[first]
-                        if index - first == 1 and leaf is None:
-                            continue  # deleting an absent key
-                        # The slot's leaf and the writes under it: settle them one down.
-                        leaf_bit = 1 << _nibble(entry, depth + 1)
-                        seed = (leaf_bit, leaf_bit, entry, hashes[hash_offset : hash_offset + 32])
-                        result = update(seed, depth + 1, first, index, False)
-                        if result is None:
-                            continue
-                        new_entry, new_hash = result
-                    else:
-                        leaf = leaves[first]
-                        if leaf == entry:
-                            continue
-                        if leaf is None:
-                            new_entry = new_hash = _EMPTY
-                        else:
-                            new_entry = leaf
-                            new_hash = _sha256(LEAF_TAG + leaf).digest()
-                elif bitmap & bit:
-                    old_entry_bytes = _HASH_BYTES
-                    child_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
-                    child = load(_path(key_hashes[first], depth + 1), child_hash)
-                    result = update(child, depth + 1, first, index, True)
-                    if result is None:
-                        continue
-                    new_entry, new_hash = result
-                else:
-                    old_entry_bytes = 0
-                    if index - first == 1:
-                        leaf = leaves[first]
-                        if leaf is None:
-                            continue
-                        new_entry = leaf
-                        new_hash = _sha256(LEAF_TAG + leaf).digest()
-                    else:
-                        result = update(_EMPTY_NODE, depth + 1, first, index, False)
-                        if result is None:
-                            continue
-                        new_entry, new_hash = result
-                old_hash_bytes = _HASH_BYTES if old_entry_bytes else 0
-                entries = (
-                    entries[:entry_offset] + new_entry + entries[entry_offset + old_entry_bytes :]
-                )
-                hashes = hashes[:hash_offset] + new_hash + hashes[hash_offset + old_hash_bytes :]
-                if not new_entry:
-                    bitmap &= ~bit
-                    leaf_bitmap &= ~bit
-                elif len(new_entry) == _LEAF_BYTES:
-                    bitmap |= bit
-                    leaf_bitmap |= bit
-                else:
-                    bitmap |= bit
-                    leaf_bitmap &= ~bit
-                changed = True
-            if not changed:
-                return None
-            if depth and not bitmap & ~leaf_bitmap and not bitmap & (bitmap - 1):
-                # At most one leaf and no child node: the node goes and its leaf (if any)
-                # moves up; ``entries`` and ``hashes`` are then that leaf's, or empty.
-                if stored:
-                    deleted[depth].append(_path(key_hashes[start], depth))
-                return entries, hashes
-            node_hash = _hash_node(bitmap, hashes)
-            path = _path(key_hashes[start], depth)
-            written[depth].append((path, (bitmap, leaf_bitmap, entries, hashes)))
-            return node_hash, node_hash
-
-        try:
-            result = update(base, 0, 0, len(key_hashes), True)
-        finally:
-            del update  # the closure refers to itself: break the cycle now, not at a GC
+        batch = _Batch(writes, self._load)
+        result = batch.update(base, 0, 0, len(batch.key_hashes), _ROOT_PATH)
         if result is None:
             return PendingUpdate(base_hash, base_hash, base, [], [])
-        root = written[0][0][1]
-        return PendingUpdate(
-            base_hash,
-            result[1],
-            root,
-            [item for level in written for item in level],
-            [path for level in deleted for path in level],
-        )
+        written = [item for level in batch.written for item in level]
+        deleted_paths = [path for level in batch.deleted for path in level]
+        return PendingUpdate(base_hash, result[1], written[0][1], written, deleted_paths)
 
     def apply(self, update: PendingUpdate) -> None:
         """Write ``update``'s rows inside the caller's open transaction and commit it here.
@@ -419,3 +303,209 @@ class StateTree:
             other_leaf = OtherLeaf(key_hash=entry[:_HASH_BYTES], value_hash=entry[_HASH_BYTES:])
             return StateProof(key=key, value=None, nodes=nodes, other_leaf=other_leaf)
         raise ValueError(f"the state tree disagrees with the value given for key {key.hex()}")
+
+
+class _Batch:
+    """One ``prepare``: the writes sorted by key hash, and the nodes written and deleted.
+
+    The writes under a node are a run ``[start, stop)`` of the sorted key hashes; the run
+    under each of its slots is found by bisecting the key hashes read as integers.
+    ``update`` takes a node and a run of two or more writes, ``update_one`` a node and a
+    single write (the common case below the top levels). Both answer what the parent's
+    slot now holds, ``(entry, hash)`` (both ``b""`` when it is empty), or ``None`` when
+    nothing changed, and take ``stored_path``: the node's path when it is a row of the
+    committed tree, ``None`` when it is being built (then it is not copied: a new node
+    is made from the one given).
+    """
+
+    __slots__ = ("deleted", "key_hashes", "key_numbers", "leaves", "load", "written")
+
+    def __init__(
+        self,
+        writes: Mapping[bytes, bytes | None],
+        load: Callable[[bytes, bytes], _Node],
+    ) -> None:
+        sha256 = _sha256
+        key_hashes = [sha256(key).digest() for key in writes]
+        leaf_by_key_hash = {
+            hashed_key: None if value is None else hashed_key + sha256(value).digest()
+            for hashed_key, value in zip(key_hashes, writes.values(), strict=True)
+        }
+        key_hashes.sort()
+        self.key_hashes = key_hashes
+        # A leaf entry ``key_hash || value_hash``, or ``None`` to delete.
+        self.leaves = [leaf_by_key_hash[hashed_key] for hashed_key in key_hashes]
+        self.key_numbers = [int.from_bytes(hashed_key, "big") for hashed_key in key_hashes]
+        self.load = load
+        # Nodes written and paths deleted, by depth: each list fills in path order.
+        self.written: list[list[tuple[bytes, _Node]]] = [[] for _ in range(KEY_NIBBLES)]
+        self.deleted: list[list[bytes]] = [[] for _ in range(KEY_NIBBLES)]
+
+    def update(
+        self, node: _Node, depth: int, start: int, stop: int, stored_path: bytes | None
+    ) -> tuple[bytes, bytes] | None:
+        key_numbers = self.key_numbers
+        key_hashes = self.key_hashes
+        leaves = self.leaves
+        bitmap, leaf_bitmap, entries, hashes = node
+        changed = False
+        shift = _FIRST_NIBBLE_SHIFT - 4 * depth
+        index = start
+        while index < stop:
+            first = index
+            prefix = key_numbers[first] >> shift
+            index = bisect_left(key_numbers, (prefix + 1) << shift, first + 1, stop)
+            single = index - first == 1
+            bit = 1 << (prefix & 0x0F)
+            below = bitmap & (bit - 1)
+            hash_offset = below.bit_count() << 5
+            entry_offset = hash_offset + ((leaf_bitmap & below).bit_count() << 5)
+            if leaf_bitmap & bit:
+                old_entry_bytes = _LEAF_BYTES
+                entry = entries[entry_offset : entry_offset + _LEAF_BYTES]
+                leaf = leaves[first]
+                if single and leaf == entry:
+                    continue
+                if single and entry.startswith(key_hashes[first]):
+                    if leaf is None:
+                        new_entry = new_hash = _EMPTY
+                    else:
+                        new_entry = leaf
+                        new_hash = _sha256(LEAF_TAG + leaf).digest()
+                else:
+                    # The slot's leaf and the writes under it: settle them one level down.
+                    leaf_bit = 1 << _nibble(entry, depth + 1)
+                    leaf_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
+                    seed = (leaf_bit, leaf_bit, entry, leaf_hash)
+                    if single:
+                        result = self.update_one(seed, depth + 1, first, None)
+                    else:
+                        result = self.update(seed, depth + 1, first, index, None)
+                    if result is None:
+                        continue
+                    new_entry, new_hash = result
+            elif bitmap & bit:
+                old_entry_bytes = _HASH_BYTES
+                child_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
+                child_path = _path(key_hashes[first], depth + 1)
+                child = self.load(child_path, child_hash)
+                if single:
+                    result = self.update_one(child, depth + 1, first, child_path)
+                else:
+                    result = self.update(child, depth + 1, first, index, child_path)
+                if result is None:
+                    continue
+                new_entry, new_hash = result
+            else:
+                old_entry_bytes = 0
+                if single:
+                    leaf = leaves[first]
+                    if leaf is None:
+                        continue
+                    new_entry = leaf
+                    new_hash = _sha256(LEAF_TAG + leaf).digest()
+                else:
+                    result = self.update(_EMPTY_NODE, depth + 1, first, index, None)
+                    if result is None:
+                        continue
+                    new_entry, new_hash = result
+            old_hash_bytes = _HASH_BYTES if old_entry_bytes else 0
+            entries = entries[:entry_offset] + new_entry + entries[entry_offset + old_entry_bytes :]
+            hashes = hashes[:hash_offset] + new_hash + hashes[hash_offset + old_hash_bytes :]
+            if not new_entry:
+                bitmap &= ~bit
+                leaf_bitmap &= ~bit
+            elif len(new_entry) == _LEAF_BYTES:
+                bitmap |= bit
+                leaf_bitmap |= bit
+            else:
+                bitmap |= bit
+                leaf_bitmap &= ~bit
+            changed = True
+        if not changed:
+            return None
+        return self._settle(depth, bitmap, leaf_bitmap, entries, hashes, stored_path, start)
+
+    def update_one(
+        self, node: _Node, depth: int, index: int, stored_path: bytes | None
+    ) -> tuple[bytes, bytes] | None:
+        bitmap, leaf_bitmap, entries, hashes = node
+        leaf = self.leaves[index]
+        bit = 1 << ((self.key_numbers[index] >> (_FIRST_NIBBLE_SHIFT - 4 * depth)) & 0x0F)
+        below = bitmap & (bit - 1)
+        hash_offset = below.bit_count() << 5
+        entry_offset = hash_offset + ((leaf_bitmap & below).bit_count() << 5)
+        if leaf_bitmap & bit:
+            old_entry_bytes = _LEAF_BYTES
+            entry = entries[entry_offset : entry_offset + _LEAF_BYTES]
+            if leaf == entry:
+                return None
+            if entry.startswith(self.key_hashes[index]):
+                if leaf is None:
+                    new_entry = new_hash = _EMPTY
+                else:
+                    new_entry = leaf
+                    new_hash = _sha256(LEAF_TAG + leaf).digest()
+            elif leaf is None:
+                return None  # deleting an absent key
+            else:
+                leaf_bit = 1 << _nibble(entry, depth + 1)
+                leaf_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
+                result = self.update_one(
+                    (leaf_bit, leaf_bit, entry, leaf_hash), depth + 1, index, None
+                )
+                if result is None:
+                    return None
+                new_entry, new_hash = result
+        elif bitmap & bit:
+            old_entry_bytes = _HASH_BYTES
+            child_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
+            child_path = _path(self.key_hashes[index], depth + 1)
+            result = self.update_one(
+                self.load(child_path, child_hash), depth + 1, index, child_path
+            )
+            if result is None:
+                return None
+            new_entry, new_hash = result
+        else:
+            if leaf is None:
+                return None
+            old_entry_bytes = 0
+            new_entry = leaf
+            new_hash = _sha256(LEAF_TAG + leaf).digest()
+        old_hash_bytes = _HASH_BYTES if old_entry_bytes else 0
+        entries = entries[:entry_offset] + new_entry + entries[entry_offset + old_entry_bytes :]
+        hashes = hashes[:hash_offset] + new_hash + hashes[hash_offset + old_hash_bytes :]
+        if not new_entry:
+            bitmap &= ~bit
+            leaf_bitmap &= ~bit
+        elif len(new_entry) == _LEAF_BYTES:
+            bitmap |= bit
+            leaf_bitmap |= bit
+        else:
+            bitmap |= bit
+            leaf_bitmap &= ~bit
+        return self._settle(depth, bitmap, leaf_bitmap, entries, hashes, stored_path, index)
+
+    def _settle(
+        self,
+        depth: int,
+        bitmap: int,
+        leaf_bitmap: int,
+        entries: bytes,
+        hashes: bytes,
+        stored_path: bytes | None,
+        index: int,
+    ) -> tuple[bytes, bytes]:
+        """Keep the changed node (``index``: one of its writes), or collapse it."""
+        if depth and not bitmap & ~leaf_bitmap and not bitmap & (bitmap - 1):
+            # At most one leaf and no child node: the node goes and its leaf (if any)
+            # moves up; ``entries`` and ``hashes`` are then that leaf's, or empty.
+            if stored_path is not None:
+                self.deleted[depth].append(stored_path)
+            return entries, hashes
+        node_hash = _sha256(NODE_TAG + bitmap.to_bytes(2, "big") + hashes).digest()
+        if stored_path is None:
+            stored_path = _path(self.key_hashes[index], depth)
+        self.written[depth].append((stored_path, (bitmap, leaf_bitmap, entries, hashes)))
+        return node_hash, node_hash

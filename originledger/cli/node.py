@@ -1,0 +1,141 @@
+"""Commands on a node's home: ``init``, ``start`` and ``verify-chain``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from originledger.app import InvariantBroken
+from originledger.cli.common import (
+    DEFAULT_HOME,
+    CliError,
+    HomeOption,
+    JsonOption,
+    Output,
+    fields,
+    home_path,
+)
+from originledger.cli.exit_codes import ExitCode
+from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
+from originledger.node.replay import verify_chain
+from originledger.node.runner import open_node, parse_listen, serve
+from originledger.store.sqlite import SqliteStore
+
+__all__ = ["init", "start", "verify_chain_command"]
+
+
+def _check_listen(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            parse_listen(value)
+        except HomeError as error:
+            raise typer.BadParameter(str(error)) from None
+    return value
+
+
+def _url(listen: str) -> str:
+    host, port = parse_listen(listen)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def init(
+    home: HomeOption = DEFAULT_HOME,
+    chain_id: Annotated[str, typer.Option("--chain-id", help="The chain's id.")] = "origin-local",
+    dev: Annotated[bool, typer.Option(
+        "--dev", help=f"Also write funded dev accounts (passphrase {DEV_PASSPHRASE!r}).")] = False,
+    api: Annotated[str, typer.Option(
+        "--api", metavar="HOST:PORT", callback=_check_listen,
+        help="Where the API listens.")] = DEFAULT_API,
+    block_interval_ms: Annotated[int, typer.Option(
+        "--block-interval-ms", min=1, max=60_000, help="At most one block this often.")] = 200,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing home.")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Create a node's home: config, genesis, validator key (and dev accounts)."""
+    out = Output(json_output)
+    directory = home_path(home)
+    try:
+        written = init_home(directory, chain_id=chain_id, dev=dev, api=api,
+                            block_interval_ms=block_interval_ms, force=force)
+    except OSError as error:
+        raise CliError(ExitCode.SETUP_ERROR, "home_error", f"cannot write {directory}: {error}") from None
+    keys = Table("key", "address", "file", title="keys written", title_justify="left")
+    for name, address in written.items():
+        keys.add_row(name, address, "validator_key.json" if name == "validator" else f"keys/{name}.json")
+    lines: list[object] = [
+        f"[green]✔[/] initialized [bold]{directory}[/] for chain [bold]{chain_id}[/]",
+        fields([("config", directory / "config.toml"), ("genesis", directory / "genesis.json"),
+                ("data", directory / "data"), ("api", _url(api))]),
+        keys,
+    ]
+    if dev:
+        lines.append(f"dev keystores use the passphrase [bold]{DEV_PASSPHRASE}[/]; "
+                     "the dev accounts hold 1,000,000.00 USDD each")
+    lines.append(f"next: [bold]origin start --home {directory}[/]")
+    out.result({"home": str(directory), "chain_id": chain_id, "api": api, "keys": written,
+                "dev_passphrase": DEV_PASSPHRASE if dev else None}, *lines)
+
+
+def start(
+    home: HomeOption = DEFAULT_HOME,
+    api: Annotated[str | None, typer.Option(
+        "--api", metavar="HOST:PORT", callback=_check_listen, show_default="[api] listen",
+        help="Where the API listens (overrides config.toml).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Run the node: produce blocks and serve the API until Ctrl-C."""
+    out = Output(json_output)
+    directory = home_path(home)
+    listen = api or load_config(directory).api.listen
+    node = open_node(directory)
+    try:
+        info = node.app.info()
+        chain_id, height = (info.chain_id, info.height) if info else ("?", 0)
+        out.result({"api": _url(listen), "chain_id": chain_id, "height": height,
+                    "home": str(directory)},
+                   f"[green]●[/] Origin node of chain [bold]{chain_id}[/] at height {height}",
+                   f"  API      {_url(listen)}  (OpenAPI at /openapi.json)",
+                   f"  home     {directory}",
+                   "  Ctrl-C to stop")
+        serve(node, listen)
+    except SystemExit as error:  # uvicorn exits when it cannot bind
+        if error.code:
+            raise CliError(ExitCode.SETUP_ERROR, "serve_failed",
+                           f"cannot serve the API on {listen} (in use?)") from None
+    finally:
+        node.store.close()
+    out.say("stopped")
+
+
+def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOption = False) -> None:
+    """Replay every block from genesis and check it gives the committed state root."""
+    out = Output(json_output)
+    directory = home_path(home)
+    path = directory / "data" / "ledger.sqlite"
+    if not path.exists():
+        hint = ("the node of this home has never run" if (directory / "genesis.json").exists()
+                else "it is not a node's home")
+        raise CliError(ExitCode.SETUP_ERROR, "no_ledger", f"{path} does not exist: {hint}")
+    store = SqliteStore(path)
+    try:
+        with Console(stderr=True).status("replaying from genesis") as status:
+            try:
+                report = verify_chain(store, progress=lambda h: status.update(f"replaying block {h}"))
+            except InvariantBroken as error:
+                raise CliError(ExitCode.VERIFICATION_FAILED, "invariant_broken",
+                               f"an invariant breaks during the replay: {error}") from None
+    finally:
+        store.close()
+    data = {"ok": report.ok, "blocks": report.blocks, "txs": report.txs, "height": report.height,
+            "state_root": report.state_root.hex(), "problems": report.problems}
+    summary = fields([("blocks", report.blocks), ("txs", report.txs), ("height", report.height),
+                      ("state root", report.state_root.hex())])
+    if report.ok:
+        out.result(data, summary, f"[green]OK[/]: the replay of {report.blocks} blocks from "
+                                  "genesis gives the committed state root")
+        return
+    out.result(data, summary, *(f"[red]✘[/] {problem}" for problem in report.problems))
+    raise typer.Exit(ExitCode.VERIFICATION_FAILED)

@@ -1,0 +1,226 @@
+"""``origin query``: read accounts, balances, blocks, transactions and assets; with
+``--prove``, check the answer against a header the validators signed."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from originledger.cli.common import (
+    DEFAULT_HOME,
+    CliError,
+    GenesisOption,
+    HomeOption,
+    JsonOption,
+    NodeOption,
+    OriginTyper,
+    Output,
+    asset_record,
+    fields,
+    open_client,
+    resolve_address,
+    trusted_client,
+)
+from originledger.cli.exit_codes import ExitCode
+from originledger.core.amounts import format_units
+from originledger.sdk import Client, verify_receipt
+
+__all__ = ["query_app"]
+
+query_app = OriginTyper(help="Read the ledger (with --prove, verify what the node answers).")
+
+ProveOption = Annotated[bool, typer.Option(
+    "--prove", help="Verify the answer with a Merkle proof against a validator-signed header.")]
+AddressArgument = Annotated[str, typer.Argument(
+    help="An address, or the name of a key in HOME/keys.", show_default=False)]
+SymbolArgument = Annotated[str, typer.Argument(help="The asset's symbol.", show_default=False)]
+
+VERIFIED = "[green]✔ verified[/] against block {height} signed by the validators"
+
+
+def _hex(base64_text: str) -> str:
+    return base64.b64decode(base64_text).hex()
+
+
+def _time(time_ms: int) -> str:
+    return datetime.fromtimestamp(time_ms / 1000, UTC).isoformat(timespec="milliseconds")
+
+
+class _Decimals:
+    """Each asset's decimals, asked of the node once."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.known: dict[str, int] = {}
+
+    def format(self, symbol: str, amount: int | str) -> str:
+        if symbol not in self.known:
+            self.known[symbol] = int(asset_record(self.client, symbol)["decimals"])
+        return format_units(int(amount), self.known[symbol])
+
+
+@query_app.command("account")
+def account(
+    address: AddressArgument,
+    prove: ProveOption = False,
+    genesis: GenesisOption = None,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """An account's roles and balances (with --prove, each balance is verified)."""
+    out = Output(json_output)
+    parsed = resolve_address(address, home)
+    with open_client(home, node) as client:
+        answer = client.account(parsed)
+        record = answer["account"]
+        if record is None and not answer["balances"]:
+            raise CliError(ExitCode.NOT_FOUND, "account_not_found",
+                           f"the ledger knows no account {parsed}")
+        decimals = _Decimals(client)
+        balances = [{"symbol": item["symbol"], "amount": item["amount"],
+                     "units": decimals.format(item["symbol"], item["amount"])}
+                    for item in answer["balances"]]
+        verified_height = None
+        if prove:
+            trusted_client(client, genesis)
+            for balance in balances:
+                amount, verified_height = client.verified_balance(parsed, balance["symbol"])
+                balance.update(amount=str(amount), units=decimals.format(balance["symbol"], amount))
+    table = Table("symbol", "balance", title="balances", title_justify="left")
+    for balance in balances:
+        table.add_row(balance["symbol"], balance["units"])
+    roles = ", ".join(record["roles"]) if record and record["roles"] else "-"
+    lines: list[Any] = [
+        fields([("address", parsed), ("height", answer["height"]),
+                ("created at", record["created_height"] if record else "- (not yet registered)"),
+                ("roles", roles)]),
+        table,
+    ]
+    if verified_height is not None:
+        lines.append(f"balances {VERIFIED.format(height=verified_height)}; roles as the node says")
+    out.result({"address": str(parsed), "height": answer["height"], "account": record,
+                "balances": balances, "verified_height": verified_height}, *lines)
+
+
+@query_app.command("balance")
+def balance(
+    address: AddressArgument,
+    symbol: SymbolArgument,
+    prove: ProveOption = False,
+    genesis: GenesisOption = None,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """An account's balance of one asset."""
+    out = Output(json_output)
+    parsed = resolve_address(address, home)
+    with open_client(home, node) as client:
+        decimals = int(asset_record(client, symbol)["decimals"])
+        if prove:
+            amount, height = trusted_client(client, genesis).verified_balance(parsed, symbol)
+        else:
+            answer = client.query("assets", "balance", account=str(parsed), symbol=symbol)
+            amount, height = int(answer["result"]["amount"]), int(answer["height"])
+    units = format_units(amount, decimals)
+    lines = [f"[bold]{units} {symbol}[/]  ({parsed}, block {height})"]
+    if prove:
+        lines.append(VERIFIED.format(height=height))
+    out.result({"address": str(parsed), "symbol": symbol, "amount": str(amount), "units": units,
+                "decimals": decimals, "height": height, "verified": prove}, *lines)
+
+
+@query_app.command("block")
+def block(
+    height: Annotated[str, typer.Argument(help="A height, or latest.")] = "latest",
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """A block's header, signatures and transactions."""
+    out = Output(json_output)
+    if height != "latest" and not height.isdigit():
+        raise CliError(ExitCode.USAGE_ERROR, "invalid_height",
+                       f"expected a height or latest, got {height!r}")
+    with open_client(home, node) as client:
+        answer = client.block(height)
+    header = answer["signed_header"]["header"]
+    txs = Table("#", "transaction hash", title=f"{len(answer['txs'])} transactions",
+                title_justify="left")
+    for index, tx_hash in enumerate(answer["txs"]):
+        txs.add_row(str(index), tx_hash)
+    out.result(answer, fields([
+        ("height", header["height"]),
+        ("hash", answer["hash"]),
+        ("time", _time(header["time_ms"])),
+        ("chain", header["chain_id"]),
+        ("previous", _hex(header["previous_hash"])),
+        ("state root", _hex(header["state_root"])),
+        ("tx root", _hex(header["tx_root"])),
+        ("results root", _hex(header["results_root"])),
+        ("proposer", _hex(header["proposer"])),
+        ("signatures", len(answer["signed_header"]["signatures"])),
+    ]), txs)
+
+
+@query_app.command("tx")
+def tx(
+    tx_hash: Annotated[str, typer.Argument(metavar="HASH", help="The transaction's hash (hex).")],
+    prove: ProveOption = False,
+    genesis: GenesisOption = None,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """A transaction's receipt: status, result, messages and events."""
+    out = Output(json_output)
+    with open_client(home, node) as client:
+        receipt = client.receipt(tx_hash)
+        verified = verify_receipt(trusted_client(client, genesis).trust(), receipt) if prove else None
+    result = receipt.get("result") or {}
+    rows: list[tuple[str, object]] = [("hash", receipt["hash"]), ("status", receipt["status"])]
+    if receipt["status"] == "committed":
+        rows += [("block", f"{receipt['height']} (index {receipt['index']})"),
+                 ("result", f"{result['codespace']}/{result['code']} {result['message']}")]
+    description = receipt.get("tx") or {}
+    for message in description.get("messages", []):
+        rows.append(("message", " ".join(f"{k}={v}" for k, v in message.items())))
+    events = Table("type", "data", title="events", title_justify="left")
+    for event in receipt.get("events", []):
+        events.add_row(event["type"], " ".join(f"{k}={v}" for k, v in event["data"].items()))
+    lines: list[Any] = [fields(rows), events]
+    if verified is not None:
+        lines.append("the transaction and its result " + VERIFIED.format(height=verified.height))
+    proven = None if verified is None else {"height": verified.height, "index": verified.index}
+    out.result({**receipt, "verified": proven}, *lines)
+
+
+@query_app.command("asset")
+def asset(
+    symbol: SymbolArgument,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """An asset's record: issuer, class, decimals, supply and its cap."""
+    out = Output(json_output)
+    with open_client(home, node) as client:
+        answer = client.query("assets", "asset", symbol=symbol)
+    record = answer["result"]["asset"]
+    decimals = int(record["decimals"])
+    out.result(answer["result"], fields([
+        ("symbol", record["symbol"]),
+        ("name", record["name"]),
+        ("class", record["asset_class"] + (" (speculative)" if answer["result"]["speculative"]
+                                           else "")),
+        ("issuer", record["issuer"]),
+        ("decimals", decimals),
+        ("supply", format_units(int(record["supply"]), decimals)),
+        ("max supply", format_units(int(record["max_supply"]), decimals)),
+        ("created at", f"block {record['created_height']}"),
+    ]))

@@ -1,0 +1,133 @@
+"""The embedded driver in-process: block production, mempool limits, expiry, idempotency."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from originledger.core.amounts import Amount
+from originledger.core.codes import TxCode
+from originledger.core.crypto import SigningKey
+from originledger.modules.assets.types import Transfer
+from originledger.node.embedded import EmbeddedNode, NodeSettings
+from originledger.sdk import Key, TxBuilder
+from originledger.store.sqlite import SqliteStore
+
+CHAIN = "node-test"
+VALIDATOR = SigningKey(bytes(range(32)))
+ALICE = Key(SigningKey(b"\x01" * 32), "alice")
+BOB = Key(SigningKey(b"\x02" * 32), "bob")
+
+
+def _genesis() -> bytes:
+    import base64
+
+    return json.dumps({
+        "chain_id": CHAIN, "genesis_time_ms": 1_000,
+        "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
+        "app_state": {"assets": {
+            "assets": [{"symbol": "TOK", "name": "Token", "decimals": 0,
+                        "asset_class": "utility", "issuer": str(ALICE.address),
+                        "max_supply": "1000000"}],
+            "balances": [{"account": str(ALICE.address), "symbol": "TOK", "amount": "1000"}],
+        }},
+    }).encode()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now_ms = 1_700_000_000_000
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def node(clock: Clock) -> EmbeddedNode:
+    settings = NodeSettings(block_interval_ms=20, mempool_txs_max=10, mempool_txs_per_signer_max=4)
+    node = EmbeddedNode(SqliteStore(None), _genesis(), VALIDATOR, settings, clock_ms=clock)
+    yield node
+    node.stop()
+
+
+def _transfer(clock: Clock, amount: int = 1, client_id: int | None = None, ttl_ms: int = 60_000):
+    return TxBuilder(CHAIN).build(
+        [Transfer(ALICE.address, BOB.address, "TOK", Amount(amount))], [ALICE],
+        client_id=client_id, expires_at_ms=clock.now_ms + ttl_ms,
+    )
+
+
+def test_produce_block_idle_makes_no_block(node: EmbeddedNode) -> None:
+    assert node.produce_block() is None
+    assert node.store.latest_height() == 0
+
+
+def test_produce_block_commits_and_signs(node: EmbeddedNode, clock: Clock) -> None:
+    tx = _transfer(clock)
+    assert node.submit([tx.raw])[0].status == "accepted"
+    outcome = node.produce_block()
+    assert outcome is not None and outcome.header.height == 1
+    stored = node.store.block(1)
+    assert stored is not None and stored.signed_header.signatures[0].public_key == VALIDATOR.public_key
+    assert node.status(tx.hash) == "committed"
+
+
+def test_submit_duplicate_answers_first_outcome(node: EmbeddedNode, clock: Clock) -> None:
+    tx = _transfer(clock, amount=5000)  # more than alice has: commits as a failure
+    first = node.submit([tx.raw, tx.raw])
+    assert [a.status for a in first] == ["accepted", "accepted"]
+    node.produce_block()
+    again = node.submit([tx.raw])[0]
+    assert again.status == "committed" and again.height == 1
+    assert again.result.codespace == "assets" and again.result.code == 15
+    assert node.produce_block() is None, "a resubmitted transaction made a new block"
+
+
+def test_invalid_expired_transaction_is_rejected(node: EmbeddedNode, clock: Clock) -> None:
+    tx = _transfer(clock, ttl_ms=-1)
+    answer = node.submit([tx.raw])[0]
+    assert answer.status == "rejected" and answer.result.code == TxCode.EXPIRED
+
+
+def test_expiry_while_waiting_drops_without_block(node: EmbeddedNode, clock: Clock) -> None:
+    tx = _transfer(clock, ttl_ms=100)
+    assert node.submit([tx.raw])[0].status == "accepted"
+    clock.now_ms += 1_000
+    assert node.produce_block() is None
+    assert node.store.latest_height() == 0
+    assert node.status(tx.hash) is None
+
+
+def test_invalid_signer_over_quota(node: EmbeddedNode, clock: Clock) -> None:
+    answers = node.submit([_transfer(clock, client_id=i).raw for i in range(6)])
+    assert [a.status for a in answers] == ["accepted"] * 4 + ["rejected"] * 2
+    assert answers[-1].result.code == TxCode.SIGNER_QUOTA
+
+
+def test_block_time_strictly_increases(node: EmbeddedNode, clock: Clock) -> None:
+    times = []
+    for i in range(3):
+        node.submit([_transfer(clock, client_id=i).raw])
+        times.append(node.produce_block().header.time_ms)
+    assert times[0] < times[1] < times[2]
+
+
+def test_background_production_commits_within_interval(node: EmbeddedNode) -> None:
+    node.clock_ms = lambda: time.time_ns() // 1_000_000
+    node.start()
+    tx = TxBuilder(CHAIN).build([Transfer(ALICE.address, BOB.address, "TOK", Amount(1))], [ALICE])
+    node.submit([tx.raw])
+    deadline = time.monotonic() + 5
+    while node.status(tx.hash) != "committed" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert node.status(tx.hash) == "committed"
+    height = node.store.latest_height()
+    time.sleep(0.2)
+    assert node.store.latest_height() == height, "the node made blocks while idle"
