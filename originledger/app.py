@@ -387,8 +387,9 @@ class Application:
                 result = TxResult.failure(TxCode.ALREADY_COMMITTED, "twice in one block")
                 events: list[Event] = []
             else:
-                seen.add(item.hash)
                 result, events = self._execute(block, state, item, item.hash in committed)
+                if result.spends_hash:
+                    seen.add(item.hash)
             outcomes.append(TxOutcome(item.hash, index, raw, result, events, encode(events)))
         block_events: list[Event] = []
         for module in self.registry.modules:

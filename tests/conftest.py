@@ -15,7 +15,14 @@ from typing import Any
 
 import pytest
 
-from originledger.app import Application, BlockOutcome, BlockRequest, CheckResult, TxOutcome
+from originledger.app import (
+    Application,
+    BlockOutcome,
+    BlockRequest,
+    CheckResult,
+    Registry,
+    TxOutcome,
+)
 from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey
@@ -118,9 +125,11 @@ def default_genesis() -> dict[str, Any]:
 class Chain:
     """An Application over an in-memory SqliteStore, driven one block at a time."""
 
-    def __init__(self, genesis: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, genesis: dict[str, Any] | None = None, registry: Registry | None = None
+    ) -> None:
         self.store = SqliteStore(None)
-        self.app = Application(self.store)
+        self.app = Application(self.store, registry)
         self.genesis_app_hash = self.app.init_chain(
             json.dumps(genesis or default_genesis()).encode()
         )
@@ -224,6 +233,21 @@ class Chain:
         outcome = self.run(messages, issuer)
         if not outcome.result.ok:
             raise AssertionError(f"setup failed: {outcome.result}")
+
+
+class DictStore:
+    """Just enough of a store for ``check_invariants``: get and ordered scan."""
+
+    def __init__(self, items: dict[bytes, bytes]) -> None:
+        self.items = items
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.items.get(key)
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        for key in sorted(self.items):
+            if key.startswith(prefix):
+                yield key, self.items[key]
 
 
 def close_chain(chain: Chain) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 from rich.console import Console, RenderableType
 from rich.markup import escape
@@ -60,20 +59,43 @@ Function = TypeVar("Function", bound=Callable[..., Any])
 
 # Options shared by many commands --------------------------------------------------------
 
-HomeOption = Annotated[Path, typer.Option(
-    "--home", envvar="ORIGIN_HOME", show_default="$ORIGIN_HOME or ~/.origin",
-    help="The node's home: keystores in HOME/keys, the API address in HOME/config.toml.")]
-NodeOption = Annotated[str | None, typer.Option(
-    "--node", envvar="ORIGIN_NODE", show_default="[api] listen of HOME/config.toml",
-    help="The node's API URL, e.g. http://127.0.0.1:8700.")]
-JsonOption = Annotated[bool, typer.Option(
-    "--json", help="Print machine-readable JSON on stdout, and nothing else.")]
-PassphraseFileOption = Annotated[Path | None, typer.Option(
-    "--passphrase-file", show_default=False,
-    help=f"Read the keystore passphrase from this file (else ${PASSPHRASE_ENV}, else a prompt).")]
-GenesisOption = Annotated[Path | None, typer.Option(
-    "--genesis", show_default="the node's own genesis",
-    help="With --prove: trust the validators of this genesis.json.")]
+HomeOption = Annotated[
+    Path,
+    typer.Option(
+        "--home",
+        envvar="ORIGIN_HOME",
+        show_default="$ORIGIN_HOME or ~/.origin",
+        help="The node's home: keystores in HOME/keys, the API address in HOME/config.toml.",
+    ),
+]
+NodeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--node",
+        envvar="ORIGIN_NODE",
+        show_default="[api] listen of HOME/config.toml",
+        help="The node's API URL, e.g. http://127.0.0.1:8700.",
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON on stdout, and nothing else.")
+]
+PassphraseFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        show_default=False,
+        help=f"Read the keystore passphrase from this file (else ${PASSPHRASE_ENV}, else a prompt).",
+    ),
+]
+GenesisOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--genesis",
+        show_default="the node's own genesis",
+        help="With --prove: trust the validators of this genesis.json.",
+    ),
+]
 
 
 # Errors ---------------------------------------------------------------------------------
@@ -119,7 +141,8 @@ def reports_errors(function: Function) -> Function:
                 Output.emit_json({"error": {"code": failure.code, "message": failure.message}})
             else:
                 Console(stderr=True, highlight=False, soft_wrap=True).print(
-                    f"[bold red]error:[/] {escape(failure.message)}")
+                    f"[bold red]error:[/] {escape(failure.message)}"
+                )
             raise typer.Exit(failure.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -191,8 +214,11 @@ def home_path(home: Path) -> Path:
 
 def keystore_path(home: Path, name: str) -> Path:
     if _KEY_NAME.fullmatch(name) is None:
-        raise CliError(ExitCode.USAGE_ERROR, "invalid_key_name",
-                       f"{name!r} is not a key name: letters, digits, '_', '.', '-' (at most 64)")
+        raise CliError(
+            ExitCode.USAGE_ERROR,
+            "invalid_key_name",
+            f"{name!r} is not a key name: letters, digits, '_', '.', '-' (at most 64)",
+        )
     return home_path(home) / "keys" / f"{name}.json"
 
 
@@ -202,24 +228,32 @@ def read_passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> s
         try:
             return passphrase_file.read_text().rstrip("\r\n")
         except OSError as error:
-            raise CliError(ExitCode.SETUP_ERROR, "passphrase_file",
-                           f"cannot read the passphrase file: {error}") from None
+            raise CliError(
+                ExitCode.SETUP_ERROR, "passphrase_file", f"cannot read the passphrase file: {error}"
+            ) from None
     from_environment = os.environ.get(PASSPHRASE_ENV)
     if from_environment is not None:
         return from_environment
     try:
-        return str(typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm,
-                                err=True))
-    except click.Abort:
-        raise CliError(ExitCode.SETUP_ERROR, "no_passphrase",
-                       f"no passphrase given (use --passphrase-file or ${PASSPHRASE_ENV})") from None
+        return str(
+            typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+        )
+    except typer.Abort:
+        raise CliError(
+            ExitCode.SETUP_ERROR,
+            "no_passphrase",
+            f"no passphrase given (use --passphrase-file or ${PASSPHRASE_ENV})",
+        ) from None
 
 
 def load_key(home: Path, name: str, passphrase_file: Path | None) -> Key:
     path = keystore_path(home, name)
     if not path.exists():
-        raise CliError(ExitCode.SETUP_ERROR, "key_not_found",
-                       f"no key named {name!r} in {path.parent} (see `origin keys list`)")
+        raise CliError(
+            ExitCode.SETUP_ERROR,
+            "key_not_found",
+            f"no key named {name!r} in {path.parent} (see `origin keys list`)",
+        )
     return load_keystore(path, read_passphrase(passphrase_file))
 
 
@@ -231,8 +265,11 @@ def resolve_address(text: str, home: Path) -> Address:
         pass
     path = home_path(home) / "keys" / f"{text}.json"
     if _KEY_NAME.fullmatch(text) is None or not path.exists():
-        raise CliError(ExitCode.SETUP_ERROR, "key_not_found",
-                       f"{text!r} is neither an address nor a key in {path.parent}")
+        raise CliError(
+            ExitCode.SETUP_ERROR,
+            "key_not_found",
+            f"{text!r} is neither an address nor a key in {path.parent}",
+        )
     return Address.from_text(read_keystore_public(path)["address"])
 
 

@@ -27,7 +27,9 @@ __all__ = ["keys_app"]
 
 keys_app = OriginTyper(help="Create and list account keys (encrypted keystores).")
 
-NameArgument = Annotated[str, typer.Argument(help="The key's name (its file is HOME/keys/NAME.json).")]
+NameArgument = Annotated[
+    str, typer.Argument(help="The key's name (its file is HOME/keys/NAME.json).")
+]
 
 
 @keys_app.command("new")
@@ -48,11 +50,16 @@ def new_key(
     key = generate_key(name)
     save_keystore(key, path, passphrase)
     out.result(
-        {"name": name, "address": str(key.address), "public_key": key.public_key.hex(),
-         "path": str(path)},
+        {
+            "name": name,
+            "address": str(key.address),
+            "public_key": key.public_key.hex(),
+            "path": str(path),
+        },
         f"[green]✔[/] created key [bold]{name}[/]",
-        fields([("address", key.address), ("public key", key.public_key.hex()),
-                ("keystore", path)]),
+        fields(
+            [("address", key.address), ("public key", key.public_key.hex()), ("keystore", path)]
+        ),
     )
 
 
@@ -66,17 +73,31 @@ def list_keys(home: HomeOption = DEFAULT_HOME, json_output: JsonOption = False) 
     table = Table("name", "address", title=f"keys in {directory}", title_justify="left")
     for key in keys:
         table.add_row(key["name"], key["address"])
-    out.result({"keys": keys}, table if keys else f"no keys in {directory} (`origin keys new NAME`)")
+    out.result(
+        {"keys": keys}, table if keys else f"no keys in {directory} (`origin keys new NAME`)"
+    )
 
 
 @keys_app.command("show")
-def show_key(name: NameArgument, home: HomeOption = DEFAULT_HOME,
-             json_output: JsonOption = False) -> None:
+def show_key(
+    name: NameArgument, home: HomeOption = DEFAULT_HOME, json_output: JsonOption = False
+) -> None:
     """Show a key's address and public key (no passphrase needed)."""
     out = Output(json_output)
     path = keystore_path(home, name)
     if not path.exists():
-        raise CliError(ExitCode.NOT_FOUND, "key_not_found", f"no key named {name!r} in {path.parent}")
+        raise CliError(
+            ExitCode.NOT_FOUND, "key_not_found", f"no key named {name!r} in {path.parent}"
+        )
     key = {**read_keystore_public(path), "name": name, "path": str(path)}
-    out.result(key, fields([("name", name), ("address", key["address"]),
-                            ("public key", key["public_key"]), ("keystore", path)]))
+    out.result(
+        key,
+        fields(
+            [
+                ("name", name),
+                ("address", key["address"]),
+                ("public key", key["public_key"]),
+                ("keystore", path),
+            ]
+        ),
+    )

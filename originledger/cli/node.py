@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -36,6 +37,22 @@ def _check_listen(value: str | None) -> str | None:
     return value
 
 
+def _check_free(listen: str) -> None:
+    """Fail before announcing the node when its address is taken (uvicorn would exit)."""
+    host, port = parse_listen(listen)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CliError(
+                ExitCode.SETUP_ERROR,
+                "serve_failed",
+                f"cannot serve the API on {listen}: {error.strerror}",
+            ) from None
+
+
 def _url(listen: str) -> str:
     host, port = parse_listen(listen)
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
@@ -44,13 +61,24 @@ def _url(listen: str) -> str:
 def init(
     home: HomeOption = DEFAULT_HOME,
     chain_id: Annotated[str, typer.Option("--chain-id", help="The chain's id.")] = "origin-local",
-    dev: Annotated[bool, typer.Option(
-        "--dev", help=f"Also write funded dev accounts (passphrase {DEV_PASSPHRASE!r}).")] = False,
-    api: Annotated[str, typer.Option(
-        "--api", metavar="HOST:PORT", callback=_check_listen,
-        help="Where the API listens.")] = DEFAULT_API,
-    block_interval_ms: Annotated[int, typer.Option(
-        "--block-interval-ms", min=1, max=60_000, help="At most one block this often.")] = 200,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev", help=f"Also write funded dev accounts (passphrase {DEV_PASSPHRASE!r})."
+        ),
+    ] = False,
+    api: Annotated[
+        str,
+        typer.Option(
+            "--api", metavar="HOST:PORT", callback=_check_listen, help="Where the API listens."
+        ),
+    ] = DEFAULT_API,
+    block_interval_ms: Annotated[
+        int,
+        typer.Option(
+            "--block-interval-ms", min=1, max=60_000, help="At most one block this often."
+        ),
+    ] = 200,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing home.")] = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -58,32 +86,65 @@ def init(
     out = Output(json_output)
     directory = home_path(home)
     try:
-        written = init_home(directory, chain_id=chain_id, dev=dev, api=api,
-                            block_interval_ms=block_interval_ms, force=force)
+        written = init_home(
+            directory,
+            chain_id=chain_id,
+            dev=dev,
+            api=api,
+            block_interval_ms=block_interval_ms,
+            force=force,
+        )
     except OSError as error:
-        raise CliError(ExitCode.SETUP_ERROR, "home_error", f"cannot write {directory}: {error}") from None
+        raise CliError(
+            ExitCode.SETUP_ERROR, "home_error", f"cannot write {directory}: {error}"
+        ) from None
     keys = Table("key", "address", "file", title="keys written", title_justify="left")
     for name, address in written.items():
-        keys.add_row(name, address, "validator_key.json" if name == "validator" else f"keys/{name}.json")
+        keys.add_row(
+            name, address, "validator_key.json" if name == "validator" else f"keys/{name}.json"
+        )
     lines: list[object] = [
         f"[green]✔[/] initialized [bold]{directory}[/] for chain [bold]{chain_id}[/]",
-        fields([("config", directory / "config.toml"), ("genesis", directory / "genesis.json"),
-                ("data", directory / "data"), ("api", _url(api))]),
+        fields(
+            [
+                ("config", directory / "config.toml"),
+                ("genesis", directory / "genesis.json"),
+                ("data", directory / "data"),
+                ("api", _url(api)),
+            ]
+        ),
         keys,
     ]
     if dev:
-        lines.append(f"dev keystores use the passphrase [bold]{DEV_PASSPHRASE}[/]; "
-                     "the dev accounts hold 1,000,000.00 USDD each")
+        lines.append(
+            f"dev keystores use the passphrase [bold]{DEV_PASSPHRASE}[/]; "
+            "the dev accounts hold 1,000,000.00 USDD each"
+        )
     lines.append(f"next: [bold]origin start --home {directory}[/]")
-    out.result({"home": str(directory), "chain_id": chain_id, "api": api, "keys": written,
-                "dev_passphrase": DEV_PASSPHRASE if dev else None}, *lines)
+    out.result(
+        {
+            "home": str(directory),
+            "chain_id": chain_id,
+            "api": api,
+            "keys": written,
+            "dev_passphrase": DEV_PASSPHRASE if dev else None,
+        },
+        *lines,
+    )
 
 
 def start(
     home: HomeOption = DEFAULT_HOME,
-    api: Annotated[str | None, typer.Option(
-        "--api", metavar="HOST:PORT", callback=_check_listen, show_default="[api] listen",
-        help="Where the API listens (overrides config.toml).")] = None,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            "--api",
+            metavar="HOST:PORT",
+            callback=_check_listen,
+            show_default="[api] listen",
+            help="Where the API listens (overrides config.toml).",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Run the node: produce blocks and serve the API until Ctrl-C."""
@@ -92,19 +153,22 @@ def start(
     listen = api or load_config(directory).api.listen
     node = open_node(directory)
     try:
+        _check_free(listen)
         info = node.app.info()
         chain_id, height = (info.chain_id, info.height) if info else ("?", 0)
-        out.result({"api": _url(listen), "chain_id": chain_id, "height": height,
-                    "home": str(directory)},
-                   f"[green]●[/] Origin node of chain [bold]{chain_id}[/] at height {height}",
-                   f"  API      {_url(listen)}  (OpenAPI at /openapi.json)",
-                   f"  home     {directory}",
-                   "  Ctrl-C to stop")
+        out.result(
+            {"api": _url(listen), "chain_id": chain_id, "height": height, "home": str(directory)},
+            f"[green]●[/] Origin node of chain [bold]{chain_id}[/] at height {height}",
+            f"  API      {_url(listen)}  (OpenAPI at /openapi.json)",
+            f"  home     {directory}",
+            "  Ctrl-C to stop",
+        )
         serve(node, listen)
     except SystemExit as error:  # uvicorn exits when it cannot bind
         if error.code:
-            raise CliError(ExitCode.SETUP_ERROR, "serve_failed",
-                           f"cannot serve the API on {listen} (in use?)") from None
+            raise CliError(
+                ExitCode.SETUP_ERROR, "serve_failed", f"cannot serve the API on {listen} (in use?)"
+            ) from None
     finally:
         node.store.close()
     out.say("stopped")
@@ -116,26 +180,50 @@ def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOptio
     directory = home_path(home)
     path = directory / "data" / "ledger.sqlite"
     if not path.exists():
-        hint = ("the node of this home has never run" if (directory / "genesis.json").exists()
-                else "it is not a node's home")
+        hint = (
+            "the node of this home has never run"
+            if (directory / "genesis.json").exists()
+            else "it is not a node's home"
+        )
         raise CliError(ExitCode.SETUP_ERROR, "no_ledger", f"{path} does not exist: {hint}")
     store = SqliteStore(path)
     try:
         with Console(stderr=True).status("replaying from genesis") as status:
             try:
-                report = verify_chain(store, progress=lambda h: status.update(f"replaying block {h}"))
+                report = verify_chain(
+                    store, progress=lambda h: status.update(f"replaying block {h}")
+                )
             except InvariantBroken as error:
-                raise CliError(ExitCode.VERIFICATION_FAILED, "invariant_broken",
-                               f"an invariant breaks during the replay: {error}") from None
+                raise CliError(
+                    ExitCode.VERIFICATION_FAILED,
+                    "invariant_broken",
+                    f"an invariant breaks during the replay: {error}",
+                ) from None
     finally:
         store.close()
-    data = {"ok": report.ok, "blocks": report.blocks, "txs": report.txs, "height": report.height,
-            "state_root": report.state_root.hex(), "problems": report.problems}
-    summary = fields([("blocks", report.blocks), ("txs", report.txs), ("height", report.height),
-                      ("state root", report.state_root.hex())])
+    data = {
+        "ok": report.ok,
+        "blocks": report.blocks,
+        "txs": report.txs,
+        "height": report.height,
+        "state_root": report.state_root.hex(),
+        "problems": report.problems,
+    }
+    summary = fields(
+        [
+            ("blocks", report.blocks),
+            ("txs", report.txs),
+            ("height", report.height),
+            ("state root", report.state_root.hex()),
+        ]
+    )
     if report.ok:
-        out.result(data, summary, f"[green]OK[/]: the replay of {report.blocks} blocks from "
-                                  "genesis gives the committed state root")
+        out.result(
+            data,
+            summary,
+            f"[green]OK[/]: the replay of {report.blocks} blocks from "
+            "genesis gives the committed state root",
+        )
         return
     out.result(data, summary, *(f"[red]✘[/] {problem}" for problem in report.problems))
     raise typer.Exit(ExitCode.VERIFICATION_FAILED)

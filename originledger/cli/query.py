@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -33,10 +34,15 @@ __all__ = ["query_app"]
 
 query_app = OriginTyper(help="Read the ledger (with --prove, verify what the node answers).")
 
-ProveOption = Annotated[bool, typer.Option(
-    "--prove", help="Verify the answer with a Merkle proof against a validator-signed header.")]
-AddressArgument = Annotated[str, typer.Argument(
-    help="An address, or the name of a key in HOME/keys.", show_default=False)]
+ProveOption = Annotated[
+    bool,
+    typer.Option(
+        "--prove", help="Verify the answer with a Merkle proof against a validator-signed header."
+    ),
+]
+AddressArgument = Annotated[
+    str, typer.Argument(help="An address, or the name of a key in HOME/keys.", show_default=False)
+]
 SymbolArgument = Annotated[str, typer.Argument(help="The asset's symbol.", show_default=False)]
 
 VERIFIED = "[green]✔ verified[/] against block {height} signed by the validators"
@@ -79,12 +85,18 @@ def account(
         answer = client.account(parsed)
         record = answer["account"]
         if record is None and not answer["balances"]:
-            raise CliError(ExitCode.NOT_FOUND, "account_not_found",
-                           f"the ledger knows no account {parsed}")
+            raise CliError(
+                ExitCode.NOT_FOUND, "account_not_found", f"the ledger knows no account {parsed}"
+            )
         decimals = _Decimals(client)
-        balances = [{"symbol": item["symbol"], "amount": item["amount"],
-                     "units": decimals.format(item["symbol"], item["amount"])}
-                    for item in answer["balances"]]
+        balances = [
+            {
+                "symbol": item["symbol"],
+                "amount": item["amount"],
+                "units": decimals.format(item["symbol"], item["amount"]),
+            }
+            for item in answer["balances"]
+        ]
         verified_height = None
         if prove:
             trusted_client(client, genesis)
@@ -96,15 +108,28 @@ def account(
         table.add_row(balance["symbol"], balance["units"])
     roles = ", ".join(record["roles"]) if record and record["roles"] else "-"
     lines: list[Any] = [
-        fields([("address", parsed), ("height", answer["height"]),
+        fields(
+            [
+                ("address", parsed),
+                ("height", answer["height"]),
                 ("created at", record["created_height"] if record else "- (not yet registered)"),
-                ("roles", roles)]),
+                ("roles", roles),
+            ]
+        ),
         table,
     ]
     if verified_height is not None:
         lines.append(f"balances {VERIFIED.format(height=verified_height)}; roles as the node says")
-    out.result({"address": str(parsed), "height": answer["height"], "account": record,
-                "balances": balances, "verified_height": verified_height}, *lines)
+    out.result(
+        {
+            "address": str(parsed),
+            "height": answer["height"],
+            "account": record,
+            "balances": balances,
+            "verified_height": verified_height,
+        },
+        *lines,
+    )
 
 
 @query_app.command("balance")
@@ -131,8 +156,18 @@ def balance(
     lines = [f"[bold]{units} {symbol}[/]  ({parsed}, block {height})"]
     if prove:
         lines.append(VERIFIED.format(height=height))
-    out.result({"address": str(parsed), "symbol": symbol, "amount": str(amount), "units": units,
-                "decimals": decimals, "height": height, "verified": prove}, *lines)
+    out.result(
+        {
+            "address": str(parsed),
+            "symbol": symbol,
+            "amount": str(amount),
+            "units": units,
+            "decimals": decimals,
+            "height": height,
+            "verified": prove,
+        },
+        *lines,
+    )
 
 
 @query_app.command("block")
@@ -145,27 +180,35 @@ def block(
     """A block's header, signatures and transactions."""
     out = Output(json_output)
     if height != "latest" and not height.isdigit():
-        raise CliError(ExitCode.USAGE_ERROR, "invalid_height",
-                       f"expected a height or latest, got {height!r}")
+        raise CliError(
+            ExitCode.USAGE_ERROR, "invalid_height", f"expected a height or latest, got {height!r}"
+        )
     with open_client(home, node) as client:
         answer = client.block(height)
     header = answer["signed_header"]["header"]
-    txs = Table("#", "transaction hash", title=f"{len(answer['txs'])} transactions",
-                title_justify="left")
+    txs = Table(
+        "#", "transaction hash", title=f"{len(answer['txs'])} transactions", title_justify="left"
+    )
     for index, tx_hash in enumerate(answer["txs"]):
         txs.add_row(str(index), tx_hash)
-    out.result(answer, fields([
-        ("height", header["height"]),
-        ("hash", answer["hash"]),
-        ("time", _time(header["time_ms"])),
-        ("chain", header["chain_id"]),
-        ("previous", _hex(header["previous_hash"])),
-        ("state root", _hex(header["state_root"])),
-        ("tx root", _hex(header["tx_root"])),
-        ("results root", _hex(header["results_root"])),
-        ("proposer", _hex(header["proposer"])),
-        ("signatures", len(answer["signed_header"]["signatures"])),
-    ]), txs)
+    out.result(
+        answer,
+        fields(
+            [
+                ("height", header["height"]),
+                ("hash", answer["hash"]),
+                ("time", _time(header["time_ms"])),
+                ("chain", header["chain_id"]),
+                ("previous", _hex(header["previous_hash"])),
+                ("state root", _hex(header["state_root"])),
+                ("tx root", _hex(header["tx_root"])),
+                ("results root", _hex(header["results_root"])),
+                ("proposer", _hex(header["proposer"])),
+                ("signatures", len(answer["signed_header"]["signatures"])),
+            ]
+        ),
+        txs,
+    )
 
 
 @query_app.command("tx")
@@ -179,14 +222,22 @@ def tx(
 ) -> None:
     """A transaction's receipt: status, result, messages and events."""
     out = Output(json_output)
+    if re.fullmatch(r"[0-9a-fA-F]{64}", tx_hash) is None:
+        raise CliError(
+            ExitCode.USAGE_ERROR, "invalid_hash", "a transaction hash is 64 hex characters"
+        )
     with open_client(home, node) as client:
         receipt = client.receipt(tx_hash)
-        verified = verify_receipt(trusted_client(client, genesis).trust(), receipt) if prove else None
+        verified = (
+            verify_receipt(trusted_client(client, genesis).trust(), receipt) if prove else None
+        )
     result = receipt.get("result") or {}
     rows: list[tuple[str, object]] = [("hash", receipt["hash"]), ("status", receipt["status"])]
     if receipt["status"] == "committed":
-        rows += [("block", f"{receipt['height']} (index {receipt['index']})"),
-                 ("result", f"{result['codespace']}/{result['code']} {result['message']}")]
+        rows += [
+            ("block", f"{receipt['height']} (index {receipt['index']})"),
+            ("result", f"{result['codespace']}/{result['code']} {result['message']}"),
+        ]
     description = receipt.get("tx") or {}
     for message in description.get("messages", []):
         rows.append(("message", " ".join(f"{k}={v}" for k, v in message.items())))
@@ -213,14 +264,22 @@ def asset(
         answer = client.query("assets", "asset", symbol=symbol)
     record = answer["result"]["asset"]
     decimals = int(record["decimals"])
-    out.result(answer["result"], fields([
-        ("symbol", record["symbol"]),
-        ("name", record["name"]),
-        ("class", record["asset_class"] + (" (speculative)" if answer["result"]["speculative"]
-                                           else "")),
-        ("issuer", record["issuer"]),
-        ("decimals", decimals),
-        ("supply", format_units(int(record["supply"]), decimals)),
-        ("max supply", format_units(int(record["max_supply"]), decimals)),
-        ("created at", f"block {record['created_height']}"),
-    ]))
+    out.result(
+        answer["result"],
+        fields(
+            [
+                ("symbol", record["symbol"]),
+                ("name", record["name"]),
+                (
+                    "class",
+                    record["asset_class"]
+                    + (" (speculative)" if answer["result"]["speculative"] else ""),
+                ),
+                ("issuer", record["issuer"]),
+                ("decimals", decimals),
+                ("supply", format_units(int(record["supply"]), decimals)),
+                ("max supply", format_units(int(record["max_supply"]), decimals)),
+                ("created at", f"block {record['created_height']}"),
+            ]
+        ),
+    )

@@ -39,17 +39,33 @@ __all__ = ["account_app", "asset_app", "transfer"]
 asset_app = OriginTyper(help="Issue, mint and burn assets.")
 account_app = OriginTyper(help="Grant and revoke account roles (admins only).")
 
-FromOption = Annotated[str, typer.Option(
-    "--from", help="The name of the signing key in HOME/keys.", show_default=False)]
-ToOption = Annotated[str, typer.Option(
-    "--to", help="The recipient: an address, or the name of a key in HOME/keys.",
-    show_default=False)]
-WaitOption = Annotated[int, typer.Option(
-    "--wait-ms", min=0, max=WAIT_MS_MAX, help="How long to wait for the commit (0: don't).")]
-MinorOption = Annotated[bool, typer.Option(
-    "--minor", help="AMOUNT is in minor units (an integer), not in the asset's units.")]
-AmountArgument = Annotated[str, typer.Argument(
-    help="In the asset's units, e.g. 12.50 (or in minor units with --minor).")]
+FromOption = Annotated[
+    str,
+    typer.Option("--from", help="The name of the signing key in HOME/keys.", show_default=False),
+]
+ToOption = Annotated[
+    str,
+    typer.Option(
+        "--to",
+        help="The recipient: an address, or the name of a key in HOME/keys.",
+        show_default=False,
+    ),
+]
+WaitOption = Annotated[
+    int,
+    typer.Option(
+        "--wait-ms", min=0, max=WAIT_MS_MAX, help="How long to wait for the commit (0: don't)."
+    ),
+]
+MinorOption = Annotated[
+    bool,
+    typer.Option(
+        "--minor", help="AMOUNT is in minor units (an integer), not in the asset's units."
+    ),
+]
+AmountArgument = Annotated[
+    str, typer.Argument(help="In the asset's units, e.g. 12.50 (or in minor units with --minor).")
+]
 SymbolArgument = Annotated[str, typer.Argument(help="The asset's symbol, e.g. USDD.")]
 
 
@@ -58,8 +74,9 @@ def _amount(client: Client, symbol: str, text: str, minor: bool) -> Amount:
     return parse_amount(text, decimals)
 
 
-def _submit(out: Output, client: Client, messages: Sequence[Msg], signer: Key, wait_ms: int,
-            summary: str) -> None:
+def _submit(
+    out: Output, client: Client, messages: Sequence[Msg], signer: Key, wait_ms: int, summary: str
+) -> None:
     """Sign for the node's chain, submit, report; exit 1 when the ledger refuses."""
     tx = TxBuilder(client.status()["chain_id"]).build(messages, [signer])
     result = client.submit(tx, wait_ms=wait_ms)
@@ -72,9 +89,15 @@ def _submit(out: Output, client: Client, messages: Sequence[Msg], signer: Key, w
     out.result(
         {**msgspec.structs.asdict(result), "ok": result.ok},
         headline,
-        fields([("hash", result.hash), ("status", result.status),
-                ("code", f"{result.codespace}/{result.code}"), ("message", result.message),
-                ("height", "-" if result.height is None else result.height)]),
+        fields(
+            [
+                ("hash", result.hash),
+                ("status", result.status),
+                ("code", f"{result.codespace}/{result.code}"),
+                ("message", result.message),
+                ("height", "-" if result.height is None else result.height),
+            ]
+        ),
     )
     if not result.ok:
         raise typer.Exit(ExitCode.TX_REFUSED)
@@ -84,14 +107,28 @@ def _submit(out: Output, client: Client, messages: Sequence[Msg], signer: Key, w
 def issue(
     symbol: SymbolArgument,
     name: Annotated[str, typer.Option("--name", help="The asset's full name.", show_default=False)],
-    decimals: Annotated[int, typer.Option(
-        "--decimals", min=0, max=ASSET_DECIMALS_MAX, help="Digits after the decimal point.",
-        show_default=False)],
-    asset_class: Annotated[AssetClass, typer.Option(
-        "--class", help="The token class, which sets its policy.", show_default=False)],
-    max_supply: Annotated[str, typer.Option(
-        "--max-supply", help="The supply cap, in the asset's units (e.g. 1000000).",
-        show_default=False)],
+    decimals: Annotated[
+        int,
+        typer.Option(
+            "--decimals",
+            min=0,
+            max=ASSET_DECIMALS_MAX,
+            help="Digits after the decimal point.",
+            show_default=False,
+        ),
+    ],
+    asset_class: Annotated[
+        AssetClass,
+        typer.Option("--class", help="The token class, which sets its policy.", show_default=False),
+    ],
+    max_supply: Annotated[
+        str,
+        typer.Option(
+            "--max-supply",
+            help="The supply cap, in the asset's units (e.g. 1000000).",
+            show_default=False,
+        ),
+    ],
     from_key: FromOption,
     home: HomeOption = DEFAULT_HOME,
     node: NodeOption = None,
@@ -103,11 +140,23 @@ def issue(
     out = Output(json_output)
     cap = parse_amount(max_supply, decimals)
     signer = load_key(home, from_key, passphrase_file)
-    message = Issue(issuer=signer.address, symbol=symbol, name=name, decimals=decimals,
-                    asset_class=asset_class.value, max_supply=cap)
+    message = Issue(
+        issuer=signer.address,
+        symbol=symbol,
+        name=name,
+        decimals=decimals,
+        asset_class=asset_class.value,
+        max_supply=cap,
+    )
     with open_client(home, node) as client:
-        _submit(out, client, [message], signer, wait_ms,
-                f"issue {symbol} ({asset_class.value}, max supply {max_supply})")
+        _submit(
+            out,
+            client,
+            [message],
+            signer,
+            wait_ms,
+            f"issue {symbol} ({asset_class.value}, max supply {max_supply})",
+        )
 
 
 @asset_app.command("mint")
@@ -173,26 +222,53 @@ def transfer(
         moved = _amount(client, symbol, amount, minor)
         signer = load_key(home, from_key, passphrase_file)
         message = Transfer(sender=signer.address, recipient=recipient, symbol=symbol, amount=moved)
-        _submit(out, client, [message], signer, wait_ms,
-                f"transfer {amount} {symbol} from {from_key} to {to}")
+        _submit(
+            out,
+            client,
+            [message],
+            signer,
+            wait_ms,
+            f"transfer {amount} {symbol} from {from_key} to {to}",
+        )
 
 
-def _change_role(grant: bool, role: Role, to: str, from_key: str, home: Path, node: str | None,
-                 passphrase_file: Path | None, wait_ms: int, json_output: bool) -> None:
+def _change_role(
+    grant: bool,
+    role: Role,
+    to: str,
+    from_key: str,
+    home: Path,
+    node: str | None,
+    passphrase_file: Path | None,
+    wait_ms: int,
+    json_output: bool,
+) -> None:
     out = Output(json_output)
     account = resolve_address(to, home)
     admin = load_key(home, from_key, passphrase_file)
     kind = GrantRole if grant else RevokeRole
     message = kind(admin=admin.address, account=account, role=role.value)
     with open_client(home, node) as client:
-        _submit(out, client, [message], admin, wait_ms,
-                f"{'grant' if grant else 'revoke'} role {role.value} {'to' if grant else 'from'} {to}")
+        _submit(
+            out,
+            client,
+            [message],
+            admin,
+            wait_ms,
+            f"{'grant' if grant else 'revoke'} role {role.value} {'to' if grant else 'from'} {to}",
+        )
 
 
 RoleArgument = Annotated[Role, typer.Argument(help="The role.", show_default=False)]
-AccountOption = Annotated[str, typer.Option(
-    "--to", "--account", help="The account: an address, or the name of a key in HOME/keys.",
-    show_default=False)]
+AccountOption = Annotated[
+    str,
+    typer.Option(
+        "--to",
+        "--account",
+        help="The account: an address, or the name of a key in HOME/keys.",
+        show_default=False,
+    ),
+]
 
 
 @account_app.command("grant")

@@ -81,6 +81,17 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def ok(self) -> bool:
         return self.code == OK_CODE
 
+    @property
+    def spends_hash(self) -> bool:
+        """Whether committing this result spends the transaction's hash for good.
+
+        A transaction spends its hash once it passed every envelope check up to and
+        including the duplicate check: it was well formed, validly signed, unexpired and
+        new. Anything that failed earlier leaves the hash free, so that nobody can burn
+        someone else's transaction by getting a broken or expired copy of it into a block.
+        """
+        return not (self.codespace == TxCode.codespace and 0 < self.code <= _LAST_UNSPENT_CODE)
+
     @classmethod
     def success(cls) -> TxResult:
         return _SUCCESS
@@ -92,3 +103,4 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 _SUCCESS = TxResult("tx", OK_CODE, "ok")
+_LAST_UNSPENT_CODE = int(TxCode.ALREADY_COMMITTED)

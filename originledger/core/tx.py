@@ -150,15 +150,9 @@ class TxDecoder:
         for index, message_raw in enumerate(body.messages):
             message_bytes = bytes(message_raw)
             try:
-                tag = decode(message_bytes, _Tagged).type
-            except CodecError as error:
-                return TxResult.failure(TxCode.MALFORMED, f"message {index}: {error}")
-            if tag not in self.tags:
-                return TxResult.failure(TxCode.UNKNOWN_MESSAGE, repr(tag)[:80], index)
-            try:
                 messages.append(self.decode_message(message_bytes))
             except CodecError as error:
-                return TxResult.failure(TxCode.MALFORMED, f"message {index}: {error}", index)
+                return self._message_failure(message_bytes, index, error)
         if not body.signers:
             return TxResult.failure(TxCode.NO_SIGNERS)
         if len(body.signers) > SIGNERS_PER_TX_MAX:
@@ -178,6 +172,17 @@ class TxDecoder:
             signatures=tuple(envelope.signatures),
             signer_addresses=tuple(account_address(key) for key in body.signers),
         )
+
+
+    def _message_failure(self, raw: bytes, index: int, error: CodecError) -> TxResult:
+        """Why a message did not decode: an unknown type, or a malformed known one."""
+        try:
+            tag = decode(raw, _Tagged).type
+        except CodecError:
+            return TxResult.failure(TxCode.MALFORMED, f"message {index}: {error}", index)
+        if tag not in self.tags:
+            return TxResult.failure(TxCode.UNKNOWN_MESSAGE, repr(tag)[:80], index)
+        return TxResult.failure(TxCode.MALFORMED, f"message {index}: {error}", index)
 
 
 def _tag_of(kind: type[Msg]) -> str:

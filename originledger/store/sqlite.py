@@ -12,6 +12,7 @@ connection shared under the lock.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -41,14 +42,20 @@ CREATE TABLE IF NOT EXISTS blocks (
     header BLOB NOT NULL,
     signatures BLOB NOT NULL
 );
+-- Every transaction of every block, in order. A hash may appear more than once (a block
+-- may carry a duplicate, or a broken copy); it is *spent* once, by the occurrence that
+-- passed the envelope checks (see TxResult.spends_hash), and the unique index says so.
 CREATE TABLE IF NOT EXISTS txs (
-    hash BLOB PRIMARY KEY,
     height INTEGER NOT NULL,
     position INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    spent INTEGER NOT NULL,
     raw BLOB NOT NULL,
-    result_leaf BLOB NOT NULL
+    result_leaf BLOB NOT NULL,
+    PRIMARY KEY (height, position)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS txs_by_block ON txs (height, position);
+CREATE INDEX IF NOT EXISTS txs_by_hash ON txs (hash);
+CREATE UNIQUE INDEX IF NOT EXISTS txs_spent ON txs (hash) WHERE spent = 1;
 CREATE TABLE IF NOT EXISTS events (
     height INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -98,7 +105,13 @@ class ProvenValue(msgspec.Struct, frozen=True):
 
 
 class SqliteStore:
-    def __init__(self, path: str | Path | None, *, cache_pages_kib: int = 65_536) -> None:
+    def __init__(
+        self,
+        path: str | Path | None,
+        *,
+        cache_pages_kib: int = 65_536,
+        cache_entries_max: int = 500_000,
+    ) -> None:
         self.path = None if path is None else Path(path)
         target = ":memory:" if self.path is None else str(self.path)
         self._lock = threading.RLock()
@@ -108,6 +121,10 @@ class SqliteStore:
         self.tree = StateTree(self._writer)
         self._local = threading.local()
         self._meta: ChainMeta | None = self._load_meta()
+        # Committed values (and absences) by key, for execution reads. Filled on reads,
+        # updated only after a block is durably committed; evicted oldest first.
+        self._cache: dict[bytes, bytes | None] = {}
+        self._cache_entries_max = cache_entries_max
 
     def _connect(self, target: str) -> sqlite3.Connection:
         connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
@@ -127,9 +144,27 @@ class SqliteStore:
     # -- reads for execution (writer connection; driver thread) --------------------------
 
     def get(self, key: bytes) -> bytes | None:
+        cache = self._cache
+        if key in cache:
+            return cache[key]
         with self._lock:
             row = self._writer.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        return None if row is None else bytes(row[0])
+        value = None if row is None else bytes(row[0])
+        if len(cache) >= self._cache_entries_max:
+            self._evict()
+        cache[key] = value
+        return value
+
+    def _evict(self) -> None:
+        cache = self._cache
+        for key in list(itertools.islice(cache, len(cache) // 2)):
+            del cache[key]
+
+    def _cache_writes(self, writes: Mapping[bytes, bytes | None]) -> None:
+        cache = self._cache
+        for key, value in writes.items():
+            if key in cache:
+                cache[key] = value
 
     def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         with self._lock:
@@ -158,7 +193,9 @@ class SqliteStore:
             for start in range(0, len(hashes), _IN_CHUNK_MAX):
                 chunk = hashes[start : start + _IN_CHUNK_MAX]
                 marks = ",".join("?" * len(chunk))
-                rows = self._writer.execute(f"SELECT hash FROM txs WHERE hash IN ({marks})", chunk)
+                rows = self._writer.execute(
+                    f"SELECT hash FROM txs WHERE spent = 1 AND hash IN ({marks})", chunk
+                )
                 found.update(bytes(row[0]) for row in rows)
         return found
 
@@ -231,6 +268,7 @@ class SqliteStore:
                 "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
             )
             self._set_meta(connection, meta)
+        self._cache_writes(outcome.writes)
         self._meta = meta
 
     def commit_block(self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]) -> None:
@@ -248,14 +286,16 @@ class SqliteStore:
                 (header.height, block_hash, encode(header), encode(list(signatures))),
             )
             connection.executemany(
-                "INSERT INTO txs (hash, height, position, raw, result_leaf) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO txs (height, position, hash, spent, raw, result_leaf) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (tx.hash, header.height, tx.index, tx.raw, encode(leaf))
+                    (header.height, tx.index, tx.hash, tx.result.spends_hash, tx.raw, encode(leaf))
                     for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True)
                 ],
             )
             self._write_events(connection, outcome)
             self._set_meta(connection, meta)
+        self._cache_writes(outcome.writes)
         self._meta = meta
 
     def add_signatures(self, height: int, signatures: Sequence[CommitSignature]) -> None:
@@ -310,9 +350,12 @@ class SqliteStore:
         return 0 if meta is None else meta.height
 
     def tx(self, tx_hash: bytes) -> StoredTx | None:
+        """The occurrence of ``tx_hash`` that spent it, else its first occurrence."""
         with self.reader() as connection:
             row = connection.execute(
-                "SELECT height, position, raw, result_leaf FROM txs WHERE hash = ?", (tx_hash,)
+                "SELECT height, position, raw, result_leaf FROM txs WHERE hash = ? "
+                "ORDER BY spent DESC, height, position LIMIT 1",
+                (tx_hash,),
             ).fetchone()
         if row is None:
             return None

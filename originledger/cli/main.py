@@ -1,0 +1,106 @@
+"""The ``origin`` command: a thin layer over the SDK and the node (see docs/cli.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from originledger import __version__
+from originledger.cli.common import JsonOption, OriginTyper, Output
+from originledger.cli.keys import keys_app
+from originledger.cli.node import init, start, verify_chain_command
+from originledger.cli.query import query_app
+from originledger.cli.transactions import account_app, asset_app, transfer
+
+__all__ = ["app", "main"]
+
+app = OriginTyper(
+    name="origin",
+    help="Origin: a verifiable ledger for tokenized money and assets.",
+    epilog="Exit codes: 0 ok, 1 refused by the ledger, 2 usage, 3 node or API error, "
+    "4 verification failed, 5 not found, 6 local setup (home, keystore, passphrase).",
+)
+bench_app = OriginTyper(help="Measure a real node.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"origin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Origin: a verifiable ledger for tokenized money and assets."""
+
+
+app.command("init")(init)
+app.command("start")(start)
+app.command("verify-chain")(verify_chain_command)
+app.command("transfer")(transfer)
+app.add_typer(keys_app, name="keys")
+app.add_typer(asset_app, name="asset")
+app.add_typer(account_app, name="account")
+app.add_typer(query_app, name="query")
+app.add_typer(bench_app, name="bench")
+
+
+@app.command("demo")
+def demo(
+    api: Annotated[
+        str, typer.Option("--api", metavar="HOST:PORT", help="Where the demo node's API listens.")
+    ] = "127.0.0.1:8700",
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Stop after the demo instead of serving the API.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """A USD stablecoin on a fresh node, end to end, in a temporary home."""
+    from originledger.demo import run_demo
+
+    code = run_demo(
+        api=api, serve=not no_serve, json_output=json_output, console=Output(json_output).console
+    )
+    raise typer.Exit(code)
+
+
+@bench_app.command("transfers")
+def bench_transfers(
+    accounts: Annotated[int, typer.Option("--accounts", min=2, help="Funded accounts.")] = 10_000,
+    txs: Annotated[int, typer.Option("--txs", min=1, help="Transfers to submit.")] = 100_000,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Transfers per request.")] = 1_000,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            show_default="a temporary directory",
+            help="A scratch home for the benchmark's node: it is OVERWRITTEN.",
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Signed transfers end to end over HTTP: throughput and submit-to-commit latency."""
+    from originledger.bench import run_transfer_bench
+
+    code = run_transfer_bench(
+        accounts=accounts,
+        txs=txs,
+        batch=batch,
+        home=home,
+        json_output=json_output,
+        console=Output(json_output).console,
+    )
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    app()
