@@ -227,7 +227,7 @@ class StateTree:
         """
         base = self._committed_root()
         base_hash = self._root_hash
-        batch = _Batch(writes, self._cache, self._load)
+        batch = _Batch(writes, self._load)
         result = batch.update(base, 0, 0, len(batch.key_hashes), _ROOT_PATH)
         if result is None:
             return PendingUpdate(base_hash, base_hash, base, [], [])
@@ -318,12 +318,11 @@ class _Batch:
     is made from the one given).
     """
 
-    __slots__ = ("cache", "deleted", "key_hashes", "key_numbers", "leaves", "load", "written")
+    __slots__ = ("deleted", "key_hashes", "key_numbers", "leaves", "load", "written")
 
     def __init__(
         self,
         writes: Mapping[bytes, bytes | None],
-        cache: dict[bytes, _Node],
         load: Callable[[bytes, bytes], _Node],
     ) -> None:
         sha256 = _sha256
@@ -337,7 +336,6 @@ class _Batch:
         # A leaf entry ``key_hash || value_hash``, or ``None`` to delete.
         self.leaves = [leaf_by_key_hash[hashed_key] for hashed_key in key_hashes]
         self.key_numbers = [int.from_bytes(hashed_key, "big") for hashed_key in key_hashes]
-        self.cache = cache
         self.load = load
         # Nodes written and paths deleted, by depth: each list fills in path order.
         self.written: list[list[tuple[bytes, _Node]]] = [[] for _ in range(KEY_NIBBLES)]
@@ -463,10 +461,9 @@ class _Batch:
             old_entry_bytes = _HASH_BYTES
             child_hash = hashes[hash_offset : hash_offset + _HASH_BYTES]
             child_path = _path(self.key_hashes[index], depth + 1)
-            child = self.cache.get(child_path)
-            if child is None:
-                child = self.load(child_path, child_hash)
-            result = self.update_one(child, depth + 1, index, child_path)
+            result = self.update_one(
+                self.load(child_path, child_hash), depth + 1, index, child_path
+            )
             if result is None:
                 return None
             new_entry, new_hash = result
@@ -488,12 +485,6 @@ class _Batch:
         else:
             bitmap |= bit
             leaf_bitmap &= ~bit
-        if stored_path is None or not depth or bitmap & ~leaf_bitmap or bitmap & (bitmap - 1):
-            node_hash = _sha256(NODE_TAG + bitmap.to_bytes(2, "big") + hashes).digest()
-            if stored_path is None:
-                stored_path = _path(self.key_hashes[index], depth)
-            self.written[depth].append((stored_path, (bitmap, leaf_bitmap, entries, hashes)))
-            return node_hash, node_hash
         return self._settle(depth, bitmap, leaf_bitmap, entries, hashes, stored_path, index)
 
     def _settle(

@@ -138,7 +138,7 @@ def test_invalid_list_inclusion_tampered_proof(items: list[bytes], data: st.Data
         flipped[data.draw(st.integers(0, 31))] ^= 1 << data.draw(st.integers(0, 7))
         tampered = [*proof[:position], bytes(flipped), *proof[position + 1 :]]
         assert not verify_list_inclusion(root, item, index, count, tampered)
-    if len(set(proof)) > 1:
+    if proof[::-1] != proof:  # a palindrome proof reversed is the same proof
         assert not verify_list_inclusion(root, item, index, count, proof[::-1])
     # The wrong root.
     assert not verify_list_inclusion(h(root), item, index, count, proof)
