@@ -47,11 +47,12 @@ def _peak_memory_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / scale / 1024
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, args: argparse.Namespace) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute(f"PRAGMA page_size={args.page_size}")
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute("PRAGMA cache_size=-65536")  # 64 MiB of SQLite page cache
+    connection.execute(f"PRAGMA synchronous={args.synchronous}")
+    connection.execute(f"PRAGMA cache_size=-{args.sqlite_cache_mib * 1024}")
     return connection
 
 
@@ -117,11 +118,12 @@ def run(args: argparse.Namespace) -> None:
         sizes.append(args.leaves)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(args.database or Path(directory) / "tree.sqlite")
-        connection = _connect(path)
+        connection = _connect(path, args)
         bench = Bench(connection, args.cache_nodes, args.seed)
         print(
             f"state tree: blocks of {args.block_writes} writes, median of {args.blocks} blocks, "
-            f"cache_nodes_max={args.cache_nodes}, SQLite WAL synchronous=NORMAL"
+            f"cache_nodes_max={args.cache_nodes}; SQLite WAL, synchronous={args.synchronous}, "
+            f"page_size={args.page_size}, cache {args.sqlite_cache_mib} MiB"
         )
         print(
             f"{'leaves':>9} {'block':>6} {'prepare ms':>10} {'apply ms':>8} {'commit ms':>9}"
@@ -194,6 +196,9 @@ def main() -> None:
     parser.add_argument("--cache-nodes", type=int, default=200_000, help="cache_nodes_max")
     parser.add_argument("--proofs", type=int, default=1000, help="proofs sampled per size")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--page-size", type=int, default=4096, help="SQLite page_size")
+    parser.add_argument("--synchronous", default="NORMAL", choices=["OFF", "NORMAL", "FULL"])
+    parser.add_argument("--sqlite-cache-mib", type=int, default=64, help="SQLite cache_size")
     parser.add_argument("--database", help="SQLite file (default: a temporary one)")
     run(parser.parse_args())
 

@@ -31,7 +31,12 @@ from originledger.core.codec import CodecError, decode, encode, from_json, to_js
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
 from originledger.core.crypto import sha256, verify_signature
-from originledger.core.limits import BLOCK_BYTES_MAX, BLOCK_TXS_MAX, EVENTS_PER_TX_MAX, TX_TTL_MS_MAX
+from originledger.core.limits import (
+    BLOCK_BYTES_MAX,
+    BLOCK_TXS_MAX,
+    EVENTS_PER_TX_MAX,
+    TX_TTL_MS_MAX,
+)
 from originledger.core.merkle import list_root
 from originledger.core.module import Module, QueryError
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
@@ -81,10 +86,11 @@ class Registry:
         self.tx_decoder = TxDecoder(self.handlers)
         self.event_types = tuple(event_types)
         self.event_union: Any = Union[tuple(event_types)]  # noqa: UP007
-        self._events_type: Any = list[self.event_union]  # type: ignore[name-defined]
+        self._events_type: Any = list.__class_getitem__(self.event_union)
 
     def decode_events(self, raw: bytes) -> list[Event]:
-        return decode(raw, self._events_type)  # type: ignore[no-any-return]
+        events: list[Event] = decode(raw, self._events_type)
+        return events
 
     def message_tags(self) -> list[str]:
         return sorted(self.tx_decoder.tags)
@@ -119,7 +125,9 @@ class StateStore(Protocol):
 
     def commit_genesis(self, genesis_raw: bytes, outcome: BlockOutcome) -> None: ...
 
-    def commit_block(self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]) -> None: ...
+    def commit_block(
+        self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]
+    ) -> None: ...
 
 
 class ChainMeta(msgspec.Struct, frozen=True):
@@ -238,8 +246,9 @@ class Application:
         if meta is None:
             return None
         versions = {module.name: module.version for module in self.registry.modules}
-        return AppInfo(meta.chain_id, meta.height, meta.app_hash, meta.last_hash, meta.time_ms,
-                       versions)
+        return AppInfo(
+            meta.chain_id, meta.height, meta.app_hash, meta.last_hash, meta.time_ms, versions
+        )
 
     def init_chain(self, genesis_raw: bytes) -> bytes:
         """Write each module's genesis state; returns the genesis app hash."""
@@ -346,7 +355,9 @@ class Application:
 
     # -- proposals ------------------------------------------------------------------------
 
-    def prepare_proposal(self, raws: Sequence[bytes], bytes_max: int = BLOCK_BYTES_MAX) -> list[bytes]:
+    def prepare_proposal(
+        self, raws: Sequence[bytes], bytes_max: int = BLOCK_BYTES_MAX
+    ) -> list[bytes]:
         """Choose the block's transactions: in order, while they fit and decode."""
         meta = self._meta()
         chosen: list[bytes] = []
@@ -370,7 +381,9 @@ class Application:
         """Execute a block and compute its app hash. Persists nothing."""
         meta = self._meta()
         if request.height != meta.height + 1:
-            raise RuntimeError(f"finalize_block at height {request.height}, expected {meta.height + 1}")
+            raise RuntimeError(
+                f"finalize_block at height {request.height}, expected {meta.height + 1}"
+            )
         block = BlockContext(meta.chain_id, request.height, request.time_ms, request.proposer)
         state = BlockState(self.store)
         decoded = [self._decode(raw, meta.chain_id) for raw in request.txs]

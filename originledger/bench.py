@@ -68,10 +68,22 @@ def _sign_range(arguments: tuple[int, int, int, int, list[bytes]]) -> list[bytes
         sender = k % accounts
         recipient = (sender + 1 + (k * 7919) % (accounts - 1)) % accounts
         key = keys.get(sender) or keys.setdefault(sender, SigningKey(_seed(sender)))
-        message = Transfer(account_address(public_keys[sender]),
-                           account_address(public_keys[recipient]), SYMBOL, Amount(1))
-        body = encode(TxBody(CHAIN_ID, k, expires_at_ms, [public_keys[sender]],
-                             [msgspec.Raw(encode(message))], ""))
+        message = Transfer(
+            account_address(public_keys[sender]),
+            account_address(public_keys[recipient]),
+            SYMBOL,
+            Amount(1),
+        )
+        body = encode(
+            TxBody(
+                CHAIN_ID,
+                k,
+                expires_at_ms,
+                [public_keys[sender]],
+                [msgspec.Raw(encode(message))],
+                "",
+            )
+        )
         raws.append(build_signed(body, [key.sign(signing_digest(body))]))
     return raws
 
@@ -98,21 +110,35 @@ def bench_public_keys(accounts: int) -> list[bytes]:
 def write_funded_genesis(home: Path, public_keys: list[bytes], amount: int = 10**12) -> None:
     """Give every benchmark account ``amount`` of the token ``BENCH`` in ``home``'s genesis."""
     genesis = json.loads((home / "genesis.json").read_text())
-    genesis["app_state"] = {"assets": {
-        "assets": [{"symbol": SYMBOL, "name": "Benchmark token", "decimals": 0,
-                    "asset_class": "utility", "issuer": str(account_address(public_keys[0])),
-                    "max_supply": str(amount * len(public_keys))}],
-        "balances": [{"account": str(account_address(key)), "symbol": SYMBOL,
-                      "amount": str(amount)} for key in public_keys],
-    }}
+    genesis["app_state"] = {
+        "assets": {
+            "assets": [
+                {
+                    "symbol": SYMBOL,
+                    "name": "Benchmark token",
+                    "decimals": 0,
+                    "asset_class": "utility",
+                    "issuer": str(account_address(public_keys[0])),
+                    "max_supply": str(amount * len(public_keys)),
+                }
+            ],
+            "balances": [
+                {"account": str(account_address(key)), "symbol": SYMBOL, "amount": str(amount)}
+                for key in public_keys
+            ],
+        }
+    }
     (home / "genesis.json").write_text(json.dumps(genesis))
 
 
-def sign_transfers(public_keys: list[bytes], first: int, count: int,
-                   expires_at_ms: int) -> list[bytes]:
+def sign_transfers(
+    public_keys: list[bytes], first: int, count: int, expires_at_ms: int
+) -> list[bytes]:
     """Signed transfers number ``first .. first+count-1`` of 1 BENCH each, in parallel."""
-    ranges = [(first + a, first + b, len(public_keys), expires_at_ms, public_keys)
-              for a, b in _chunks(count, 4 * (os.cpu_count() or 1))]
+    ranges = [
+        (first + a, first + b, len(public_keys), expires_at_ms, public_keys)
+        for a, b in _chunks(count, 4 * (os.cpu_count() or 1))
+    ]
     raws: list[bytes] = []
     for part in _parallel(_sign_range, ranges):
         raws.extend(part)
@@ -213,17 +239,28 @@ def run_transfer_bench(
         home = Path(temporary.name)
     port = _free_port()
     figures: dict[str, Any] = {
-        "accounts": accounts, "txs": txs, "batch": batch, "rate_target": rate,
-        "block_interval_ms": block_interval_ms, "cores": os.cpu_count(),
+        "accounts": accounts,
+        "txs": txs,
+        "batch": batch,
+        "rate_target": rate,
+        "block_interval_ms": block_interval_ms,
+        "cores": os.cpu_count(),
         "python": sys.version.split()[0],
     }
     try:
-        say(f"[bold]bench transfers[/]: {accounts:,} accounts, {txs:,} transfers, "
-            f"batches of {batch}, {'flood' if not rate else f'{rate:,}/s'}")
+        say(
+            f"[bold]bench transfers[/]: {accounts:,} accounts, {txs:,} transfers, "
+            f"batches of {batch}, {'flood' if not rate else f'{rate:,}/s'}"
+        )
         started = time.perf_counter()
         public_keys = bench_public_keys(accounts)
-        init_home(home, chain_id=CHAIN_ID, api=f"127.0.0.1:{port}",
-                  block_interval_ms=block_interval_ms, force=True)
+        init_home(
+            home,
+            chain_id=CHAIN_ID,
+            api=f"127.0.0.1:{port}",
+            block_interval_ms=block_interval_ms,
+            force=True,
+        )
         write_funded_genesis(home, public_keys)
         raws = sign_transfers(public_keys, 0, txs, time.time_ns() // 1_000_000 + 3_600_000)
         hashes = [tx_hash_of(raw).hex() for raw in raws]
@@ -231,14 +268,14 @@ def run_transfer_bench(
         say(f"  signed {txs:,} transfers and wrote genesis in {figures['setup_s']} s")
 
         figures["raw_verify_per_s_all_cores"] = round(measure_raw_verification_rate())
-        say(f"  raw Ed25519 verification on all cores: "
-            f"{figures['raw_verify_per_s_all_cores']:,}/s")
+        say(f"  raw Ed25519 verification on all cores: {figures['raw_verify_per_s_all_cores']:,}/s")
 
         log_path = home / "node.log"
         with open(log_path, "w") as log_file:
             process = subprocess.Popen(
                 [sys.executable, "-m", "originledger.node", "--home", str(home)],
-                stdout=log_file, stderr=subprocess.STDOUT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
             )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -261,17 +298,21 @@ def run_transfer_bench(
             latencies = sorted(tracker.committed_at[h] - submitted_at[h] for h in committed)
             last_commit = max(tracker.committed_at[h] for h in committed) if committed else 0
             elapsed = last_commit - first_submit
-            figures.update({
-                "committed": len(committed),
-                "rejected_at_submit": rejected,
-                "elapsed_s": round(elapsed, 3),
-                "transfers_per_s": round(len(committed) / elapsed) if elapsed > 0 else 0,
-                "latency_p50_ms": round(_percentile(latencies, 50) * 1000, 1),
-                "latency_p99_ms": round(_percentile(latencies, 99) * 1000, 1),
-                "latency_max_ms": round(latencies[-1] * 1000, 1) if latencies else 0,
-                "blocks": len(tracker.blocks),
-                "node_memory_peak_mib": round(_node_memory_kib(process.pid).get("VmHWM", 0) / 1024),
-            })
+            figures.update(
+                {
+                    "committed": len(committed),
+                    "rejected_at_submit": rejected,
+                    "elapsed_s": round(elapsed, 3),
+                    "transfers_per_s": round(len(committed) / elapsed) if elapsed > 0 else 0,
+                    "latency_p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+                    "latency_p99_ms": round(_percentile(latencies, 99) * 1000, 1),
+                    "latency_max_ms": round(latencies[-1] * 1000, 1) if latencies else 0,
+                    "blocks": len(tracker.blocks),
+                    "node_memory_peak_mib": round(
+                        _node_memory_kib(process.pid).get("VmHWM", 0) / 1024
+                    ),
+                }
+            )
             if tracker.blocks:
                 figures["txs_per_block_max"] = max(count for _, count, _ in tracker.blocks)
             status = httpx.get(url + "/v1/status").json()
@@ -283,7 +324,8 @@ def run_transfer_bench(
             except subprocess.TimeoutExpired:
                 process.kill()
         figures["ratio_to_raw_verify"] = round(
-            figures["transfers_per_s"] / figures["raw_verify_per_s_all_cores"], 3)
+            figures["transfers_per_s"] / figures["raw_verify_per_s_all_cores"], 3
+        )
         if json_output:
             console.print_json(json.dumps(figures))
         else:
@@ -322,8 +364,15 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float) ->
     raise RuntimeError("the node did not become ready")
 
 
-def _submit_all(url: str, raws: list[bytes], hashes: list[str], batch: int, rate: int,
-                senders: int, submitted_at: dict[str, float]) -> int:
+def _submit_all(
+    url: str,
+    raws: list[bytes],
+    hashes: list[str],
+    batch: int,
+    rate: int,
+    senders: int,
+    submitted_at: dict[str, float],
+) -> int:
     batches = [(start, min(len(raws), start + batch)) for start in range(0, len(raws), batch)]
     rejected = 0
     lock = threading.Lock()
@@ -344,8 +393,9 @@ def _submit_all(url: str, raws: list[bytes], hashes: list[str], batch: int, rate
             for h in hashes[start:stop]:
                 submitted_at[h] = sent
             while True:
-                response = client.post("/v1/txs", content=body,
-                                       headers={"content-type": "application/msgpack"})
+                response = client.post(
+                    "/v1/txs", content=body, headers={"content-type": "application/msgpack"}
+                )
                 answers = response.json()["answers"]
                 full = [a for a in answers if a["result"]["code"] in (18, 19)]
                 if not full:

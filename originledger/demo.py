@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from originledger.core.amounts import format_units, parse_units
+from originledger.core.amounts import Amount, format_units, parse_units
 from originledger.core.codec import to_json
 from originledger.modules.assets.types import Issue, Mint, Transfer
 from originledger.node.background import BackgroundServer
@@ -47,46 +47,80 @@ def run_demo(
         node = open_node(home)
         server = BackgroundServer(node, api).start()
         try:
-            keys = {name: load_keystore(home / "keys" / f"{name}.json", DEV_PASSPHRASE)
-                    for name in ("admin", "alice", "bob", "carol")}
+            keys = {
+                name: load_keystore(home / "keys" / f"{name}.json", DEV_PASSPHRASE)
+                for name in ("admin", "alice", "bob", "carol")
+            }
             client = Client(server.url)
             builder = TxBuilder(client.status()["chain_id"])
-            say(f"[bold]Origin demo[/] — a node is serving on [cyan]{server.url}[/] "
-                f"(home {home})")
+            say(f"[bold]Origin demo[/] — a node is serving on [cyan]{server.url}[/] (home {home})")
 
             def step(title: str, signer: Key, *messages: Any) -> None:
                 started = time.perf_counter()
                 tx = builder.build(list(messages), [signer])
                 result = client.submit(tx, wait_ms=10_000)
                 elapsed_ms = (time.perf_counter() - started) * 1000
-                summary["steps"].append({"step": title, "hash": result.hash,
-                                         "status": result.status, "code": result.code,
-                                         "height": result.height, "ms": round(elapsed_ms, 1)})
+                summary["steps"].append(
+                    {
+                        "step": title,
+                        "hash": result.hash,
+                        "status": result.status,
+                        "code": result.code,
+                        "height": result.height,
+                        "ms": round(elapsed_ms, 1),
+                    }
+                )
                 mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
-                say(f"{mark} {title}: {result.status} in block {result.height} "
-                    f"({elapsed_ms:.0f} ms, code {result.code}: {result.message})")
+                say(
+                    f"{mark} {title}: {result.status} in block {result.height} "
+                    f"({elapsed_ms:.0f} ms, code {result.code}: {result.message})"
+                )
                 if not result.ok:
                     raise RuntimeError(f"demo step failed: {title}: {result.message}")
 
             admin, alice, bob, carol = (keys[n] for n in ("admin", "alice", "bob", "carol"))
-            units = lambda text: parse_units(text, DECIMALS)  # noqa: E731
-            step("issue USDO, a USD stablecoin (payment class, cap 1bn)", admin,
-                 Issue(admin.address, SYMBOL, "Origin Demo Dollar", DECIMALS, "payment",
-                       units("1000000000")))
-            step("mint 5,000.00 USDO to alice and 1,000.00 to bob", admin,
-                 Mint(admin.address, SYMBOL, alice.address, units("5000")),
-                 Mint(admin.address, SYMBOL, bob.address, units("1000")))
-            step("alice pays bob 125.50 USDO", alice,
-                 Transfer(alice.address, bob.address, SYMBOL, units("125.50")))
-            step("bob pays carol 42.00 USDO", bob,
-                 Transfer(bob.address, carol.address, SYMBOL, units("42")))
+
+            def units(text: str) -> Amount:
+                return parse_units(text, DECIMALS)
+
+            step(
+                "issue USDO, a USD stablecoin (payment class, cap 1bn)",
+                admin,
+                Issue(
+                    admin.address,
+                    SYMBOL,
+                    "Origin Demo Dollar",
+                    DECIMALS,
+                    "payment",
+                    units("1000000000"),
+                ),
+            )
+            step(
+                "mint 5,000.00 USDO to alice and 1,000.00 to bob",
+                admin,
+                Mint(admin.address, SYMBOL, alice.address, units("5000")),
+                Mint(admin.address, SYMBOL, bob.address, units("1000")),
+            )
+            step(
+                "alice pays bob 125.50 USDO",
+                alice,
+                Transfer(alice.address, bob.address, SYMBOL, units("125.50")),
+            )
+            step(
+                "bob pays carol 42.00 USDO",
+                bob,
+                Transfer(bob.address, carol.address, SYMBOL, units("42")),
+            )
 
             # A payment that must fail, and change nothing.
-            tx = builder.build([Transfer(carol.address, alice.address, SYMBOL, units("1000"))],
-                               [carol])
+            tx = builder.build(
+                [Transfer(carol.address, alice.address, SYMBOL, units("1000"))], [carol]
+            )
             refused = client.submit(tx, wait_ms=10_000)
-            say(f"[yellow]![/] carol tries to pay 1,000.00 with 42.00: {refused.status}, "
-                f"{refused.codespace} code {refused.code} ({refused.message})")
+            say(
+                f"[yellow]![/] carol tries to pay 1,000.00 with 42.00: {refused.status}, "
+                f"{refused.codespace} code {refused.code} ({refused.message})"
+            )
 
             table = Table(title=f"{SYMBOL} balances, each proven against a signed header")
             for column in ("account", "address", "balance", "block"):
@@ -100,15 +134,19 @@ def run_demo(
             say(table)
             receipt = client.receipt(summary["steps"][2]["hash"])
             verified = verify_receipt(client.trust(), receipt)
-            say(f"[green]✓[/] receipt of alice's payment verified offline: in block "
-                f"{verified.height} at index {verified.index}, under the validator's signature")
+            say(
+                f"[green]✓[/] receipt of alice's payment verified offline: in block "
+                f"{verified.height} at index {verified.index}, under the validator's signature"
+            )
             summary["api"] = server.url
             summary["receipt_verified"] = True
             if json_output:
                 console.print_json(to_json(summary).decode())
             if serve:
-                say(f"\nThe API stays up on [cyan]{server.url}[/] — try "
-                    f"[bold]curl {server.url}/v1/blocks/latest[/]. Ctrl-C to stop.")
+                say(
+                    f"\nThe API stays up on [cyan]{server.url}[/] — try "
+                    f"[bold]curl {server.url}/v1/blocks/latest[/]. Ctrl-C to stop."
+                )
                 try:
                     threading.Event().wait()
                 except KeyboardInterrupt:

@@ -198,6 +198,13 @@ class _Commits:
         self.new_block.set()
         self.new_block = asyncio.Event()
 
+    def forget(self, tx_hash: bytes, future: asyncio.Future[int]) -> None:
+        futures = self.waiters.get(tx_hash)
+        if futures is not None and future in futures:
+            futures.remove(future)
+            if not futures:
+                del self.waiters[tx_hash]
+
     def wait_for(self, tx_hash: bytes) -> asyncio.Future[int]:
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.waiters.setdefault(tx_hash, []).append(future)
@@ -243,8 +250,14 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         if info is None:
             raise ApiError(503, "not_ready", "the chain is not initialized")
         answer = StatusAnswer(
-            info.chain_id, info.height, info.app_hash.hex(), info.last_hash.hex(), info.time_ms,
-            node.validator_key.public_key.hex(), len(node.mempool), info.modules,
+            info.chain_id,
+            info.height,
+            info.app_hash.hex(),
+            info.last_hash.hex(),
+            info.time_ms,
+            node.validator_key.public_key.hex(),
+            len(node.mempool),
+            info.modules,
         )
         return _json(answer)  # type: ignore[return-value]
 
@@ -268,8 +281,11 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         return _json(SubmitAnswers([_submit_item(a) for a in answers]))  # type: ignore[return-value]
 
     async def _wait_for_commits(answers: list[SubmitAnswer], wait_ms: int) -> list[SubmitAnswer]:
-        pending = {a.hash: commits.wait_for(a.hash) for a in answers
-                   if a.status == "accepted" and a.hash is not None}
+        pending = {
+            a.hash: commits.wait_for(a.hash)
+            for a in answers
+            if a.status == "accepted" and a.hash is not None
+        }
         # A block may have committed between the answer and the registration.
         for tx_hash, future in pending.items():
             if not future.done() and store.tx(tx_hash) is not None:
@@ -278,14 +294,14 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
             await asyncio.wait(pending.values(), timeout=wait_ms / 1000)
         final: list[SubmitAnswer] = []
         for answer in answers:
-            future = pending.get(answer.hash) if answer.hash else None
-            if future is not None and future.done() and answer.hash is not None:
+            waited = pending.get(answer.hash) if answer.hash else None
+            if waited is not None and waited.done() and answer.hash is not None:
                 stored = store.tx(answer.hash)
                 if stored is not None:
                     answer = SubmitAnswer(answer.hash, "committed", stored.result, stored.height)
-            elif future is not None:
-                future.cancel()
-                commits.waiters.pop(answer.hash, None) if answer.hash else None
+            elif waited is not None and answer.hash is not None:
+                waited.cancel()
+                commits.forget(answer.hash, waited)
             final.append(answer)
         return final
 
@@ -302,7 +318,8 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         proof = None
         if signed is not None:
             proof = InclusionProof(
-                stored.position, len(hashes),
+                stored.position,
+                len(hashes),
                 list_inclusion_proof(hashes, stored.position),
                 leaves[stored.position],
                 list_inclusion_proof(leaves, stored.position),
@@ -310,9 +327,15 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
             )
         events = [event_answer(row) for row in store.tx_events(stored.height, stored.position)]
         answer = ReceiptAnswer(
-            hash=stored.hash.hex(), status="committed", height=stored.height,
-            index=stored.position, result=_result_answer(stored.result), events=events,
-            tx=_describe_tx(stored.raw), raw=stored.raw, proof=proof,
+            hash=stored.hash.hex(),
+            status="committed",
+            height=stored.height,
+            index=stored.position,
+            result=_result_answer(stored.result),
+            events=events,
+            tx=_describe_tx(stored.raw),
+            raw=stored.raw,
+            proof=proof,
         )
         return _json(answer)  # type: ignore[return-value]
 
@@ -320,14 +343,17 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         try:
             envelope = decode(raw, SignedTx)
             body = decode(envelope.body, TxBody)
-            messages = [to_builtins(registry.tx_decoder.decode_message(bytes(m)))
-                        for m in body.messages]
+            messages = [
+                to_builtins(registry.tx_decoder.decode_message(bytes(m))) for m in body.messages
+            ]
         except CodecError:
             return None
         return {
-            "chain_id": body.chain_id, "client_id": body.client_id,
+            "chain_id": body.chain_id,
+            "client_id": body.client_id,
             "expires_at_ms": body.expires_at_ms,
-            "signers": [key.hex() for key in body.signers], "messages": messages,
+            "signers": [key.hex() for key in body.signers],
+            "messages": messages,
             "memo": body.memo,
         }
 
@@ -336,8 +362,9 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         if stored is None:
             raise ApiError(404, "block_not_found", f"no block at height {height}")
         hashes, _ = store.block_tx_leaves(height)
-        return BlockAnswer(height, stored.hash.hex(), stored.signed_header,
-                           [h.hex() for h in hashes])
+        return BlockAnswer(
+            height, stored.hash.hex(), stored.signed_header, [h.hex() for h in hashes]
+        )
 
     @get("/v1/blocks/latest", sync_to_thread=True)
     def latest_block() -> BlockAnswer:
@@ -366,7 +393,8 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
 
         (record, balances), height, proofs = store.read_with_proofs(read, prove)
         answer = AccountAnswer(
-            address=str(parsed), height=height,
+            address=str(parsed),
+            height=height,
             account=None if record is None else to_builtins(record),
             balances=to_builtins(balances),
             proofs=proven(proofs) if prove else None,
@@ -387,11 +415,17 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         if not prove:
             return _json({"key": key, "value": value, "height": height})  # type: ignore[return-value]
         answer = proven(proofs)[0]
-        return _json({**to_builtins(answer),  # type: ignore[return-value]
-                      "signed_header": to_builtins(signed_header_at(height))})
+        return _json(
+            {
+                **to_builtins(answer),  # type: ignore[return-value]
+                "signed_header": to_builtins(signed_header_at(height)),
+            }
+        )
 
     @get("/v1/query/{module_name:str}/{query_name:str}", sync_to_thread=True)
-    def module_query(module_name: str, query_name: str, request: Request[Any, Any, Any]) -> QueryAnswer:
+    def module_query(
+        module_name: str, query_name: str, request: Request[Any, Any, Any]
+    ) -> QueryAnswer:
         params = {k: v for k, v in request.query_params.items() if k != "prove"}
         prove = _parse_bool(request.query_params.get("prove"))
         module = registry.by_name.get(module_name)
@@ -401,10 +435,17 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         try:
             result, height, proofs = store.read_with_proofs(lambda s: query(s, params), prove)
         except QueryError as error:
-            raise ApiError(404 if error.not_found else 400,
-                           "not_found" if error.not_found else "invalid_query", str(error)) from None
-        answer = QueryAnswer(height, to_builtins(result), proven(proofs) if prove else None,
-                             signed_header_at(height) if prove else None)
+            raise ApiError(
+                404 if error.not_found else 400,
+                "not_found" if error.not_found else "invalid_query",
+                str(error),
+            ) from None
+        answer = QueryAnswer(
+            height,
+            to_builtins(result),
+            proven(proofs) if prove else None,
+            signed_header_at(height) if prove else None,
+        )
         return _json(answer)  # type: ignore[return-value]
 
     @get("/v1/events", sync_to_thread=True)
@@ -425,12 +466,14 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
             height, index = cursor
             while True:
                 waiter = commits.new_block
-                rows = await anyio.to_thread.run_sync(store.events_after, height, index,
-                                                      PAGE_ITEMS_MAX)
+                rows = await anyio.to_thread.run_sync(
+                    store.events_after, height, index, PAGE_ITEMS_MAX
+                )
                 for row in rows:
                     height, index = row.height, row.seq
                     yield ServerSentEventMessage(
-                        data=to_json(event_answer(row)).decode(), id=f"{height}:{index}",
+                        data=to_json(event_answer(row)).decode(),
+                        id=f"{height}:{index}",
                         event="ledger",
                     )
                 if rows:
@@ -449,8 +492,19 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            health, status, genesis, submit, receipt, latest_block, block_at, account,
-            state_value, module_query, events, event_stream, openapi,
+            health,
+            status,
+            genesis,
+            submit,
+            receipt,
+            latest_block,
+            block_at,
+            account,
+            state_value,
+            module_query,
+            events,
+            event_stream,
+            openapi,
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],
@@ -459,8 +513,9 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
             HTTPException: _http_error_handler,
             Exception: _internal_error_handler,
         },
-        openapi_config=OpenAPIConfig(title="Origin ledger API", version=__version__,
-                                     path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Origin ledger API", version=__version__, path="/schema"
+        ),
         request_max_body_size=REQUEST_BYTES_MAX,
         cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST"]),
         debug=False,
@@ -474,7 +529,9 @@ def _decode_submission(content_type: str, body: bytes) -> list[bytes]:
         try:
             raws = msgspec.msgpack.decode(body, type=list[bytes])
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            raise ApiError(400, "invalid_body", f"expected a msgpack array of bytes: {error}") from None
+            raise ApiError(
+                400, "invalid_body", f"expected a msgpack array of bytes: {error}"
+            ) from None
     elif media in ("application/json", ""):
         try:
             request = from_json(body, SubmitRequest)
@@ -488,7 +545,9 @@ def _decode_submission(content_type: str, body: bytes) -> list[bytes]:
         except ValueError:
             raise ApiError(400, "invalid_body", "transactions are given in hex") from None
     else:
-        raise ApiError(415, "unsupported_media_type", "send application/json or application/msgpack")
+        raise ApiError(
+            415, "unsupported_media_type", "send application/json or application/msgpack"
+        )
     if not raws:
         raise ApiError(400, "invalid_body", "no transaction in the request")
     if len(raws) > SUBMIT_BATCH_TXS_MAX:

@@ -36,9 +36,9 @@ __all__ = [
     "JsonOption",
     "NodeOption",
     "OriginTyper",
-    "asset_record",
     "Output",
     "PassphraseFileOption",
+    "asset_record",
     "fields",
     "keystore_path",
     "load_key",
@@ -85,7 +85,7 @@ PassphraseFileOption = Annotated[
     typer.Option(
         "--passphrase-file",
         show_default=False,
-        help=f"Read the keystore passphrase from this file (else ${PASSPHRASE_ENV}, else a prompt).",
+        help=f"Read the passphrase from this file (else ${PASSPHRASE_ENV}, else a prompt).",
     ),
 ]
 GenesisOption = Annotated[
@@ -156,7 +156,7 @@ class OriginTyper(typer.Typer):
         kwargs.setdefault("pretty_exceptions_show_locals", False)  # locals may hold secrets
         super().__init__(**kwargs)
 
-    def command(self, *args: Any, **kwargs: Any) -> Callable[[Function], Function]:  # type: ignore[override]
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Function], Function]:
         register = super().command(*args, **kwargs)
 
         def decorator(function: Function) -> Function:
@@ -306,7 +306,9 @@ def trusted_client(client: Client, genesis: Path | None) -> Client:
     try:
         client.trust(genesis.read_bytes() if genesis else None)
     except OSError as error:
-        raise CliError(ExitCode.SETUP_ERROR, "genesis_file", f"cannot read {genesis}: {error}")
+        raise CliError(
+            ExitCode.SETUP_ERROR, "genesis_file", f"cannot read {genesis}: {error}"
+        ) from None
     except ValueError as error:  # a document that does not decode as a genesis
         raise CliError(ExitCode.SETUP_ERROR, "genesis_file", f"{genesis}: {error}") from error
     return client

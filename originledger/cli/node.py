@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -103,7 +103,7 @@ def init(
         keys.add_row(
             name, address, "validator_key.json" if name == "validator" else f"keys/{name}.json"
         )
-    lines: list[object] = [
+    lines: list[Any] = [
         f"[green]✔[/] initialized [bold]{directory}[/] for chain [bold]{chain_id}[/]",
         fields(
             [

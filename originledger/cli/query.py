@@ -97,12 +97,12 @@ def account(
             }
             for item in answer["balances"]
         ]
-        verified_height = None
         if prove:
             trusted_client(client, genesis)
             for balance in balances:
-                amount, verified_height = client.verified_balance(parsed, balance["symbol"])
-                balance.update(amount=str(amount), units=decimals.format(balance["symbol"], amount))
+                amount, height = client.verified_balance(parsed, balance["symbol"])
+                units = decimals.format(balance["symbol"], amount)
+                balance.update(amount=str(amount), units=units, verified_height=height)
     table = Table("symbol", "balance", title="balances", title_justify="left")
     for balance in balances:
         table.add_row(balance["symbol"], balance["units"])
@@ -118,15 +118,19 @@ def account(
         ),
         table,
     ]
-    if verified_height is not None:
-        lines.append(f"balances {VERIFIED.format(height=verified_height)}; roles as the node says")
+    heights = sorted({balance["verified_height"] for balance in balances if prove})
+    if heights:
+        span = str(heights[0]) if len(heights) == 1 else f"{heights[0]}-{heights[-1]}"
+        lines.append(f"balances {VERIFIED.format(height=span)}; roles as the node says")
+    elif prove:
+        lines.append("no balance to verify; roles as the node says")
     out.result(
         {
             "address": str(parsed),
             "height": answer["height"],
             "account": record,
             "balances": balances,
-            "verified_height": verified_height,
+            "verified": prove,
         },
         *lines,
     )
@@ -147,6 +151,7 @@ def balance(
     parsed = resolve_address(address, home)
     with open_client(home, node) as client:
         decimals = int(asset_record(client, symbol)["decimals"])
+        amount: int
         if prove:
             amount, height = trusted_client(client, genesis).verified_balance(parsed, symbol)
         else:

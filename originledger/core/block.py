@@ -62,7 +62,9 @@ def header_signing_digest(header: BlockHeader) -> bytes:
 
 
 def verify_signed_header(
-    signed: SignedHeader, validators: dict[bytes, int], power_needed_num: int = 2,
+    signed: SignedHeader,
+    validators: dict[bytes, int],
+    power_needed_num: int = 2,
     power_needed_den: int = 3,
 ) -> bool:
     """True when validators holding more than 2/3 of the voting power signed the header.
@@ -99,7 +101,11 @@ class ResultLeaf(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 def result_leaf(tx_hash: bytes, result: TxResult, events_encoded: bytes) -> ResultLeaf:
     return ResultLeaf(
-        tx_hash, result.codespace, result.code, result.message, result.message_index,
+        tx_hash,
+        result.codespace,
+        result.code,
+        result.message,
+        result.message_index,
         sha256(events_encoded),
     )
 

@@ -107,7 +107,11 @@ def decode(data: bytes, kind: type[T]) -> T:
     # RecursionError: msgspec's answer to input nested deeper than it will follow, which
     # fits easily in a transaction's bytes; it is bad input like any other.
     except (
-        msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError, RecursionError
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        ValueError,
+        TypeError,
+        RecursionError,
     ) as error:
         raise CodecError(str(error)) from error
 
@@ -137,7 +141,11 @@ def from_json(data: bytes | str, kind: type[T]) -> T:
     try:
         return json_decoder(kind).decode(data)  # type: ignore[no-any-return]
     except (
-        msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError, RecursionError
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        ValueError,
+        TypeError,
+        RecursionError,
     ) as error:
         raise CodecError(str(error)) from error
 

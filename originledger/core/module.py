@@ -60,7 +60,9 @@ class Module:
 
     def __post_init__(self) -> None:
         if self.codes.codespace != self.name:
-            raise ValueError(f"module {self.name!r} has codes of codespace {self.codes.codespace!r}")
+            raise ValueError(
+                f"module {self.name!r} has codes of codespace {self.codes.codespace!r}"
+            )
         for kind in self.handlers:
             tag = kind.__struct_config__.tag
             if not isinstance(tag, str) or not tag.startswith(self.name + "/"):

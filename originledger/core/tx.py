@@ -173,7 +173,6 @@ class TxDecoder:
             signer_addresses=tuple(account_address(key) for key in body.signers),
         )
 
-
     def _message_failure(self, raw: bytes, index: int, error: CodecError) -> TxResult:
         """Why a message did not decode: an unknown type, or a malformed known one."""
         try:

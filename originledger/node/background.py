@@ -22,8 +22,14 @@ class BackgroundServer:
 
         host, port = parse_listen(listen)
         self.url = f"http://{host}:{port}"
-        config = uvicorn.Config(create_app(node), host=host, port=port, log_level="warning",
-                                access_log=False, lifespan="on")
+        config = uvicorn.Config(
+            create_app(node),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="api", daemon=True)
 

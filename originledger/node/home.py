@@ -1,11 +1,11 @@
 """A node's home directory: configuration, genesis, validator key, keystores and data.
 
-    HOME/config.toml          node, mempool and API settings
-    HOME/genesis.json         the chain: id, time, validators, each module's opening state
-    HOME/validator_key.json   the validator's Ed25519 seed (mode 0600, as CometBFT keeps its
-                              priv_validator_key.json: a node must start unattended)
-    HOME/keys/NAME.json       account keystores, encrypted with a passphrase
-    HOME/data/ledger.sqlite   the ledger (SQLite, WAL)
+HOME/config.toml          node, mempool and API settings
+HOME/genesis.json         the chain: id, time, validators, each module's opening state
+HOME/validator_key.json   the validator's Ed25519 seed (mode 0600, as CometBFT keeps its
+                          priv_validator_key.json: a node must start unattended)
+HOME/keys/NAME.json       account keystores, encrypted with a passphrase
+HOME/data/ledger.sqlite   the ledger (SQLite, WAL)
 """
 
 from __future__ import annotations
@@ -145,11 +145,17 @@ def init_home(
     validator = generate_key("validator")
     _write_private(
         home / "validator_key.json",
-        json.dumps({"public_key": validator.public_key.hex(),
-                    "seed": validator.signing_key.seed.hex()}, indent=2) + "\n",
+        json.dumps(
+            {"public_key": validator.public_key.hex(), "seed": validator.signing_key.seed.hex()},
+            indent=2,
+        )
+        + "\n",
     )
-    (home / "config.toml").write_text(_CONFIG_TEMPLATE.format(
-        block_interval_ms=block_interval_ms, block_txs_max=20_000, listen=api))
+    (home / "config.toml").write_text(
+        _CONFIG_TEMPLATE.format(
+            block_interval_ms=block_interval_ms, block_txs_max=20_000, listen=api
+        )
+    )
     app_state: dict[str, object] = {}
     written = {"validator": str(validator.address)}
     if dev:
@@ -159,28 +165,44 @@ def init_home(
             written[name] = str(key.address)
         admin = keys["admin"]
         app_state = {
-            "accounts": {"accounts": [
-                {"address": str(admin.address), "roles": ["admin", "issuer"]},
-            ]},
+            "accounts": {
+                "accounts": [
+                    {"address": str(admin.address), "roles": ["admin", "issuer"]},
+                ]
+            },
             "assets": {
-                "assets": [{
-                    "symbol": DEV_ASSET, "name": "Dev US Dollar", "decimals": 2,
-                    "asset_class": "payment", "issuer": str(admin.address),
-                    "max_supply": str(Amount(10**15)),
-                }],
+                "assets": [
+                    {
+                        "symbol": DEV_ASSET,
+                        "name": "Dev US Dollar",
+                        "decimals": 2,
+                        "asset_class": "payment",
+                        "issuer": str(admin.address),
+                        "max_supply": str(Amount(10**15)),
+                    }
+                ],
                 "balances": [
-                    {"account": str(keys[name].address), "symbol": DEV_ASSET,
-                     "amount": str(DEV_BALANCE_MINOR)}
+                    {
+                        "account": str(keys[name].address),
+                        "symbol": DEV_ASSET,
+                        "amount": str(DEV_BALANCE_MINOR),
+                    }
                     for name in ("alice", "bob", "carol")
                 ],
             },
         }
     genesis = {
         "chain_id": chain_id,
-        "genesis_time_ms": genesis_time_ms if genesis_time_ms is not None
+        "genesis_time_ms": genesis_time_ms
+        if genesis_time_ms is not None
         else time.time_ns() // 1_000_000,
-        "validators": [{"public_key": base64.b64encode(validator.public_key).decode(),
-                        "power": 1, "name": "validator-0"}],
+        "validators": [
+            {
+                "public_key": base64.b64encode(validator.public_key).decode(),
+                "power": 1,
+                "name": "validator-0",
+            }
+        ],
         "app_state": app_state,
         "initial_height": 1,
     }

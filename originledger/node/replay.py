@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from originledger.app import Application, BlockRequest
-from originledger.core.block import header_hash, verify_signed_header
+from originledger.core.block import Genesis, header_hash, verify_signed_header
 from originledger.core.codec import from_json
-from originledger.core.block import Genesis
 from originledger.store.sqlite import SqliteStore
 
 __all__ = ["ReplayReport", "verify_chain"]
@@ -54,8 +53,9 @@ def verify_chain(
             report.problems.append(f"block {stored_header.height}: signatures do not verify")
         if previous is not None and stored_header.previous_hash != previous.last_hash:
             report.problems.append(f"block {stored_header.height}: does not link to its parent")
-        outcome = app.finalize_block(BlockRequest(stored_header.height, stored_header.time_ms,
-                                                  stored_header.proposer, raws))
+        outcome = app.finalize_block(
+            BlockRequest(stored_header.height, stored_header.time_ms, stored_header.proposer, raws)
+        )
         if header_hash(outcome.header) != header_hash(stored_header):
             for name in ("tx_root", "results_root", "state_root", "tx_count"):
                 if getattr(outcome.header, name) != getattr(stored_header, name):
@@ -72,7 +72,9 @@ def verify_chain(
             break
     final = replica.chain_meta()
     if final is None or final.height != meta.height:
-        report.problems.append(f"replayed to height {final and final.height}, store at {meta.height}")
+        report.problems.append(
+            f"replayed to height {final and final.height}, store at {meta.height}"
+        )
     elif final.app_hash != meta.app_hash:
         report.problems.append("the replayed state root differs from the committed one")
     if not report.problems:

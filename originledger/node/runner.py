@@ -45,6 +45,13 @@ def serve(node: EmbeddedNode, listen: str, *, log_level: str = "warning") -> Non
 
     host, port = parse_listen(listen)
     app = create_app(node)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                            lifespan="on", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
     uvicorn.Server(config).run()

@@ -132,14 +132,21 @@ class Client:
         """Submit signed transactions in one request (msgpack), optionally waiting for commit."""
         params = {"wait_ms": str(wait_ms)} if wait_ms else {}
         answer = self._request(
-            "POST", "/v1/txs", params=params, content=msgspec.msgpack.encode(list(raws)),
+            "POST",
+            "/v1/txs",
+            params=params,
+            content=msgspec.msgpack.encode(list(raws)),
             headers={"content-type": "application/msgpack"},
             timeout=max(30.0, wait_ms / 1000 + 10),
         )
         return [
             SubmitResult(
-                item["hash"], item["status"], item["result"]["codespace"], item["result"]["code"],
-                item["result"]["message"], item["result"].get("message_index", -1),
+                item["hash"],
+                item["status"],
+                item["result"]["codespace"],
+                item["result"]["code"],
+                item["result"]["message"],
+                item["result"].get("message_index", -1),
                 item.get("height"),
             )
             for item in answer["answers"]

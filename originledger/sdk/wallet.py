@@ -20,8 +20,14 @@ import nacl.utils
 from originledger.core.address import Address, account_address
 from originledger.core.crypto import SigningKey
 
-__all__ = ["KEYSTORE_VERSION", "Key", "KeystoreError", "generate_key", "load_keystore",
-           "save_keystore"]
+__all__ = [
+    "KEYSTORE_VERSION",
+    "Key",
+    "KeystoreError",
+    "generate_key",
+    "load_keystore",
+    "save_keystore",
+]
 
 KEYSTORE_VERSION = 1
 _KDF = nacl.pwhash.argon2id
@@ -60,8 +66,13 @@ def save_keystore(
     memlimit: int = _KDF.MEMLIMIT_INTERACTIVE,
 ) -> None:
     salt = nacl.utils.random(_KDF.SALTBYTES)
-    secret = _KDF.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt,
-                      opslimit=opslimit, memlimit=memlimit)
+    secret = _KDF.kdf(
+        nacl.secret.SecretBox.KEY_SIZE,
+        passphrase.encode(),
+        salt,
+        opslimit=opslimit,
+        memlimit=memlimit,
+    )
     nonce = nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE)
     sealed = nacl.secret.SecretBox(secret).encrypt(key.signing_key.seed, nonce).ciphertext
     document = {
@@ -94,8 +105,11 @@ def read_keystore_public(path: Path) -> dict[str, str]:
     """The clear part of a keystore (name, address, public key), without the passphrase."""
     try:
         document = json.loads(path.read_text())
-        return {"name": document.get("name", ""), "address": document["address"],
-                "public_key": document["public_key"]}
+        return {
+            "name": document.get("name", ""),
+            "address": document["address"],
+            "public_key": document["public_key"],
+        }
     except (OSError, ValueError, KeyError) as error:
         raise KeystoreError(f"{path}: not a keystore ({error})") from error
 
@@ -109,8 +123,11 @@ def load_keystore(path: Path, passphrase: str) -> Key:
         if crypto["kdf"] != "argon2id" or crypto["cipher"] != "xsalsa20poly1305":
             raise KeystoreError(f"{path}: unknown kdf or cipher")
         secret = _KDF.kdf(
-            nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), bytes.fromhex(crypto["salt"]),
-            opslimit=int(crypto["opslimit"]), memlimit=int(crypto["memlimit"]),
+            nacl.secret.SecretBox.KEY_SIZE,
+            passphrase.encode(),
+            bytes.fromhex(crypto["salt"]),
+            opslimit=int(crypto["opslimit"]),
+            memlimit=int(crypto["memlimit"]),
         )
         seed = nacl.secret.SecretBox(secret).decrypt(
             bytes.fromhex(crypto["ciphertext"]), bytes.fromhex(crypto["nonce"])

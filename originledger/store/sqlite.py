@@ -257,8 +257,14 @@ class SqliteStore:
     def commit_genesis(self, genesis_raw: bytes, outcome: BlockOutcome) -> None:
         header = outcome.header
         genesis_hash = sha256(genesis_raw)
-        meta = ChainMeta(header.chain_id, genesis_hash, header.height, genesis_hash,
-                         header.state_root, header.time_ms)
+        meta = ChainMeta(
+            header.chain_id,
+            genesis_hash,
+            header.height,
+            genesis_hash,
+            header.state_root,
+            header.time_ms,
+        )
         with self._transaction() as connection:
             if self._load_meta() is not None:
                 raise RuntimeError("the store already holds a chain")
@@ -277,8 +283,14 @@ class SqliteStore:
         current = self._meta
         if current is None or header.height != current.height + 1:
             raise RuntimeError(f"commit of block {header.height} out of order")
-        meta = ChainMeta(current.chain_id, current.genesis_hash, header.height, block_hash,
-                         header.state_root, header.time_ms)
+        meta = ChainMeta(
+            current.chain_id,
+            current.genesis_hash,
+            header.height,
+            block_hash,
+            header.state_root,
+            header.time_ms,
+        )
         with self._transaction() as connection:
             self._write_state(connection, outcome)
             connection.execute(
@@ -317,8 +329,9 @@ class SqliteStore:
             return
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(str(self.path), isolation_level=None,
-                                         check_same_thread=False)
+            connection = sqlite3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False
+            )
             connection.execute("PRAGMA query_only=ON")
             self._local.connection = connection
         yield connection
@@ -364,7 +377,8 @@ class SqliteStore:
     def block_txs(self, height: int) -> list[StoredTx]:
         with self.reader() as connection:
             rows = connection.execute(
-                "SELECT hash, position, raw, result_leaf FROM txs WHERE height = ? ORDER BY position",
+                "SELECT hash, position, raw, result_leaf FROM txs WHERE height = ? "
+                "ORDER BY position",
                 (height,),
             ).fetchall()
         return [

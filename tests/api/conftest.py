@@ -23,27 +23,40 @@ BOB = Key(SigningKey(b"\x02" * 32), "bob")
 
 
 def genesis_bytes() -> bytes:
-    return json.dumps({
-        "chain_id": CHAIN, "genesis_time_ms": 1_000,
-        "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-        "app_state": {
-            "accounts": {"accounts": [{"address": str(ADMIN.address),
-                                       "roles": ["admin", "issuer"]}]},
-            "assets": {
-                "assets": [{"symbol": "USDT", "name": "Test Dollar", "decimals": 2,
-                            "asset_class": "payment", "issuer": str(ADMIN.address),
-                            "max_supply": "100000000"}],
-                "balances": [{"account": str(ALICE.address), "symbol": "USDT",
-                              "amount": "100000"}],
+    return json.dumps(
+        {
+            "chain_id": CHAIN,
+            "genesis_time_ms": 1_000,
+            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
+            "app_state": {
+                "accounts": {
+                    "accounts": [{"address": str(ADMIN.address), "roles": ["admin", "issuer"]}]
+                },
+                "assets": {
+                    "assets": [
+                        {
+                            "symbol": "USDT",
+                            "name": "Test Dollar",
+                            "decimals": 2,
+                            "asset_class": "payment",
+                            "issuer": str(ADMIN.address),
+                            "max_supply": "100000000",
+                        }
+                    ],
+                    "balances": [
+                        {"account": str(ALICE.address), "symbol": "USDT", "amount": "100000"}
+                    ],
+                },
             },
-        },
-    }).encode()
+        }
+    ).encode()
 
 
 @pytest.fixture
 def node() -> Iterator[EmbeddedNode]:
-    node = EmbeddedNode(SqliteStore(None), genesis_bytes(), VALIDATOR,
-                        NodeSettings(block_interval_ms=10))
+    node = EmbeddedNode(
+        SqliteStore(None), genesis_bytes(), VALIDATOR, NodeSettings(block_interval_ms=10)
+    )
     yield node
     node.stop()
 

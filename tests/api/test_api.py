@@ -11,12 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from originledger.core.amounts import Amount
-from originledger.core.codec import from_json, to_json
 from originledger.core.block import SignedHeader
+from originledger.core.codec import from_json, to_json
 from originledger.core.state_proof import StateProof
 from originledger.modules.assets.keys import balance_key
 from originledger.modules.assets.types import Transfer
-from originledger.sdk import TrustedValidators, VerificationError, verify_proven_value, verify_receipt
+from originledger.sdk import (
+    TrustedValidators,
+    VerificationError,
+    verify_proven_value,
+    verify_receipt,
+)
 
 from .conftest import ALICE, BOB, genesis_bytes
 
@@ -46,8 +51,14 @@ def test_health_and_status(client) -> None:
 def test_openapi_lists_routes(client) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["openapi"].startswith("3.")
-    for path in ("/v1/txs", "/v1/txs/{tx_hash}", "/v1/blocks/latest", "/v1/accounts/{address}",
-                 "/v1/events", "/health"):
+    for path in (
+        "/v1/txs",
+        "/v1/txs/{tx_hash}",
+        "/v1/blocks/latest",
+        "/v1/accounts/{address}",
+        "/v1/events",
+        "/health",
+    ):
         assert path in schema["paths"], path
 
 
@@ -58,11 +69,16 @@ def test_submit_json_waits_for_commit(client, builder) -> None:
 
 
 def test_submit_msgpack_batch(client, builder) -> None:
-    txs = [builder.build([Transfer(ALICE.address, BOB.address, "USDT", Amount(1))], [ALICE])
-           for _ in range(5)]
-    response = client.post("/v1/txs", content=msgspec.msgpack.encode([t.raw for t in txs]),
-                           headers={"content-type": "application/msgpack"},
-                           params={"wait_ms": "5000"})
+    txs = [
+        builder.build([Transfer(ALICE.address, BOB.address, "USDT", Amount(1))], [ALICE])
+        for _ in range(5)
+    ]
+    response = client.post(
+        "/v1/txs",
+        content=msgspec.msgpack.encode([t.raw for t in txs]),
+        headers={"content-type": "application/msgpack"},
+        params={"wait_ms": "5000"},
+    )
     answers = response.json()["answers"]
     assert [a["status"] for a in answers] == ["committed"] * 5
     assert [a["hash"] for a in answers] == [t.hash_hex for t in txs]
@@ -95,8 +111,11 @@ def test_invalid_batch_too_large(client) -> None:
 
 
 def test_invalid_wait_ms(client) -> None:
-    _error(client.post("/v1/txs", json={"tx": "00"}, params={"wait_ms": "soon"}), 400,
-           "invalid_parameter")
+    _error(
+        client.post("/v1/txs", json={"tx": "00"}, params={"wait_ms": "soon"}),
+        400,
+        "invalid_parameter",
+    )
 
 
 def test_receipt_verifies_offline(client, builder) -> None:
@@ -152,8 +171,11 @@ def test_account_with_proofs(client, builder) -> None:
 
 def test_invalid_account_requests(client) -> None:
     _error(client.get("/v1/accounts/og1notanaddress"), 400, "invalid_address")
-    _error(client.get(f"/v1/accounts/{ALICE.address}", params={"prove": "maybe"}), 400,
-           "invalid_parameter")
+    _error(
+        client.get(f"/v1/accounts/{ALICE.address}", params={"prove": "maybe"}),
+        400,
+        "invalid_parameter",
+    )
 
 
 def test_state_read_with_absence_proof(client, builder) -> None:
@@ -175,8 +197,11 @@ def test_module_queries(client) -> None:
     _error(client.get("/v1/query/assets/asset", params={"symbol": "NOPE"}), 404, "not_found")
     _error(client.get("/v1/query/assets/asset"), 400, "invalid_query")
     _error(client.get("/v1/query/nomodule/x"), 404, "query_not_found")
-    _error(client.get("/v1/query/assets/balance", params={"account": "og1x", "symbol": "USDT"}),
-           400, "invalid_query")
+    _error(
+        client.get("/v1/query/assets/balance", params={"account": "og1x", "symbol": "USDT"}),
+        400,
+        "invalid_query",
+    )
 
 
 def test_events_paginate_from_cursor(client, builder) -> None:
@@ -198,12 +223,25 @@ def test_unknown_route_and_method(client) -> None:
     _error(client.delete("/v1/txs"), 405, "method_not_allowed")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    path=st.sampled_from(["/v1/txs/", "/v1/blocks/", "/v1/accounts/", "/v1/state/",
-                          "/v1/query/assets/", "/v1/events?after=", "/v1/events?limit="]),
-    tail=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E,
-                                        exclude_characters="/?#%"), max_size=80),
+    path=st.sampled_from(
+        [
+            "/v1/txs/",
+            "/v1/blocks/",
+            "/v1/accounts/",
+            "/v1/state/",
+            "/v1/query/assets/",
+            "/v1/events?after=",
+            "/v1/events?limit=",
+        ]
+    ),
+    tail=st.text(
+        alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="/?#%"),
+        max_size=80,
+    ),
     body=st.binary(max_size=300),
     media=st.sampled_from(["application/json", "application/msgpack", "text/plain", ""]),
 )

@@ -12,13 +12,16 @@ from originledger.cli import ExitCode
 from originledger.node.home import DEV_PASSPHRASE
 from originledger.sdk import load_keystore
 
-from .helpers import Cli, free_port
+from .helpers import PLAIN_ENV, Cli, free_port
 
 
-@pytest.fixture
-def dev_home(tmp_path: Path, cli: Cli) -> Path:
-    home = tmp_path / "home"
-    result = cli("init", "--home", str(home), "--dev", "--api", f"127.0.0.1:{free_port()}")
+@pytest.fixture(scope="module")
+def dev_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dev home whose node never ran; the tests using it must not change it."""
+    home = tmp_path_factory.mktemp("dev") / "home"
+    result = Cli(dict(PLAIN_ENV))(
+        "init", "--home", str(home), "--dev", "--api", f"127.0.0.1:{free_port()}"
+    )
     assert result.exit_code == 0, result.output
     return home
 

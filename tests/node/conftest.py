@@ -38,9 +38,18 @@ class NodeProcess:
     def start(self, timeout_s: float = 60.0) -> None:
         log = open(self.home / "node.log", "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "originledger.node", "--home", str(self.home),
-             "--api", f"127.0.0.1:{self.port}"],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [
+                sys.executable,
+                "-m",
+                "originledger.node",
+                "--home",
+                str(self.home),
+                "--api",
+                f"127.0.0.1:{self.port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         log.close()
         deadline = time.monotonic() + timeout_s

@@ -26,8 +26,12 @@ def _load(url: str, raws: list[bytes], committed: set[str], stop: threading.Even
             return
         body = msgspec.msgpack.encode(raws[start : start + BATCH])
         try:
-            response = client.post("/v1/txs", params={"wait_ms": "2000"}, content=body,
-                                   headers={"content-type": "application/msgpack"})
+            response = client.post(
+                "/v1/txs",
+                params={"wait_ms": "2000"},
+                content=body,
+                headers={"content-type": "application/msgpack"},
+            )
             answers = response.json()["answers"]
         except (httpx.HTTPError, ValueError):
             return  # the node died mid-request: whatever it did not confirm, we do not count
@@ -76,13 +80,19 @@ def test_resubmission_after_restart_answers_first_outcome(node_process, bench_ke
     node_process.start()
     body = msgspec.msgpack.encode(raws)
     headers = {"content-type": "application/msgpack"}
-    first = httpx.post(node_process.url + "/v1/txs", params={"wait_ms": "5000"}, content=body,
-                       headers=headers, timeout=10).json()["answers"]
+    first = httpx.post(
+        node_process.url + "/v1/txs",
+        params={"wait_ms": "5000"},
+        content=body,
+        headers=headers,
+        timeout=10,
+    ).json()["answers"]
     assert [a["status"] for a in first] == ["committed"] * 3
     node_process.kill()
     node_process.start()
-    again = httpx.post(node_process.url + "/v1/txs", content=body, headers=headers,
-                       timeout=10).json()["answers"]
+    again = httpx.post(
+        node_process.url + "/v1/txs", content=body, headers=headers, timeout=10
+    ).json()["answers"]
     assert [(a["hash"], a["status"], a["height"]) for a in again] == [
         (a["hash"], "committed", a["height"]) for a in first
     ]

@@ -24,16 +24,30 @@ BOB = Key(SigningKey(b"\x02" * 32), "bob")
 def _genesis() -> bytes:
     import base64
 
-    return json.dumps({
-        "chain_id": CHAIN, "genesis_time_ms": 1_000,
-        "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-        "app_state": {"assets": {
-            "assets": [{"symbol": "TOK", "name": "Token", "decimals": 0,
-                        "asset_class": "utility", "issuer": str(ALICE.address),
-                        "max_supply": "1000000"}],
-            "balances": [{"account": str(ALICE.address), "symbol": "TOK", "amount": "1000"}],
-        }},
-    }).encode()
+    return json.dumps(
+        {
+            "chain_id": CHAIN,
+            "genesis_time_ms": 1_000,
+            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
+            "app_state": {
+                "assets": {
+                    "assets": [
+                        {
+                            "symbol": "TOK",
+                            "name": "Token",
+                            "decimals": 0,
+                            "asset_class": "utility",
+                            "issuer": str(ALICE.address),
+                            "max_supply": "1000000",
+                        }
+                    ],
+                    "balances": [
+                        {"account": str(ALICE.address), "symbol": "TOK", "amount": "1000"}
+                    ],
+                }
+            },
+        }
+    ).encode()
 
 
 class Clock:
@@ -59,8 +73,10 @@ def node(clock: Clock) -> EmbeddedNode:
 
 def _transfer(clock: Clock, amount: int = 1, client_id: int | None = None, ttl_ms: int = 60_000):
     return TxBuilder(CHAIN).build(
-        [Transfer(ALICE.address, BOB.address, "TOK", Amount(amount))], [ALICE],
-        client_id=client_id, expires_at_ms=clock.now_ms + ttl_ms,
+        [Transfer(ALICE.address, BOB.address, "TOK", Amount(amount))],
+        [ALICE],
+        client_id=client_id,
+        expires_at_ms=clock.now_ms + ttl_ms,
     )
 
 
@@ -75,7 +91,9 @@ def test_produce_block_commits_and_signs(node: EmbeddedNode, clock: Clock) -> No
     outcome = node.produce_block()
     assert outcome is not None and outcome.header.height == 1
     stored = node.store.block(1)
-    assert stored is not None and stored.signed_header.signatures[0].public_key == VALIDATOR.public_key
+    assert (
+        stored is not None and stored.signed_header.signatures[0].public_key == VALIDATOR.public_key
+    )
     assert node.status(tx.hash) == "committed"
 
 

@@ -10,7 +10,15 @@ from originledger.modules.assets.invariants import (
     balances_are_positive,
     supply_equals_sum_of_balances,
 )
-from originledger.modules.assets.logic import balance_of, burn, issue, load_asset, mint, move, transfer
+from originledger.modules.assets.logic import (
+    balance_of,
+    burn,
+    issue,
+    load_asset,
+    mint,
+    move,
+    transfer,
+)
 from originledger.modules.assets.queries import (
     query_asset,
     query_assets,

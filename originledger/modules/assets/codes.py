@@ -10,7 +10,10 @@ __all__ = ["AssetsCode"]
 class AssetsCode(ResultCode, codespace="assets"):
     OK = 0, "ok"
     # Stateless checks, in the order they run.
-    INVALID_SYMBOL = 1, "a symbol is 1 to 12 characters of A-Z, 0-9, '.' and '-', starting with a letter"
+    INVALID_SYMBOL = (
+        1,
+        "a symbol is 1 to 12 characters of A-Z, 0-9, '.' and '-', starting with a letter",
+    )
     INVALID_NAME = 2, "a name is 1 to 64 bytes of printable text"
     INVALID_DECIMALS = 3, "decimals must be between 0 and 18"
     INVALID_CLASS = 4, "the asset class is not one of the six classes"

@@ -159,7 +159,11 @@ def issue(ctx: TxContext, message: Issue) -> Failure | None:
     ctx.state.put_record(asset_key(message.symbol), record)
     ctx.emit(
         AssetIssued(
-            message.symbol, message.issuer, message.asset_class, message.decimals, message.max_supply
+            message.symbol,
+            message.issuer,
+            message.asset_class,
+            message.decimals,
+            message.max_supply,
         )
     )
     return None
@@ -202,7 +206,11 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
     supplies: dict[str, int] = {}
     for entry in genesis.assets:
         failure = Issue(
-            entry.issuer, entry.symbol, entry.name, entry.decimals, entry.asset_class,
+            entry.issuer,
+            entry.symbol,
+            entry.name,
+            entry.decimals,
+            entry.asset_class,
             entry.max_supply,
         ).validate()
         if failure is not None:
@@ -211,8 +219,9 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
             raise ValueError(f"genesis: asset {entry.symbol!r} listed twice")
         supplies[entry.symbol] = 0
         events.append(
-            AssetIssued(entry.symbol, entry.issuer, entry.asset_class, entry.decimals,
-                        entry.max_supply)
+            AssetIssued(
+                entry.symbol, entry.issuer, entry.asset_class, entry.decimals, entry.max_supply
+            )
         )
     for balance in genesis.balances:
         if balance.symbol not in supplies:
@@ -223,14 +232,28 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
         if balance.amount:
             state.set(key, encode(Balance(balance.amount)))
         supplies[balance.symbol] += balance.amount
-        events.append(Minted(balance.symbol, balance.account, balance.amount,
-                             Amount(supplies[balance.symbol])))
+        events.append(
+            Minted(
+                balance.symbol, balance.account, balance.amount, Amount(supplies[balance.symbol])
+            )
+        )
     for entry in genesis.assets:
         supply = supplies[entry.symbol]
         if supply > entry.max_supply:
             raise ValueError(f"genesis: balances of {entry.symbol} exceed its max supply")
-        state.set(asset_key(entry.symbol), encode(AssetRecord(
-            entry.symbol, entry.name, entry.decimals, entry.asset_class, entry.issuer,
-            entry.max_supply, Amount(supply), 0,
-        )))
+        state.set(
+            asset_key(entry.symbol),
+            encode(
+                AssetRecord(
+                    entry.symbol,
+                    entry.name,
+                    entry.decimals,
+                    entry.asset_class,
+                    entry.issuer,
+                    entry.max_supply,
+                    Amount(supply),
+                    0,
+                )
+            ),
+        )
     return events

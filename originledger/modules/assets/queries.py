@@ -17,8 +17,14 @@ from originledger.modules.assets.keys import ASSET_PREFIX, balance_prefix, split
 from originledger.modules.assets.logic import balance_of, load_asset
 from originledger.modules.assets.types import CLASS_POLICIES, AssetRecord, Balance
 
-__all__ = ["AccountBalance", "AssetView", "query_asset", "query_assets", "query_balance",
-           "query_balances"]
+__all__ = [
+    "AccountBalance",
+    "AssetView",
+    "query_asset",
+    "query_assets",
+    "query_balance",
+    "query_balances",
+]
 
 
 class AccountBalance(msgspec.Struct, frozen=True):
