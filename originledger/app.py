@@ -30,7 +30,7 @@ from originledger.core.block import (
 from originledger.core.codec import CodecError, decode, encode, from_json, to_json
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
-from originledger.core.crypto import sha256, verify_signature
+from originledger.core.crypto import PUBLIC_KEY_BYTES, sha256, verify_signature
 from originledger.core.limits import (
     BLOCK_BYTES_MAX,
     BLOCK_TXS_MAX,
@@ -508,6 +508,18 @@ def parse_genesis(raw: bytes) -> Genesis:
         raise ValueError(f"genesis.json is not valid: {error}") from error
     if not genesis.chain_id or not genesis.validators:
         raise ValueError("genesis.json needs a chain_id and at least one validator")
+    if genesis.initial_height < 1:
+        raise ValueError("genesis.json: initial_height must be at least 1")
+    keys = [validator.public_key for validator in genesis.validators]
+    if len(set(keys)) != len(keys):
+        raise ValueError("genesis.json: a validator is listed twice")
+    for validator in genesis.validators:
+        # Header verification sums these powers: a key that is not Ed25519-sized or a power
+        # below 1 would make every header unverifiable or let a zero-power key count.
+        if len(validator.public_key) != PUBLIC_KEY_BYTES or validator.power < 1:
+            raise ValueError(
+                "genesis.json: each validator needs a 32-byte public key and a power of 1 or more"
+            )
     return genesis
 
 

@@ -223,8 +223,9 @@ class Chain:
     ) -> None:
         """Issue an asset and mint opening balances in one block; fails the test otherwise."""
         messages: list[Msg] = [
-            Issue(issuer.address, symbol, f"{symbol} token", decimals, asset_class,
-                  Amount(max_supply))
+            Issue(
+                issuer.address, symbol, f"{symbol} token", decimals, asset_class, Amount(max_supply)
+            )
         ]
         messages += [
             Mint(issuer.address, symbol, holder.address, Amount(amount))

@@ -28,6 +28,7 @@ from originledger.cli.common import (
 )
 from originledger.cli.exit_codes import ExitCode
 from originledger.core.amounts import format_units
+from originledger.core.codec import to_builtins
 from originledger.sdk import Client, verify_receipt
 
 __all__ = ["query_app"]
@@ -78,56 +79,51 @@ def account(
     node: NodeOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """An account's roles and balances (with --prove, each balance is verified)."""
+    """An account's roles and balances (with --prove, the record and every balance listed
+    are verified against one validator-signed header)."""
     out = Output(json_output)
     parsed = resolve_address(address, home)
     with open_client(home, node) as client:
-        answer = client.account(parsed)
+        answer = client.account(parsed, prove=prove)
         record = answer["account"]
-        if record is None and not answer["balances"]:
+        height = answer["height"]
+        if prove:
+            verified = trusted_client(client, genesis).verified_account(parsed)
+            record = None if verified.record is None else to_builtins(verified.record)
+            amounts = {symbol: str(amount) for symbol, amount in verified.balances.items()}
+            height = verified.height
+        else:
+            amounts = {item["symbol"]: item["amount"] for item in answer["balances"]}
+        if record is None and not amounts:
             raise CliError(
                 ExitCode.NOT_FOUND, "account_not_found", f"the ledger knows no account {parsed}"
             )
         decimals = _Decimals(client)
         balances = [
-            {
-                "symbol": item["symbol"],
-                "amount": item["amount"],
-                "units": decimals.format(item["symbol"], item["amount"]),
-            }
-            for item in answer["balances"]
+            {"symbol": symbol, "amount": amount, "units": decimals.format(symbol, amount)}
+            for symbol, amount in sorted(amounts.items())
         ]
-        if prove:
-            trusted_client(client, genesis)
-            for balance in balances:
-                amount, height = client.verified_balance(parsed, balance["symbol"])
-                units = decimals.format(balance["symbol"], amount)
-                balance.update(amount=str(amount), units=units, verified_height=height)
     table = Table("symbol", "balance", title="balances", title_justify="left")
-    for balance in balances:
-        table.add_row(balance["symbol"], balance["units"])
+    for item in balances:
+        table.add_row(item["symbol"], item["units"])
     roles = ", ".join(record["roles"]) if record and record["roles"] else "-"
     lines: list[Any] = [
         fields(
             [
                 ("address", parsed),
-                ("height", answer["height"]),
+                ("height", height),
                 ("created at", record["created_height"] if record else "- (not yet registered)"),
                 ("roles", roles),
             ]
         ),
         table,
     ]
-    heights = sorted({balance["verified_height"] for balance in balances if prove})
-    if heights:
-        span = str(heights[0]) if len(heights) == 1 else f"{heights[0]}-{heights[-1]}"
-        lines.append(f"balances {VERIFIED.format(height=span)}; roles as the node says")
-    elif prove:
-        lines.append("no balance to verify; roles as the node says")
+    if prove:
+        lines.append(f"record and balances {VERIFIED.format(height=height)}")
     out.result(
         {
             "address": str(parsed),
-            "height": answer["height"],
+            "height": height,
             "account": record,
             "balances": balances,
             "verified": prove,

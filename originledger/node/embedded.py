@@ -77,7 +77,7 @@ class EmbeddedNode:
         if store.chain_meta() is None:
             self.app.init_chain(genesis_raw)
         elif store.genesis() != genesis_raw:
-            raise RuntimeError("the store holds another chain than this genesis.json")
+            raise ValueError("the store holds another chain than this genesis.json")
         self.mempool = Mempool(
             self.settings.mempool_txs_max, self.settings.mempool_txs_per_signer_max
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from originledger.app import Application, BlockRequest
+from originledger.app import Application, BlockRequest, InvariantBroken
 from originledger.core.block import Genesis, header_hash, verify_signed_header
 from originledger.core.codec import from_json
 from originledger.store.sqlite import SqliteStore
@@ -28,6 +28,13 @@ class ReplayReport:
     height: int = 0
     state_root: bytes = b""
     problems: list[str] = field(default_factory=list)
+
+
+def _check_invariants(app: Application, report: ReplayReport, height: int) -> None:
+    try:
+        app.check_invariants()
+    except InvariantBroken as error:
+        report.problems.append(f"after block {height}: invariant broken: {error}")
 
 
 def verify_chain(
@@ -65,7 +72,7 @@ def verify_chain(
         report.blocks += 1
         report.txs += len(raws)
         if check_invariants_every and report.blocks % check_invariants_every == 0:
-            app.check_invariants()
+            _check_invariants(app, report, stored_header.height)
         if progress is not None:
             progress(stored_header.height)
         if report.problems:
@@ -78,7 +85,7 @@ def verify_chain(
     elif final.app_hash != meta.app_hash:
         report.problems.append("the replayed state root differs from the committed one")
     if not report.problems:
-        app.check_invariants()
+        _check_invariants(app, report, report.height if final is None else final.height)
     report.ok = not report.problems
     report.height = final.height if final else 0
     report.state_root = final.app_hash if final else b""

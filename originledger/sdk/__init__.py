@@ -10,7 +10,14 @@ from originledger.sdk.verify import (
     verify_proven_value,
     verify_receipt,
 )
-from originledger.sdk.wallet import Key, KeystoreError, generate_key, load_keystore, save_keystore
+from originledger.sdk.wallet import (
+    Key,
+    KeystoreError,
+    generate_key,
+    load_keystore,
+    read_keystore_public,
+    save_keystore,
+)
 
 __all__ = [
     "Client",
@@ -25,6 +32,7 @@ __all__ = [
     "VerifiedReceipt",
     "generate_key",
     "load_keystore",
+    "read_keystore_public",
     "save_keystore",
     "verify_proven_value",
     "verify_receipt",

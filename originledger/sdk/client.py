@@ -12,14 +12,16 @@ import msgspec
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.block import SignedHeader
-from originledger.core.codec import decode, from_json, to_json
+from originledger.core.codec import CodecError, decode, from_json, to_builtins, to_json
 from originledger.core.state_proof import StateProof
-from originledger.modules.assets.keys import balance_key
+from originledger.modules.accounts.keys import account_key
+from originledger.modules.accounts.types import AccountRecord
+from originledger.modules.assets.keys import balance_key, balance_prefix, split_balance_key
 from originledger.modules.assets.types import Balance
 from originledger.sdk.builder import SignedTransaction
 from originledger.sdk.verify import TrustedValidators, VerificationError, verify_proven_value
 
-__all__ = ["Client", "ClientError", "SubmitResult"]
+__all__ = ["Client", "ClientError", "SubmitResult", "VerifiedAccount"]
 
 
 class ClientError(Exception):
@@ -44,6 +46,16 @@ class SubmitResult(msgspec.Struct, frozen=True):
     @property
     def ok(self) -> bool:
         return self.status != "rejected" and self.code == 0
+
+
+class VerifiedAccount(msgspec.Struct, frozen=True):
+    """An account as proven at ``height``. Balances are those the node listed, each proven;
+    that the list is complete is not proven (the tree hashes its keys)."""
+
+    address: Address
+    height: int
+    record: AccountRecord | None
+    balances: dict[str, Amount]
 
 
 class Client:
@@ -164,12 +176,40 @@ class Client:
             self._trusted = TrustedValidators.from_genesis(genesis_raw or self.genesis())
         return self._trusted
 
+    def verified_account(self, address: Address | str) -> VerifiedAccount:
+        """An account's record (roles, key) and balances, every one of them proven against a
+        validator-signed header; absence of the record is proven too."""
+        parsed = address if isinstance(address, Address) else Address.from_text(address)
+        answer = self.account(parsed, prove=True)
+        signed = _signed_header(answer)
+        height = int(answer["height"])
+        proven: dict[bytes, bytes | None] = {}
+        for item in answer.get("proofs") or []:
+            proof = from_json(to_json(item["proof"]), StateProof)
+            proven[proof.key] = verify_proven_value(self.trust(), proof, height, signed)
+        record_key = account_key(parsed)
+        if record_key not in proven:
+            raise VerificationError("the node sent no proof for the account record")
+        raw_record = proven.pop(record_key)
+        record = None if raw_record is None else decode(raw_record, AccountRecord)
+        if to_builtins(record) != answer["account"]:
+            raise VerificationError("the node's account record differs from the proven one")
+        balances: dict[str, Amount] = {}
+        for key, value in proven.items():
+            if value is None or not key.startswith(balance_prefix(parsed)):
+                raise VerificationError(f"unexpected proof for key {key!r}")
+            balances[split_balance_key(key)[1]] = decode(value, Balance).amount
+        shown = {item["symbol"]: item["amount"] for item in answer["balances"]}
+        if {symbol: str(amount) for symbol, amount in balances.items()} != shown:
+            raise VerificationError("the node's balances differ from the proven ones")
+        return VerifiedAccount(parsed, height, record, balances)
+
     def verified_balance(self, address: Address | str, symbol: str) -> tuple[Amount, int]:
         """An account's balance, proven against a validator-signed header: (amount, height)."""
         parsed = address if isinstance(address, Address) else Address.from_text(address)
         answer = self.query("assets", "balance", prove=True, account=str(parsed), symbol=symbol)
         wanted = balance_key(parsed, symbol)
-        signed = from_json(to_json(answer["signed_header"]), SignedHeader)
+        signed = _signed_header(answer)
         for item in answer.get("proofs") or []:
             proof = from_json(to_json(item["proof"]), StateProof)
             if proof.key != wanted:
@@ -180,3 +220,14 @@ class Client:
                 raise VerificationError("the node's answer differs from the proven balance")
             return amount, int(answer["height"])
         raise VerificationError("the node sent no proof for the balance")
+
+
+def _signed_header(answer: dict[str, Any]) -> SignedHeader:
+    if answer.get("signed_header") is None:
+        raise VerificationError(
+            f"no signed header at height {answer.get('height')}: proofs need a committed block"
+        )
+    try:
+        return from_json(to_json(answer["signed_header"]), SignedHeader)
+    except CodecError as error:
+        raise VerificationError(f"malformed signed header: {error}") from error

@@ -282,7 +282,10 @@ class StateTree:
         nodes: list[ProofNode] = []
         depth = 0
         while True:
-            slot_hashes = [hashes[offset : offset + 32] for offset in range(0, len(hashes), 32)]
+            slot_hashes = [
+                hashes[offset : offset + _HASH_BYTES]
+                for offset in range(0, len(hashes), _HASH_BYTES)
+            ]
             nodes.append(ProofNode(bitmap=bitmap, hashes=slot_hashes))
             bit = 1 << _nibble(hashed_key, depth)
             below = bitmap & (bit - 1)
@@ -311,11 +314,12 @@ class _Batch:
     The writes under a node are a run ``[start, stop)`` of the sorted key hashes; the run
     under each of its slots is found by bisecting the key hashes read as integers.
     ``update`` takes a node and a run of two or more writes, ``update_one`` a node and a
-    single write (the common case below the top levels). Both answer what the parent's
-    slot now holds, ``(entry, hash)`` (both ``b""`` when it is empty), or ``None`` when
-    nothing changed, and take ``stored_path``: the node's path when it is a row of the
-    committed tree, ``None`` when it is being built (then it is not copied: a new node
-    is made from the one given).
+    single write (the common case below the top levels). Nodes are immutable: a changed
+    node is a new tuple, recorded in ``written`` with its path, so the committed tree is
+    never touched. Both answer what the parent's slot now holds, ``(entry, hash)`` (both
+    ``b""`` when it is empty), or ``None`` when nothing changed. ``stored_path`` is the
+    node's path when it is a row of the committed tree (so collapsing it deletes the row),
+    ``None`` when the node is being built: empty, or a leaf pushed one level down.
     """
 
     __slots__ = ("deleted", "key_hashes", "key_numbers", "leaves", "load", "written")

@@ -55,3 +55,18 @@ def test_stream_follows_from_cursor(server, builder) -> None:
     (event,) = received
     assert event["type"] == "assets/transferred" and event["data"]["amount"] == "3"
     assert event["height"] == page[-1]["height"] + 1
+
+
+def test_verified_account_proves_roles_and_balances(server, builder) -> None:
+    from .conftest import ADMIN
+
+    client = Client(server.url)
+    tx = builder.build([Transfer(ALICE.address, BOB.address, "USDT", Amount(7))], [ALICE])
+    assert client.submit(tx).status == "committed"
+    admin = client.verified_account(ADMIN.address)
+    assert admin.record is not None and admin.record.roles == ["admin", "issuer"]
+    bob = client.verified_account(BOB.address)
+    assert bob.record is None and bob.balances == {"USDT": 7}
+    alice = client.verified_account(ALICE.address)
+    assert alice.record is not None and alice.record.public_key == ALICE.public_key
+    assert alice.balances == {"USDT": 100000 - 7}

@@ -158,11 +158,13 @@ def test_query_account_prove(dev_node: DevNode) -> None:
     result = dev_node.cli("query", "account", "alice", "--prove")
     assert result.exit_code == 0, result.output
     assert "USDD" in result.stdout
-    assert "balances ✔ verified against block" in result.stdout
+    assert "record and balances ✔ verified against block" in result.stdout
     answer = dev_node.cli.json("query", "account", dev_node.addresses["alice"], "--prove")
-    assert answer["verified"] is True
+    assert answer["verified"] is True and answer["height"] >= 0
     usdd = next(balance for balance in answer["balances"] if balance["symbol"] == "USDD")
-    assert usdd["verified_height"] >= 1
+    assert int(usdd["amount"]) > 0
+    admin_answer = dev_node.cli.json("query", "account", "admin", "--prove")
+    assert admin_answer["account"]["roles"] == ["admin", "issuer"]
 
 
 def test_query_account_not_found(dev_node: DevNode) -> None:

@@ -183,7 +183,9 @@ def test_bech32m_encode_round_trip(data: bytes, prefix: str) -> None:
 
 
 @given(addresses, st.data())
-def test_invalid_address_any_single_character_changed(address: Address, data: st.DataObject) -> None:
+def test_invalid_address_any_single_character_changed(
+    address: Address, data: st.DataObject
+) -> None:
     text = str(address)
     position = data.draw(st.integers(min_value=3, max_value=len(text) - 1))
     replacement = data.draw(

@@ -64,8 +64,23 @@ def test_amount_decimal_string_round_trip(value: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "-1", "+1", "01", "00", "1.5", "1e3", " 1", "1 ", "0x10", "١٢", "²", "1_000",
-     str(AMOUNT_MAX + 1), "9" * 40],
+    [
+        "",
+        "-1",
+        "+1",
+        "01",
+        "00",
+        "1.5",
+        "1e3",
+        " 1",
+        "1 ",
+        "0x10",
+        "١٢",
+        "²",
+        "1_000",
+        str(AMOUNT_MAX + 1),
+        "9" * 40,
+    ],
 )
 def test_invalid_amount_decimal_string(text: str) -> None:
     with pytest.raises(ValueError):

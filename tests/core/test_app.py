@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 
@@ -17,7 +18,7 @@ from originledger.app import (
 )
 from originledger.core.amounts import Amount
 from originledger.core.block import ResultLeaf, header_hash
-from originledger.core.codec import decode, encode
+from originledger.core.codec import encode
 from originledger.core.codes import ResultCode, TxCode
 from originledger.core.context import Event, TxContext
 from originledger.core.crypto import sha256
@@ -68,6 +69,13 @@ def test_init_chain_same_genesis_same_app_hash() -> None:
     assert other.genesis_app_hash == first.genesis_app_hash
 
 
+def test_init_chain_initial_height() -> None:
+    chain = Chain(default_genesis() | {"initial_height": 5})
+    assert chain.height == 4
+    assert chain.block([]).header.height == 5
+    chain.store.close()
+
+
 def test_invalid_init_chain_twice(chain: Chain) -> None:
     with pytest.raises(RuntimeError, match="already"):
         chain.app.init_chain(json.dumps(default_genesis()).encode())
@@ -81,6 +89,23 @@ def test_invalid_init_chain_twice(chain: Chain) -> None:
         lambda g: g | {"app_state": {"nomodule": {}}},
         lambda g: g | {"unknown_field": 1},
         lambda g: g | {"app_state": {"accounts": {"accounts": [{"address": "og1bad"}]}}},
+        lambda g: g | {"initial_height": 0},
+        lambda g: g | {"validators": [g["validators"][0] | {"power": 0}]},
+        lambda g: g | {"validators": [g["validators"][0] | {"power": -5}]},
+        lambda g: g | {"validators": [{"public_key": base64.b64encode(bytes(31)).decode()}]},
+        lambda g: g | {"validators": g["validators"] * 2},
+    ],
+    ids=[
+        "no_validators",
+        "no_chain_id",
+        "unknown_module",
+        "unknown_field",
+        "bad_address",
+        "initial_height_0",
+        "power_0",
+        "power_negative",
+        "key_31_bytes",
+        "validator_twice",
     ],
 )
 def test_invalid_genesis(mutate) -> None:  # type: ignore[no-untyped-def]
@@ -120,8 +145,14 @@ def test_finalize_block_header_commits_to_txs_and_results(funded_chain: Chain) -
     assert header.tx_root == list_root([tx.hash for tx in outcome.txs])
     assert outcome.txs[1].hash == sha256(b"junk")
     leaves = [
-        ResultLeaf(tx.hash, tx.result.codespace, tx.result.code, tx.result.message,
-                   tx.result.message_index, sha256(encode(tx.events)))
+        ResultLeaf(
+            tx.hash,
+            tx.result.codespace,
+            tx.result.code,
+            tx.result.message,
+            tx.result.message_index,
+            sha256(encode(tx.events)),
+        )
         for tx in outcome.txs
     ]
     assert outcome.result_leaves == leaves
@@ -211,8 +242,6 @@ def test_block_event_records_have_contiguous_cursors(chain: Chain) -> None:
     assert [record.index for record in records] == list(range(len(records)))
     assert [record.tx_index for record in records] == [0, 0, 1]
     assert isinstance(records[0].event, AccountCreated)  # ALICE's first signature
-
-
 
 
 def test_commit_duplicate_tx_in_block(funded_chain: Chain) -> None:

@@ -82,8 +82,13 @@ def test_encode_address_is_20_raw_bytes() -> None:
 def test_encode_struct_field_order_is_declaration_order() -> None:
     raw = encode(AccountRecord(5, b"", []))
     expected = (
-        b"\x83" + fixstr("created_height") + b"\x05" + fixstr("public_key") + b"\xc4\x00"
-        + fixstr("roles") + b"\x90"
+        b"\x83"
+        + fixstr("created_height")
+        + b"\x05"
+        + fixstr("public_key")
+        + b"\xc4\x00"
+        + fixstr("roles")
+        + b"\x90"
     )
     assert raw == expected
 
@@ -110,8 +115,13 @@ def test_invalid_decode_trailing_bytes(suffix: bytes) -> None:
 )
 def test_invalid_decode_canonical_wide_integer(wide_five: bytes) -> None:
     raw = (
-        b"\x83" + fixstr("created_height") + wide_five + fixstr("public_key") + b"\xc4\x00"
-        + fixstr("roles") + b"\x90"
+        b"\x83"
+        + fixstr("created_height")
+        + wide_five
+        + fixstr("public_key")
+        + b"\xc4\x00"
+        + fixstr("roles")
+        + b"\x90"
     )
     # The value decodes (it is 5) but the bytes are not the canonical ones.
     assert decode(raw, AccountRecord).created_height == 5
@@ -216,7 +226,17 @@ def test_from_json_amount_accepts_integer() -> None:
 
 @pytest.mark.parametrize(
     "amount_json",
-    ['"-1"', '"01"', '""', '"1.5"', "-1", "1.5", "null", f'"{AMOUNT_MAX + 1}"', str(AMOUNT_MAX + 1)],
+    [
+        '"-1"',
+        '"01"',
+        '""',
+        '"1.5"',
+        "-1",
+        "1.5",
+        "null",
+        f'"{AMOUNT_MAX + 1}"',
+        str(AMOUNT_MAX + 1),
+    ],
 )
 def test_invalid_from_json_amount(amount_json: str) -> None:
     with pytest.raises(CodecError):

@@ -152,8 +152,7 @@ def test_invalid_list_inclusion_wrong_index(items: list[bytes], data: st.DataObj
     # Claiming the item sits elsewhere fails unless that slot holds the same bytes.
     verified = verify_list_inclusion(list_root(items), items[index], other_index, len(items), proof)
     assert verified == (
-        items[other_index] == items[index]
-        and list_inclusion_proof(items, other_index) == proof
+        items[other_index] == items[index] and list_inclusion_proof(items, other_index) == proof
     )
 
 

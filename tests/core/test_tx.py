@@ -102,8 +102,13 @@ def test_decode_hash_ignores_signatures() -> None:
     # The hash names the body: the same body with other (bad) signatures has the same hash.
     chain = Chain()
     try:
-        body = build_body(chain_id=CHAIN_ID, client_id=1, expires_at_ms=2**40,
-                          signers=[ALICE.key.public_key], messages=[transfer()])
+        body = build_body(
+            chain_id=CHAIN_ID,
+            client_id=1,
+            expires_at_ms=2**40,
+            signers=[ALICE.key.public_key],
+            messages=[transfer()],
+        )
         good = build_signed(body, [ALICE.key.sign(signing_digest(body))])
         bad = build_signed(body, [bytes(64)])
         decoder = chain.app.registry.tx_decoder
@@ -169,8 +174,13 @@ MALFORMED_CASES: dict[str, Callable[[], bytes]] = {
             messages=[
                 msgspec.Raw(
                     msgspec.msgpack.encode(
-                        {"type": "assets/transfer", "sender": bytes(ALICE.address),
-                         "recipient": bytes(BOB.address), "symbol": "USD", "amount": 10}
+                        {
+                            "type": "assets/transfer",
+                            "sender": bytes(ALICE.address),
+                            "recipient": bytes(BOB.address),
+                            "symbol": "USD",
+                            "amount": 10,
+                        }
                     )
                 )
             ]
@@ -182,9 +192,13 @@ MALFORMED_CASES: dict[str, Callable[[], bytes]] = {
             messages=[
                 msgspec.Raw(
                     msgspec.msgpack.encode(
-                        {"sender": bytes(ALICE.address), "type": "assets/transfer",
-                         "recipient": bytes(BOB.address), "symbol": "USD",
-                         "amount": Amount(10).to_bytes16()}
+                        {
+                            "sender": bytes(ALICE.address),
+                            "type": "assets/transfer",
+                            "recipient": bytes(BOB.address),
+                            "symbol": "USD",
+                            "amount": Amount(10).to_bytes16(),
+                        }
                     )
                 )
             ]
@@ -286,8 +300,13 @@ def test_check_tx_memo_at_limit_accepted(funded_chain: Chain) -> None:
 SIGNATURE_CASES: dict[str, Callable[[Chain], bytes]] = {
     "wrong_key": lambda chain: chain.tx(transfer(), ALICE, signature_keys=[BOB.key]),
     "zero_signature": lambda chain: build_signed(
-        build_body(chain_id=CHAIN_ID, client_id=7, expires_at_ms=chain.next_time_ms + 1000,
-                   signers=[ALICE.key.public_key], messages=[transfer()]),
+        build_body(
+            chain_id=CHAIN_ID,
+            client_id=7,
+            expires_at_ms=chain.next_time_ms + 1000,
+            signers=[ALICE.key.public_key],
+            messages=[transfer()],
+        ),
         [bytes(64)],
     ),
     "signatures_swapped": lambda chain: chain.tx(
@@ -297,15 +316,25 @@ SIGNATURE_CASES: dict[str, Callable[[Chain], bytes]] = {
         transfer(), [ALICE, BOB], signature_keys=[ALICE.key, CAROL.key]
     ),
     "signed_other_body": lambda chain: build_signed(
-        build_body(chain_id=CHAIN_ID, client_id=8, expires_at_ms=chain.next_time_ms + 1000,
-                   signers=[ALICE.key.public_key], messages=[transfer()]),
+        build_body(
+            chain_id=CHAIN_ID,
+            client_id=8,
+            expires_at_ms=chain.next_time_ms + 1000,
+            signers=[ALICE.key.public_key],
+            messages=[transfer()],
+        ),
         [ALICE.key.sign(signing_digest(b"another body"))],
     ),
     "signed_body_without_tag": lambda chain: (
         lambda body: build_signed(body, [ALICE.key.sign(body)])
     )(
-        build_body(chain_id=CHAIN_ID, client_id=9, expires_at_ms=chain.next_time_ms + 1000,
-                   signers=[ALICE.key.public_key], messages=[transfer()])
+        build_body(
+            chain_id=CHAIN_ID,
+            client_id=9,
+            expires_at_ms=chain.next_time_ms + 1000,
+            signers=[ALICE.key.public_key],
+            messages=[transfer()],
+        )
     ),
 }
 
@@ -318,9 +347,13 @@ def test_invalid_signature_invalid(funded_chain: Chain, case: str) -> None:
 
 def test_invalid_signature_key_not_on_curve(funded_chain: Chain) -> None:
     stranger = account_address(b"\xff" * 32)
-    body = build_body(chain_id=CHAIN_ID, client_id=3, expires_at_ms=funded_chain.next_time_ms + 1,
-                      signers=[b"\xff" * 32],
-                      messages=[Transfer(stranger, BOB.address, "USD", Amount(1))])
+    body = build_body(
+        chain_id=CHAIN_ID,
+        client_id=3,
+        expires_at_ms=funded_chain.next_time_ms + 1,
+        signers=[b"\xff" * 32],
+        messages=[Transfer(stranger, BOB.address, "USD", Amount(1))],
+    )
     raw = build_signed(body, [ALICE.key.sign(signing_digest(body))])
     assert_rejected_everywhere(funded_chain, raw, TxCode.SIGNATURE_INVALID)
 
@@ -381,13 +414,24 @@ def test_invalid_already_committed_after_failure(funded_chain: Chain) -> None:
     assert_rejected_everywhere(funded_chain, raw, TxCode.ALREADY_COMMITTED)
 
 
-def test_invalid_already_committed_with_new_signature_bytes(funded_chain: Chain) -> None:
-    # The hash is the body's: re-wrapping the same body is still a replay.
-    body = build_body(chain_id=CHAIN_ID, client_id=42, expires_at_ms=funded_chain.next_time_ms + 5000,
-                      signers=[ALICE.key.public_key], messages=[transfer()])
-    raw = build_signed(body, [ALICE.key.sign(signing_digest(body))])
-    funded_chain.block([raw])
-    assert funded_chain.check(raw).result.code == TxCode.ALREADY_COMMITTED
+def test_invalid_already_committed_rebuilt_from_same_fields(funded_chain: Chain) -> None:
+    # The hash names the body: building the same transaction again is a replay, and only
+    # a new client id makes an otherwise identical transfer a new transaction.
+    expires_at_ms = funded_chain.next_time_ms + 5_000
+
+    def build(client_id: int) -> bytes:
+        body = build_body(
+            chain_id=CHAIN_ID,
+            client_id=client_id,
+            expires_at_ms=expires_at_ms,
+            signers=[ALICE.key.public_key],
+            messages=[transfer()],
+        )
+        return build_signed(body, [ALICE.key.sign(signing_digest(body))])
+
+    assert funded_chain.block([build(42)]).txs[0].result.ok
+    assert funded_chain.check(build(42)).result.code == TxCode.ALREADY_COMMITTED
+    assert funded_chain.check(build(43)).ok
 
 
 def test_invalid_already_committed_twice_in_one_block(funded_chain: Chain) -> None:
@@ -427,8 +471,13 @@ def test_check_txs_results_in_input_order(funded_chain: Chain) -> None:
         [b"junk", good, bad_signature, expired, good], funded_chain.next_time_ms
     )
     codes = [result.result.code for result in results]
-    assert codes == [TxCode.MALFORMED, TxCode.OK, TxCode.SIGNATURE_INVALID, TxCode.EXPIRED,
-                     TxCode.OK]
+    assert codes == [
+        TxCode.MALFORMED,
+        TxCode.OK,
+        TxCode.SIGNATURE_INVALID,
+        TxCode.EXPIRED,
+        TxCode.OK,
+    ]
     assert results[0].hash is None
     assert results[1].hash == results[4].hash
     assert isinstance(results[1].tx, Tx)
@@ -491,10 +540,14 @@ def test_fuzz_random_bytes_rejected_without_change(
 
 
 msgpack_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.text(max_size=10)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.text(max_size=10)
     | st.binary(max_size=70),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 body_fields = st.fixed_dictionaries(
@@ -573,7 +626,12 @@ def test_fuzz_garbage_blocks_commit_without_state_change() -> None:
     try:
         chain.issue_and_mint("USD", {ALICE: 1_000})
         root = chain.state_root
-        garbage = [b"", b"\x00", b"\xff" * 40, msgspec.msgpack.encode({"body": b"", "signatures": []})]
+        garbage = [
+            b"",
+            b"\x00",
+            b"\xff" * 40,
+            msgspec.msgpack.encode({"body": b"", "signatures": []}),
+        ]
         for _ in range(3):
             outcome = chain.block(garbage)
             garbage = [raw + b"\x01" for raw in garbage]  # unique across blocks
@@ -582,4 +640,3 @@ def test_fuzz_garbage_blocks_commit_without_state_change() -> None:
         assert chain.height == 4
     finally:
         close_chain(chain)
-

@@ -52,10 +52,17 @@ def test_genesis_accounts_and_roles(chain: Chain) -> None:
 
 
 def test_genesis_roles_sorted_and_deduplicated() -> None:
-    chain = Chain(genesis_document(accounts=[
-        {"address": str(ALICE.address), "roles": ["oracle", "admin", "oracle"],
-         "public_key": base64.b64encode(ALICE.key.public_key).decode()},
-    ]))
+    chain = Chain(
+        genesis_document(
+            accounts=[
+                {
+                    "address": str(ALICE.address),
+                    "roles": ["oracle", "admin", "oracle"],
+                    "public_key": base64.b64encode(ALICE.key.public_key).decode(),
+                },
+            ]
+        )
+    )
     record = load_account(chain.store, ALICE.address)
     assert record == AccountRecord(0, ALICE.key.public_key, ["admin", "oracle"])
     chain.app.check_invariants()
@@ -157,7 +164,9 @@ def test_grant_role_keeps_roles_sorted(chain: Chain) -> None:
     for role in ("validator", "attester", "oracle"):
         assert chain.run(GrantRole(ADMIN.address, ALICE.address, role), ADMIN).result.ok
     assert load_account(chain.store, ALICE.address).roles == [  # type: ignore[union-attr]
-        "attester", "oracle", "validator"
+        "attester",
+        "oracle",
+        "validator",
     ]
 
 
@@ -169,8 +178,10 @@ def test_grant_role_to_new_admin_who_then_grants(chain: Chain) -> None:
 
 
 def test_invalid_grant_role_not_admin(chain: Chain) -> None:
-    assert_failed(chain.run(GrantRole(ISSUER.address, ALICE.address, "issuer"), ISSUER),
-                  AccountsCode.NOT_ADMIN)
+    assert_failed(
+        chain.run(GrantRole(ISSUER.address, ALICE.address, "issuer"), ISSUER),
+        AccountsCode.NOT_ADMIN,
+    )
     assert not has_role(chain.store, ALICE.address, Role.ISSUER)
 
 
@@ -181,16 +192,20 @@ def test_invalid_grant_role_already_granted(chain: Chain) -> None:
 
 @pytest.mark.parametrize("role", ["", "Admin", "emperor", "admin "])
 def test_invalid_grant_role_invalid_role(chain: Chain, role: str) -> None:
-    assert_failed(chain.run(GrantRole(ADMIN.address, ALICE.address, role), ADMIN),
-                  AccountsCode.INVALID_ROLE)
-    assert_failed(chain.run(RevokeRole(ADMIN.address, ISSUER.address, role), ADMIN),
-                  AccountsCode.INVALID_ROLE)
+    assert_failed(
+        chain.run(GrantRole(ADMIN.address, ALICE.address, role), ADMIN), AccountsCode.INVALID_ROLE
+    )
+    assert_failed(
+        chain.run(RevokeRole(ADMIN.address, ISSUER.address, role), ADMIN), AccountsCode.INVALID_ROLE
+    )
 
 
 def test_invalid_grant_role_stateless_check_first(chain: Chain) -> None:
     # An unknown role from a non-admin: the stateless check (code 1) wins over NOT_ADMIN.
-    assert_failed(chain.run(GrantRole(ALICE.address, BOB.address, "emperor"), ALICE),
-                  AccountsCode.INVALID_ROLE)
+    assert_failed(
+        chain.run(GrantRole(ALICE.address, BOB.address, "emperor"), ALICE),
+        AccountsCode.INVALID_ROLE,
+    )
 
 
 def test_revoke_role(chain: Chain) -> None:
@@ -208,8 +223,10 @@ def test_revoke_role_admin_from_another_admin(chain: Chain) -> None:
 
 
 def test_invalid_revoke_role_not_admin(chain: Chain) -> None:
-    assert_failed(chain.run(RevokeRole(ISSUER.address, ISSUER.address, "issuer"), ISSUER),
-                  AccountsCode.NOT_ADMIN)
+    assert_failed(
+        chain.run(RevokeRole(ISSUER.address, ISSUER.address, "issuer"), ISSUER),
+        AccountsCode.NOT_ADMIN,
+    )
     assert has_role(chain.store, ISSUER.address, Role.ISSUER)
 
 
@@ -220,16 +237,18 @@ def test_invalid_revoke_role_not_granted(chain: Chain, account: object) -> None:
 
 
 def test_invalid_revoke_role_last_admin(chain: Chain) -> None:
-    assert_failed(chain.run(RevokeRole(ADMIN.address, ADMIN.address, "admin"), ADMIN),
-                  AccountsCode.LAST_ADMIN)
+    assert_failed(
+        chain.run(RevokeRole(ADMIN.address, ADMIN.address, "admin"), ADMIN), AccountsCode.LAST_ADMIN
+    )
     assert has_role(chain.store, ADMIN.address, Role.ADMIN)
 
 
 def test_invalid_revoke_role_own_admin_even_with_another_admin(chain: Chain) -> None:
     # Handing over is two steps by two admins: an admin never drops its own role.
     assert chain.run(GrantRole(ADMIN.address, ALICE.address, "admin"), ADMIN).result.ok
-    assert_failed(chain.run(RevokeRole(ADMIN.address, ADMIN.address, "admin"), ADMIN),
-                  AccountsCode.LAST_ADMIN)
+    assert_failed(
+        chain.run(RevokeRole(ADMIN.address, ADMIN.address, "admin"), ADMIN), AccountsCode.LAST_ADMIN
+    )
 
 
 def test_revoke_role_own_non_admin_role(chain: Chain) -> None:
@@ -241,8 +260,10 @@ def test_revoke_role_own_non_admin_role(chain: Chain) -> None:
 def test_grant_role_atomic_with_failing_message(chain: Chain) -> None:
     root = chain.state_root
     outcome = chain.run(
-        [GrantRole(ADMIN.address, ALICE.address, "oracle"),
-         GrantRole(ADMIN.address, ALICE.address, "oracle")],
+        [
+            GrantRole(ADMIN.address, ALICE.address, "oracle"),
+            GrantRole(ADMIN.address, ALICE.address, "oracle"),
+        ],
         ADMIN,
     )
     assert_failed(outcome, AccountsCode.ROLE_ALREADY_GRANTED, message_index=1)
@@ -285,4 +306,3 @@ def test_accounts_codes_stable() -> None:
         "LAST_ADMIN": 14,
     }
     assert all(code.message for code in AccountsCode)
-

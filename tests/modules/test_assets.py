@@ -68,13 +68,15 @@ def issue(
     return Issue(issuer.address, symbol, name, decimals, asset_class, Amount(max_supply))
 
 
-def mint(amount: int, recipient: Party = ALICE, symbol: str = "USD",
-         issuer: Party = ISSUER) -> Mint:
+def mint(
+    amount: int, recipient: Party = ALICE, symbol: str = "USD", issuer: Party = ISSUER
+) -> Mint:
     return Mint(issuer.address, symbol, recipient.address, Amount(amount))
 
 
-def transfer(amount: int, sender: Party = ALICE, recipient: Party = BOB,
-             symbol: str = "USD") -> Transfer:
+def transfer(
+    amount: int, sender: Party = ALICE, recipient: Party = BOB, symbol: str = "USD"
+) -> Transfer:
     return Transfer(sender.address, recipient.address, symbol, Amount(amount))
 
 
@@ -160,9 +162,7 @@ def test_invalid_issue_symbol_taken_before_role_check(funded_chain: Chain) -> No
 
 
 def test_invalid_issue_stateless_checks_in_order(chain: Chain) -> None:
-    outcome = chain.run(
-        issue("bad", name="", decimals=99, asset_class="x", max_supply=0), ISSUER
-    )
+    outcome = chain.run(issue("bad", name="", decimals=99, asset_class="x", max_supply=0), ISSUER)
     assert_failed(outcome, AssetsCode.INVALID_SYMBOL)
     outcome = chain.run(issue(name="", decimals=99, asset_class="x", max_supply=0), ISSUER)
     assert_failed(outcome, AssetsCode.INVALID_NAME)
@@ -253,8 +253,9 @@ def test_burn_whole_balance_deletes_it(funded_chain: Chain) -> None:
 
 def test_burn_frees_room_under_max_supply(chain: Chain) -> None:
     assert chain.run([issue(max_supply=10), mint(10, ISSUER, symbol="GLD")], ISSUER).result.ok
-    assert chain.run([Burn(ISSUER.address, "GLD", Amount(4)), mint(4, BOB, symbol="GLD")],
-                     ISSUER).result.ok
+    assert chain.run(
+        [Burn(ISSUER.address, "GLD", Amount(4)), mint(4, BOB, symbol="GLD")], ISSUER
+    ).result.ok
     assert (chain.balance(ISSUER, "GLD"), chain.balance(BOB, "GLD")) == (6, 4)
 
 
@@ -266,19 +267,22 @@ def test_invalid_burn_insufficient_balance(funded_chain: Chain) -> None:
 
 def test_invalid_burn_not_issuer(funded_chain: Chain) -> None:
     # A holder cannot burn: burning is the issuer's redemption.
-    assert_failed(funded_chain.run(Burn(ALICE.address, "USD", Amount(1)), ALICE),
-                  AssetsCode.NOT_ISSUER)
+    assert_failed(
+        funded_chain.run(Burn(ALICE.address, "USD", Amount(1)), ALICE), AssetsCode.NOT_ISSUER
+    )
     assert funded_chain.balance(ALICE, "USD") == 1_000
 
 
 def test_invalid_burn_asset_not_found(chain: Chain) -> None:
-    assert_failed(chain.run(Burn(ISSUER.address, "NOPE", Amount(1)), ISSUER),
-                  AssetsCode.ASSET_NOT_FOUND)
+    assert_failed(
+        chain.run(Burn(ISSUER.address, "NOPE", Amount(1)), ISSUER), AssetsCode.ASSET_NOT_FOUND
+    )
 
 
 def test_invalid_burn_amount_zero(funded_chain: Chain) -> None:
-    assert_failed(funded_chain.run(Burn(ISSUER.address, "USD", Amount(0)), ISSUER),
-                  AssetsCode.AMOUNT_ZERO)
+    assert_failed(
+        funded_chain.run(Burn(ISSUER.address, "USD", Amount(0)), ISSUER), AssetsCode.AMOUNT_ZERO
+    )
 
 
 # -- transfer ---------------------------------------------------------------------------
@@ -304,9 +308,7 @@ def test_transfer_whole_balance_deletes_it(funded_chain: Chain) -> None:
 
 def test_transfer_to_unknown_account(funded_chain: Chain) -> None:
     stranger = account_address(b"stranger".ljust(32, b"."))
-    outcome = funded_chain.run(
-        Transfer(ALICE.address, stranger, "USD", Amount(1)), ALICE
-    )
+    outcome = funded_chain.run(Transfer(ALICE.address, stranger, "USD", Amount(1)), ALICE)
     assert outcome.result.ok
     assert funded_chain.balance(stranger, "USD") == 1
 
@@ -326,8 +328,9 @@ def test_transfer_in_and_out_within_one_block(funded_chain: Chain) -> None:
 
 def test_invalid_transfer_insufficient_balance(funded_chain: Chain) -> None:
     assert_failed(funded_chain.run(transfer(1_001), ALICE), AssetsCode.INSUFFICIENT_BALANCE)
-    assert_failed(funded_chain.run(transfer(1, CAROL, ALICE), CAROL),
-                  AssetsCode.INSUFFICIENT_BALANCE)
+    assert_failed(
+        funded_chain.run(transfer(1, CAROL, ALICE), CAROL), AssetsCode.INSUFFICIENT_BALANCE
+    )
     assert funded_chain.balance(ALICE, "USD") == 1_000
 
 
@@ -363,8 +366,9 @@ def test_invalid_balance_overflow_in_move() -> None:
 def test_invalid_mint_to_balance_overflow_guard() -> None:
     # The guard behind MAX_SUPPLY_EXCEEDED: the supply cannot pass 2**128 - 1 either.
     state = TxState(BlockState(DictStore({})))  # type: ignore[arg-type]
-    asset = AssetRecord("X", "x", 0, "utility", ALICE.address, Amount(AMOUNT_MAX),
-                        Amount(AMOUNT_MAX), 1)
+    asset = AssetRecord(
+        "X", "x", 0, "utility", ALICE.address, Amount(AMOUNT_MAX), Amount(AMOUNT_MAX), 1
+    )
     unchanged, failure = mint_to(state, asset, BOB.address, Amount(1))
     assert failure is not None and failure.code == AssetsCode.MAX_SUPPLY_EXCEEDED
     assert unchanged is asset
@@ -391,7 +395,9 @@ def test_transfer_atomic_failing_message_of_other_module(funded_chain: Chain) ->
         [ALICE, ISSUER],
     )
     assert (outcome.result.codespace, outcome.result.code, outcome.result.message_index) == (
-        "accounts", 10, 2
+        "accounts",
+        10,
+        2,
     )
     assert outcome.events == []
     assert funded_chain.state_root == root
@@ -403,13 +409,20 @@ def test_transfer_chain_inside_one_transaction(funded_chain: Chain) -> None:
     assert funded_chain.run([issue("GLD", max_supply=10)], ISSUER).result.ok
     assert funded_chain.run(mint(10, BOB, symbol="GLD"), ISSUER).result.ok
     outcome = funded_chain.run(
-        [transfer(700, ALICE, BOB), transfer(10, BOB, ALICE, symbol="GLD"),
-         transfer(1_200, BOB, CAROL)],
+        [
+            transfer(700, ALICE, BOB),
+            transfer(10, BOB, ALICE, symbol="GLD"),
+            transfer(1_200, BOB, CAROL),
+        ],
         [ALICE, BOB],
     )
     assert outcome.result.ok
     assert [type(event).__name__ for event in outcome.events] == [
-        "AccountCreated", "AccountCreated", "Transferred", "Transferred", "Transferred"
+        "AccountCreated",
+        "AccountCreated",
+        "Transferred",
+        "Transferred",
+        "Transferred",
     ]
     assert funded_chain.balance(CAROL, "USD") == 1_200
     assert funded_chain.balance(ALICE, "GLD") == 10
@@ -470,18 +483,30 @@ def test_invalid_query_assets(
 
 def usd_genesis(balances: list[dict[str, object]], max_supply: str = "1000") -> dict[str, object]:
     return genesis_document(
-        assets=[{"symbol": "USD", "name": "US dollar", "decimals": 2, "asset_class": "payment",
-                 "issuer": str(ISSUER.address), "max_supply": max_supply}],
+        assets=[
+            {
+                "symbol": "USD",
+                "name": "US dollar",
+                "decimals": 2,
+                "asset_class": "payment",
+                "issuer": str(ISSUER.address),
+                "max_supply": max_supply,
+            }
+        ],
         balances=balances,
     )
 
 
 def test_genesis_assets_and_balances() -> None:
-    chain = Chain(usd_genesis([
-        {"account": str(ALICE.address), "symbol": "USD", "amount": "600"},
-        {"account": str(BOB.address), "symbol": "USD", "amount": "400"},
-        {"account": str(CAROL.address), "symbol": "USD", "amount": "0"},
-    ]))
+    chain = Chain(
+        usd_genesis(
+            [
+                {"account": str(ALICE.address), "symbol": "USD", "amount": "600"},
+                {"account": str(BOB.address), "symbol": "USD", "amount": "400"},
+                {"account": str(CAROL.address), "symbol": "USD", "amount": "0"},
+            ]
+        )
+    )
     assert chain.supply("USD") == 1_000
     assert (chain.balance(ALICE, "USD"), chain.balance(BOB, "USD")) == (600, 400)
     assert chain.store.get(balance_key(CAROL.address, "USD")) is None
@@ -530,10 +555,18 @@ def test_invariants_detect_breaches(funded_chain: Chain) -> None:
     over = dict(items)
     asset = load_asset(DictStore(items), "USD")  # type: ignore[arg-type]
     assert asset is not None
-    over[asset_key("USD")] = encode(AssetRecord(
-        asset.symbol, asset.name, asset.decimals, asset.asset_class, asset.issuer,
-        Amount(1_000), asset.supply, asset.created_height,
-    ))
+    over[asset_key("USD")] = encode(
+        AssetRecord(
+            asset.symbol,
+            asset.name,
+            asset.decimals,
+            asset.asset_class,
+            asset.issuer,
+            Amount(1_000),
+            asset.supply,
+            asset.created_height,
+        )
+    )
     breach = supply_equals_sum_of_balances(DictStore(over))  # type: ignore[arg-type]
     assert breach is not None and "max supply" in breach
     with pytest.raises(InvariantBroken):

@@ -74,8 +74,10 @@ class Model:
     def clone(self) -> Model:
         return Model(
             {address: set(roles) for address, roles in self.roles.items()},
-            {symbol: AssetModel(a.issuer, a.max_supply, a.supply)
-             for symbol, a in self.assets.items()},
+            {
+                symbol: AssetModel(a.issuer, a.max_supply, a.supply)
+                for symbol, a in self.assets.items()
+            },
             dict(self.balances),
         )
 
@@ -108,8 +110,11 @@ class Model:
                 if asset.supply + message.amount > asset.max_supply:
                     return ("assets", 14)  # MAX_SUPPLY_EXCEEDED
                 asset.supply += message.amount
-                self.set_balance(message.recipient, message.symbol,
-                                 self.balance(message.recipient, message.symbol) + message.amount)
+                self.set_balance(
+                    message.recipient,
+                    message.symbol,
+                    self.balance(message.recipient, message.symbol) + message.amount,
+                )
                 return None
             held = self.balance(message.issuer, message.symbol)
             if held < message.amount:
@@ -126,8 +131,11 @@ class Model:
             if held < message.amount:
                 return ("assets", 15)  # INSUFFICIENT_BALANCE
             self.set_balance(message.sender, message.symbol, held - message.amount)
-            self.set_balance(message.recipient, message.symbol,
-                             self.balance(message.recipient, message.symbol) + message.amount)
+            self.set_balance(
+                message.recipient,
+                message.symbol,
+                self.balance(message.recipient, message.symbol) + message.amount,
+            )
             return None
         if isinstance(message, GrantRole | RevokeRole):
             if "admin" not in self.roles.get(message.admin, set()):
@@ -178,8 +186,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(issuer=parties, symbol=symbols, asset_class=asset_classes, max_supply=max_supplies)
     def issue(self, issuer: Party, symbol: str, asset_class: str, max_supply: int) -> None:
-        message = Issue(issuer.address, symbol, f"{symbol} coin", 2, asset_class,
-                        Amount(max_supply))
+        message = Issue(
+            issuer.address, symbol, f"{symbol} coin", 2, asset_class, Amount(max_supply)
+        )
         self.queue([message], [issuer])
 
     def issuer_of(self, symbol: str, fallback: Party, as_issuer: bool) -> Party:
@@ -212,10 +221,21 @@ class LedgerMachine(RuleBasedStateMachine):
         issuer = self.issuer_of(symbol, issuer, as_issuer)
         self.queue([Burn(issuer.address, symbol, Amount(amount))], [issuer])
 
-    @rule(sender=parties, from_holder=likely, recipient=parties, symbol=symbols,
-          amount=amounts, data=st.data())
+    @rule(
+        sender=parties,
+        from_holder=likely,
+        recipient=parties,
+        symbol=symbols,
+        amount=amounts,
+        data=st.data(),
+    )
     def transfer(
-        self, sender: Party, from_holder: bool, recipient: Party, symbol: str, amount: int,
+        self,
+        sender: Party,
+        from_holder: bool,
+        recipient: Party,
+        symbol: str,
+        amount: int,
         data: st.DataObject,
     ) -> None:
         if from_holder:
@@ -226,9 +246,7 @@ class LedgerMachine(RuleBasedStateMachine):
         message = Transfer(sender.address, recipient.address, symbol, Amount(amount))
         self.queue([message], [sender])
 
-    @rule(
-        legs=st.lists(st.tuples(parties, parties, symbols, amounts), min_size=2, max_size=4)
-    )
+    @rule(legs=st.lists(st.tuples(parties, parties, symbols, amounts), min_size=2, max_size=4))
     def transfers_in_one_tx(self, legs: list[tuple[Party, Party, str, int]]) -> None:
         # All legs apply or none do: a failing leg leaves the model (and state) untouched.
         messages: list[Msg] = [
@@ -237,8 +255,13 @@ class LedgerMachine(RuleBasedStateMachine):
         ]
         self.queue(messages, [sender for sender, _, _, _ in legs])
 
-    @rule(admin=parties, as_admin=likely, account=parties, role=st.sampled_from(ROLES),
-          grant=st.booleans())
+    @rule(
+        admin=parties,
+        as_admin=likely,
+        account=parties,
+        role=st.sampled_from(ROLES),
+        grant=st.booleans(),
+    )
     def change_role(
         self, admin: Party, as_admin: bool, account: Party, role: str, grant: bool
     ) -> None:
@@ -255,9 +278,7 @@ class LedgerMachine(RuleBasedStateMachine):
         raws = [raw for raw, _ in self.pending]
         outcome = self.chain.block(raws)  # checks the registered invariants
         self.blocks += 1
-        got = [
-            (tx.result.codespace, tx.result.code, tx.result.message_index) for tx in outcome.txs
-        ]
+        got = [(tx.result.codespace, tx.result.code, tx.result.message_index) for tx in outcome.txs]
         assert got == [expected for _, expected in self.pending]
         for tx in outcome.txs:
             # Every applied message emits an event; a rejected transaction emits none.

@@ -106,18 +106,15 @@ def test_prepare_matches_reference(state: dict[bytes, bytes]) -> None:
 @fast
 @given(batches)
 def test_prepare_independent_of_history(batches: list[dict[bytes, bytes | None]]) -> None:
-    if not batches:
-        return
     for connection, tree, state in _apply_batches(batches):
         assert tree.root_hash() == reference_root(state)
-    # The final tree, built in one batch, has the same root and the very same rows.
-    fresh_connection = _connect()
-    fresh = StateTree(fresh_connection)
-    _commit(fresh_connection, fresh, dict(state))
-    assert fresh.root_hash() == tree.root_hash()
-    fresh_rows = [row for row in _rows(fresh_connection) if row[0] != b"\x00"]
-    rows = [row for row in _rows(connection) if row[0] != b"\x00"]
-    assert fresh_rows == rows
+        # The same state written in one batch to a new tree: same root, the very same rows
+        # (but for the root's, which an empty new tree does not write).
+        fresh_connection = _connect()
+        fresh = StateTree(fresh_connection)
+        _commit(fresh_connection, fresh, dict(state))
+        assert fresh.root_hash() == tree.root_hash()
+        assert _rows(fresh_connection)[1:] == _rows(connection)[1:]
 
 
 @fast
