@@ -34,6 +34,7 @@ from originledger.core.crypto import PUBLIC_KEY_BYTES, sha256, verify_signature
 from originledger.core.limits import (
     BLOCK_BYTES_MAX,
     BLOCK_TXS_MAX,
+    CHAIN_ID_BYTES_MAX,
     EVENTS_PER_TX_MAX,
     TX_TTL_MS_MAX,
 )
@@ -508,6 +509,9 @@ def parse_genesis(raw: bytes) -> Genesis:
         raise ValueError(f"genesis.json is not valid: {error}") from error
     if not genesis.chain_id or not genesis.validators:
         raise ValueError("genesis.json needs a chain_id and at least one validator")
+    if len(genesis.chain_id.encode()) > CHAIN_ID_BYTES_MAX:
+        # Transactions could not name a longer chain id: every one would be malformed.
+        raise ValueError(f"genesis.json: chain_id is longer than {CHAIN_ID_BYTES_MAX} bytes")
     if genesis.initial_height < 1:
         raise ValueError("genesis.json: initial_height must be at least 1")
     keys = [validator.public_key for validator in genesis.validators]

@@ -26,7 +26,7 @@ from originledger.core.limits import BLOCK_TXS_MAX, EVENTS_PER_TX_MAX
 from originledger.core.merkle import list_root
 from originledger.core.module import Module, QueryError
 from originledger.core.tx import Failure, Msg
-from originledger.modules.accounts.types import AccountCreated
+from originledger.modules.accounts.types import AccountCreated, GrantRole
 from originledger.modules.assets.keys import balance_key
 from originledger.modules.assets.types import Balance, Transfer, Transferred
 from originledger.store import SqliteStore
@@ -69,6 +69,14 @@ def test_init_chain_same_genesis_same_app_hash() -> None:
     assert other.genesis_app_hash == first.genesis_app_hash
 
 
+def test_init_chain_chain_id_at_limit() -> None:
+    chain = Chain(default_genesis() | {"chain_id": "c" * 64})
+    raw = chain.tx(GrantRole(ADMIN.address, ALICE.address, "oracle"), ADMIN, chain_id="c" * 64)
+    assert chain.check(raw).ok
+    assert chain.block([raw]).txs[0].result.ok
+    chain.store.close()
+
+
 def test_init_chain_initial_height() -> None:
     chain = Chain(default_genesis() | {"initial_height": 5})
     assert chain.height == 4
@@ -94,6 +102,7 @@ def test_invalid_init_chain_twice(chain: Chain) -> None:
         lambda g: g | {"validators": [g["validators"][0] | {"power": -5}]},
         lambda g: g | {"validators": [{"public_key": base64.b64encode(bytes(31)).decode()}]},
         lambda g: g | {"validators": g["validators"] * 2},
+        lambda g: g | {"chain_id": "c" * 65},
     ],
     ids=[
         "no_validators",
@@ -106,6 +115,7 @@ def test_invalid_init_chain_twice(chain: Chain) -> None:
         "power_negative",
         "key_31_bytes",
         "validator_twice",
+        "chain_id_65_bytes",
     ],
 )
 def test_invalid_genesis(mutate) -> None:  # type: ignore[no-untyped-def]

@@ -105,7 +105,11 @@ def test_note_signer_creates_account_on_first_use(chain: Chain) -> None:
 def test_note_signer_records_key_of_genesis_account(chain: Chain) -> None:
     assert load_account(chain.store, ADMIN.address).public_key == b""  # type: ignore[union-attr]
     outcome = chain.run(GrantRole(ADMIN.address, ALICE.address, "oracle"), ADMIN)
-    assert outcome.events == [RoleGranted(ALICE.address, "oracle", ADMIN.address)]
+    # ALICE was unknown: granting her a role creates her account, and says so.
+    assert outcome.events == [
+        AccountCreated(ALICE.address),
+        RoleGranted(ALICE.address, "oracle", ADMIN.address),
+    ]
     admin = load_account(chain.store, ADMIN.address)
     assert admin == AccountRecord(1, ADMIN.key.public_key, ["admin"])
 
@@ -156,7 +160,10 @@ def test_invalid_create_account_public_key_mismatch(chain: Chain) -> None:
 def test_grant_role_each_role(chain: Chain, role: str) -> None:
     outcome = chain.run(GrantRole(ADMIN.address, ALICE.address, role), ADMIN)
     assert outcome.result.ok
-    assert outcome.events == [RoleGranted(ALICE.address, role, ADMIN.address)]
+    assert outcome.events == [
+        AccountCreated(ALICE.address),
+        RoleGranted(ALICE.address, role, ADMIN.address),
+    ]
     assert has_role(chain.store, ALICE.address, Role(role))
 
 

@@ -67,9 +67,12 @@ def create_account(ctx: TxContext, message: CreateAccount) -> Failure | None:
 def grant_role(ctx: TxContext, message: GrantRole) -> Failure | None:
     if not has_role(ctx.state, message.admin, Role.ADMIN):
         return Failure(AccountsCode.NOT_ADMIN)
-    record = load_account(ctx.state, message.account) or AccountRecord(ctx.block.height)
+    existing = load_account(ctx.state, message.account)
+    record = existing or AccountRecord(ctx.block.height)
     if message.role in record.roles:
         return Failure(AccountsCode.ROLE_ALREADY_GRANTED, message.role)
+    if existing is None:
+        ctx.emit(AccountCreated(message.account))
     roles = sorted([*record.roles, message.role])
     ctx.state.put_record(
         account_key(message.account),
