@@ -78,6 +78,10 @@ def bench_transfers(
     accounts: Annotated[int, typer.Option("--accounts", min=2, help="Funded accounts.")] = 10_000,
     txs: Annotated[int, typer.Option("--txs", min=1, help="Transfers to submit.")] = 100_000,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Transfers per request.")] = 1_000,
+    rate: Annotated[
+        int,
+        typer.Option("--rate", min=0, help="Transfers per second to send; 0 floods the node."),
+    ] = 0,
     home: Annotated[
         Path | None,
         typer.Option(
@@ -95,6 +99,7 @@ def bench_transfers(
         accounts=accounts,
         txs=txs,
         batch=batch,
+        rate=rate,
         home=home,
         json_output=json_output,
         console=Output(json_output).console,

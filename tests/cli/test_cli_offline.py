@@ -300,12 +300,16 @@ def test_demo_and_bench_are_wired(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> 
     assert cli("demo", "--api", "127.0.0.1:9", "--no-serve", "--json").exit_code == 0
     assert calls["demo"]["api"] == "127.0.0.1:9"
     assert calls["demo"]["serve"] is False and calls["demo"]["json_output"] is True
-    result = cli("bench", "transfers", "--accounts", "3", "--txs", "5", "--batch", "2")
+    result = cli(
+        "bench", "transfers", "--accounts", "3", "--txs", "5", "--batch", "2", "--rate", "7"
+    )
     assert result.exit_code == 4
-    assert {k: calls["bench"][k] for k in ("accounts", "txs", "batch", "home", "json_output")} == {
+    keys = ("accounts", "txs", "batch", "rate", "home", "json_output")
+    assert {k: calls["bench"][k] for k in keys} == {
         "accounts": 3,
         "txs": 5,
         "batch": 2,
+        "rate": 7,
         "home": None,
         "json_output": False,
     }
