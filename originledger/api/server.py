@@ -30,6 +30,7 @@ from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.params import FromPath
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
@@ -306,7 +307,7 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         return final
 
     @get("/v1/txs/{tx_hash:str}", sync_to_thread=True)
-    def receipt(tx_hash: str) -> ReceiptAnswer:
+    def receipt(tx_hash: FromPath[str]) -> ReceiptAnswer:
         raw_hash = _parse_hash(tx_hash)
         stored = store.tx(raw_hash)
         if stored is None:
@@ -374,12 +375,12 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         return _json(block_answer(height))  # type: ignore[return-value]
 
     @get("/v1/blocks/{height:str}", sync_to_thread=True)
-    def block_at(height: str) -> BlockAnswer:
+    def block_at(height: FromPath[str]) -> BlockAnswer:
         number = _parse_int(height, "height", 0, 1, 2**63 - 1)
         return _json(block_answer(number))  # type: ignore[return-value]
 
     @get("/v1/accounts/{address:str}", sync_to_thread=True)
-    def account(address: str, request: Request[Any, Any, Any]) -> AccountAnswer:
+    def account(address: FromPath[str], request: Request[Any, Any, Any]) -> AccountAnswer:
         try:
             parsed = Address.from_text(address)
         except AddressError as error:
@@ -403,7 +404,7 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         return _json(answer)  # type: ignore[return-value]
 
     @get("/v1/state/{key_hex:str}", sync_to_thread=True)
-    def state_value(key_hex: str, request: Request[Any, Any, Any]) -> ProvenState:
+    def state_value(key_hex: FromPath[str], request: Request[Any, Any, Any]) -> ProvenState:
         try:
             key = bytes.fromhex(key_hex)
         except ValueError:
@@ -424,7 +425,7 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
 
     @get("/v1/query/{module_name:str}/{query_name:str}", sync_to_thread=True)
     def module_query(
-        module_name: str, query_name: str, request: Request[Any, Any, Any]
+        module_name: FromPath[str], query_name: FromPath[str], request: Request[Any, Any, Any]
     ) -> QueryAnswer:
         params = {k: v for k, v in request.query_params.items() if k != "prove"}
         prove = _parse_bool(request.query_params.get("prove"))
