@@ -63,14 +63,31 @@ def _check_write(key: bytes, value: bytes | None) -> None:
         raise ValueError(f"state value of {len(value)} bytes exceeds the limit")
 
 
-class BlockState:
-    """The writes of a block so far, over committed state. ``None`` marks a deletion."""
+class _WriteLayer:
+    """Writes over a lower layer; ``None`` marks a deletion."""
 
-    __slots__ = ("reader", "writes")
+    __slots__ = ("writes",)
 
-    def __init__(self, reader: StateReader) -> None:
-        self.reader = reader
+    def __init__(self) -> None:
         self.writes: dict[bytes, bytes | None] = {}
+
+    def set(self, key: bytes, value: bytes) -> None:
+        _check_write(key, value)
+        self.writes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        _check_write(key, None)
+        self.writes[key] = None
+
+
+class BlockState(_WriteLayer):
+    """The writes of a block so far, over committed state."""
+
+    __slots__ = ("reader",)
+
+    def __init__(self, reader: StateGetter) -> None:
+        super().__init__()
+        self.reader = reader
 
     def get(self, key: bytes) -> bytes | None:
         writes = self.writes
@@ -78,37 +95,21 @@ class BlockState:
             return writes[key]
         return self.reader.get(key)
 
-    def set(self, key: bytes, value: bytes) -> None:
-        _check_write(key, value)
-        self.writes[key] = value
 
-    def delete(self, key: bytes) -> None:
-        _check_write(key, None)
-        self.writes[key] = None
-
-
-class TxState:
+class TxState(_WriteLayer):
     """One transaction's writes over the block's; ``commit`` folds them into the block."""
 
-    __slots__ = ("block", "writes")
+    __slots__ = ("block",)
 
     def __init__(self, block: BlockState) -> None:
+        super().__init__()
         self.block = block
-        self.writes: dict[bytes, bytes | None] = {}
 
     def get(self, key: bytes) -> bytes | None:
         writes = self.writes
         if key in writes:
             return writes[key]
         return self.block.get(key)
-
-    def set(self, key: bytes, value: bytes) -> None:
-        _check_write(key, value)
-        self.writes[key] = value
-
-    def delete(self, key: bytes) -> None:
-        _check_write(key, None)
-        self.writes[key] = None
 
     def get_record(self, key: bytes, kind: type[T]) -> T | None:
         raw = self.get(key)
