@@ -101,6 +101,33 @@ def _hash_node(bitmap: int, hashes: bytes) -> bytes:
     return _sha256(NODE_TAG + bitmap.to_bytes(2, "big") + hashes).digest()
 
 
+def _replace_slot(
+    node: _Node,
+    bit: int,
+    entry_offset: int,
+    old_entry_bytes: int,
+    hash_offset: int,
+    new_entry: bytes,
+    new_hash: bytes,
+) -> _Node:
+    """``node`` with the slot ``bit`` holding ``new_entry`` (a leaf's 64 bytes, a child's
+    32-byte hash, or nothing to empty it) whose hash is ``new_hash``."""
+    bitmap, leaf_bitmap, entries, hashes = node
+    old_hash_bytes = _HASH_BYTES if old_entry_bytes else 0
+    entries = entries[:entry_offset] + new_entry + entries[entry_offset + old_entry_bytes :]
+    hashes = hashes[:hash_offset] + new_hash + hashes[hash_offset + old_hash_bytes :]
+    if not new_entry:
+        bitmap &= ~bit
+        leaf_bitmap &= ~bit
+    elif len(new_entry) == _LEAF_BYTES:
+        bitmap |= bit
+        leaf_bitmap |= bit
+    else:
+        bitmap |= bit
+        leaf_bitmap &= ~bit
+    return (bitmap, leaf_bitmap, entries, hashes)
+
+
 def _serialize(node: _Node) -> bytes:
     return (node[0] << 16 | node[1]).to_bytes(4, "big") + node[2]
 
@@ -428,18 +455,15 @@ class _Batch:
                     if result is None:
                         continue
                     new_entry, new_hash = result
-            old_hash_bytes = _HASH_BYTES if old_entry_bytes else 0
-            entries = entries[:entry_offset] + new_entry + entries[entry_offset + old_entry_bytes :]
-            hashes = hashes[:hash_offset] + new_hash + hashes[hash_offset + old_hash_bytes :]
-            if not new_entry:
-                bitmap &= ~bit
-                leaf_bitmap &= ~bit
-            elif len(new_entry) == _LEAF_BYTES:
-                bitmap |= bit
-                leaf_bitmap |= bit
-            else:
-                bitmap |= bit
-                leaf_bitmap &= ~bit
+            bitmap, leaf_bitmap, entries, hashes = _replace_slot(
+                (bitmap, leaf_bitmap, entries, hashes),
+                bit,
+                entry_offset,
+                old_entry_bytes,
+                hash_offset,
+                new_entry,
+                new_hash,
+            )
             changed = True
         if not changed:
             return None
@@ -492,18 +516,15 @@ class _Batch:
             old_entry_bytes = 0
             new_entry = leaf
             new_hash = _sha256(LEAF_TAG + leaf).digest()
-        old_hash_bytes = _HASH_BYTES if old_entry_bytes else 0
-        entries = entries[:entry_offset] + new_entry + entries[entry_offset + old_entry_bytes :]
-        hashes = hashes[:hash_offset] + new_hash + hashes[hash_offset + old_hash_bytes :]
-        if not new_entry:
-            bitmap &= ~bit
-            leaf_bitmap &= ~bit
-        elif len(new_entry) == _LEAF_BYTES:
-            bitmap |= bit
-            leaf_bitmap |= bit
-        else:
-            bitmap |= bit
-            leaf_bitmap &= ~bit
+        bitmap, leaf_bitmap, entries, hashes = _replace_slot(
+            (bitmap, leaf_bitmap, entries, hashes),
+            bit,
+            entry_offset,
+            old_entry_bytes,
+            hash_offset,
+            new_entry,
+            new_hash,
+        )
         return self._settle(depth, bitmap, leaf_bitmap, entries, hashes, stored_path, index)
 
     def _settle(
