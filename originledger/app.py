@@ -87,11 +87,10 @@ class Registry:
         self.tx_decoder = TxDecoder(self.handlers)
         self.event_types = tuple(event_types)
         self.event_union: Any = Union[tuple(event_types)]  # noqa: UP007
-        self._events_type: Any = list.__class_getitem__(self.event_union)
 
-    def decode_events(self, raw: bytes) -> list[Event]:
-        events: list[Event] = decode(raw, self._events_type)
-        return events
+    def decode_event(self, raw: bytes) -> Event:
+        event: Event = decode(raw, self.event_union)
+        return event
 
     def message_tags(self) -> list[str]:
         return sorted(self.tx_decoder.tags)
@@ -296,16 +295,7 @@ class Application:
         they are already committed. Messages are not executed here."""
         meta = self._meta()
         decoded: list[Tx | TxResult] = [self._decode(raw, meta.chain_id) for raw in raws]
-        need: list[tuple[int, int]] = []
-        checks: list[SignatureCheck] = []
-        for position, item in enumerate(decoded):
-            if isinstance(item, Tx) and item.raw not in self._verified:
-                digest = item.signing_digest()
-                for key, signature in zip(item.signers, item.signatures, strict=True):
-                    need.append((position, len(checks)))
-                    checks.append((key, digest, signature))
-        verdicts = self.verifier(checks) if checks else []
-        bad = {position for position, check in need if not verdicts[check]}
+        bad = self._verify_signatures(decoded)
         txs = [item for item in decoded if isinstance(item, Tx)]
         committed = self.store.committed_tx_hashes([tx.hash for tx in txs])
         results: list[CheckResult] = []
@@ -316,7 +306,6 @@ class Application:
             if position in bad:
                 results.append(CheckResult(item.hash, TxResult.failure(TxCode.SIGNATURE_INVALID)))
                 continue
-            self._remember(item)
             failure = self._envelope_failure(item, now_ms, item.hash in committed)
             if failure is not None:
                 results.append(CheckResult(item.hash, failure))
@@ -388,7 +377,8 @@ class Application:
         block = BlockContext(meta.chain_id, request.height, request.time_ms, request.proposer)
         state = BlockState(self.store)
         decoded = [self._decode(raw, meta.chain_id) for raw in request.txs]
-        self._verify_block_signatures(decoded)
+        for position in self._verify_signatures(decoded):
+            decoded[position] = TxResult.failure(TxCode.SIGNATURE_INVALID)
         hashes = [item.hash for item in decoded if isinstance(item, Tx)]
         committed = self.store.committed_tx_hashes(hashes)
         seen: set[bytes] = set()
@@ -425,7 +415,10 @@ class Application:
         self._pending = BlockOutcome(header, outcomes, block_events, state.writes, pending, leaves)
         return self._pending
 
-    def _verify_block_signatures(self, decoded: list[Tx | TxResult]) -> None:
+    def _verify_signatures(self, decoded: Sequence[Tx | TxResult]) -> set[int]:
+        """Verify, in one batch through the verifier, the signatures of every decoded
+        transaction not verified before; remember the good ones and return the positions
+        of the bad ones."""
         need: list[tuple[int, SignatureCheck]] = []
         for position, item in enumerate(decoded):
             if isinstance(item, Tx) and item.raw not in self._verified:
@@ -433,15 +426,14 @@ class Application:
                 for key, signature in zip(item.signers, item.signatures, strict=True):
                     need.append((position, (key, digest, signature)))
         if not need:
-            return
+            return set()
         verdicts = self.verifier([check for _, check in need])
         bad = {position for (position, _), ok in zip(need, verdicts, strict=True) if not ok}
-        for position, item in enumerate(decoded):
-            if isinstance(item, Tx) and item.raw not in self._verified:
-                if position in bad:
-                    decoded[position] = TxResult.failure(TxCode.SIGNATURE_INVALID)
-                else:
-                    self._remember(item)
+        for position in {position for position, _ in need} - bad:
+            item = decoded[position]
+            if isinstance(item, Tx):
+                self._remember(item)
+        return bad
 
     def _execute(
         self, block: BlockContext, state: BlockState, tx: Tx, committed: bool

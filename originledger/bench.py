@@ -32,9 +32,9 @@ from rich.table import Table
 
 from originledger.core.address import account_address
 from originledger.core.amounts import Amount
-from originledger.core.codec import encode
+from originledger.core.codec import decode, encode
 from originledger.core.crypto import SigningKey, sha256
-from originledger.core.tx import TxBody, build_signed, signing_digest
+from originledger.core.tx import SignedTx, TxBody, build_signed, signing_digest
 from originledger.modules.assets.types import Transfer
 from originledger.node.home import init_home
 from originledger.node.verifier import ParallelVerifier
@@ -146,7 +146,7 @@ def sign_transfers(
 
 
 def tx_hash_of(raw: bytes) -> bytes:
-    return sha256(msgspec.msgpack.decode(raw, type=_Envelope).body)
+    return sha256(decode(raw, SignedTx).body)
 
 
 def measure_raw_verification_rate(count: int = 20_000) -> float:
@@ -339,11 +339,6 @@ def run_transfer_bench(
     finally:
         if temporary is not None:
             temporary.cleanup()
-
-
-class _Envelope(msgspec.Struct):
-    body: bytes
-    signatures: list[bytes]
 
 
 def _public_keys_range(bounds: tuple[int, int]) -> list[bytes]:

@@ -25,6 +25,7 @@ from originledger.app import (
 )
 from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
+from originledger.core.codes import ResultCode
 from originledger.core.crypto import SigningKey
 from originledger.core.tx import Msg, build_body, build_signed, signing_digest
 from originledger.modules.assets.logic import balance_of, load_asset
@@ -270,3 +271,12 @@ def funded_chain() -> Iterator[Chain]:
     fresh.issue_and_mint("USD", {ALICE: 1_000, BOB: 500})
     yield fresh
     close_chain(fresh)
+
+
+def assert_failed(outcome: TxOutcome, code: ResultCode, message_index: int = 0) -> None:
+    """The transaction failed with ``code`` at ``message_index``, and emitted nothing."""
+    result = outcome.result
+    assert (result.codespace, result.code) == (code.codespace, code), result
+    assert result.message_index == message_index
+    assert result.message.startswith(code.message)
+    assert outcome.events == []

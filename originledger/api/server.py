@@ -220,7 +220,7 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
     node.add_listener(commits.on_commit)
 
     def event_answer(row: EventRow) -> EventAnswer:
-        (event,) = registry.decode_events(b"\x91" + row.data)
+        event = registry.decode_event(row.data)
         data = to_builtins(event)
         return EventAnswer(row.height, row.seq, row.tx_index, data.pop("type"), data)
 

@@ -181,12 +181,8 @@ class Client:
         validator-signed header; absence of the record is proven too."""
         parsed = address if isinstance(address, Address) else Address.from_text(address)
         answer = self.account(parsed, prove=True)
-        signed = _signed_header(answer)
         height = int(answer["height"])
-        proven: dict[bytes, bytes | None] = {}
-        for item in answer.get("proofs") or []:
-            proof = from_json(to_json(item["proof"]), StateProof)
-            proven[proof.key] = verify_proven_value(self.trust(), proof, height, signed)
+        proven = self._proven_values(answer)
         record_key = account_key(parsed)
         if record_key not in proven:
             raise VerificationError("the node sent no proof for the account record")
@@ -208,18 +204,29 @@ class Client:
         """An account's balance, proven against a validator-signed header: (amount, height)."""
         parsed = address if isinstance(address, Address) else Address.from_text(address)
         answer = self.query("assets", "balance", prove=True, account=str(parsed), symbol=symbol)
+        proven = self._proven_values(answer)
         wanted = balance_key(parsed, symbol)
+        if wanted not in proven:
+            raise VerificationError("the node sent no proof for the balance")
+        value = proven[wanted]
+        amount = Amount(0) if value is None else decode(value, Balance).amount
+        if str(amount) != answer["result"]["amount"]:
+            raise VerificationError("the node's answer differs from the proven balance")
+        return amount, int(answer["height"])
+
+    def _proven_values(self, answer: dict[str, Any]) -> dict[bytes, bytes | None]:
+        """Every value an answer with ``?prove=true`` carries, each checked against the
+        answer's signed header; keyed by state key."""
         signed = _signed_header(answer)
+        height = int(answer["height"])
+        proven: dict[bytes, bytes | None] = {}
         for item in answer.get("proofs") or []:
-            proof = from_json(to_json(item["proof"]), StateProof)
-            if proof.key != wanted:
-                continue
-            value = verify_proven_value(self.trust(), proof, answer["height"], signed)
-            amount = Amount(0) if value is None else decode(value, Balance).amount
-            if str(amount) != answer["result"]["amount"]:
-                raise VerificationError("the node's answer differs from the proven balance")
-            return amount, int(answer["height"])
-        raise VerificationError("the node sent no proof for the balance")
+            try:
+                proof = from_json(to_json(item["proof"]), StateProof)
+            except (CodecError, KeyError, TypeError) as error:
+                raise VerificationError(f"malformed proof: {error}") from error
+            proven[proof.key] = verify_proven_value(self.trust(), proof, height, signed)
+        return proven
 
 
 def _signed_header(answer: dict[str, Any]) -> SignedHeader:

@@ -439,14 +439,14 @@ class SqliteStore:
             proofs = [self.prove(key) for key in recorder.keys] if prove else []
             return result, meta.height, proofs
 
-    def all_blocks(self, start: int = 1) -> Iterator[tuple[BlockHeader, list[bytes]]]:
+    def all_blocks(self, start: int = 1) -> Iterator[tuple[StoredBlock, list[bytes]]]:
         """Every stored block from ``start``, with its transactions (for replays)."""
         height = start
         while True:
             stored = self.block(height)
             if stored is None:
                 return
-            yield stored.signed_header.header, [tx.raw for tx in self.block_txs(height)]
+            yield stored, [tx.raw for tx in self.block_txs(height)]
             height += 1
 
 

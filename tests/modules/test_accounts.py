@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from originledger.app import Application, TxOutcome
+from originledger.app import Application
 from originledger.core.address import account_address
 from originledger.core.module import QueryError
 from originledger.modules.accounts import AccountsCode, Role, has_role, load_account
@@ -28,17 +28,9 @@ from tests.conftest import (
     CAROL,
     ISSUER,
     Chain,
+    assert_failed,
     genesis_document,
 )
-
-
-def assert_failed(outcome: TxOutcome, code: AccountsCode, message_index: int = 0) -> None:
-    result = outcome.result
-    assert (result.codespace, result.code) == ("accounts", code), result
-    assert result.message_index == message_index
-    assert result.message.startswith(code.message)
-    assert outcome.events == []
-
 
 # -- genesis ----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from originledger.app import Application, InvariantBroken, TxOutcome
+from originledger.app import Application, InvariantBroken
 from originledger.core.address import account_address
 from originledger.core.amounts import Amount
 from originledger.core.codec import encode
@@ -44,16 +44,9 @@ from tests.conftest import (
     Chain,
     DictStore,
     Party,
+    assert_failed,
     genesis_document,
 )
-
-
-def assert_failed(outcome: TxOutcome, code: AssetsCode, message_index: int = 0) -> None:
-    result = outcome.result
-    assert (result.codespace, result.code) == ("assets", code), result
-    assert result.message_index == message_index
-    assert result.message.startswith(code.message)
-    assert outcome.events == []
 
 
 def issue(

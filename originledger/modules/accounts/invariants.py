@@ -5,11 +5,9 @@ from __future__ import annotations
 from originledger.core.codec import CodecError, decode
 from originledger.core.context import StateReader
 from originledger.modules.accounts.keys import ACCOUNT_PREFIX
-from originledger.modules.accounts.types import ROLES_PER_ACCOUNT_MAX, AccountRecord, Role
+from originledger.modules.accounts.types import ROLE_VALUES, ROLES_PER_ACCOUNT_MAX, AccountRecord
 
 __all__ = ["roles_are_known_and_sorted"]
-
-_ROLES = frozenset(role.value for role in Role)
 
 
 def roles_are_known_and_sorted(state: StateReader) -> str | None:
@@ -18,7 +16,7 @@ def roles_are_known_and_sorted(state: StateReader) -> str | None:
             record = decode(raw, AccountRecord)
         except CodecError as error:
             return f"account record {key.hex()} does not decode: {error}"
-        if record.roles != sorted(set(record.roles)) or not set(record.roles) <= _ROLES:
+        if record.roles != sorted(set(record.roles)) or not set(record.roles) <= ROLE_VALUES:
             return f"account record {key.hex()} has roles {record.roles}"
         if len(record.roles) > ROLES_PER_ACCOUNT_MAX:
             return f"account record {key.hex()} has too many roles"

@@ -12,6 +12,7 @@ from originledger.core.tx import Failure
 from originledger.modules.accounts.codes import AccountsCode
 from originledger.modules.accounts.keys import account_key
 from originledger.modules.accounts.types import (
+    ROLE_VALUES,
     AccountCreated,
     AccountRecord,
     AccountsGenesis,
@@ -105,7 +106,7 @@ def genesis_init(state: BlockState, genesis: AccountsGenesis) -> list[Event]:
     events: list[Event] = []
     for entry in genesis.accounts:
         for role in entry.roles:
-            if role not in {r.value for r in Role}:
+            if role not in ROLE_VALUES:
                 raise ValueError(f"genesis: unknown role {role!r} for {entry.address}")
         key = account_key(entry.address)
         if state.get(key) is not None:

@@ -14,6 +14,7 @@ from originledger.modules.accounts.codes import AccountsCode
 
 __all__ = [
     "ROLES_PER_ACCOUNT_MAX",
+    "ROLE_VALUES",
     "AccountCreated",
     "AccountRecord",
     "AccountsGenesis",
@@ -42,13 +43,13 @@ class Role(StrEnum):
     ATTESTER = "attester"
 
 
-_ROLE_VALUES = frozenset(role.value for role in Role)
+ROLE_VALUES = frozenset(role.value for role in Role)
 RoleText = Annotated[str, msgspec.Meta(max_length=_ROLE_TEXT_MAX)]
 PublicKey = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
 
 
 def _role_failure(role: str) -> Failure | None:
-    if role not in _ROLE_VALUES:
+    if role not in ROLE_VALUES:
         return Failure(AccountsCode.INVALID_ROLE, repr(role))
     return None
 

@@ -7,6 +7,8 @@ only ``app.py`` hands out.
 
 from __future__ import annotations
 
+import msgspec
+
 from originledger.core.address import Address
 from originledger.core.amounts import Amount, add, subtract
 from originledger.core.codec import decode, encode
@@ -116,16 +118,7 @@ def burn_from(
 
 
 def _with_supply(asset: AssetRecord, supply: Amount) -> AssetRecord:
-    return AssetRecord(
-        symbol=asset.symbol,
-        name=asset.name,
-        decimals=asset.decimals,
-        asset_class=asset.asset_class,
-        issuer=asset.issuer,
-        max_supply=asset.max_supply,
-        supply=supply,
-        created_height=asset.created_height,
-    )
+    return msgspec.structs.replace(asset, supply=supply)
 
 
 def _issuer_asset(state: StateGetter, symbol: str, issuer: Address) -> AssetRecord | Failure:
