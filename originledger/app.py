@@ -27,7 +27,7 @@ from originledger.core.block import (
     header_hash,
     result_leaf,
 )
-from originledger.core.codec import CodecError, decode, encode, from_json, to_json
+from originledger.core.codec import CodecError, TypedDecoder, encode, from_json, to_json
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
 from originledger.core.crypto import PUBLIC_KEY_BYTES, sha256, verify_signature
@@ -87,10 +87,10 @@ class Registry:
         self.tx_decoder = TxDecoder(self.handlers)
         self.event_types = tuple(event_types)
         self.event_union: Any = Union[tuple(event_types)]  # noqa: UP007
+        self._events: TypedDecoder[Event] = TypedDecoder(self.event_union)
 
     def decode_event(self, raw: bytes) -> Event:
-        event: Event = decode(raw, self.event_union)
-        return event
+        return self._events.decode(raw)
 
     def message_tags(self) -> list[str]:
         return sorted(self.tx_decoder.tags)
@@ -463,6 +463,8 @@ class Application:
             raise RuntimeError("commit without finalize_block")
         outcome, self._pending = self._pending, None
         self.store.commit_block(outcome, signatures)
+        for tx in outcome.txs:  # committed: a resubmission is answered from the store
+            self._verified.pop(tx.raw, None)
         return outcome
 
     def discard(self) -> None:

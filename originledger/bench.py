@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -188,6 +189,16 @@ def _node_memory_kib(pid: int) -> dict[str, int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3, utime field 14, stime field 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class _Tracker(threading.Thread):
     """Follows committed blocks and notes when each transaction committed."""
 
@@ -254,6 +265,7 @@ def run_transfer_bench(
         )
         started = time.perf_counter()
         public_keys = bench_public_keys(accounts)
+        shutil.rmtree(home / "data", ignore_errors=True)  # a fresh chain every run
         init_home(
             home,
             chain_id=CHAIN_ID,
@@ -285,6 +297,8 @@ def run_transfer_bench(
             tracker = _Tracker(url, start_height)
             tracker.start()
             submitted_at: dict[str, float] = {}
+            node_cpu_start = _cpu_seconds(process.pid)
+            own_cpu_start = time.process_time()
             rejected = _submit_all(url, raws, hashes, batch, rate, senders, submitted_at)
             first_submit = min(submitted_at.values())
             deadline = time.perf_counter() + timeout_s
@@ -294,6 +308,8 @@ def run_transfer_bench(
                     break
                 time.sleep(0.05)
             tracker.stop_event.set()
+            node_cpu_s = _cpu_seconds(process.pid) - node_cpu_start
+            load_cpu_s = time.process_time() - own_cpu_start
             committed = [h for h in hashes if h in tracker.committed_at]
             latencies = sorted(tracker.committed_at[h] - submitted_at[h] for h in committed)
             last_commit = max(tracker.committed_at[h] for h in committed) if committed else 0
@@ -308,6 +324,9 @@ def run_transfer_bench(
                     "latency_p99_ms": round(_percentile(latencies, 99) * 1000, 1),
                     "latency_max_ms": round(latencies[-1] * 1000, 1) if latencies else 0,
                     "blocks": len(tracker.blocks),
+                    "node_cpu_s": round(node_cpu_s, 1),
+                    "node_cpu_us_per_transfer": round(node_cpu_s * 1e6 / max(1, len(committed))),
+                    "load_generator_cpu_s": round(load_cpu_s, 1),
                     "node_memory_peak_mib": round(
                         _node_memory_kib(process.pid).get("VmHWM", 0) / 1024
                     ),

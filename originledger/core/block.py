@@ -31,7 +31,7 @@ HEADER_SIGNING_TAG = b"origin/header"
 Hash32 = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
 
 
-class BlockHeader(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class BlockHeader(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     chain_id: str
     height: int
     time_ms: int
@@ -88,7 +88,7 @@ def verify_signed_header(
     return signed_power * power_needed_den > total * power_needed_num
 
 
-class ResultLeaf(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class ResultLeaf(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """What ``results_root`` commits to for each transaction, in block order."""
 
     tx_hash: bytes

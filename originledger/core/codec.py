@@ -11,7 +11,7 @@ as base64; hashes meant for people are hex strings in the API's own records.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -20,6 +20,7 @@ from originledger.core.amounts import Amount
 
 __all__ = [
     "CodecError",
+    "TypedDecoder",
     "decode",
     "decode_canonical",
     "encode",
@@ -83,7 +84,7 @@ def _json_decode_hook(kind: type, value: Any) -> Any:
 
 _encoder = msgspec.msgpack.Encoder(enc_hook=_encode_hook)
 _json_encoder = msgspec.json.Encoder(enc_hook=_json_encode_hook)
-_decoders: dict[Any, msgspec.msgpack.Decoder[Any]] = {}
+_decoders: dict[Any, TypedDecoder[Any]] = {}
 _json_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
@@ -92,36 +93,57 @@ def encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-def _decoder(kind: Any) -> msgspec.msgpack.Decoder[Any]:
+class TypedDecoder(Generic[T]):
+    """Decodes one type. Hold one where a type is decoded often, above all a ``Union`` of
+    many message or event types: hashing one to find its cached decoder costs more than
+    decoding a transaction."""
+
+    __slots__ = ("_decoder",)
+
+    def __init__(self, kind: Any) -> None:
+        self._decoder: msgspec.msgpack.Decoder[T] = msgspec.msgpack.Decoder(
+            kind, dec_hook=_decode_hook
+        )
+
+    def decode(self, data: bytes) -> T:
+        """Decode ``data``, validating types and limits; trailing bytes are an error."""
+        try:
+            return self._decoder.decode(data)
+        # RecursionError: msgspec's answer to input nested deeper than it will follow,
+        # which fits easily in a transaction's bytes; it is bad input like any other.
+        except (
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            ValueError,
+            TypeError,
+            RecursionError,
+        ) as error:
+            raise CodecError(str(error)) from error
+
+    def decode_canonical(self, data: bytes) -> T:
+        """Like ``decode``, and the bytes must be exactly what ``encode`` would write."""
+        value = self.decode(data)
+        if _encoder.encode(value) != data:
+            raise CodecError("encoding is not canonical")
+        return value
+
+
+def _decoder(kind: Any) -> TypedDecoder[Any]:
     decoder = _decoders.get(kind)
     if decoder is None:
-        decoder = msgspec.msgpack.Decoder(kind, dec_hook=_decode_hook)
+        decoder = TypedDecoder(kind)
         _decoders[kind] = decoder
     return decoder
 
 
 def decode(data: bytes, kind: type[T]) -> T:
     """Decode ``data`` as ``kind``, validating types and limits; trailing bytes are an error."""
-    try:
-        return _decoder(kind).decode(data)  # type: ignore[no-any-return]
-    # RecursionError: msgspec's answer to input nested deeper than it will follow, which
-    # fits easily in a transaction's bytes; it is bad input like any other.
-    except (
-        msgspec.DecodeError,
-        msgspec.ValidationError,
-        ValueError,
-        TypeError,
-        RecursionError,
-    ) as error:
-        raise CodecError(str(error)) from error
+    return _decoder(kind).decode(data)  # type: ignore[no-any-return]
 
 
 def decode_canonical(data: bytes, kind: type[T]) -> T:
     """Like ``decode``, and the bytes must be exactly what ``encode`` would write."""
-    value = decode(data, kind)
-    if _encoder.encode(value) != data:
-        raise CodecError("encoding is not canonical")
-    return value
+    return _decoder(kind).decode_canonical(data)  # type: ignore[no-any-return]
 
 
 def json_decoder(kind: Any) -> msgspec.json.Decoder[Any]:

@@ -66,7 +66,7 @@ class TxCode(ResultCode, codespace="tx"):
     SIGNER_QUOTA = 19, "this signer has too many transactions waiting; resubmit later"
 
 
-class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """What executing one transaction produced: ``code == 0`` means every message applied.
 
     ``message_index`` names the message that failed (-1 for envelope failures).

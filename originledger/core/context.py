@@ -33,7 +33,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type"):
+class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type", gc=False):
     """Base of every event. Subclasses set ``tag="module/name"``."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -39,6 +40,19 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port_text)
 
 
+def tune_garbage_collector() -> None:
+    """Spend less of the node's time in the cycle collector.
+
+    What startup built (modules, the application, the web framework) lives as long as
+    the process: freeze it out of every collection. Transactions and state records hold
+    no cycles, so the youngest generation is collected every 20,000 allocations rather
+    than every 700.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def serve(node: EmbeddedNode, listen: str, *, log_level: str = "warning") -> None:
     """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM)."""
     from originledger.api.server import create_app
@@ -54,4 +68,6 @@ def serve(node: EmbeddedNode, listen: str, *, log_level: str = "warning") -> Non
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    tune_garbage_collector()
+    server.run()
