@@ -39,7 +39,7 @@ from originledger.core.limits import (
     TX_TTL_MS_MAX,
 )
 from originledger.core.merkle import list_root
-from originledger.core.module import Module, QueryError
+from originledger.core.module import Guard, Module, QueryError
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
 from originledger.modules import accounts, assets
 
@@ -84,6 +84,15 @@ class Registry:
                     raise ValueError(f"message {kind.__name__} registered twice")
                 self.handlers[kind] = handler
             event_types.extend(module.events)
+        # Guards run in module order, before the handler of the message they guard.
+        self.guards: dict[type[Msg], tuple[Guard, ...]] = {}
+        for module in modules:
+            for kind, guard in module.guards.items():
+                if kind not in self.handlers:
+                    raise ValueError(
+                        f"{module.name} guards {kind.__name__}, which no module handles"
+                    )
+                self.guards[kind] = (*self.guards.get(kind, ()), guard)
         self.tx_decoder = TxDecoder(self.handlers)
         self.event_types = tuple(event_types)
         self.event_union: Any = Union[tuple(event_types)]  # noqa: UP007
@@ -448,10 +457,18 @@ class Application:
             if created is not None:
                 ctx.emit(created)
         handlers = self.registry.handlers
+        guards = self.registry.guards
         for index, message in enumerate(tx.messages):
-            failure_or_none = message.validate() or handlers[type(message)](ctx, message)
-            if failure_or_none is not None:
-                return TxResult.failure(failure_or_none.code, failure_or_none.detail, index), []
+            kind = type(message)
+            rejection = message.validate()
+            for guard in guards.get(kind, ()) if rejection is None else ():
+                rejection = guard(ctx, message)
+                if rejection is not None:
+                    break
+            if rejection is None:
+                rejection = handlers[kind](ctx, message)
+            if rejection is not None:
+                return TxResult.failure(rejection.code, rejection.detail, index), []
         if len(ctx.events) > EVENTS_PER_TX_MAX:
             return TxResult.failure(TxCode.TOO_MANY_EVENTS, f"limit {EVENTS_PER_TX_MAX}"), []
         tx_state.commit()

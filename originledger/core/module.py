@@ -22,6 +22,7 @@ from originledger.core.tx import Failure, Msg
 __all__ = [
     "BlockHook",
     "GenesisInit",
+    "Guard",
     "Handler",
     "Invariant",
     "Module",
@@ -30,6 +31,12 @@ __all__ = [
 
 Handler = Callable[[TxContext, Any], Failure | None]
 """``handler(ctx, message) -> None | Failure``."""
+
+Guard = Callable[[TxContext, Any], Failure | None]
+"""``guard(ctx, message) -> None | Failure``: a check that one module runs before another
+module's handler executes a message (compliance rules, transfer restrictions). Guards are
+pure like handlers, see the state as the handler will, may emit events, and a failure
+rejects the whole transaction with the guarding module's code."""
 
 Query = Callable[[StateReader, Mapping[str, str]], Any]
 """``query(state, params) -> result`` (a struct or plain data); raises ``QueryError``."""
@@ -56,6 +63,7 @@ class Module:
     genesis_type: type[msgspec.Struct] | None = None
     genesis_init: GenesisInit | None = None
     end_block: BlockHook | None = None
+    guards: Mapping[type[Msg], Guard] = field(default_factory=dict)
     summary: str = ""
 
     def __post_init__(self) -> None:

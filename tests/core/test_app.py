@@ -18,7 +18,7 @@ from originledger.app import (
 )
 from originledger.core.amounts import Amount
 from originledger.core.block import ResultLeaf, header_hash
-from originledger.core.codec import encode
+from originledger.core.codec import decode, encode
 from originledger.core.codes import ResultCode, TxCode
 from originledger.core.context import Event, TxContext
 from originledger.core.crypto import sha256
@@ -39,6 +39,7 @@ from tests.conftest import (
     VALIDATOR,
     Chain,
     DictStore,
+    assert_failed,
     default_genesis,
 )
 
@@ -396,3 +397,78 @@ def test_default_registry_knows_every_message() -> None:
             "assets/transfer",
         ]
     )
+
+
+# -- guards: one module's checks before another module's handler -------------------------
+
+
+class GateCode(ResultCode, codespace="gate"):
+    OK = 0, "ok"
+    OVER_LIMIT = 1, "transfer over the gate's limit"
+
+
+class Watched(Event, frozen=True, tag="gate/watched"):
+    amount: Amount
+    balance_before: Amount
+
+
+def gate_transfer(ctx: TxContext, message: Transfer) -> Failure | None:
+    """Refuses transfers over 100; notes those of 50 and more with the sender's balance as
+    the guard sees it (after the transaction's earlier messages)."""
+    if message.amount > 100:
+        return Failure(GateCode.OVER_LIMIT, f"{message.amount} > 100")
+    if message.amount >= 50:
+        raw = ctx.state.get(balance_key(message.sender, message.symbol))
+        before = Amount(0) if raw is None else decode(raw, Balance).amount
+        ctx.emit(Watched(message.amount, before))
+    return None
+
+
+GATE = Module(
+    name="gate",
+    version=1,
+    codes=GateCode,
+    handlers={},
+    events=(Watched,),
+    guards={Transfer: gate_transfer},
+)
+
+
+@pytest.fixture
+def gated_chain() -> Iterator[Chain]:
+    chain = Chain(registry=Registry((*DEFAULT_MODULES, GATE)))
+    chain.issue_and_mint("USD", {ALICE: 1_000, BOB: 500})
+    yield chain
+    chain.store.close()
+
+
+def test_guard_allows_and_emits_before_the_handler(gated_chain: Chain) -> None:
+    outcome = gated_chain.run([transfer(10), transfer(60)], ALICE)
+    assert outcome.result.ok
+    events = [event for event in outcome.events if not isinstance(event, AccountCreated)]
+    assert [type(event) for event in events] == [Transferred, Watched, Transferred]
+    watched = events[1]
+    assert isinstance(watched, Watched)
+    # The guard of the second message sees the first one applied.
+    assert (watched.amount, watched.balance_before) == (60, 990)
+    assert gated_chain.balance(ALICE, "USD") == 930
+
+
+def test_invalid_guard_refuses_whole_transaction(gated_chain: Chain) -> None:
+    root = gated_chain.state_root
+    outcome = gated_chain.run([transfer(10), transfer(101)], ALICE)
+    assert_failed(outcome, GateCode.OVER_LIMIT, message_index=1)
+    assert gated_chain.state_root == root
+    assert gated_chain.balance(ALICE, "USD") == 1_000
+
+
+def test_invalid_guard_not_reached_when_message_invalid(gated_chain: Chain) -> None:
+    # Stateless checks come first: a zero amount fails in assets, never reaching the guard.
+    outcome = gated_chain.run(transfer(0), ALICE)
+    assert outcome.result.codespace == "assets"
+
+
+def test_invalid_guard_of_unhandled_message() -> None:
+    orphan = Module(name="gate", version=1, codes=GateCode, handlers={}, guards={Emit: emit})
+    with pytest.raises(ValueError, match="no module handles"):
+        Registry((*DEFAULT_MODULES, orphan))
