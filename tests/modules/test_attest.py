@@ -10,10 +10,14 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as hypothesis_event
+from hypothesis import strategies as st
 
 from originledger.app import Application, InvariantBroken, default_registry, parse_genesis
+from originledger.core.address import Address
 from originledger.core.amounts import Amount
-from originledger.core.codec import CodecError, decode, encode
+from originledger.core.codec import CodecError, decode, encode, from_json, to_json
 from originledger.core.context import BlockState, TxState
 from originledger.core.crypto import sha256
 from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX
@@ -1310,6 +1314,111 @@ def test_invariants_detect_index_claim_trust_and_schema_breaches(
 
     with pytest.raises(InvariantBroken):
         Application(DictStore(missing)).check_invariants()  # type: ignore[arg-type]
+
+
+def test_events_and_messages_round_trip_through_json_and_msgpack() -> None:
+    registry = default_registry()
+    events = [
+        SchemaRegistered(DIGEST, ALICE.address, "KYC", KYC_FIELDS, True, "kyc_level"),
+        Attested(DIGEST, DIGEST, ALICE.address, BOB.address, 5, b"", DIGEST),
+        Revoked(DIGEST, ALICE.address, 7),
+        TrustSet(USD_SCOPE, "kyc_level", ALICE.address, True, None),
+    ]
+    for item in events:
+        assert from_json(to_json(item), registry.event_union) == item
+        assert registry.decode_event(encode(item)) == item
+    message = attest_message(
+        DIGEST,
+        [UintValue(Amount(AMOUNT_MAX)), AddressValue(BOB.address), JurisdictionValue("SG")],
+    )
+    text = to_json(message)
+    assert b'{"type":"uint","value":"340282366920938463463374607431768211455"}' in text
+    assert from_json(text, Attest) == message
+
+
+# -- fuzzing ----------------------------------------------------------------------------
+
+FUZZ_SIGNERS = (ISSUER, REGULATOR, KYC_PROVIDER)
+_signer_addresses = st.sampled_from([p.address for p in FUZZ_SIGNERS])
+_addresses = st.one_of(_signer_addresses, st.binary(min_size=20, max_size=20).map(Address))
+_ids = st.one_of(
+    st.just(schema_id_of("KYC", KYC_FIELDS, True, "kyc_level")), st.binary(max_size=40)
+)
+_texts = st.text(max_size=40)
+_values: st.SearchStrategy[Value] = st.one_of(
+    st.builds(StringValue, st.text(max_size=300)),
+    st.builds(UintValue, st.integers(0, AMOUNT_MAX).map(Amount)),
+    st.builds(BoolValue, st.booleans()),
+    st.builds(Bytes32Value, st.one_of(st.just(DIGEST), st.binary(max_size=40))),
+    st.builds(AddressValue, _addresses),
+    st.builds(TimestampValue, st.integers(0, 2**64 - 1)),
+    st.builds(JurisdictionValue, st.one_of(st.sampled_from(["DE", "US"]), st.text(max_size=4))),
+)
+_fields = st.builds(
+    Field,
+    st.one_of(st.sampled_from(["level", "country", "document_hash"]), _texts),
+    st.one_of(st.sampled_from(["uint", "jurisdiction", "bytes32", "string"]), _texts),
+)
+_topics = st.one_of(st.sampled_from(["kyc_level", "residence", "unique_person"]), _texts)
+_messages = st.one_of(
+    st.builds(
+        RegisterSchema,
+        _signer_addresses,
+        _texts,
+        st.lists(_fields, max_size=18),
+        st.booleans(),
+        st.one_of(st.none(), _topics),
+    ),
+    st.builds(
+        Attest,
+        _signer_addresses,
+        _ids,
+        _addresses,
+        st.one_of(
+            st.lists(_values, max_size=4),
+            st.tuples(st.integers(0, 3), st.binary(min_size=32, max_size=32)).map(
+                lambda pair: [*kyc_data(pair[0])[:1], Bytes32Value(pair[1])]
+            ),
+        ),
+        st.one_of(st.just(0), st.integers(0, 2**64 - 1)),
+        st.one_of(st.just(b""), st.binary(max_size=40)),
+    ),
+    st.builds(Revoke, _signer_addresses, st.binary(max_size=40)),
+    st.builds(
+        SetTrusted,
+        _signer_addresses,
+        st.one_of(st.sampled_from([USD_SCOPE, EU_SCOPE, "asset:EUR"]), _texts),
+        _topics,
+        _addresses,
+        st.booleans(),
+    ),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_messages, min_size=1, max_size=4), min_size=1, max_size=4))
+def test_fuzz_attest_messages_never_raise_and_keep_invariants(
+    transactions: list[list[Any]],
+) -> None:
+    chain = Chain(attest_genesis())
+    try:
+        register(chain)
+        trust(chain)
+        raws = [chain.tx(batch, list(FUZZ_SIGNERS)) for batch in transactions]
+        root = chain.state_root
+        outcome = chain.block(raws)  # commits, then checks every invariant
+        for tx in outcome.txs:
+            result = tx.result
+            assert result.codespace in ("tx", "attest"), result
+            if result.codespace == "attest":
+                assert result.code in {int(code) for code in AttestCode}
+            hypothesis_event(f"result {result.codespace}/{result.code}")
+            if not result.ok:
+                assert tx.events == []
+        if not any(tx.result.ok for tx in outcome.txs):
+            assert chain.state_root == root
+    finally:
+        close_chain(chain)
 
 
 def test_attest_codes_stable() -> None:

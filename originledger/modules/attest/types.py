@@ -72,8 +72,10 @@ STRING_VALUE_BYTES_MAX = 256
 SCOPE_NAME_BYTES_MAX = 32  # the part after "asset:" or "policy:"
 TRUSTED_PER_TOPIC_MAX = 16  # trusted attesters of one topic in one scope
 
-_FIELD_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
-_SCOPE_PATTERN = re.compile(r"(asset|policy):[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")
+_FIELD_NAME_PATTERN = re.compile(rf"[a-z][a-z0-9_]{{0,{FIELD_NAME_BYTES_MAX - 1}}}")
+_SCOPE_PATTERN = re.compile(
+    rf"(asset|policy):[A-Za-z0-9][A-Za-z0-9._\-]{{0,{SCOPE_NAME_BYTES_MAX - 1}}}"
+)
 _JURISDICTION_PATTERN = re.compile(r"[A-Z]{2}")
 
 # Generous bounds checked while decoding (they bound memory); the precise rules are the
