@@ -8,7 +8,9 @@ to the store, which persists it in one SQLite transaction.
 Composition order (it is also the order of genesis and of end-of-block hooks):
   1. accounts: every other module checks roles through it;
   2. assets: balances and supply, which later modules (payments, lending, ...) move through
-     the narrow protocol of ``originledger.modules.assets``.
+     the narrow protocol of ``originledger.modules.assets``;
+  3. attest: schemas, attestations and trusted attesters; reads roles (accounts) and asset
+     issuers (assets), and its claims protocol serves compliance and identity.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from originledger.core.limits import (
 from originledger.core.merkle import list_root
 from originledger.core.module import Guard, Module, QueryError
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
-from originledger.modules import accounts, assets
+from originledger.modules import accounts, assets, attest
 
 __all__ = [
     "DEFAULT_MODULES",
@@ -57,7 +59,7 @@ __all__ = [
     "default_registry",
 ]
 
-DEFAULT_MODULES: tuple[Module, ...] = (accounts.MODULE, assets.MODULE)
+DEFAULT_MODULES: tuple[Module, ...] = (accounts.MODULE, assets.MODULE, attest.MODULE)
 
 SignatureCheck = tuple[bytes, bytes, bytes]  # public key, digest, signature
 Verifier = Callable[[Sequence[SignatureCheck]], list[bool]]
