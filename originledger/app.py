@@ -41,7 +41,7 @@ from originledger.core.limits import (
     TX_TTL_MS_MAX,
 )
 from originledger.core.merkle import list_root
-from originledger.core.module import Guard, Module, QueryError
+from originledger.core.module import BLOCK_TIME_PARAMETER, Guard, Module, QueryError
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
 from originledger.modules import accounts, assets, attest
 
@@ -499,7 +499,8 @@ class Application:
         query = module.queries.get(query_name)
         if query is None:
             raise QueryError(f"module {module_name!r} has no query {query_name!r}", not_found=True)
-        return query(self.store, params)
+        meta = self._meta()
+        return query(self.store, {**params, BLOCK_TIME_PARAMETER: str(meta.time_ms)})
 
     def check_invariants(self) -> None:
         for module in self.registry.modules:

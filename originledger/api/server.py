@@ -58,7 +58,7 @@ from originledger.core.codes import TxResult
 from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX, SUBMIT_BATCH_TXS_MAX, TX_BYTES_MAX
 from originledger.core.merkle import list_inclusion_proof
-from originledger.core.module import QueryError
+from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
 from originledger.core.tx import SignedTx, TxBody
 from originledger.modules.accounts import load_account
 from originledger.modules.assets.queries import query_balances
@@ -223,6 +223,11 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         event = registry.decode_event(row.data)
         data = to_builtins(event)
         return EventAnswer(row.height, row.seq, row.tx_index, data.pop("type"), data)
+
+    def block_time_ms() -> int:
+        """The time of the last committed block (what queries read at)."""
+        meta = store.chain_meta()
+        return 0 if meta is None else meta.time_ms
 
     def signed_header_at(height: int) -> SignedHeader | None:
         stored = store.block(height)
@@ -434,7 +439,10 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         if query is None:
             raise ApiError(404, "query_not_found", f"no query {module_name}/{query_name}")
         try:
-            result, height, proofs = store.read_with_proofs(lambda s: query(s, params), prove)
+            result, height, proofs = store.read_with_proofs(
+                lambda state: query(state, {**params, BLOCK_TIME_PARAMETER: str(block_time_ms())}),
+                prove,
+            )
         except QueryError as error:
             raise ApiError(
                 404 if error.not_found else 400,

@@ -20,6 +20,7 @@ from originledger.core.context import BlockContext, BlockState, Event, StateRead
 from originledger.core.tx import Failure, Msg
 
 __all__ = [
+    "BLOCK_TIME_PARAMETER",
     "BlockHook",
     "GenesisInit",
     "Guard",
@@ -39,7 +40,11 @@ pure like handlers, see the state as the handler will, may emit events, and a fa
 rejects the whole transaction with the guarding module's code."""
 
 Query = Callable[[StateReader, Mapping[str, str]], Any]
-"""``query(state, params) -> result`` (a struct or plain data); raises ``QueryError``."""
+"""``query(state, params) -> result`` (a struct or plain data); raises ``QueryError``.
+The shell adds ``BLOCK_TIME_PARAMETER`` to ``params``: the time of the block whose state
+the query reads (queries get no context, and state holds no clock)."""
+
+BLOCK_TIME_PARAMETER = "block_time_ms"
 
 Invariant = Callable[[StateReader], str | None]
 """``invariant(state) -> None`` when it holds, else a description of the breach."""

@@ -204,6 +204,20 @@ def test_module_queries(client) -> None:
     )
 
 
+def test_module_query_reads_at_last_block_time(client) -> None:
+    # The API gives every query the time of the block it reads: attest's ``verify`` needs
+    # no ``at_ms`` then, and a caller cannot pretend another time through that parameter.
+    unknown = "00" * 32
+    answer = client.get("/v1/query/attest/verify", params={"id": unknown}).json()
+    assert answer["result"]["status"] == "unknown"
+    status = client.get("/v1/status").json()
+    assert answer["result"]["at_ms"] == status["time_ms"]
+    spoofed = client.get(
+        "/v1/query/attest/verify", params={"id": unknown, "block_time_ms": "1"}
+    ).json()
+    assert spoofed["result"]["at_ms"] == status["time_ms"]
+
+
 def test_events_paginate_from_cursor(client, builder) -> None:
     for _ in range(3):
         _pay(client, builder)

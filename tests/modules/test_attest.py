@@ -56,6 +56,7 @@ from originledger.modules.attest.keys import (
     trust_key,
 )
 from originledger.modules.attest.logic import attestation_id_of
+from originledger.modules.attest.queries import query_verify
 from originledger.modules.attest.types import (
     AddressValue,
     Attest,
@@ -1076,9 +1077,14 @@ def test_query_verify(chain: Chain) -> None:
     assert status(revoked, at_ms=str(chain.time_ms - 1)) == "valid"
     assert status(DIGEST, at_ms=now) == "unknown"
     assert query(chain, "verify", id=DIGEST.hex(), at_ms=now).attestation is None
-    # The shell may pass the block time; an explicit at_ms wins over it.
-    assert status(valid, block_time_ms=str(expires_at_ms)) == "expired"
-    assert status(valid, block_time_ms=str(expires_at_ms), at_ms=now) == "valid"
+    # Without at_ms: the time of the last committed block, which the shell passes (and a
+    # caller cannot override).
+    assert status(valid) == "valid"
+    assert status(valid, block_time_ms=str(expires_at_ms)) == "valid"
+    handler_view = {"id": valid.hex(), "block_time_ms": str(expires_at_ms)}
+    assert query_verify(chain.store, handler_view).status == "expired"
+    with pytest.raises(QueryError, match="at_ms"):  # no time at all: refused
+        query_verify(chain.store, {"id": valid.hex()})
 
 
 @pytest.mark.parametrize(
@@ -1109,7 +1115,6 @@ def test_query_verify(chain: Chain) -> None:
         ("trusted", {}, False),
         ("trusted", {"scope": "USD"}, False),
         ("trusted", {"scope": USD_SCOPE, "topic": "aml"}, False),
-        ("verify", {"id": "ab" * 32}, False),
         ("verify", {"at_ms": "1"}, False),
         ("verify", {"id": "ab" * 32, "at_ms": "soon"}, False),
     ],

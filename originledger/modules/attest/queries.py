@@ -17,7 +17,7 @@ from originledger.core.address import Address
 from originledger.core.codec import decode
 from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX
-from originledger.core.module import QueryError
+from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
 from originledger.modules.accounts.queries import parse_address
 from originledger.modules.attest.keys import (
     BY_ATTESTER_PREFIX,
@@ -56,9 +56,6 @@ __all__ = [
 ]
 
 PAGE_ITEMS_DEFAULT = 100
-# The parameter a shell may add to every query with the time of the last committed block;
-# ``verify`` uses it when no ``at_ms`` is given.
-BLOCK_TIME_PARAMETER = "block_time_ms"
 
 
 class AttestationPage(msgspec.Struct, frozen=True):
