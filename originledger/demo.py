@@ -19,8 +19,17 @@ from rich.table import Table
 
 from originledger.core.amounts import Amount, format_units, parse_units
 from originledger.core.codec import to_json
+from originledger.core.crypto import sha256
 from originledger.modules.accounts.types import GrantRole
-from originledger.modules.assets.types import AttestReserves, Issue, Mint, Transfer
+from originledger.modules.assets.types import (
+    AttestReserves,
+    Issue,
+    Mint,
+    PlaceHold,
+    PostHold,
+    Transfer,
+    VoidHold,
+)
 from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
@@ -56,34 +65,55 @@ def run_demo(
             builder = TxBuilder(client.status()["chain_id"])
             say(f"[bold]Origin demo[/] — a node is serving on [cyan]{server.url}[/] (home {home})")
 
-            def step(title: str, signer: Key, *messages: Any) -> None:
+            def submit(signer: Key, messages: tuple[Any, ...]) -> tuple[Any, float]:
                 started = time.perf_counter()
-                tx = builder.build(list(messages), [signer])
-                result = client.submit(tx, wait_ms=10_000)
-                elapsed_ms = (time.perf_counter() - started) * 1000
+                result = client.submit(builder.build(list(messages), [signer]), wait_ms=10_000)
+                return result, (time.perf_counter() - started) * 1000
+
+            def record(title: str, result: Any, elapsed_ms: float, expected: bool) -> None:
                 summary["steps"].append(
                     {
                         "step": title,
                         "hash": result.hash,
                         "status": result.status,
+                        "codespace": result.codespace,
                         "code": result.code,
                         "height": result.height,
                         "ms": round(elapsed_ms, 1),
                     }
                 )
-                mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
+                if result.ok != expected:
+                    raise RuntimeError(f"demo step went wrong: {title}: {result.message}")
+
+            def step(title: str, signer: Key, *messages: Any) -> Any:
+                result, elapsed_ms = submit(signer, messages)
                 say(
-                    f"{mark} {title}: {result.status} in block {result.height} "
+                    f"[green]✓[/] {title}: {result.status} in block {result.height} "
                     f"({elapsed_ms:.0f} ms, code {result.code}: {result.message})"
                 )
-                if not result.ok:
-                    raise RuntimeError(f"demo step failed: {title}: {result.message}")
+                record(title, result, elapsed_ms, expected=True)
+                return result
+
+            def refused(title: str, signer: Key, *messages: Any) -> Any:
+                """A step that the ledger must refuse, changing nothing."""
+                result, elapsed_ms = submit(signer, messages)
+                say(
+                    f"[yellow]✗[/] {title}: refused as it should be, "
+                    f"{result.codespace} code {result.code} ({result.message})"
+                )
+                record(title, result, elapsed_ms, expected=False)
+                return result
 
             admin, alice, bob, carol = (keys[n] for n in ("admin", "alice", "bob", "carol"))
 
             def units(text: str) -> Amount:
                 return parse_units(text, DECIMALS)
 
+            def available(key: Key) -> str:
+                line = client.query("assets", "balance", account=str(key.address), symbol=SYMBOL)
+                return format_units(Amount(int(line["result"]["available"])), DECIMALS)
+
+            say("\n[bold]A stablecoin minted against attested reserves[/]")
             step(
                 "issue USDO, a USD stablecoin (payment class, cap 1bn)",
                 admin,
@@ -99,7 +129,7 @@ def run_demo(
             # A payment asset mints only against its custodian's reserve attestation; in
             # the demo the admin is also the custodian (a real one is a separate firm).
             step(
-                "attest reserves of 10,000.00 USD for USDO (custodian role, then statement)",
+                "the custodian attests reserves of 10,000.00 USD for USDO",
                 admin,
                 GrantRole(admin.address, admin.address, "custodian"),
                 AttestReserves(admin.address, SYMBOL, units("10000"), client.status()["time_ms"]),
@@ -111,6 +141,18 @@ def run_demo(
                 Mint(admin.address, SYMBOL, bob.address, units("1000")),
             )
             step(
+                "mint 4,000.00 more to carol: supply reaches the reserves exactly",
+                admin,
+                Mint(admin.address, SYMBOL, carol.address, units("4000")),
+            )
+            refused(
+                "mint 0.01 more than the reserves",
+                admin,
+                Mint(admin.address, SYMBOL, carol.address, units("0.01")),
+            )
+
+            say("\n[bold]Payments[/]")
+            step(
                 "alice pays bob 125.50 USDO",
                 alice,
                 Transfer(alice.address, bob.address, SYMBOL, units("125.50")),
@@ -120,17 +162,37 @@ def run_demo(
                 bob,
                 Transfer(bob.address, carol.address, SYMBOL, units("42")),
             )
-
-            # A payment that must fail, and change nothing.
-            tx = builder.build(
-                [Transfer(carol.address, alice.address, SYMBOL, units("1000"))], [carol]
-            )
-            refused = client.submit(tx, wait_ms=10_000)
-            say(
-                f"[yellow]![/] carol tries to pay 1,000.00 with 42.00: {refused.status}, "
-                f"{refused.codespace} code {refused.code} ({refused.message})"
+            refused(
+                "carol tries to pay 5,000.00 with 4,042.00",
+                carol,
+                Transfer(carol.address, alice.address, SYMBOL, units("5000")),
             )
 
+            say("\n[bold]Holds: reserve, then settle part or release[/]")
+            expires_at_ms = client.status()["time_ms"] + 600_000
+            order = sha256(b"demo: alice's order at bob's shop")
+            deposit = sha256(b"demo: alice's refundable deposit at bob's shop")
+            step(
+                "alice places a hold of 300.00 for bob's order and one of 50.00 as a deposit",
+                alice,
+                PlaceHold(alice.address, bob.address, SYMBOL, units("300"), expires_at_ms, order),
+                PlaceHold(alice.address, bob.address, SYMBOL, units("50"), expires_at_ms, deposit),
+            )
+            say(f"  alice's available balance while the holds are open: {available(alice)}")
+            step(
+                "bob ships part of the order and posts 180.00 (the other 120.00 returns)",
+                bob,
+                PostHold(bob.address, order, units("180")),
+            )
+            step("bob voids the deposit hold", bob, VoidHold(bob.address, deposit))
+            refused(
+                "bob tries to post the settled order again",
+                bob,
+                PostHold(bob.address, order, units("1")),
+            )
+            say(f"  alice's available balance after settlement: {available(alice)}")
+
+            payment = next(s for s in summary["steps"] if s["step"].startswith("alice pays"))
             table = Table(title=f"{SYMBOL} balances, each proven against a signed header")
             for column in ("account", "address", "balance", "block"):
                 table.add_column(column)
@@ -141,7 +203,7 @@ def run_demo(
                 table.add_row(name, str(key.address), balances[name], str(height))
             summary["balances"] = balances
             say(table)
-            receipt = client.receipt(summary["steps"][3]["hash"])
+            receipt = client.receipt(payment["hash"])
             verified = verify_receipt(client.trust(), receipt)
             say(
                 f"[green]✓[/] receipt of alice's payment verified offline: in block "
