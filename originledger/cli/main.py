@@ -82,6 +82,12 @@ def bench_transfers(
         int,
         typer.Option("--rate", min=0, help="Transfers per second to send; 0 floods the node."),
     ] = 0,
+    senders: Annotated[
+        int, typer.Option("--senders", min=1, help="Concurrent HTTP clients submitting.")
+    ] = 2,
+    block_interval_ms: Annotated[
+        int, typer.Option("--block-interval-ms", min=1, help="The node's block interval.")
+    ] = 200,
     home: Annotated[
         Path | None,
         typer.Option(
@@ -100,6 +106,8 @@ def bench_transfers(
         txs=txs,
         batch=batch,
         rate=rate,
+        senders=senders,
+        block_interval_ms=block_interval_ms,
         home=home,
         json_output=json_output,
         console=Output(json_output).console,

@@ -51,7 +51,7 @@ class NodeSettings:
     block_bytes_max: int = BLOCK_BYTES_MAX
     mempool_txs_max: int = 200_000
     mempool_txs_per_signer_max: int = 50_000
-    verify_threads: int | None = None
+    verify_workers: int | None = None
 
 
 def wall_clock_ms() -> int:
@@ -72,7 +72,7 @@ class EmbeddedNode:
         self.store = store
         self.validator_key = validator_key
         self.clock_ms = clock_ms
-        self.verifier = ParallelVerifier(self.settings.verify_threads)
+        self.verifier = ParallelVerifier(self.settings.verify_workers)
         self.app = Application(store, verifier=self.verifier)
         if store.chain_meta() is None:
             self.app.init_chain(genesis_raw)

@@ -48,7 +48,7 @@ class HomeError(Exception):
 class NodeSection(msgspec.Struct, forbid_unknown_fields=True):
     block_interval_ms: int = 200
     block_txs_max: int = 20_000
-    verify_threads: int = 0  # 0: one per core
+    verify_workers: int = 0  # 0: one per core
 
 
 class MempoolSection(msgspec.Struct, forbid_unknown_fields=True):
@@ -73,7 +73,7 @@ class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
             block_txs_max=self.node.block_txs_max,
             mempool_txs_max=self.mempool.txs_max,
             mempool_txs_per_signer_max=self.mempool.txs_per_signer_max,
-            verify_threads=self.node.verify_threads or None,
+            verify_workers=self.node.verify_workers or None,
         )
 
 
@@ -85,7 +85,7 @@ _CONFIG_TEMPLATE = """\
 block_interval_ms = {block_interval_ms}
 block_txs_max = {block_txs_max}
 # Threads that verify signatures; 0 means one per core.
-verify_threads = 0
+verify_workers = 0
 
 [mempool]
 txs_max = 200000
