@@ -15,8 +15,8 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from originledger.core.address import Address, AddressError
-from originledger.core.amounts import Amount
+from originledger.core.address import ADDRESS_BYTES, Address, AddressError
+from originledger.core.amounts import AMOUNT_BYTES, Amount
 
 __all__ = [
     "CodecError",
@@ -45,15 +45,22 @@ def _encode_hook(value: Any) -> Any:
     raise NotImplementedError(f"cannot encode {type(value).__name__}")
 
 
+_new_int = int.__new__
+_new_bytes = bytes.__new__
+
+
 def _decode_hook(kind: type, value: Any) -> Any:
+    # On every amount and address decoded (several per transaction and state record), so
+    # the checks are inlined: 16 big-endian bytes always make an amount in range, and 20
+    # bytes an address, so the constructors' own checks are skipped.
     if kind is Amount:
-        if type(value) is not bytes:
+        if type(value) is not bytes or len(value) != AMOUNT_BYTES:
             raise ValueError("an amount is 16 bytes")
-        return Amount.from_bytes16(value)
+        return _new_int(Amount, int.from_bytes(value, "big"))
     if kind is Address:
-        if type(value) is not bytes:
+        if type(value) is not bytes or len(value) != ADDRESS_BYTES:
             raise ValueError("an address is 20 bytes")
-        return Address(value)
+        return _new_bytes(Address, value)
     raise NotImplementedError(f"cannot decode {kind.__name__}")
 
 
