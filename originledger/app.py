@@ -29,7 +29,7 @@ from originledger.core.block import (
     header_hash,
     result_leaf,
 )
-from originledger.core.codec import CodecError, TypedDecoder, encode, from_json, to_json
+from originledger.core.codec import CodecError, TypedDecoder, encode, from_json
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
 from originledger.core.crypto import PUBLIC_KEY_BYTES, sha256, verify_signature
@@ -277,12 +277,16 @@ class Application:
         if unknown:
             raise ValueError(f"genesis: app_state names unknown modules {sorted(unknown)}")
         for module in self.registry.modules:
-            section = genesis.app_state.get(module.name)
+            raw = genesis.app_state.get(module.name)
+            section = bytes(raw) if raw is not None else b"{}"
+            if section.strip() == b"null":
+                section = b"{}"
             if module.genesis_init is None or module.genesis_type is None:
-                if section:
+                if msgspec.json.decode(section):
                     raise ValueError(f"genesis: module {module.name} takes no genesis section")
                 continue
-            decoded = from_json(to_json(section or {}), module.genesis_type)
+            decoded = from_json(section, module.genesis_type)
+            del raw, section  # the typed section is all that is needed from here
             events.extend(module.genesis_init(state, decoded))
         pending = self.store.prepare_root(state.writes)
         header = BlockHeader(

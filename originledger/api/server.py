@@ -159,9 +159,13 @@ def _parse_cursor(text: str | None, default: tuple[int, int]) -> tuple[int, int]
         return default
     height_text, _, index_text = text.partition(":")
     try:
-        return int(height_text), int(index_text or "-1")
+        height, index = int(height_text), int(index_text or "-1")
     except ValueError:
         raise ApiError(400, "invalid_cursor", "a cursor is HEIGHT:INDEX") from None
+    # Both are SQLite integers: -1 (before the first) up to 2**63 - 1.
+    if not (-1 <= height < 2**63 and -1 <= index < 2**63):
+        raise ApiError(400, "invalid_cursor", "a cursor's numbers lie in [-1, 2**63 - 1]")
+    return height, index
 
 
 def _result_answer(result: TxResult) -> ResultAnswer:

@@ -267,3 +267,8 @@ def test_fuzz_requests_never_fail_with_500(client, path, tail, body, media) -> N
     response = client.post("/v1/txs", content=body, headers={"content-type": media})
     assert response.status_code < 500
     assert client.get("/v1/status").json()["height"] == height
+
+
+@pytest.mark.parametrize("cursor", ["9223372036854775808", "1:9223372036854775808", "-2", "0:-5"])
+def test_invalid_event_cursor_out_of_range(client, cursor: str) -> None:
+    _error(client.get("/v1/events", params={"after": cursor}), 400, "invalid_cursor")
