@@ -463,6 +463,8 @@ class AbciServer:
     def stop(self) -> None:
         self._stopping.set()
         if self._listener is not None:
+            with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
         for connection in self._connections:

@@ -370,8 +370,8 @@ def _read_pid(path: Path) -> int | None:
 def _alive(pid: int, marker: str) -> bool:
     """Whether ``pid`` runs and is ours: its command line names ``marker`` (the home)."""
     child = _children.get(pid)
-    if child is not None and child.poll() is not None:
-        return False
+    if child is not None:  # started by this process: ask it (its command line may not be
+        return child.poll() is None  # exec'd yet)
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
