@@ -382,7 +382,9 @@ def _alive(pid: int, marker: str) -> bool:
     return marker in command
 
 
-def _launch(command: list[str], paths: _Paths, process: str) -> int:
+def _launch(
+    command: list[str], paths: _Paths, process: str, env: dict[str, str] | None = None
+) -> int:
     with open(paths.log_file(process), "ab") as log:
         child = subprocess.Popen(
             command,
@@ -390,7 +392,7 @@ def _launch(command: list[str], paths: _Paths, process: str) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # outlives `origin net up`; Ctrl-C there does not reach it
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
     _children[child.pid] = child
     paths.pid_file(process).write_text(f"{child.pid}\n")
@@ -412,9 +414,11 @@ def start_validator(
     *,
     timeout_s: float = 30.0,
     app_arguments: list[str] | None = None,
+    app_env: dict[str, str] | None = None,
 ) -> None:
     """Start the validator's app process, wait for its socket, then start CometBFT.
-    Processes already running (as recorded) are left alone."""
+    Processes already running (as recorded) are left alone. ``app_arguments`` and
+    ``app_env`` are for tests (a fault switch, a hash seed)."""
     cometbft = check_cometbft()
     paths = _Paths(validator.home(directory))
     marker = str(paths.home)
@@ -432,7 +436,7 @@ def start_validator(
             f"unix://{paths.socket}",
             *(app_arguments or []),
         ]
-        app_pid = _launch(command, paths, "app")
+        app_pid = _launch(command, paths, "app", app_env)
         pid = app_pid
         _wait_until(
             lambda: paths.socket.exists() or not _alive(pid, marker),
@@ -496,11 +500,24 @@ def recorded_pids(directory: Path) -> dict[str, dict[str, int | None]]:
     }
 
 
-def start_network(directory: Path, *, timeout_s: float = 60.0) -> NetworkPlan:
-    """Start every validator and wait until each has committed block 1."""
+def start_network(
+    directory: Path,
+    *,
+    timeout_s: float = 60.0,
+    app_arguments: dict[int, list[str]] | None = None,
+    app_env: dict[int, dict[str, str]] | None = None,
+) -> NetworkPlan:
+    """Start every validator and wait until each has committed block 1 (``app_arguments``
+    and ``app_env``, by validator index, are for tests)."""
     plan = load_plan(directory)
     for validator in plan.validators:
-        start_validator(directory, validator, timeout_s=timeout_s)
+        start_validator(
+            directory,
+            validator,
+            timeout_s=timeout_s,
+            app_arguments=(app_arguments or {}).get(validator.index),
+            app_env=(app_env or {}).get(validator.index),
+        )
     wait_for_height(directory, 1, timeout_s=timeout_s)
     return plan
 

@@ -10,6 +10,7 @@ import base64
 import random
 import shutil
 import socket
+import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from typing import Any
 import pytest
 
 from originledger.core.amounts import Amount
-from originledger.modules.assets.types import Transfer
+from originledger.core.block import BlockHeader
+from originledger.core.codec import decode
+from originledger.modules.assets.types import Balance, Transfer
 from originledger.node.network import (
     NetworkPlan,
     ValidatorPlan,
@@ -35,6 +38,7 @@ from tests.conftest import ALICE, BOB, CAROL, ISSUER, Party, sign_tx
 SYMBOL = "USD"
 OPENING_MINOR = 1_000_000
 TX_LIFETIME_MS = 120_000
+HASH_SEEDS = (0, 1, 4242, 987654321)
 
 
 @pytest.fixture(scope="session")
@@ -112,12 +116,41 @@ class LocalNetwork:
         return rpc(validator, method, 15.0, tx=base64.b64encode(raw).decode())
 
 
+def header_app_hash(validator: ValidatorPlan, height: int) -> bytes:
+    header = rpc(validator, "commit", height=str(height))["signed_header"]["header"]
+    return bytes.fromhex(header["app_hash"])
+
+
+def app_state_roots(directory: Path, validator: ValidatorPlan) -> dict[int, bytes]:
+    """The state root after each block, as the validator's app committed it (read-only)."""
+    path = validator.home(directory) / "data" / "ledger.sqlite"
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = connection.execute("SELECT height, header FROM blocks ORDER BY height").fetchall()
+    finally:
+        connection.close()
+    return {height: decode(bytes(raw), BlockHeader).state_root for height, raw in rows}
+
+
+def query_state(validator: ValidatorPlan, key: bytes) -> dict[str, Any]:
+    return rpc(validator, "abci_query", path="/state", data=key.hex(), prove=True)["response"]
+
+
+def balance_in(response: dict[str, Any]) -> int:
+    return int(decode(base64.b64decode(response["value"]), Balance).amount)
+
+
 @pytest.fixture
 def local_network(toolchain: Path) -> Iterator[Any]:
     """A factory of started local networks; each is stopped (SIGKILL) at the end."""
     made: list[Path] = []
 
-    def make(validators: int, *, block_interval_ms: int = 200) -> LocalNetwork:
+    def make(
+        validators: int,
+        *,
+        block_interval_ms: int = 200,
+        app_arguments: dict[int, list[str]] | None = None,
+    ) -> LocalNetwork:
         # A short directory: the ABCI socket's path must fit in 100 bytes.
         directory = Path(tempfile.mkdtemp(prefix="on-")) / "net"
         made.append(directory)
@@ -129,7 +162,12 @@ def local_network(toolchain: Path) -> Iterator[Any]:
             block_interval_ms=block_interval_ms,
             app_state=funded_app_state(),
         )
-        start_network(directory, timeout_s=60)
+        # Each validator's app runs with its own hash seed: the app hashes must agree
+        # all the same (no iteration order of sets or dicts leaks into state).
+        seeds = {
+            index: {"PYTHONHASHSEED": str(HASH_SEEDS[index % 4])} for index in range(validators)
+        }
+        start_network(directory, timeout_s=60, app_arguments=app_arguments, app_env=seeds)
         return LocalNetwork(directory, plan)
 
     yield make

@@ -8,23 +8,19 @@ every height, the same answers to queries, and `net down` stops exactly the reco
 from __future__ import annotations
 
 import base64
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from originledger.core.block import BlockHeader
 from originledger.core.codec import decode
 from originledger.core.crypto import sha256
 from originledger.core.state_proof import verify_state_proof
 from originledger.modules.assets.keys import balance_key
-from originledger.modules.assets.types import Balance
 from originledger.node.abci import QUERY_PROOF_TYPE
 from originledger.node.network import (
     NetworkError,
-    ValidatorPlan,
     network_status,
     recorded_pids,
     rpc,
@@ -33,33 +29,16 @@ from originledger.node.network import (
 )
 from originledger.store.sqlite import ProvenValue
 from tests.conftest import ALICE, BOB, CAROL
-from tests.network.conftest import OPENING_MINOR, LocalNetwork
+from tests.network.conftest import (
+    OPENING_MINOR,
+    LocalNetwork,
+    app_state_roots,
+    balance_in,
+    header_app_hash,
+    query_state,
+)
 
 WAIT_S = 30.0
-
-
-def header_app_hash(validator: ValidatorPlan, height: int) -> bytes:
-    header = rpc(validator, "commit", height=str(height))["signed_header"]["header"]
-    return bytes.fromhex(header["app_hash"])
-
-
-def app_state_roots(directory: Path, validator: ValidatorPlan) -> dict[int, bytes]:
-    """The state root after each block, as the validator's app committed it (read-only)."""
-    path = validator.home(directory) / "data" / "ledger.sqlite"
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        rows = connection.execute("SELECT height, header FROM blocks ORDER BY height").fetchall()
-    finally:
-        connection.close()
-    return {height: decode(bytes(raw), BlockHeader).state_root for height, raw in rows}
-
-
-def query_state(validator: ValidatorPlan, key: bytes) -> dict[str, Any]:
-    return rpc(validator, "abci_query", path="/state", data=key.hex(), prove=True)["response"]
-
-
-def balance_in(response: dict[str, Any]) -> int:
-    return int(decode(base64.b64decode(response["value"]), Balance).amount)
 
 
 def process_alive(pid: int) -> bool:
@@ -68,6 +47,12 @@ def process_alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    pairs = [item.partition(b"=") for item in raw.split(b"\0") if item]
+    return {key.decode(): value.decode(errors="replace") for key, _, value in pairs}
 
 
 def test_single_validator_commits_transfer_with_app_hash_in_next_header(
@@ -144,6 +129,9 @@ def test_four_validators_agree_at_every_height_and_net_down_stops_recorded_pids(
         if pid is not None
     )
     assert len(recorded) == 8 and all(process_alive(pid) for pid in recorded)
+    # ... and the apps that agreed ran under four different hash seeds.
+    app_pids = [pids["app"] for pids in recorded_pids(network.directory).values()]
+    assert len({environment_of(pid).get("PYTHONHASHSEED") for pid in app_pids if pid}) == 4
     stopped = stop_network(network.directory)
     assert sorted(stopped) == recorded
     assert not any(process_alive(pid) for pid in recorded)
