@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--api", default=None, help="HOST:PORT (default: from config.toml)")
     parser.add_argument("--abci", default=None, help="unix:///PATH: serve CometBFT over ABCI")
+    parser.add_argument("--rpc", default=None, help="with --abci: the local CometBFT RPC URL")
     parser.add_argument(
         "--test-wrong-app-hash-from", type=int, default=None, help=argparse.SUPPRESS
     )
@@ -28,7 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.abci:
         from originledger.node.abci import run_abci_process
 
-        return run_abci_process(arguments.home, arguments.abci, arguments.test_wrong_app_hash_from)
+        try:
+            api = arguments.api or load_config(arguments.home).api.listen
+        except HomeError:
+            api = None  # a bare home (no config.toml): ABCI only
+        return run_abci_process(
+            arguments.home,
+            arguments.abci,
+            arguments.test_wrong_app_hash_from,
+            api=api,
+            rpc_url=arguments.rpc,
+        )
     try:
         listen = arguments.api or load_config(arguments.home).api.listen
         node = open_node(arguments.home)

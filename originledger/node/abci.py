@@ -67,6 +67,7 @@ __all__ = [
     "FRAME_BYTES_MAX",
     "QUERY_PROOF_TYPE",
     "AbciApp",
+    "AbciProcess",
     "AbciServer",
     "serve_home",
     "validator_address",
@@ -146,6 +147,10 @@ class AbciApp:
         # computes a wrong state). Never set outside the fault tests.
         self.wrong_app_hash_from = wrong_app_hash_from
         self.lock = threading.Lock()
+        # Called with each block's outcome once it is durably committed (the API's waiters).
+        self.listeners: list[Callable[[BlockOutcome], None]] = []
+        # The first error of the consensus path (a bug): the node reports itself unhealthy.
+        self.failure: BaseException | None = None
         self._proposers: dict[bytes, bytes] = {}
         self._handlers: dict[str, Callable[[Any], Any]] = {
             "echo": lambda r: self.pb.ResponseEcho(message=r.message),
@@ -192,6 +197,8 @@ class AbciApp:
                     answer = handler(getattr(request, kind))
         except Exception as error:
             log.critical("ABCI %s failed: %r", kind, error, exc_info=True)
+            if kind in ("finalize_block", "commit") and self.failure is None:
+                self.failure = error
             response.exception.error = f"{kind}: {error!r}"
             return response
         getattr(response, kind).CopyFrom(answer)
@@ -323,6 +330,11 @@ class AbciApp:
     def commit(self, request: Any) -> Any:
         outcome: BlockOutcome = self.app.commit()
         log.debug("committed block %d (%d txs)", outcome.header.height, len(outcome.txs))
+        for listener in self.listeners:
+            try:
+                listener(outcome)
+            except Exception:  # a listener's bug must not stop the chain
+                log.exception("block listener failed")
         return self.pb.ResponseCommit()
 
     # -- queries --------------------------------------------------------------------------
@@ -483,6 +495,31 @@ def parse_abci_address(text: str) -> Path:
     return Path(text[len(prefix) :])
 
 
+class AbciProcess:
+    """A validator's app: the store of HOME/data/ledger.sqlite served on an ABCI socket.
+    The genesis comes from CometBFT's InitChain."""
+
+    def __init__(self, home: Path, address: str, *, wrong_app_hash_from: int | None = None):
+        path = parse_abci_address(address)
+        (home / "data").mkdir(parents=True, exist_ok=True)
+        self.home = home
+        self.store = SqliteStore(home / "data" / "ledger.sqlite")
+        self.verifier = ParallelVerifier(None)
+        app = Application(self.store, verifier=self.verifier)
+        self.handler = AbciApp(app, self.store, wrong_app_hash_from=wrong_app_hash_from)
+        self.server = AbciServer(self.handler, path)
+
+    def start(self) -> AbciProcess:
+        self.server.start()
+        log.warning("ABCI app of %s listening on unix://%s", self.home, self.server.path)
+        return self
+
+    def close(self) -> None:
+        self.server.stop()
+        self.verifier.close()
+        self.store.close()
+
+
 def serve_home(
     home: Path,
     address: str,
@@ -490,16 +527,8 @@ def serve_home(
     stop: threading.Event | None = None,
     wrong_app_hash_from: int | None = None,
 ) -> int:
-    """Serve the ledger of ``home`` (HOME/data/ledger.sqlite) to CometBFT until ``stop``
-    is set or a signal ends the process. The genesis comes from CometBFT's InitChain."""
-    path = parse_abci_address(address)
-    (home / "data").mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(home / "data" / "ledger.sqlite")
-    verifier = ParallelVerifier(None)
-    app = Application(store, verifier=verifier)
-    server = AbciServer(AbciApp(app, store, wrong_app_hash_from=wrong_app_hash_from), path)
-    server.start()
-    log.warning("ABCI app of %s listening on %s", home, address)
+    """Serve the ledger of ``home`` to CometBFT until ``stop`` is set."""
+    process = AbciProcess(home, address, wrong_app_hash_from=wrong_app_hash_from).start()
     stopped = stop or threading.Event()
     try:
         while not stopped.wait(1.0):
@@ -507,9 +536,7 @@ def serve_home(
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
-        verifier.close()
-        store.close()
+        process.close()
     return 0
 
 
@@ -529,18 +556,42 @@ def genesis_validator_entry(public_key: bytes, power: int, name: str) -> dict[st
 __all__ += ["genesis_validator_entry", "parse_abci_address", "timestamp_ms"]
 
 
-def run_abci_process(home: Path, address: str, wrong_app_hash_from: int | None = None) -> int:
-    """The app process of a validator: serve until SIGTERM or SIGINT, then close cleanly."""
+def run_abci_process(
+    home: Path,
+    address: str,
+    wrong_app_hash_from: int | None = None,
+    *,
+    api: str | None = None,
+    rpc_url: str | None = None,
+) -> int:
+    """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
+    serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``."""
     import signal
 
-    stop = threading.Event()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())
-    try:
+    if api is None:
+        stop = threading.Event()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: stop.set())
         return serve_home(home, address, stop=stop, wrong_app_hash_from=wrong_app_hash_from)
-    except ValueError as error:
-        log.error("%s", error)
-        return 2
+    from originledger.node.home import load_validator_key
+    from originledger.node.network_node import NetworkNode
+    from originledger.node.runner import serve
+
+    process = AbciProcess(home, address, wrong_app_hash_from=wrong_app_hash_from).start()
+    node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
+    try:
+        serve(node, api)  # type: ignore[arg-type]  # the API needs only the node's interface
+    finally:
+        process.close()
+    return 0
+
+
+def _local_rpc(home: Path) -> str:
+    """The RPC address in HOME/cometbft/config/config.toml."""
+    import tomllib
+
+    config = tomllib.loads((home / "cometbft" / "config" / "config.toml").read_text())
+    return str(config["rpc"]["laddr"]).replace("tcp://", "http://", 1)
 
 
 __all__ += ["run_abci_process"]

@@ -434,6 +434,8 @@ def start_validator(
             str(paths.home),
             "--abci",
             f"unix://{paths.socket}",
+            "--rpc",
+            validator.rpc_url,
             *(app_arguments or []),
         ]
         app_pid = _launch(command, paths, "app", app_env)
