@@ -41,6 +41,7 @@ from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_BYTES_MAX
 from originledger.node.abci import APP_VERSION, genesis_validator_entry
 from originledger.node.home import init_home, load_validator_key
+from originledger.node.network_node import RPC_BATCH_MAX
 from originledger.node.toolchain import check_cometbft
 
 __all__ = [
@@ -310,7 +311,14 @@ def _configure(text: str, plan: NetworkPlan, validator: ValidatorPlan, paths: _P
         },
     )
     text = _set_options(
-        text, "rpc", {"laddr": _toml_string(f"tcp://{validator.host}:{validator.rpc_port}")}
+        text,
+        "rpc",
+        {
+            "laddr": _toml_string(f"tcp://{validator.host}:{validator.rpc_port}"),
+            # The app process hands submissions over in JSON-RPC batches of this size.
+            "max_request_batch_size": str(RPC_BATCH_MAX),
+            "max_body_bytes": str(8 * 1024 * 1024),
+        },
     )
     text = _set_options(
         text,

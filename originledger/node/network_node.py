@@ -26,9 +26,10 @@ from originledger.node.abci import AbciApp
 from originledger.node.embedded import SubmitAnswer, wall_clock_ms
 from originledger.store.sqlite import SqliteStore
 
-__all__ = ["NetworkNode", "PendingTxs"]
+__all__ = ["RPC_BATCH_MAX", "NetworkNode", "PendingTxs"]
 
 _RPC_TIMEOUT_S = 15.0
+RPC_BATCH_MAX = 500  # broadcasts per JSON-RPC batch (CometBFT's max_request_batch_size)
 
 
 class PendingTxs:
@@ -75,6 +76,10 @@ class NetworkNode:
         self.clock_ms = clock_ms
         self.mempool = PendingTxs()
         self._http = httpx.Client(timeout=_RPC_TIMEOUT_S)
+        # The app has just checked each transaction as CometBFT's CheckTx will: the
+        # asynchronous broadcast does not wait for that second answer (CometBFT still
+        # answers its own refusals: already in its cache, mempool full).
+        self.broadcast_method = "broadcast_tx_async"
         self._ids = itertools.count(1)
         self._ids_lock = threading.Lock()
         abci.listeners.append(self._on_commit)
@@ -146,7 +151,13 @@ class NetworkNode:
         return SubmitAnswer(tx_hash, "rejected", refused)
 
     def _broadcast(self, raws: list[bytes]) -> list[dict[str, Any]]:
-        """``broadcast_tx_sync`` for each, in one JSON-RPC batch; answers in order."""
+        """``broadcast_tx_sync`` for each, in JSON-RPC batches; answers in order."""
+        answers: list[dict[str, Any]] = []
+        for start in range(0, len(raws), RPC_BATCH_MAX):
+            answers.extend(self._broadcast_batch(raws[start : start + RPC_BATCH_MAX]))
+        return answers
+
+    def _broadcast_batch(self, raws: list[bytes]) -> list[dict[str, Any]]:
         with self._ids_lock:
             first = next(self._ids)
             self._ids = itertools.count(first + len(raws))
@@ -154,7 +165,7 @@ class NetworkNode:
             {
                 "jsonrpc": "2.0",
                 "id": first + offset,
-                "method": "broadcast_tx_sync",
+                "method": self.broadcast_method,
                 "params": {"tx": base64.b64encode(raw).decode()},
             }
             for offset, raw in enumerate(raws)
@@ -163,7 +174,10 @@ class NetworkNode:
         response.raise_for_status()
         body = response.json()
         answers = body if isinstance(body, list) else [body]
-        by_id = {int(answer["id"]): answer for answer in answers}
+        by_id = {answer.get("id"): answer for answer in answers}
+        missing = [offset for offset in range(len(raws)) if first + offset not in by_id]
+        if missing:
+            raise RuntimeError(f"CometBFT did not answer the batch: {answers[:1]}")
         return [by_id[first + offset] for offset in range(len(raws))]
 
     def _committed_answer(self, tx_hash: bytes) -> SubmitAnswer:
