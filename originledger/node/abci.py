@@ -49,6 +49,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ __all__ = [
     "AbciApp",
     "AbciProcess",
     "AbciServer",
+    "ValidatorUpdate",
     "serve_home",
     "validator_address",
 ]
@@ -88,6 +90,14 @@ class QueryCode:
     INVALID = 2
     NOT_FOUND = 3
     HEIGHT_UNAVAILABLE = 4
+
+
+@dataclass(frozen=True)
+class ValidatorUpdate:
+    """A change of the validator set: an Ed25519 key and its new power (0 removes it)."""
+
+    public_key: bytes
+    power: int
 
 
 def validator_address(public_key: bytes) -> bytes:
@@ -138,6 +148,7 @@ class AbciApp:
         *,
         clock_ms: Callable[[], int] | None = None,
         wrong_app_hash_from: int | None = None,
+        validator_updates: Callable[[BlockOutcome], list[ValidatorUpdate]] | None = None,
     ) -> None:
         self.pb = abci_types()
         self.app = app
@@ -146,6 +157,9 @@ class AbciApp:
         # Test-only fault: from this height on, answer a wrong app hash (a validator that
         # computes a wrong state). Never set outside the fault tests.
         self.wrong_app_hash_from = wrong_app_hash_from
+        # What a block changes in the validator set (the governance module's decisions):
+        # returned to CometBFT, which applies them two heights later. None: no changes.
+        self.validator_updates = validator_updates
         self.lock = threading.Lock()
         # Called with each block's outcome once it is durably committed (the API's waiters).
         self.listeners: list[Callable[[BlockOutcome], None]] = []
@@ -313,6 +327,13 @@ class AbciApp:
                 self._add_event(item.events, event)
         for event in outcome.block_events:
             self._add_event(answer.events, event)
+        if self.validator_updates is not None:
+            for update in self.validator_updates(outcome):
+                if len(update.public_key) != 32 or update.power < 0:
+                    raise ValueError(f"invalid validator update {update!r}")
+                added = answer.validator_updates.add(power=update.power)
+                added.pub_key.ed25519 = update.public_key
+                self._proposers[validator_address(update.public_key)] = update.public_key
         return answer
 
     def _add_event(self, container: Any, event: Event) -> None:

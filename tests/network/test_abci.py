@@ -16,6 +16,7 @@ from originledger.app import Application
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode
 from originledger.core.codes import TxCode, TxResult
+from originledger.core.crypto import SigningKey
 from originledger.core.state_proof import verify_state_proof
 from originledger.modules.assets.keys import balance_key
 from originledger.modules.assets.types import Transfer
@@ -23,6 +24,7 @@ from originledger.node.abci import (
     QUERY_PROOF_TYPE,
     AbciApp,
     AbciServer,
+    ValidatorUpdate,
     decode_uvarint,
     encode_uvarint,
     validator_address,
@@ -369,3 +371,34 @@ def test_wrong_app_hash_switch_changes_only_later_heights(toolchain: Path) -> No
         store.close()
     assert roots[0][0] == roots[1][0]
     assert roots[0][1] != roots[1][1]
+
+
+def test_finalize_block_returns_validator_updates_from_the_hook(toolchain: Path) -> None:
+    newcomer = SigningKey(bytes(range(32)))
+    store = SqliteStore(None)
+    handler = AbciApp(
+        Application(store),
+        store,
+        validator_updates=lambda outcome: (
+            [ValidatorUpdate(newcomer.public_key, 5), ValidatorUpdate(VALIDATOR.key.public_key, 0)]
+            if outcome.header.height == 1
+            else []
+        ),
+    )
+    pb = handler.pb
+    init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=_genesis_raw())
+    init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+    handler.handle(pb.Request(init_chain=init))
+    powers = []
+    for height in (1, 2):
+        request = pb.RequestFinalizeBlock(
+            height=height, txs=[], proposer_address=validator_address(newcomer.public_key)
+        )
+        request.time.FromMilliseconds(BLOCK_TIME_MS + height)
+        answer = handler.handle(pb.Request(finalize_block=request)).finalize_block
+        powers.append([(bytes(u.pub_key.ed25519), u.power) for u in answer.validator_updates])
+        handler.handle(pb.Request(commit=pb.RequestCommit()))
+    assert powers == [[(newcomer.public_key, 5), (VALIDATOR.key.public_key, 0)], []]
+    # A block proposed by the newcomer names its public key in Origin's header.
+    assert store.block(2).signed_header.header.proposer == newcomer.public_key  # type: ignore[union-attr]
+    store.close()
