@@ -5,6 +5,7 @@ with nothing lost; one computes a wrong state and halts alone."""
 from __future__ import annotations
 
 import base64
+import re
 import time
 from typing import Any
 
@@ -106,3 +107,41 @@ def test_wrong_state_validator_halts_while_others_continue(local_network: Any) -
     assert "wrong Block.Header.AppHash" in log
     roots = [app_state_roots(network.directory, v) for v in honest]
     assert len({r[wrong_from + 8] for r in roots}) == 1
+
+
+def test_restart_replays_blocks_the_app_lacks(local_network: Any) -> None:
+    """The app loses its last blocks (its ledger goes back in time) while CometBFT keeps
+    them: at restart, the Info handshake replays exactly those into the app."""
+    network: LocalNetwork = local_network(1)
+    (validator,) = network.validators
+    home = validator.home(network.directory)
+    assert network.broadcast(validator, network.transfer(ALICE, BOB, 1), "broadcast_tx_commit")
+    stop_validator(network.directory, validator)  # SIGTERM: the ledger closes cleanly
+    ledger = home / "data" / "ledger.sqlite"
+    saved = {p.name: p.read_bytes() for p in ledger.parent.glob("ledger.sqlite*")}
+    behind = max(app_state_roots(network.directory, validator))
+    start_validator(network.directory, validator)
+    wait_for_height(network.directory, behind + 1, timeout_s=WAIT_S)
+    raws = [network.transfer(BOB, CAROL, 10 + i) for i in range(3)]
+    for raw in raws:
+        assert network.broadcast(validator, raw, "broadcast_tx_commit")["tx_result"]["code"] == 0
+    ahead = height_of(validator) + 2
+    wait_for_height(network.directory, ahead, timeout_s=WAIT_S)
+    stop_validator(network.directory, validator)
+    before = app_state_roots(network.directory, validator)
+    for path in ledger.parent.glob("ledger.sqlite*"):
+        path.unlink()
+    for name, data in saved.items():
+        (ledger.parent / name).write_bytes(data)
+    assert max(app_state_roots(network.directory, validator)) == behind
+    start_validator(network.directory, validator)
+    wait_for_height(network.directory, ahead + 2, timeout_s=WAIT_S)
+    after = app_state_roots(network.directory, validator)
+    assert all(after[height] == root for height, root in before.items())
+    assert balance_in(query_state(validator, balance_key(CAROL.address, "USD"))) == (
+        OPENING_MINOR + 10 + 11 + 12
+    )
+    log = (home / "cometbft.log").read_text(errors="replace")
+    handshakes = re.findall(r"ABCI Replay Blocks.*appHeight=(\d+) storeHeight=(\d+)", log)
+    app_height, store_height = (int(h) for h in handshakes[-1])
+    assert app_height == behind and store_height >= max(before)
