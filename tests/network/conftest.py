@@ -32,7 +32,7 @@ from originledger.node.network import (
     start_network,
     stop_network,
 )
-from originledger.node.toolchain import ensure_toolchain
+from originledger.node.toolchain import ToolchainError, ensure_toolchain
 from tests.conftest import ALICE, BOB, CAROL, ISSUER, Party, sign_tx
 
 SYMBOL = "USD"
@@ -41,11 +41,34 @@ TX_LIFETIME_MS = 120_000
 HASH_SEEDS = (0, 1, 4242, 987654321)
 
 
+_HERE = Path(__file__).resolve().parent
+_built: list[Path | ToolchainError] = []
+
+
+def _build_toolchain() -> Path | ToolchainError:
+    if not _built:
+        try:
+            _built.append(ensure_toolchain(print))
+        except ToolchainError as error:
+            _built.append(error)
+    return _built[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Build the toolchain once collection chose a network test: on a fresh machine the
+    build takes minutes, which must not count against the first test's timeout."""
+    if any(_HERE in Path(str(item.path)).resolve().parents for item in items):
+        _build_toolchain()
+
+
 @pytest.fixture(scope="session")
 def toolchain() -> Path:
     """The pinned CometBFT and the ABCI classes: built on a fresh machine (a few minutes,
     once), reused afterwards. Needs Go; without it the network tests fail with the reason."""
-    return ensure_toolchain(print)
+    built = _build_toolchain()
+    if isinstance(built, ToolchainError):
+        pytest.fail(f"the network toolchain is not available: {built}")
+    return built
 
 
 def funded_app_state() -> dict[str, Any]:
