@@ -53,8 +53,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from originledger import __version__
-from originledger.app import Application, BlockOutcome, BlockRequest, parse_genesis
+from originledger.app import (
+    Application,
+    BlockOutcome,
+    BlockRequest,
+    CheckResult,
+    parse_genesis,
+)
+from originledger.core.address import Address
+from originledger.core.amounts import Amount
 from originledger.core.codec import encode, to_json
 from originledger.core.context import Event
 from originledger.core.crypto import sha256
@@ -82,6 +92,7 @@ FRAME_BYTES_MAX = 256 * 1024 * 1024  # a request larger than this closes the con
 QUERY_PROOF_TYPE = "origin/state"
 _RECV_BYTES = 1 << 20
 _QUERY_CODESPACE = "query"
+_ADDRESS_TEXTS_MAX = 100_000
 
 
 class QueryCode:
@@ -166,6 +177,7 @@ class AbciApp:
         # The first error of the consensus path (a bug): the node reports itself unhealthy.
         self.failure: BaseException | None = None
         self._proposers: dict[bytes, bytes] = {}
+        self._address_texts: dict[Address, str] = {}
         self._handlers: dict[str, Callable[[Any], Any]] = {
             "echo": lambda r: self.pb.ResponseEcho(message=r.message),
             "flush": lambda r: self.pb.ResponseFlush(),
@@ -217,6 +229,35 @@ class AbciApp:
             return response
         getattr(response, kind).CopyFrom(answer)
         return response
+
+    def handle_many(self, requests: list[Any]) -> list[Any]:
+        """The responses to pipelined requests, in order. Consecutive CheckTx requests
+        (CometBFT sends them in bursts: new, gossiped and rechecked transactions) are
+        checked as one batch: one committed-hash lookup, signatures verified in parallel."""
+        responses: list[Any] = []
+        index = 0
+        while index < len(requests):
+            end = index
+            while end < len(requests) and requests[end].WhichOneof("value") == "check_tx":
+                end += 1
+            if end - index > 1:
+                responses.extend(self._check_tx_batch(requests[index:end]))
+                index = end
+            else:
+                responses.append(self.handle(requests[index]))
+                index += 1
+        return responses
+
+    def _check_tx_batch(self, requests: list[Any]) -> list[Any]:
+        try:
+            with self.lock:
+                checks = self.app.check_txs(
+                    [bytes(request.check_tx.tx) for request in requests], self.clock_ms()
+                )
+        except Exception:  # answer each alone, so that an error names its request
+            log.exception("a batch of CheckTx failed; checking one by one")
+            return [self.handle(request) for request in requests]
+        return [self.pb.Response(check_tx=self._check_answer(check)) for check in checks]
 
     # -- info and genesis -----------------------------------------------------------------
 
@@ -271,7 +312,9 @@ class AbciApp:
     # -- mempool --------------------------------------------------------------------------
 
     def check_tx(self, request: Any) -> Any:
-        check = self.app.check_tx(bytes(request.tx), self.clock_ms())
+        return self._check_answer(self.app.check_tx(bytes(request.tx), self.clock_ms()))
+
+    def _check_answer(self, check: CheckResult) -> Any:
         result = check.result
         return self.pb.ResponseCheckTx(
             code=result.code, codespace="" if check.ok else result.codespace, log=result.message
@@ -337,11 +380,25 @@ class AbciApp:
         return answer
 
     def _add_event(self, container: Any, event: Event) -> None:
-        fields = json.loads(to_json(event))
+        fields = msgspec.to_builtins(event, enc_hook=self._event_value)
         added = container.add(type=str(fields.pop("type", type(event).__name__)))
         for key, value in fields.items():
             text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
             added.attributes.add(key=key, value=text, index=False)
+
+    def _event_value(self, value: Any) -> Any:
+        """Event fields as text, as the API shows them (amounts in decimal, addresses in
+        bech32m); address texts are remembered, since the same accounts recur."""
+        if type(value) is Address:
+            text = self._address_texts.get(value)
+            if text is None:
+                if len(self._address_texts) >= _ADDRESS_TEXTS_MAX:
+                    self._address_texts.clear()
+                text = self._address_texts[value] = str(value)
+            return text
+        if type(value) is Amount:
+            return str(int(value))
+        raise NotImplementedError(f"cannot show {type(value).__name__} in an event")
 
     def _app_hash(self, height: int, app_hash: bytes) -> bytes:
         if self.wrong_app_hash_from is not None and height >= self.wrong_app_hash_from:
@@ -459,6 +516,7 @@ class AbciServer:
         try:
             while True:
                 start = 0
+                requests = []
                 while True:
                     header = decode_uvarint(buffer, start)
                     if header is None:
@@ -468,17 +526,17 @@ class AbciServer:
                         raise ValueError(f"a request of {length} bytes is over the limit")
                     if len(buffer) < body + length:
                         break
-                    request = request_type.FromString(bytes(buffer[body : body + length]))
+                    requests.append(request_type.FromString(bytes(buffer[body : body + length])))
                     start = body + length
-                    encoded = self.handler.handle(request).SerializeToString()
-                    out += encode_uvarint(len(encoded))
-                    out += encoded
-                    if request.WhichOneof("value") == "flush":
-                        connection.sendall(out)
-                        out.clear()
                 if start:
                     del buffer[:start]
-                if out:  # everything that arrived is answered: send it
+                # Everything that arrived is answered, in order, before waiting for more:
+                # that answers each Flush too (CometBFT waits for it before reading).
+                for response in self.handler.handle_many(requests):
+                    encoded = response.SerializeToString()
+                    out += encode_uvarint(len(encoded))
+                    out += encoded
+                if out:
                     connection.sendall(out)
                     out.clear()
                 chunk = connection.recv(_RECV_BYTES)

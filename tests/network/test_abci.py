@@ -250,8 +250,15 @@ def test_block_finalize_then_commit_moves_info(served: tuple[AbciApp, Client, Pa
     finalized = _finalize(client, 1, txs)
     assert [r.code for r in finalized.tx_results] == [0, 0]
     assert decode(finalized.tx_results[0].data, TxResult).ok
-    events = [e.type for e in finalized.tx_results[0].events]
-    assert "assets/transferred" in events
+    events = {
+        e.type: {a.key: a.value for a in e.attributes} for e in finalized.tx_results[0].events
+    }
+    assert events["assets/transferred"] == {
+        "symbol": "USD",
+        "sender": str(ALICE.address),
+        "recipient": str(BOB.address),
+        "amount": "2500",
+    }
     assert handler.app.info().height == 0  # type: ignore[union-attr]  # nothing persisted yet
     client.call(commit=pb.RequestCommit())
     info = client.call(info=pb.RequestInfo()).info
@@ -402,3 +409,34 @@ def test_finalize_block_returns_validator_updates_from_the_hook(toolchain: Path)
     # A block proposed by the newcomer names its public key in Origin's header.
     assert store.block(2).signed_header.header.proposer == newcomer.public_key  # type: ignore[union-attr]
     store.close()
+
+
+def test_check_tx_burst_is_checked_as_one_batch_in_order(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    handler, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    batches: list[int] = []
+    check_txs = handler.app.check_txs
+
+    def counting(raws: Any, now_ms: int) -> Any:
+        batches.append(len(raws))
+        return check_txs(raws, now_ms)
+
+    handler.app.check_txs = counting  # type: ignore[method-assign]
+    forged = bytearray(_transfer(3, client_id=3))
+    forged[-1] ^= 1
+    txs = [_transfer(1, client_id=1), bytes(forged), _transfer(2, client_id=2), b"junk"]
+    client.send(
+        pb.Request(echo=pb.RequestEcho(message="before")),
+        *(pb.Request(check_tx=pb.RequestCheckTx(tx=tx)) for tx in txs),
+        pb.Request(flush=pb.RequestFlush()),
+    )
+    answers = [client.receive() for _ in range(6)]
+    assert [a.WhichOneof("value") for a in answers] == ["echo", *["check_tx"] * 4, "flush"]
+    codes = [(a.check_tx.codespace, a.check_tx.code) for a in answers[1:5]]
+    assert codes[0] == ("", 0) and codes[2] == ("", 0)
+    assert codes[1] == ("tx", int(TxCode.SIGNATURE_INVALID))
+    assert codes[3] == ("tx", int(TxCode.MALFORMED))
+    assert batches == [4]
