@@ -111,10 +111,11 @@ def up(
         )
     plan = start_network(directory, timeout_s=timeout_s)
     pids = recorded_pids(directory)
-    table = Table("validator", "rpc", "p2p", "app pid", "cometbft pid", title_justify="left")
+    table = Table("validator", "api", "rpc", "p2p", "app pid", "cometbft pid", title_justify="left")
     for validator in plan.validators:
         table.add_row(
             validator.name,
+            validator.api_url,
             validator.rpc_url,
             f"{validator.host}:{validator.p2p_port}",
             str(pids[validator.name]["app"]),
@@ -126,7 +127,8 @@ def up(
             "created": created,
             "chain_id": plan.chain_id,
             "validators": [
-                {"name": v.name, "rpc": v.rpc_url, **pids[v.name]} for v in plan.validators
+                {"name": v.name, "api": v.api_url, "rpc": v.rpc_url, **pids[v.name]}
+                for v in plan.validators
             ],
         },
         f"[green]●[/] {len(plan.validators)} validators of chain [bold]{plan.chain_id}[/] "

@@ -528,7 +528,20 @@ def start_network(
             app_arguments=(app_arguments or {}).get(validator.index),
             app_env=(app_env or {}).get(validator.index),
         )
-    wait_for_height(directory, 1, timeout_s=timeout_s)
+    deadline = time.monotonic() + timeout_s
+    while not all((_height(v) or 0) >= 1 for v in plan.validators):
+        for validator in plan.validators:
+            paths = _Paths(validator.home(directory))
+            for process, marker in (("app", str(paths.home)), ("cometbft", str(paths.cometbft))):
+                pid = _read_pid(paths.pid_file(process))
+                if pid is None or not _alive(pid, marker):
+                    raise NetworkError(
+                        f"the {process} process of {validator.name} exited; the end of "
+                        f"{paths.log_file(process)}:\n{_tail(paths, process)}"
+                    )
+        if time.monotonic() > deadline:
+            raise NetworkError(f"not every validator reached height 1 within {timeout_s:.0f} s")
+        time.sleep(0.1)
     return plan
 
 

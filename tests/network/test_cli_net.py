@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,23 @@ def test_invalid_net_dir_is_a_clear_error(tmp_path: Path) -> None:
     code, answer = run("net", "status", "--dir", str(tmp_path / "nothing"))
     assert code == 3
     assert "network.json is missing" in answer["error"]["message"]
+
+
+def test_net_up_reports_a_validator_that_cannot_start(toolchain: Path) -> None:
+    directory = Path(tempfile.mkdtemp(prefix="on-")) / "net"
+    base_port = free_base_port(1)
+    taken = socket.socket()
+    taken.bind(("127.0.0.2", base_port + 1))  # CometBFT's RPC port is in use
+    taken.listen(1)
+    try:
+        code, answer = run(
+            "net", "up", "--validators", "1", "--dir", str(directory),
+            "--base-port", str(base_port), "--timeout-s", "30",
+        )  # fmt: skip
+        assert code == 3
+        assert "cometbft process of validator-0 exited" in answer["error"]["message"]
+        assert "address already in use" in answer["error"]["message"]
+    finally:
+        taken.close()
+        stop_network(directory, kill=True)
+        shutil.rmtree(directory.parent, ignore_errors=True)
