@@ -181,6 +181,7 @@ def create_network(
     ``app_state`` is the Origin genesis ``app_state``; by default, dev accounts (admin,
     alice, bob, carol; passphrase "dev") funded with USDD, as ``origin init --dev``.
     """
+    directory = directory.resolve()
     if not 1 <= validators <= VALIDATORS_MAX:
         raise NetworkError(f"--validators must be between 1 and {VALIDATORS_MAX}")
     if not 1024 <= base_port <= 65533:
@@ -352,6 +353,7 @@ def _run(command: list[str]) -> None:
 
 
 def load_plan(directory: Path) -> NetworkPlan:
+    directory = directory.resolve()
     path = directory / "network.json"
     try:
         return msgspec.json.decode(path.read_bytes(), type=NetworkPlan)
@@ -376,18 +378,18 @@ def _read_pid(path: Path) -> int | None:
 
 
 def _alive(pid: int, marker: str) -> bool:
-    """Whether ``pid`` runs and is ours: its command line names ``marker`` (the home)."""
+    """Whether ``pid`` runs and is ours: one of its arguments is ``marker`` (its home)."""
     child = _children.get(pid)
     if child is not None:  # started by this process: ask it (its command line may not be
         return child.poll() is None  # exec'd yet)
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return False
     if stat.rsplit(")", 1)[-1].split()[0] == "Z":
         return False
-    return marker in command
+    return marker in arguments  # an exact argument: validator-1 is not validator-10
 
 
 def _launch(
@@ -427,6 +429,7 @@ def start_validator(
     """Start the validator's app process, wait for its socket, then start CometBFT.
     Processes already running (as recorded) are left alone. ``app_arguments`` and
     ``app_env`` are for tests (a fault switch, a hash seed)."""
+    directory = directory.resolve()
     cometbft = check_cometbft()
     paths = _Paths(validator.home(directory))
     marker = str(paths.home)
@@ -488,6 +491,7 @@ def _stop_pid(pid: int, marker: str, kill: bool) -> bool:
 def stop_validator(directory: Path, validator: ValidatorPlan, *, kill: bool = False) -> list[int]:
     """Stop the validator's recorded processes (CometBFT first); ``kill`` sends SIGKILL.
     Returns the pids that were running and are now stopped."""
+    directory = directory.resolve()
     paths = _Paths(validator.home(directory))
     stopped: list[int] = []
     for process, marker in (("cometbft", str(paths.cometbft)), ("app", str(paths.home))):
@@ -500,6 +504,7 @@ def stop_validator(directory: Path, validator: ValidatorPlan, *, kill: bool = Fa
 
 def recorded_pids(directory: Path) -> dict[str, dict[str, int | None]]:
     """The recorded process ids per validator (None when none is recorded)."""
+    directory = directory.resolve()
     plan = load_plan(directory)
     return {
         v.name: {
@@ -519,6 +524,7 @@ def start_network(
 ) -> NetworkPlan:
     """Start every validator and wait until each has committed block 1 (``app_arguments``
     and ``app_env``, by validator index, are for tests)."""
+    directory = directory.resolve()
     plan = load_plan(directory)
     for validator in plan.validators:
         start_validator(
@@ -546,6 +552,7 @@ def start_network(
 
 
 def stop_network(directory: Path, *, kill: bool = False) -> list[int]:
+    directory = directory.resolve()
     plan = load_plan(directory)
     stopped: list[int] = []
     for validator in plan.validators:
@@ -584,6 +591,7 @@ def wait_for_height(
     validators: list[ValidatorPlan] | None = None,
 ) -> None:
     """Wait until each validator (all by default) has committed ``height``."""
+    directory = directory.resolve()
     chosen = validators if validators is not None else load_plan(directory).validators
 
     def reached() -> bool:
@@ -605,6 +613,7 @@ class ValidatorStatus(msgspec.Struct, frozen=True):
 
 
 def network_status(directory: Path) -> list[ValidatorStatus]:
+    directory = directory.resolve()
     plan = load_plan(directory)
     answers: list[ValidatorStatus] = []
     for validator in plan.validators:
