@@ -10,6 +10,7 @@ import typer
 from originledger import __version__
 from originledger.cli.common import JsonOption, OriginTyper, Output
 from originledger.cli.keys import keys_app
+from originledger.cli.net import net_app
 from originledger.cli.node import init, start, verify_chain_command
 from originledger.cli.query import query_app
 from originledger.cli.transactions import account_app, asset_app, transfer
@@ -52,6 +53,7 @@ app.add_typer(asset_app, name="asset")
 app.add_typer(account_app, name="account")
 app.add_typer(query_app, name="query")
 app.add_typer(bench_app, name="bench")
+app.add_typer(net_app, name="net")
 
 
 @app.command("demo")

@@ -1,5 +1,8 @@
 """``python -m originledger.node --home DIR [--api HOST:PORT]``: run a node without the CLI
-(the benchmarks and crash tests start nodes this way)."""
+(the benchmarks and crash tests start nodes this way).
+
+``python -m originledger.node --home DIR --abci unix:///path/app.sock``: serve the ledger of
+DIR to CometBFT over ABCI instead (network mode; see ``node/abci.py``)."""
 
 from __future__ import annotations
 
@@ -16,8 +19,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m originledger.node")
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--api", default=None, help="HOST:PORT (default: from config.toml)")
+    parser.add_argument("--abci", default=None, help="unix:///PATH: serve CometBFT over ABCI")
+    parser.add_argument("--rpc", default=None, help="with --abci: the local CometBFT RPC URL")
+    parser.add_argument(
+        "--test-wrong-app-hash-from", type=int, default=None, help=argparse.SUPPRESS
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    if arguments.abci:
+        from originledger.node.abci import run_abci_process
+
+        try:
+            api = arguments.api or load_config(arguments.home).api.listen
+        except HomeError:
+            api = None  # a bare home (no config.toml): ABCI only
+        return run_abci_process(
+            arguments.home,
+            arguments.abci,
+            arguments.test_wrong_app_hash_from,
+            api=api,
+            rpc_url=arguments.rpc,
+        )
     try:
         listen = arguments.api or load_config(arguments.home).api.listen
         node = open_node(arguments.home)

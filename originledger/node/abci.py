@@ -1,0 +1,676 @@
+"""The CometBFT driver: the Application served over ABCI's socket protocol (CometBFT v0.38).
+
+CometBFT opens four connections to the app (consensus, mempool, query, snapshot) on one
+unix socket. On each, requests and responses are protobuf ``Request``/``Response`` messages,
+each prefixed by its length as an unsigned varint. CometBFT pipelines requests and writes
+its buffer out when it sends a ``Flush``; the app answers every request, in order, and
+flushes its answers at the latest when it has read everything that arrived. One thread
+serves each connection; one lock makes the Application see one call at a time (it was
+written for one driver thread).
+
+The mapping (see docs/network.md for the whole protocol):
+
+- ``Info``: the last committed height and app hash, so that CometBFT's handshake replays
+  the blocks the app lacks after a crash (a block is committed in one SQLite transaction:
+  the app is always exactly at some height).
+- ``InitChain``: the Origin genesis document is CometBFT's genesis ``app_state``; its chain
+  id, initial height and validators must agree with CometBFT's. Answers the genesis app
+  hash. Idempotent for the same document (a crash between InitChain and CometBFT saving
+  its state makes CometBFT ask again).
+- ``CheckTx``: ``Application.check_tx`` against the wall clock (the mempool is local and
+  need not be deterministic). A recheck takes the same path, which is light: signatures
+  verified once are remembered, so a recheck is a decode-cache hit, an expiry check and a
+  committed-hash lookup.
+- ``PrepareProposal``: drops what no longer passes the checks at the block's time (expired,
+  committed meanwhile), then ``Application.prepare_proposal`` within ``max_tx_bytes``.
+- ``ProcessProposal``: ``Application.process_proposal`` (limits only: deterministic).
+- ``FinalizeBlock``: executes; answers each transaction's code, codespace, message and
+  events, the block's events, and the app hash (the state root). Persists nothing.
+- ``Commit``: persists the finalized block (state, tree, block, transactions, events).
+- ``Query``: ``/state`` (data: the raw key) and ``/query/MODULE/NAME`` (data: a JSON object
+  of parameters), with ``prove``: one proof op per key read, type ``origin/state``,
+  holding the msgpack ``ProvenValue``; it proves against the state root of ``height``,
+  which CometBFT's header ``height + 1`` carries as its app hash.
+- ``ExtendVote``/``VerifyVoteExtension``: empty extension / accept.
+- Snapshots (state sync): not offered yet; ``ListSnapshots`` lists none, an offered
+  snapshot is rejected, chunks load empty and applying one aborts.
+
+``python -m originledger.node --home HOME --abci unix:///path/to/app.sock`` runs this.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from originledger import __version__
+from originledger.app import (
+    Application,
+    BlockOutcome,
+    BlockRequest,
+    CheckResult,
+    parse_genesis,
+)
+from originledger.core.address import Address
+from originledger.core.amounts import Amount
+from originledger.core.codec import encode, to_json
+from originledger.core.context import Event
+from originledger.core.crypto import sha256
+from originledger.core.module import QueryError
+from originledger.node.toolchain import abci_types
+from originledger.node.verifier import ParallelVerifier
+from originledger.store.sqlite import SqliteStore
+
+__all__ = [
+    "APP_VERSION",
+    "FRAME_BYTES_MAX",
+    "QUERY_PROOF_TYPE",
+    "AbciApp",
+    "AbciProcess",
+    "AbciServer",
+    "ValidatorUpdate",
+    "serve_home",
+    "validator_address",
+]
+
+log = logging.getLogger("originledger.node.abci")
+
+APP_VERSION = 1  # the app protocol version CometBFT records in its headers
+FRAME_BYTES_MAX = 256 * 1024 * 1024  # a request larger than this closes the connection
+QUERY_PROOF_TYPE = "origin/state"
+_RECV_BYTES = 1 << 20
+_QUERY_CODESPACE = "query"
+_ADDRESS_TEXTS_MAX = 100_000
+
+
+class QueryCode:
+    OK = 0
+    UNKNOWN_PATH = 1
+    INVALID = 2
+    NOT_FOUND = 3
+    HEIGHT_UNAVAILABLE = 4
+
+
+@dataclass(frozen=True)
+class ValidatorUpdate:
+    """A change of the validator set: an Ed25519 key and its new power (0 removes it)."""
+
+    public_key: bytes
+    power: int
+
+
+def validator_address(public_key: bytes) -> bytes:
+    """CometBFT's address of an Ed25519 validator: the first 20 bytes of sha256(key)."""
+    return sha256(public_key)[:20]
+
+
+def timestamp_ms(stamp: Any) -> int:
+    return int(stamp.seconds) * 1000 + int(stamp.nanos) // 1_000_000
+
+
+def encode_uvarint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def decode_uvarint(buffer: bytes | bytearray, start: int) -> tuple[int, int] | None:
+    """The varint at ``start`` and the offset after it; None when it is incomplete."""
+    value = 0
+    shift = 0
+    position = start
+    while position < len(buffer):
+        byte = buffer[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, position
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint longer than 64 bits")
+    return None
+
+
+class AbciApp:
+    """Maps ABCI requests to the Application. Thread-safe: one call at a time."""
+
+    def __init__(
+        self,
+        app: Application,
+        store: SqliteStore,
+        *,
+        clock_ms: Callable[[], int] | None = None,
+        wrong_app_hash_from: int | None = None,
+        validator_updates: Callable[[BlockOutcome], list[ValidatorUpdate]] | None = None,
+    ) -> None:
+        self.pb = abci_types()
+        self.app = app
+        self.store = store
+        self.clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
+        # Test-only fault: from this height on, answer a wrong app hash (a validator that
+        # computes a wrong state). Never set outside the fault tests.
+        self.wrong_app_hash_from = wrong_app_hash_from
+        # What a block changes in the validator set (the governance module's decisions):
+        # returned to CometBFT, which applies them two heights later. None: no changes.
+        self.validator_updates = validator_updates
+        self.lock = threading.Lock()
+        # Called with each block's outcome once it is durably committed (the API's waiters).
+        self.listeners: list[Callable[[BlockOutcome], None]] = []
+        # The first error of the consensus path (a bug): the node reports itself unhealthy.
+        self.failure: BaseException | None = None
+        self._proposers: dict[bytes, bytes] = {}
+        self._address_texts: dict[Address, str] = {}
+        self._handlers: dict[str, Callable[[Any], Any]] = {
+            "echo": lambda r: self.pb.ResponseEcho(message=r.message),
+            "flush": lambda r: self.pb.ResponseFlush(),
+            "info": self.info,
+            "init_chain": self.init_chain,
+            "query": self.query,
+            "check_tx": self.check_tx,
+            "commit": self.commit,
+            "list_snapshots": lambda r: self.pb.ResponseListSnapshots(),
+            "offer_snapshot": lambda r: self.pb.ResponseOfferSnapshot(
+                result=self.pb.ResponseOfferSnapshot.REJECT
+            ),
+            "load_snapshot_chunk": lambda r: self.pb.ResponseLoadSnapshotChunk(),
+            "apply_snapshot_chunk": lambda r: self.pb.ResponseApplySnapshotChunk(
+                result=self.pb.ResponseApplySnapshotChunk.ABORT
+            ),
+            "prepare_proposal": self.prepare_proposal,
+            "process_proposal": self.process_proposal,
+            "extend_vote": lambda r: self.pb.ResponseExtendVote(),
+            "verify_vote_extension": lambda r: self.pb.ResponseVerifyVoteExtension(
+                status=self.pb.ResponseVerifyVoteExtension.ACCEPT
+            ),
+            "finalize_block": self.finalize_block,
+        }
+        self._load_proposers()
+
+    # -- dispatch -------------------------------------------------------------------------
+
+    def handle(self, request: Any) -> Any:
+        """The ``Response`` to one ``Request``; an exception answers ``ResponseException``
+        (CometBFT stops on it: it is a bug, or a disagreement about genesis)."""
+        kind = request.WhichOneof("value")
+        handler = self._handlers.get(kind or "")
+        response = self.pb.Response()
+        if handler is None:
+            response.exception.error = f"unknown ABCI request {kind!r}"
+            return response
+        try:
+            if kind in ("echo", "flush"):
+                answer = handler(getattr(request, kind))
+            else:
+                with self.lock:
+                    answer = handler(getattr(request, kind))
+        except Exception as error:
+            log.critical("ABCI %s failed: %r", kind, error, exc_info=True)
+            if kind in ("finalize_block", "commit") and self.failure is None:
+                self.failure = error
+            response.exception.error = f"{kind}: {error!r}"
+            return response
+        getattr(response, kind).CopyFrom(answer)
+        return response
+
+    def handle_many(self, requests: list[Any]) -> list[Any]:
+        """The responses to pipelined requests, in order. Consecutive CheckTx requests
+        (CometBFT sends them in bursts: new, gossiped and rechecked transactions) are
+        checked as one batch: one committed-hash lookup, signatures verified in parallel."""
+        responses: list[Any] = []
+        index = 0
+        while index < len(requests):
+            end = index
+            while end < len(requests) and requests[end].WhichOneof("value") == "check_tx":
+                end += 1
+            if end - index > 1:
+                responses.extend(self._check_tx_batch(requests[index:end]))
+                index = end
+            else:
+                responses.append(self.handle(requests[index]))
+                index += 1
+        return responses
+
+    def _check_tx_batch(self, requests: list[Any]) -> list[Any]:
+        try:
+            with self.lock:
+                checks = self.app.check_txs(
+                    [bytes(request.check_tx.tx) for request in requests], self.clock_ms()
+                )
+        except Exception:  # answer each alone, so that an error names its request
+            log.exception("a batch of CheckTx failed; checking one by one")
+            return [self.handle(request) for request in requests]
+        return [self.pb.Response(check_tx=self._check_answer(check)) for check in checks]
+
+    # -- info and genesis -----------------------------------------------------------------
+
+    def info(self, request: Any) -> Any:
+        info = self.app.info()
+        answer = self.pb.ResponseInfo(
+            data="originledger", version=__version__, app_version=APP_VERSION
+        )
+        if info is not None and info.height > 0:
+            answer.last_block_height = info.height
+            answer.last_block_app_hash = self._app_hash(info.height, info.app_hash)
+        return answer
+
+    def init_chain(self, request: Any) -> Any:
+        raw = bytes(request.app_state_bytes)
+        genesis = parse_genesis(raw)
+        if genesis.chain_id != request.chain_id:
+            raise ValueError(
+                f"CometBFT's chain id {request.chain_id!r} differs from app_state's "
+                f"{genesis.chain_id!r}"
+            )
+        if request.initial_height and genesis.initial_height != request.initial_height:
+            raise ValueError(
+                f"CometBFT's initial height {request.initial_height} differs from "
+                f"app_state's {genesis.initial_height}"
+            )
+        theirs = sorted(
+            (bytes(update.pub_key.ed25519), int(update.power)) for update in request.validators
+        )
+        ours = sorted((v.public_key, v.power) for v in genesis.validators)
+        if theirs != ours:
+            raise ValueError(
+                "CometBFT's genesis validators differ from app_state's (keys and powers)"
+            )
+        meta = self.store.chain_meta()
+        if meta is None:
+            app_hash = self.app.init_chain(raw)
+        elif self.store.genesis() == raw and meta.height == genesis.initial_height - 1:
+            app_hash = meta.app_hash  # asked again after a crash: same answer
+        else:
+            raise RuntimeError("the store already holds another chain, or a later height")
+        self._load_proposers()
+        return self.pb.ResponseInitChain(app_hash=app_hash)
+
+    def _load_proposers(self) -> None:
+        raw = self.store.genesis()
+        if raw is None:
+            return
+        for validator in parse_genesis(raw).validators:
+            self._proposers[validator_address(validator.public_key)] = validator.public_key
+
+    # -- mempool --------------------------------------------------------------------------
+
+    def check_tx(self, request: Any) -> Any:
+        return self._check_answer(self.app.check_tx(bytes(request.tx), self.clock_ms()))
+
+    def _check_answer(self, check: CheckResult) -> Any:
+        result = check.result
+        return self.pb.ResponseCheckTx(
+            code=result.code, codespace="" if check.ok else result.codespace, log=result.message
+        )
+
+    # -- proposals ------------------------------------------------------------------------
+
+    def prepare_proposal(self, request: Any) -> Any:
+        raws = [bytes(tx) for tx in request.txs]
+        checks = self.app.check_txs(raws, timestamp_ms(request.time))
+        live = [raw for raw, check in zip(raws, checks, strict=True) if check.ok]
+        chosen = self.app.prepare_proposal(live)
+        # CometBFT counts each transaction with its protobuf field overhead.
+        budget = int(request.max_tx_bytes)
+        fitted: list[bytes] = []
+        for raw in chosen:
+            size = 1 + len(encode_uvarint(len(raw))) + len(raw)
+            if size > budget:
+                break
+            budget -= size
+            fitted.append(raw)
+        return self.pb.ResponsePrepareProposal(txs=fitted)
+
+    def process_proposal(self, request: Any) -> Any:
+        accepted = self.app.process_proposal([bytes(tx) for tx in request.txs])
+        status = self.pb.ResponseProcessProposal
+        return status(status=status.ACCEPT if accepted else status.REJECT)
+
+    # -- execution ------------------------------------------------------------------------
+
+    def finalize_block(self, request: Any) -> Any:
+        proposer = bytes(request.proposer_address)
+        block = BlockRequest(
+            height=int(request.height),
+            time_ms=timestamp_ms(request.time),
+            proposer=self._proposers.get(proposer, proposer),
+            txs=[bytes(tx) for tx in request.txs],
+        )
+        self.app.discard()  # a block finalized but never committed (a new round) is dropped
+        outcome = self.app.finalize_block(block)
+        answer = self.pb.ResponseFinalizeBlock(
+            app_hash=self._app_hash(block.height, outcome.app_hash)
+        )
+        for tx in outcome.txs:
+            result = tx.result
+            item = answer.tx_results.add(
+                code=result.code,
+                codespace="" if result.ok else result.codespace,
+                log=result.message,
+                data=encode(result),
+            )
+            for event in tx.events:
+                self._add_event(item.events, event)
+        for event in outcome.block_events:
+            self._add_event(answer.events, event)
+        if self.validator_updates is not None:
+            for update in self.validator_updates(outcome):
+                if len(update.public_key) != 32 or update.power < 0:
+                    raise ValueError(f"invalid validator update {update!r}")
+                added = answer.validator_updates.add(power=update.power)
+                added.pub_key.ed25519 = update.public_key
+                self._proposers[validator_address(update.public_key)] = update.public_key
+        return answer
+
+    def _add_event(self, container: Any, event: Event) -> None:
+        fields = msgspec.to_builtins(event, enc_hook=self._event_value)
+        added = container.add(type=str(fields.pop("type", type(event).__name__)))
+        for key, value in fields.items():
+            text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+            added.attributes.add(key=key, value=text, index=False)
+
+    def _event_value(self, value: Any) -> Any:
+        """Event fields as text, as the API shows them (amounts in decimal, addresses in
+        bech32m); address texts are remembered, since the same accounts recur."""
+        if type(value) is Address:
+            text = self._address_texts.get(value)
+            if text is None:
+                if len(self._address_texts) >= _ADDRESS_TEXTS_MAX:
+                    self._address_texts.clear()
+                text = self._address_texts[value] = str(value)
+            return text
+        if type(value) is Amount:
+            return str(int(value))
+        raise NotImplementedError(f"cannot show {type(value).__name__} in an event")
+
+    def _app_hash(self, height: int, app_hash: bytes) -> bytes:
+        if self.wrong_app_hash_from is not None and height >= self.wrong_app_hash_from:
+            return sha256(b"origin/test/wrong-state" + app_hash)
+        return app_hash
+
+    def commit(self, request: Any) -> Any:
+        outcome: BlockOutcome = self.app.commit()
+        log.debug("committed block %d (%d txs)", outcome.header.height, len(outcome.txs))
+        for listener in self.listeners:
+            try:
+                listener(outcome)
+            except Exception:  # a listener's bug must not stop the chain
+                log.exception("block listener failed")
+        return self.pb.ResponseCommit()
+
+    # -- queries --------------------------------------------------------------------------
+
+    def query(self, request: Any) -> Any:
+        answer = self.pb.ResponseQuery(codespace=_QUERY_CODESPACE)
+        meta = self.store.chain_meta()
+        if meta is None:
+            answer.code, answer.log = QueryCode.HEIGHT_UNAVAILABLE, "the chain has no state yet"
+            return answer
+        if request.height not in (0, meta.height):
+            answer.code = QueryCode.HEIGHT_UNAVAILABLE
+            answer.log = f"only the latest height ({meta.height}) is served"
+            return answer
+        path = request.path.strip("/").split("/")
+        data = bytes(request.data)
+        if path == ["state"]:
+            value, height, proofs = self.store.read_with_proofs(
+                lambda state: state.get(data), bool(request.prove)
+            )
+            answer.key = data
+            if value is None:
+                answer.code, answer.log = QueryCode.NOT_FOUND, "no value at this key"
+            else:
+                answer.value = value
+        elif len(path) == 3 and path[0] == "query":
+            module = self.app.registry.by_name.get(path[1])
+            query = module.queries.get(path[2]) if module else None
+            if query is None:
+                answer.code, answer.log = QueryCode.UNKNOWN_PATH, f"no query {path[1]}/{path[2]}"
+                return answer
+            try:
+                params = json.loads(data or b"{}")
+                if not isinstance(params, dict):
+                    raise ValueError("query parameters are a JSON object")
+                params = {str(k): str(v) for k, v in params.items()}
+                result, height, proofs = self.store.read_with_proofs(
+                    lambda state: query(state, params), bool(request.prove)
+                )
+            except QueryError as error:
+                answer.code = QueryCode.NOT_FOUND if error.not_found else QueryCode.INVALID
+                answer.log = str(error)
+                return answer
+            except ValueError as error:
+                answer.code, answer.log = QueryCode.INVALID, str(error)
+                return answer
+            answer.value = to_json(result)
+        else:
+            answer.code = QueryCode.UNKNOWN_PATH
+            answer.log = "paths: /state (data: key), /query/MODULE/NAME (data: JSON params)"
+            return answer
+        answer.height = height
+        for proven in proofs:
+            answer.proof_ops.ops.add(type=QUERY_PROOF_TYPE, key=proven.key, data=encode(proven))
+        return answer
+
+
+class AbciServer:
+    """Serves an :class:`AbciApp` on a unix socket, one thread per connection."""
+
+    def __init__(self, handler: AbciApp, path: Path) -> None:
+        self.handler = handler
+        self.path = path
+        self._listener: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self._connections: list[socket.socket] = []
+        self._stopping = threading.Event()
+
+    def start(self) -> AbciServer:
+        if self.path.exists() or self.path.is_symlink():
+            self.path.unlink()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(self.path))
+        os.chmod(self.path, 0o600)
+        listener.listen(8)
+        self._listener = listener
+        thread = threading.Thread(target=self._accept, name="abci-accept", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def _accept(self) -> None:
+        listener = self._listener
+        while listener is not None and not self._stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            self._connections.append(connection)
+            thread = threading.Thread(
+                target=self._serve, args=(connection,), name="abci-conn", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, connection: socket.socket) -> None:
+        request_type = self.handler.pb.Request
+        buffer = bytearray()
+        out = bytearray()
+        try:
+            while True:
+                start = 0
+                requests = []
+                while True:
+                    header = decode_uvarint(buffer, start)
+                    if header is None:
+                        break
+                    length, body = header
+                    if length > FRAME_BYTES_MAX:
+                        raise ValueError(f"a request of {length} bytes is over the limit")
+                    if len(buffer) < body + length:
+                        break
+                    requests.append(request_type.FromString(bytes(buffer[body : body + length])))
+                    start = body + length
+                if start:
+                    del buffer[:start]
+                # Everything that arrived is answered, in order, before waiting for more:
+                # that answers each Flush too (CometBFT waits for it before reading).
+                for response in self.handler.handle_many(requests):
+                    encoded = response.SerializeToString()
+                    out += encode_uvarint(len(encoded))
+                    out += encoded
+                if out:
+                    connection.sendall(out)
+                    out.clear()
+                chunk = connection.recv(_RECV_BYTES)
+                if not chunk:
+                    return
+                buffer += chunk
+        except OSError as error:
+            if not self._stopping.is_set():
+                log.warning("ABCI connection closed: %r", error)
+        except Exception as error:
+            log.critical("ABCI connection failed: %r", error, exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._listener is not None:
+            with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        for connection in self._connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self.path.exists():
+            self.path.unlink()
+
+
+def parse_abci_address(text: str) -> Path:
+    prefix = "unix://"
+    if not text.startswith(prefix) or len(text) == len(prefix):
+        raise ValueError(f"expected unix:///path/to/app.sock, got {text!r}")
+    return Path(text[len(prefix) :])
+
+
+class AbciProcess:
+    """A validator's app: the store of HOME/data/ledger.sqlite served on an ABCI socket.
+    The genesis comes from CometBFT's InitChain."""
+
+    def __init__(self, home: Path, address: str, *, wrong_app_hash_from: int | None = None):
+        path = parse_abci_address(address)
+        (home / "data").mkdir(parents=True, exist_ok=True)
+        self.home = home
+        self.store = SqliteStore(home / "data" / "ledger.sqlite")
+        self.verifier = ParallelVerifier(None)
+        app = Application(self.store, verifier=self.verifier)
+        self.handler = AbciApp(app, self.store, wrong_app_hash_from=wrong_app_hash_from)
+        self.server = AbciServer(self.handler, path)
+
+    def start(self) -> AbciProcess:
+        self.server.start()
+        log.warning("ABCI app of %s listening on unix://%s", self.home, self.server.path)
+        return self
+
+    def close(self) -> None:
+        self.server.stop()
+        self.verifier.close()
+        self.store.close()
+
+
+def serve_home(
+    home: Path,
+    address: str,
+    *,
+    stop: threading.Event | None = None,
+    wrong_app_hash_from: int | None = None,
+) -> int:
+    """Serve the ledger of ``home`` to CometBFT until ``stop`` is set."""
+    process = AbciProcess(home, address, wrong_app_hash_from=wrong_app_hash_from).start()
+    stopped = stop or threading.Event()
+    try:
+        while not stopped.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        process.close()
+    return 0
+
+
+def genesis_validator_entry(public_key: bytes, power: int, name: str) -> dict[str, object]:
+    """A validator as CometBFT's genesis.json lists it."""
+    return {
+        "address": validator_address(public_key).hex().upper(),
+        "pub_key": {
+            "type": "tendermint/PubKeyEd25519",
+            "value": base64.b64encode(public_key).decode(),
+        },
+        "power": str(power),
+        "name": name,
+    }
+
+
+__all__ += ["genesis_validator_entry", "parse_abci_address", "timestamp_ms"]
+
+
+def run_abci_process(
+    home: Path,
+    address: str,
+    wrong_app_hash_from: int | None = None,
+    *,
+    api: str | None = None,
+    rpc_url: str | None = None,
+) -> int:
+    """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
+    serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``."""
+    import signal
+
+    if api is None:
+        stop = threading.Event()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: stop.set())
+        return serve_home(home, address, stop=stop, wrong_app_hash_from=wrong_app_hash_from)
+    from originledger.node.home import load_validator_key
+    from originledger.node.network_node import NetworkNode
+    from originledger.node.runner import serve
+
+    process = AbciProcess(home, address, wrong_app_hash_from=wrong_app_hash_from).start()
+    node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
+    try:
+        serve(node, api)  # type: ignore[arg-type]  # the API needs only the node's interface
+    finally:
+        process.close()
+    return 0
+
+
+def _local_rpc(home: Path) -> str:
+    """The RPC address in HOME/cometbft/config/config.toml."""
+    import tomllib
+
+    config = tomllib.loads((home / "cometbft" / "config" / "config.toml").read_text())
+    return str(config["rpc"]["laddr"]).replace("tcp://", "http://", 1)
+
+
+__all__ += ["run_abci_process"]

@@ -1,0 +1,192 @@
+"""The node object the HTTP API serves, for a validator driven by CometBFT.
+
+It has the interface ``api/server.py`` uses from ``EmbeddedNode`` (``store``, ``app``,
+``validator_key``, ``mempool`` with ``len`` and ``contains``, ``submit``, ``add_listener``,
+``start``, ``stop``, ``failure``), so the API works in network mode as in embedded mode.
+The difference is submission: a transaction that passes the app's checks is handed to
+the local CometBFT's mempool (``broadcast_tx_sync``, batched as one JSON-RPC request),
+which gossips it to the other validators; it commits when a block holding it is final.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from originledger.app import Application, BlockOutcome
+from originledger.core.codes import TxCode, TxResult
+from originledger.core.crypto import SigningKey
+from originledger.core.limits import TX_TTL_MS_MAX
+from originledger.node.abci import AbciApp
+from originledger.node.embedded import SubmitAnswer, wall_clock_ms
+from originledger.store.sqlite import SqliteStore
+
+__all__ = ["RPC_BATCH_MAX", "NetworkNode", "PendingTxs"]
+
+_RPC_TIMEOUT_S = 15.0
+RPC_BATCH_MAX = 500  # broadcasts per JSON-RPC batch (CometBFT's max_request_batch_size)
+
+
+class PendingTxs:
+    """Hashes this node handed to CometBFT and has not seen committed yet (for status
+    answers). A hash that never commits (dropped by a recheck) is forgotten at its expiry."""
+
+    def __init__(self) -> None:
+        self._expiry_ms: dict[bytes, int] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._expiry_ms)
+
+    def contains(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._expiry_ms
+
+    def add(self, tx_hash: bytes, expires_at_ms: int, now_ms: int) -> None:
+        with self._lock:
+            self._expiry_ms[tx_hash] = expires_at_ms
+            if len(self._expiry_ms) % 1024 == 0:
+                for stale in [h for h, e in self._expiry_ms.items() if e <= now_ms]:
+                    del self._expiry_ms[stale]
+
+    def done(self, hashes: Sequence[bytes]) -> None:
+        with self._lock:
+            for tx_hash in hashes:
+                self._expiry_ms.pop(tx_hash, None)
+
+
+class NetworkNode:
+    def __init__(
+        self,
+        abci: AbciApp,
+        validator_key: SigningKey,
+        rpc_url: str,
+        *,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        self.abci = abci
+        self.app: Application = abci.app
+        self.store: SqliteStore = abci.store
+        self.validator_key = validator_key
+        self.rpc_url = rpc_url
+        self.clock_ms = clock_ms
+        self.mempool = PendingTxs()
+        self._http = httpx.Client(timeout=_RPC_TIMEOUT_S)
+        # The app has just checked each transaction as CometBFT's CheckTx will: the
+        # asynchronous broadcast does not wait for that second answer (CometBFT still
+        # answers its own refusals: already in its cache, mempool full).
+        self.broadcast_method = "broadcast_tx_async"
+        self._ids = itertools.count(1)
+        self._ids_lock = threading.Lock()
+        abci.listeners.append(self._on_commit)
+
+    @property
+    def failure(self) -> BaseException | None:
+        return self.abci.failure
+
+    def add_listener(self, listener: Callable[[BlockOutcome], None]) -> None:
+        self.abci.listeners.append(listener)
+
+    def start(self) -> None:
+        """Blocks come from CometBFT: nothing to start."""
+
+    def stop(self) -> None:
+        self._http.close()
+
+    def _on_commit(self, outcome: BlockOutcome) -> None:
+        self.mempool.done([tx.hash for tx in outcome.txs])
+
+    # -- submission -----------------------------------------------------------------------
+
+    def submit(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
+        """Check transactions here, hand those that pass to CometBFT's mempool."""
+        if self.failure is not None:
+            raise RuntimeError("the node stopped after a failure") from self.failure
+        now_ms = self.clock_ms()
+        with self.abci.lock:
+            checks = self.app.check_txs(raws, now_ms)
+        answers: list[SubmitAnswer | None] = []
+        to_send: list[tuple[int, bytes, bytes, int]] = []
+        for raw, check in zip(raws, checks, strict=True):
+            if check.ok:
+                expiry = check.tx.body.expires_at_ms if check.tx is not None else now_ms
+                to_send.append((len(answers), check.hash or b"", raw, expiry))
+                answers.append(None)
+            elif check.result.code == TxCode.ALREADY_COMMITTED and check.hash is not None:
+                answers.append(self._committed_answer(check.hash))
+            else:
+                answers.append(SubmitAnswer(check.hash, "rejected", check.result))
+        if to_send:
+            results = self._broadcast([raw for _, _, raw, _ in to_send])
+            for (position, tx_hash, _, expiry), result in zip(to_send, results, strict=True):
+                expiry = min(expiry, now_ms + TX_TTL_MS_MAX)
+                answers[position] = self._answer(tx_hash, result, expiry, now_ms)
+        return [answer for answer in answers if answer is not None]
+
+    def _answer(
+        self, tx_hash: bytes, result: dict[str, Any], expiry_ms: int, now_ms: int
+    ) -> SubmitAnswer:
+        error = result.get("error")
+        if error is not None:
+            text = str(error.get("data") or error.get("message"))
+            if "already exists in cache" in text:
+                # Submitted before (here or through another validator): idempotent.
+                if self.store.tx(tx_hash) is not None:
+                    return self._committed_answer(tx_hash)
+                self.mempool.add(tx_hash, expiry_ms, now_ms)
+                return SubmitAnswer(tx_hash, "accepted", TxResult.success())
+            if "mempool is full" in text:
+                return SubmitAnswer(tx_hash, "rejected", TxResult.failure(TxCode.MEMPOOL_FULL))
+            raise RuntimeError(f"CometBFT refused the transaction: {text}")
+        answer = result["result"]
+        code = int(answer.get("code", 0))
+        if code == 0:
+            self.mempool.add(tx_hash, expiry_ms, now_ms)
+            return SubmitAnswer(tx_hash, "accepted", TxResult.success())
+        refused = TxResult(answer.get("codespace") or "tx", code, str(answer.get("log", "")))
+        return SubmitAnswer(tx_hash, "rejected", refused)
+
+    def _broadcast(self, raws: list[bytes]) -> list[dict[str, Any]]:
+        """``broadcast_tx_sync`` for each, in JSON-RPC batches; answers in order."""
+        answers: list[dict[str, Any]] = []
+        for start in range(0, len(raws), RPC_BATCH_MAX):
+            answers.extend(self._broadcast_batch(raws[start : start + RPC_BATCH_MAX]))
+        return answers
+
+    def _broadcast_batch(self, raws: list[bytes]) -> list[dict[str, Any]]:
+        with self._ids_lock:
+            first = next(self._ids)
+            self._ids = itertools.count(first + len(raws))
+        batch = [
+            {
+                "jsonrpc": "2.0",
+                "id": first + offset,
+                "method": self.broadcast_method,
+                "params": {"tx": base64.b64encode(raw).decode()},
+            }
+            for offset, raw in enumerate(raws)
+        ]
+        response = self._http.post(self.rpc_url, json=batch)
+        response.raise_for_status()
+        body = response.json()
+        answers = body if isinstance(body, list) else [body]
+        by_id = {answer.get("id"): answer for answer in answers}
+        missing = [offset for offset in range(len(raws)) if first + offset not in by_id]
+        if missing:
+            raise RuntimeError(f"CometBFT did not answer the batch: {answers[:1]}")
+        return [by_id[first + offset] for offset in range(len(raws))]
+
+    def _committed_answer(self, tx_hash: bytes) -> SubmitAnswer:
+        stored = self.store.tx(tx_hash)
+        if stored is None:
+            return SubmitAnswer(tx_hash, "accepted", TxResult.success())
+        return SubmitAnswer(tx_hash, "committed", stored.result, stored.height)
+
+    def status(self, tx_hash: bytes) -> str | None:
+        if self.store.tx(tx_hash) is not None:
+            return "committed"
+        return "accepted" if self.mempool.contains(tx_hash) else None

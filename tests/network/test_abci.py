@@ -1,0 +1,442 @@
+"""The ABCI server over a real unix socket, driven as CometBFT drives it, without CometBFT:
+framing, pipelining and Flush, and each request's mapping to the Application."""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from originledger.app import Application
+from originledger.core.amounts import Amount
+from originledger.core.codec import decode
+from originledger.core.codes import TxCode, TxResult
+from originledger.core.crypto import SigningKey
+from originledger.core.state_proof import verify_state_proof
+from originledger.modules.assets.keys import balance_key
+from originledger.modules.assets.types import Transfer
+from originledger.node.abci import (
+    QUERY_PROOF_TYPE,
+    AbciApp,
+    AbciServer,
+    ValidatorUpdate,
+    decode_uvarint,
+    encode_uvarint,
+    validator_address,
+)
+from originledger.node.toolchain import abci_types
+from originledger.store.sqlite import ProvenValue, SqliteStore
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CHAIN_ID,
+    GENESIS_TIME_MS,
+    ISSUER,
+    VALIDATOR,
+    genesis_document,
+    sign_tx,
+)
+
+BLOCK_TIME_MS = GENESIS_TIME_MS + 1_000
+
+
+def _genesis_raw() -> bytes:
+    document = genesis_document(
+        accounts=[{"address": str(ISSUER.address), "roles": ["issuer"]}],
+        assets=[
+            {
+                "symbol": "USD",
+                "name": "US dollar",
+                "decimals": 2,
+                "asset_class": "payment",
+                "issuer": str(ISSUER.address),
+                "max_supply": str(Amount(10**9)),
+            }
+        ],
+        balances=[{"account": str(ALICE.address), "symbol": "USD", "amount": "100000"}],
+    )
+    return json.dumps(document).encode()
+
+
+class Client:
+    """One of CometBFT's four connections: writes framed requests, reads framed answers."""
+
+    def __init__(self, path: Path) -> None:
+        self.pb = abci_types()
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.socket.settimeout(10)
+        self.socket.connect(str(path))
+        self.buffer = bytearray()
+
+    def send(self, *requests: Any) -> None:
+        out = bytearray()
+        for request in requests:
+            body = request.SerializeToString()
+            out += encode_uvarint(len(body)) + body
+        self.socket.sendall(out)
+
+    def receive(self) -> Any:
+        while True:
+            header = decode_uvarint(self.buffer, 0)
+            if header is not None and len(self.buffer) >= header[1] + header[0]:
+                length, start = header
+                response = self.pb.Response.FromString(bytes(self.buffer[start : start + length]))
+                del self.buffer[: start + length]
+                return response
+            chunk = self.socket.recv(65536)
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            self.buffer += chunk
+
+    def call(self, **fields: Any) -> Any:
+        """Send one request and a Flush, as CometBFT's synchronous calls do."""
+        ((kind, value),) = fields.items()
+        request = self.pb.Request()
+        getattr(request, kind).CopyFrom(value)
+        flush = self.pb.Request(flush=self.pb.RequestFlush())
+        self.send(request, flush)
+        answer = self.receive()
+        assert self.receive().WhichOneof("value") == "flush"
+        return answer
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+@pytest.fixture
+def served(toolchain: Path) -> Iterator[tuple[AbciApp, Client, Path]]:
+    store = SqliteStore(None)
+    handler = AbciApp(Application(store), store, clock_ms=lambda: BLOCK_TIME_MS)
+    path = Path(tempfile.mkdtemp(prefix="abci-")) / "app.sock"
+    server = AbciServer(handler, path).start()
+    client = Client(path)
+    yield handler, client, path
+    client.close()
+    server.stop()
+    store.close()
+
+
+def _init_chain(client: Client, genesis_raw: bytes | None = None, **overrides: Any) -> Any:
+    pb = client.pb
+    request = pb.RequestInitChain(
+        chain_id=overrides.get("chain_id", CHAIN_ID),
+        app_state_bytes=genesis_raw or _genesis_raw(),
+        initial_height=1,
+    )
+    request.time.FromMilliseconds(GENESIS_TIME_MS)
+    update = request.validators.add(power=overrides.get("power", 1))
+    update.pub_key.ed25519 = VALIDATOR.key.public_key
+    return client.call(init_chain=request)
+
+
+def _transfer(amount_minor: int, client_id: int = 1) -> bytes:
+    message = Transfer(ALICE.address, BOB.address, "USD", Amount(amount_minor))
+    return sign_tx(
+        [message], [ALICE.key], client_id=client_id, expires_at_ms=BLOCK_TIME_MS + 60_000
+    )
+
+
+def _finalize(client: Client, height: int, txs: list[bytes]) -> Any:
+    pb = client.pb
+    request = pb.RequestFinalizeBlock(
+        txs=txs, height=height, proposer_address=validator_address(VALIDATOR.key.public_key)
+    )
+    request.time.FromMilliseconds(BLOCK_TIME_MS + height)
+    return client.call(finalize_block=request).finalize_block
+
+
+def test_uvarint_round_trip() -> None:
+    for value in (0, 1, 127, 128, 300, 2**21, 2**32 + 5, 2**63 - 1):
+        encoded = encode_uvarint(value)
+        assert decode_uvarint(b"\x00" + encoded, 1) == (value, 1 + len(encoded))
+        assert decode_uvarint(encoded[:-1], 0) is None
+    assert encode_uvarint(300) == b"\xac\x02"
+
+
+def test_serve_pipelined_requests_in_order_on_four_connections(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, first, path = served
+    pb = first.pb
+    clients = [first, *(Client(path) for _ in range(3))]
+    try:
+        for number, client in enumerate(clients):
+            requests = [pb.Request(echo=pb.RequestEcho(message=f"{number}-{i}")) for i in range(5)]
+            requests.insert(2, pb.Request(info=pb.RequestInfo()))
+            client.send(*requests, pb.Request(flush=pb.RequestFlush()))
+        for number, client in enumerate(clients):
+            kinds = [client.receive() for _ in range(7)]
+            assert [k.WhichOneof("value") for k in kinds] == [
+                "echo",
+                "echo",
+                "info",
+                "echo",
+                "echo",
+                "echo",
+                "flush",
+            ]
+            echoes = [k.echo.message for k in kinds if k.WhichOneof("value") == "echo"]
+            assert echoes == [f"{number}-{i}" for i in range(5)]
+    finally:
+        for client in clients[1:]:
+            client.close()
+
+
+def test_info_before_genesis_answers_height_zero(served: tuple[AbciApp, Client, Path]) -> None:
+    _, client, _ = served
+    info = client.call(info=client.pb.RequestInfo()).info
+    assert (info.last_block_height, info.last_block_app_hash) == (0, b"")
+    assert info.app_version == 1
+
+
+def test_init_chain_answers_genesis_app_hash_and_is_idempotent(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    handler, client, _ = served
+    first = _init_chain(client).init_chain
+    assert first.app_hash == handler.app.info().app_hash  # type: ignore[union-attr]
+    assert len(first.app_hash) == 32
+    again = _init_chain(client).init_chain
+    assert again.app_hash == first.app_hash
+
+
+def test_invalid_init_chain_validators_differ(served: tuple[AbciApp, Client, Path]) -> None:
+    handler, client, _ = served
+    answer = _init_chain(client, power=7)
+    assert answer.WhichOneof("value") == "exception"
+    assert "validators differ" in answer.exception.error
+    assert handler.app.info() is None
+
+
+def test_invalid_init_chain_chain_id_differs(served: tuple[AbciApp, Client, Path]) -> None:
+    _, client, _ = served
+    answer = _init_chain(client, chain_id="another-chain")
+    assert answer.WhichOneof("value") == "exception"
+    assert "chain id" in answer.exception.error
+
+
+def test_check_tx_accepts_signed_transfer_and_rejects_bad_signature(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    good = client.call(check_tx=pb.RequestCheckTx(tx=_transfer(100))).check_tx
+    assert good.code == 0
+    forged = bytearray(_transfer(100, client_id=2))
+    forged[-1] ^= 1
+    bad = client.call(check_tx=pb.RequestCheckTx(tx=bytes(forged))).check_tx
+    assert (bad.codespace, bad.code) != ("", 0)
+    recheck = client.call(check_tx=pb.RequestCheckTx(tx=_transfer(100), type=pb.RECHECK))
+    assert recheck.check_tx.code == 0
+
+
+def test_block_finalize_then_commit_moves_info(served: tuple[AbciApp, Client, Path]) -> None:
+    handler, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    txs = [_transfer(2_500), _transfer(100, client_id=2)]
+    prepare = pb.RequestPrepareProposal(txs=txs, max_tx_bytes=1 << 20, height=1)
+    prepare.time.FromMilliseconds(BLOCK_TIME_MS)
+    proposed = client.call(prepare_proposal=prepare).prepare_proposal
+    assert list(proposed.txs) == txs
+    process = client.call(process_proposal=pb.RequestProcessProposal(txs=txs, height=1))
+    assert process.process_proposal.status == pb.ResponseProcessProposal.ACCEPT
+    finalized = _finalize(client, 1, txs)
+    assert [r.code for r in finalized.tx_results] == [0, 0]
+    assert decode(finalized.tx_results[0].data, TxResult).ok
+    events = {
+        e.type: {a.key: a.value for a in e.attributes} for e in finalized.tx_results[0].events
+    }
+    assert events["assets/transferred"] == {
+        "symbol": "USD",
+        "sender": str(ALICE.address),
+        "recipient": str(BOB.address),
+        "amount": "2500",
+    }
+    assert handler.app.info().height == 0  # type: ignore[union-attr]  # nothing persisted yet
+    client.call(commit=pb.RequestCommit())
+    info = client.call(info=pb.RequestInfo()).info
+    assert info.last_block_height == 1
+    assert info.last_block_app_hash == finalized.app_hash
+    header = handler.store.block(1).signed_header.header  # type: ignore[union-attr]
+    assert header.proposer == VALIDATOR.key.public_key  # the address maps back to the key
+    assert header.time_ms == BLOCK_TIME_MS + 1
+
+
+def test_prepare_proposal_drops_committed_and_fits_max_tx_bytes(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    committed = _transfer(1)
+    _finalize(client, 1, [committed])
+    client.call(commit=pb.RequestCommit())
+    fresh = [_transfer(1, client_id=10 + i) for i in range(3)]
+    budget = sum(len(tx) + 3 for tx in fresh[:2])  # room for two, with their field overhead
+    prepare = pb.RequestPrepareProposal(txs=[committed, *fresh], max_tx_bytes=budget, height=2)
+    prepare.time.FromMilliseconds(BLOCK_TIME_MS + 2)
+    proposed = client.call(prepare_proposal=prepare).prepare_proposal
+    assert list(proposed.txs) == fresh[:2]
+
+
+def test_finalize_block_reports_failure_codes(served: tuple[AbciApp, Client, Path]) -> None:
+    _, client, _ = served
+    _init_chain(client)
+    too_much = _transfer(10**8)
+    finalized = _finalize(client, 1, [too_much, b"not a transaction"])
+    codes = [(r.codespace, r.code) for r in finalized.tx_results]
+    assert codes[0][0] == "assets" and codes[0][1] != 0
+    assert codes[1] == ("tx", int(TxCode.MALFORMED))
+
+
+def test_query_state_with_proof_against_app_hash(served: tuple[AbciApp, Client, Path]) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    finalized = _finalize(client, 1, [_transfer(2_500)])
+    client.call(commit=pb.RequestCommit())
+    key = balance_key(BOB.address, "USD")
+    answer = client.call(query=pb.RequestQuery(path="/state", data=key, prove=True)).query
+    assert (answer.code, answer.height, answer.key) == (0, 1, key)
+    (op,) = answer.proof_ops.ops
+    assert (op.type, op.key) == (QUERY_PROOF_TYPE, key)
+    proven = decode(op.data, ProvenValue)
+    assert proven.value == answer.value
+    assert verify_state_proof(finalized.app_hash, proven.proof)
+    absent = client.call(
+        query=pb.RequestQuery(path="/state", data=balance_key(BOB.address, "EUR"), prove=True)
+    ).query
+    assert absent.code != 0
+    assert verify_state_proof(
+        finalized.app_hash, decode(absent.proof_ops.ops[0].data, ProvenValue).proof
+    )
+
+
+def test_query_module_with_json_parameters(served: tuple[AbciApp, Client, Path]) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    params = json.dumps({"account": str(ALICE.address), "symbol": "USD"}).encode()
+    answer = client.call(
+        query=pb.RequestQuery(path="/query/assets/balance", data=params, prove=True)
+    ).query
+    assert answer.code == 0
+    assert json.loads(answer.value)["amount"] == "100000"
+    assert len(answer.proof_ops.ops) >= 1
+
+
+def test_invalid_query_path_and_height(served: tuple[AbciApp, Client, Path]) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    unknown = client.call(query=pb.RequestQuery(path="/nothing")).query
+    assert unknown.code != 0 and "paths" in unknown.log
+    missing = client.call(query=pb.RequestQuery(path="/query/assets/nope")).query
+    assert missing.code != 0
+    old = client.call(query=pb.RequestQuery(path="/state", data=b"k", height=99)).query
+    assert old.code != 0 and "latest height" in old.log
+
+
+def test_snapshots_and_vote_extensions_answer_none(served: tuple[AbciApp, Client, Path]) -> None:
+    _, client, _ = served
+    pb = client.pb
+    assert len(client.call(list_snapshots=pb.RequestListSnapshots()).list_snapshots.snapshots) == 0
+    offer = client.call(offer_snapshot=pb.RequestOfferSnapshot()).offer_snapshot
+    assert offer.result == pb.ResponseOfferSnapshot.REJECT
+    apply = client.call(apply_snapshot_chunk=pb.RequestApplySnapshotChunk()).apply_snapshot_chunk
+    assert apply.result == pb.ResponseApplySnapshotChunk.ABORT
+    assert client.call(extend_vote=pb.RequestExtendVote()).extend_vote.vote_extension == b""
+    verify = client.call(verify_vote_extension=pb.RequestVerifyVoteExtension())
+    assert verify.verify_vote_extension.status == pb.ResponseVerifyVoteExtension.ACCEPT
+
+
+def test_wrong_app_hash_switch_changes_only_later_heights(toolchain: Path) -> None:
+    roots = []
+    for wrong_from in (None, 2):
+        store = SqliteStore(None)
+        handler = AbciApp(Application(store), store, wrong_app_hash_from=wrong_from)
+        pb = handler.pb
+        init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=_genesis_raw())
+        init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+        handler.handle(pb.Request(init_chain=init))
+        hashes = []
+        for height in (1, 2):
+            request = pb.RequestFinalizeBlock(height=height, txs=[])
+            request.time.FromMilliseconds(BLOCK_TIME_MS + height)
+            hashes.append(
+                handler.handle(pb.Request(finalize_block=request)).finalize_block.app_hash
+            )
+            handler.handle(pb.Request(commit=pb.RequestCommit()))
+        roots.append(hashes)
+        store.close()
+    assert roots[0][0] == roots[1][0]
+    assert roots[0][1] != roots[1][1]
+
+
+def test_finalize_block_returns_validator_updates_from_the_hook(toolchain: Path) -> None:
+    newcomer = SigningKey(bytes(range(32)))
+    store = SqliteStore(None)
+    handler = AbciApp(
+        Application(store),
+        store,
+        validator_updates=lambda outcome: (
+            [ValidatorUpdate(newcomer.public_key, 5), ValidatorUpdate(VALIDATOR.key.public_key, 0)]
+            if outcome.header.height == 1
+            else []
+        ),
+    )
+    pb = handler.pb
+    init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=_genesis_raw())
+    init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+    handler.handle(pb.Request(init_chain=init))
+    powers = []
+    for height in (1, 2):
+        request = pb.RequestFinalizeBlock(
+            height=height, txs=[], proposer_address=validator_address(newcomer.public_key)
+        )
+        request.time.FromMilliseconds(BLOCK_TIME_MS + height)
+        answer = handler.handle(pb.Request(finalize_block=request)).finalize_block
+        powers.append([(bytes(u.pub_key.ed25519), u.power) for u in answer.validator_updates])
+        handler.handle(pb.Request(commit=pb.RequestCommit()))
+    assert powers == [[(newcomer.public_key, 5), (VALIDATOR.key.public_key, 0)], []]
+    # A block proposed by the newcomer names its public key in Origin's header.
+    assert store.block(2).signed_header.header.proposer == newcomer.public_key  # type: ignore[union-attr]
+    store.close()
+
+
+def test_check_tx_burst_is_checked_as_one_batch_in_order(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    handler, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    batches: list[int] = []
+    check_txs = handler.app.check_txs
+
+    def counting(raws: Any, now_ms: int) -> Any:
+        batches.append(len(raws))
+        return check_txs(raws, now_ms)
+
+    handler.app.check_txs = counting  # type: ignore[method-assign]
+    forged = bytearray(_transfer(3, client_id=3))
+    forged[-1] ^= 1
+    txs = [_transfer(1, client_id=1), bytes(forged), _transfer(2, client_id=2), b"junk"]
+    client.send(
+        pb.Request(echo=pb.RequestEcho(message="before")),
+        *(pb.Request(check_tx=pb.RequestCheckTx(tx=tx)) for tx in txs),
+        pb.Request(flush=pb.RequestFlush()),
+    )
+    answers = [client.receive() for _ in range(6)]
+    assert [a.WhichOneof("value") for a in answers] == ["echo", *["check_tx"] * 4, "flush"]
+    codes = [(a.check_tx.codespace, a.check_tx.code) for a in answers[1:5]]
+    assert codes[0] == ("", 0) and codes[2] == ("", 0)
+    assert codes[1] == ("tx", int(TxCode.SIGNATURE_INVALID))
+    assert codes[3] == ("tx", int(TxCode.MALFORMED))
+    assert batches == [4]
