@@ -19,7 +19,8 @@ from rich.table import Table
 
 from originledger.core.amounts import Amount, format_units, parse_units
 from originledger.core.codec import to_json
-from originledger.modules.assets.types import Issue, Mint, Transfer
+from originledger.modules.accounts.types import GrantRole
+from originledger.modules.assets.types import AttestReserves, Issue, Mint, Transfer
 from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
@@ -95,6 +96,14 @@ def run_demo(
                     units("1000000000"),
                 ),
             )
+            # A payment asset mints only against its custodian's reserve attestation; in
+            # the demo the admin is also the custodian (a real one is a separate firm).
+            step(
+                "attest reserves of 10,000.00 USD for USDO (custodian role, then statement)",
+                admin,
+                GrantRole(admin.address, admin.address, "custodian"),
+                AttestReserves(admin.address, SYMBOL, units("10000"), client.status()["time_ms"]),
+            )
             step(
                 "mint 5,000.00 USDO to alice and 1,000.00 to bob",
                 admin,
@@ -132,7 +141,7 @@ def run_demo(
                 table.add_row(name, str(key.address), balances[name], str(height))
             summary["balances"] = balances
             say(table)
-            receipt = client.receipt(summary["steps"][2]["hash"])
+            receipt = client.receipt(summary["steps"][3]["hash"])
             verified = verify_receipt(client.trust(), receipt)
             say(
                 f"[green]✓[/] receipt of alice's payment verified offline: in block "

@@ -28,8 +28,10 @@ from originledger.core.amounts import Amount
 from originledger.core.codes import ResultCode
 from originledger.core.crypto import SigningKey
 from originledger.core.tx import Msg, build_body, build_signed, signing_digest
+from originledger.modules.accounts import Role, has_role
+from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets.logic import balance_of, load_asset
-from originledger.modules.assets.types import Issue, Mint
+from originledger.modules.assets.types import AttestReserves, Issue, Mint
 from originledger.store import SqliteStore
 
 CHAIN_ID = "origin-test"
@@ -222,17 +224,29 @@ class Chain:
         max_supply: int = 10**12,
         decimals: int = 2,
     ) -> None:
-        """Issue an asset and mint opening balances in one block; fails the test otherwise."""
+        """Issue an asset and mint opening balances in one block; fails the test otherwise.
+
+        A payment asset's mints need reserves: the issuer is made its own custodian (ADMIN
+        grants the role in the same transaction) and attests reserves of ``max_supply``.
+        """
         messages: list[Msg] = [
             Issue(
                 issuer.address, symbol, f"{symbol} token", decimals, asset_class, Amount(max_supply)
             )
         ]
+        signers = [issuer]
+        if asset_class == "payment":
+            if not has_role(self.store, issuer.address, Role.CUSTODIAN):
+                messages.insert(0, GrantRole(ADMIN.address, issuer.address, "custodian"))
+                signers.append(ADMIN)
+            messages.append(
+                AttestReserves(issuer.address, symbol, Amount(max_supply), self.next_time_ms)
+            )
         messages += [
             Mint(issuer.address, symbol, holder.address, Amount(amount))
             for holder, amount in holders.items()
         ]
-        outcome = self.run(messages, issuer)
+        outcome = self.run(messages, signers)
         if not outcome.result.ok:
             raise AssertionError(f"setup failed: {outcome.result}")
 

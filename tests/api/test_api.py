@@ -158,7 +158,9 @@ def test_blocks(client, builder) -> None:
 def test_account_with_proofs(client, builder) -> None:
     _pay(client, builder, amount=250)
     answer = client.get(f"/v1/accounts/{BOB.address}", params={"prove": "true"}).json()
-    assert answer["balances"] == [{"account": str(BOB.address), "symbol": "USDT", "amount": "250"}]
+    [line] = answer["balances"]
+    assert (line["account"], line["symbol"], line["amount"]) == (str(BOB.address), "USDT", "250")
+    assert (line["held"], line["available"], line["frozen"]) == ("0", "250", False)
     trusted = TrustedValidators.from_genesis(genesis_bytes())
     signed = from_json(to_json(answer["signed_header"]), SignedHeader)
     keys = set()

@@ -106,7 +106,7 @@ def test_asset_issue_and_mint_by_admin(dev_node: DevNode) -> None:
         "--decimals",
         "3",
         "--class",
-        "security",
+        "reserve",
         "--max-supply",
         "1000",
         "--from",

@@ -60,13 +60,13 @@ def build_blocks() -> Blocks:
     txs.append(
         tx(
             time_ms,
-            [Issue(ISSUER.address, "USD", "US dollar", 2, "payment", Amount(10**15))],
+            [Issue(ISSUER.address, "USD", "US dollar", 2, "utility", Amount(10**15))],
             [ISSUER],
         )
     )
     for index, user in enumerate(USERS[:6]):
         symbol = f"TK{index}"
-        asset_class = "security" if index < 4 else "utility"
+        asset_class = "reserve" if index < 4 else "utility"
         txs.append(
             tx(
                 time_ms,

@@ -56,7 +56,7 @@ def test_init_chain_info(chain: Chain) -> None:
     assert info is not None
     assert (info.chain_id, info.height, info.time_ms) == (CHAIN_ID, 0, GENESIS_TIME_MS)
     assert info.app_hash == chain.genesis_app_hash
-    assert info.modules == {"accounts": 1, "assets": 1, "attest": 1}
+    assert info.modules == {"accounts": 1, "assets": 2, "attest": 1}
     genesis_raw = chain.store.genesis()
     assert genesis_raw is not None
     assert info.last_hash == sha256(genesis_raw)
@@ -391,10 +391,22 @@ def test_default_registry_knows_every_message() -> None:
             "accounts/create",
             "accounts/grant_role",
             "accounts/revoke_role",
+            "assets/attest_reserves",
+            "assets/authorize",
             "assets/burn",
+            "assets/clawback",
+            "assets/enable_clawback",
+            "assets/force_transfer",
+            "assets/freeze",
+            "assets/freeze_asset",
+            "assets/hold",
             "assets/issue",
             "assets/mint",
+            "assets/pause",
+            "assets/post",
+            "assets/recover",
             "assets/transfer",
+            "assets/void",
             "attest/attest",
             "attest/register_schema",
             "attest/revoke",

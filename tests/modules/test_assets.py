@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from originledger.app import Application, InvariantBroken
@@ -16,12 +17,12 @@ from originledger.core.module import QueryError
 from originledger.modules.accounts.types import AccountCreated, GrantRole
 from originledger.modules.assets import AssetsCode, balance_of, load_asset, move
 from originledger.modules.assets.invariants import (
-    balances_are_positive,
+    balance_lines_are_well_formed,
     supply_equals_sum_of_balances,
 )
 from originledger.modules.assets.keys import asset_key, balance_key
 from originledger.modules.assets.logic import mint_to
-from originledger.modules.assets.queries import AccountBalance
+from originledger.modules.assets.queries import AccountBalance, AssetBalance
 from originledger.modules.assets.types import (
     AssetIssued,
     AssetRecord,
@@ -40,6 +41,7 @@ from tests.conftest import (
     ALICE,
     BOB,
     CAROL,
+    GENESIS_TIME_MS,
     ISSUER,
     Chain,
     DictStore,
@@ -82,7 +84,15 @@ def test_issue_success(chain: Chain) -> None:
     # ISSUER is a genesis account: signing creates nothing.
     assert outcome.events == [AssetIssued("GLD", ISSUER.address, "reserve", 3, Amount(10**9))]
     assert load_asset(chain.store, "GLD") == AssetRecord(
-        "GLD", "Vaulted gold", 3, "reserve", ISSUER.address, Amount(10**9), Amount(0), 1
+        "GLD",
+        "Vaulted gold",
+        3,
+        "reserve",
+        ISSUER.address,
+        Amount(10**9),
+        Amount(0),
+        1,
+        agent=ISSUER.address,
     )
 
 
@@ -92,18 +102,28 @@ def test_issue_open_class_without_issuer_role(chain: Chain, asset_class: str) ->
     assert outcome.result.ok
     assert outcome.events == [
         AccountCreated(ALICE.address),
-        AssetIssued("GLD", ALICE.address, asset_class, 3, Amount(10**9)),
+        AssetIssued(
+            "GLD",
+            ALICE.address,
+            asset_class,
+            3,
+            Amount(10**9),
+            speculative=asset_class == "entertainment",
+        ),
     ]
 
 
 @pytest.mark.parametrize("asset_class", ["payment", "credit", "security"])
 def test_invalid_issue_issuer_role_required(chain: Chain, asset_class: str) -> None:
-    outcome = chain.run(issue(issuer=ALICE, asset_class=asset_class), ALICE)
+    message = issue(issuer=ALICE, asset_class=asset_class)
+    if asset_class == "credit":
+        message = msgspec.structs.replace(message, maturity_ms=GENESIS_TIME_MS * 2, coupon_bps=500)
+    outcome = chain.run(message, ALICE)
     assert_failed(outcome, AssetsCode.ISSUER_ROLE_REQUIRED)
     assert load_asset(chain.store, "GLD") is None
     # With the role granted, the same issuance goes through.
     assert chain.run(GrantRole(ADMIN.address, ALICE.address, "issuer"), ADMIN).result.ok
-    assert chain.run(issue(issuer=ALICE, asset_class=asset_class), ALICE).result.ok
+    assert chain.run(message, ALICE).result.ok
 
 
 def test_issue_boundaries(chain: Chain) -> None:
@@ -346,6 +366,10 @@ def test_invalid_transfer_symbol(funded_chain: Chain) -> None:
 def test_invalid_balance_overflow_in_move() -> None:
     # Unreachable through messages (supply bounds every balance), so checked on ``move``.
     state = TxState(BlockState(DictStore({})))  # type: ignore[arg-type]
+    state.set(
+        asset_key("USD"),
+        encode(AssetRecord("USD", "x", 0, "utility", ISSUER.address, Amount(1), Amount(1), 1)),
+    )
     state.set(balance_key(ALICE.address, "USD"), encode(Balance(Amount(10))))
     state.set(balance_key(BOB.address, "USD"), encode(Balance(Amount(AMOUNT_MAX - 5))))
     failure = move(state, "USD", ALICE.address, BOB.address, Amount(6))
@@ -362,7 +386,7 @@ def test_invalid_mint_to_balance_overflow_guard() -> None:
     asset = AssetRecord(
         "X", "x", 0, "utility", ALICE.address, Amount(AMOUNT_MAX), Amount(AMOUNT_MAX), 1
     )
-    unchanged, failure = mint_to(state, asset, BOB.address, Amount(1))
+    unchanged, failure = mint_to(state, asset, BOB.address, Amount(1), time_ms=GENESIS_TIME_MS)
     assert failure is not None and failure.code == AssetsCode.MAX_SUPPLY_EXCEEDED
     assert unchanged is asset
     assert state.writes == {}
@@ -438,16 +462,32 @@ def test_query_balance_and_balances(funded_chain: Chain) -> None:
     balance = funded_chain.app.query(
         "assets", "balance", {"account": str(ALICE.address), "symbol": "USD"}
     )
-    assert balance == AccountBalance(ALICE.address, "USD", Amount(1_000))
+    thousand = Amount(1_000)
+    zero_amount = Amount(0)
+    assert balance == AssetBalance(
+        ALICE.address,
+        "USD",
+        thousand,
+        zero_amount,
+        zero_amount,
+        thousand,
+        False,
+        False,
+        False,
+        asset_paused=False,
+        asset_frozen=False,
+        speculative=False,
+    )
     zero = funded_chain.app.query(
         "assets", "balance", {"account": str(CAROL.address), "symbol": "USD"}
     )
     assert zero.amount == 0
     balances = funded_chain.app.query("assets", "balances", {"account": str(ALICE.address)})
-    assert balances == [
-        AccountBalance(ALICE.address, "GLD", Amount(7)),
-        AccountBalance(ALICE.address, "USD", Amount(1_000)),
+    assert [(line.symbol, line.amount, line.available) for line in balances] == [
+        ("GLD", 7, 7),
+        ("USD", 1_000, 1_000),
     ]
+    assert all(isinstance(line, AccountBalance) for line in balances)
     assert funded_chain.app.query("assets", "balances", {"account": str(CAROL.address)}) == []
 
 
@@ -534,11 +574,12 @@ def test_invalid_genesis_asset_listed_twice() -> None:
 def test_invariants_detect_breaches(funded_chain: Chain) -> None:
     items = funded_chain.state_items()
     assert supply_equals_sum_of_balances(DictStore(items)) is None  # type: ignore[arg-type]
-    assert balances_are_positive(DictStore(items)) is None  # type: ignore[arg-type]
+    assert balance_lines_are_well_formed(DictStore(items)) is None  # type: ignore[arg-type]
 
     zero = dict(items)
     zero[balance_key(CAROL.address, "USD")] = encode(Balance(Amount(0)))
-    assert "zero balances" in (balances_are_positive(DictStore(zero)) or "")  # type: ignore[arg-type]
+    breach = balance_lines_are_well_formed(DictStore(zero))  # type: ignore[arg-type]
+    assert breach is not None and "empty" in breach
 
     orphan = dict(items)
     orphan[balance_key(CAROL.address, "EUR")] = encode(Balance(Amount(3)))
@@ -582,5 +623,36 @@ def test_assets_codes_stable() -> None:
         "MAX_SUPPLY_EXCEEDED": 14,
         "INSUFFICIENT_BALANCE": 15,
         "BALANCE_OVERFLOW": 16,
+        "POLICY_NOT_ALLOWED": 17,
+        "INVALID_CREDIT_TERMS": 18,
+        "INVALID_POLICY_FIELD": 19,
+        "INVALID_FREEZE": 20,
+        "INVALID_HOLD_ID": 21,
+        "PAUSED": 30,
+        "ASSET_FROZEN": 31,
+        "SENDER_FROZEN": 32,
+        "RECIPIENT_FROZEN": 33,
+        "NOT_AUTHORIZED": 34,
+        "INSUFFICIENT_AVAILABLE": 35,
+        "NOT_AUTHORITY": 36,
+        "NOT_FREEZABLE": 37,
+        "FREEZE_EXCEEDS_BALANCE": 38,
+        "CLAWBACK_DISABLED": 39,
+        "ALREADY_MINTED": 40,
+        "NOT_AGENT": 41,
+        "HOLDS_OPEN": 42,
+        "NOT_CUSTODIAN": 43,
+        "CUSTODIAN_ROLE_REQUIRED": 44,
+        "INVALID_ATTESTATION_TIME": 45,
+        "RESERVES_STALE": 46,
+        "RESERVES_EXCEEDED": 47,
+        "AUTHORIZATION_NOT_REQUIRED": 48,
+        "UNCHANGED": 49,
+        "HOLD_EXPIRY_INVALID": 50,
+        "HOLD_EXISTS": 51,
+        "HOLD_NOT_FOUND": 52,
+        "NOT_PAYEE": 53,
+        "HOLD_EXPIRED": 54,
+        "POST_EXCEEDS_HOLD": 55,
     }
     assert all(code.message for code in AssetsCode)

@@ -1,4 +1,5 @@
-"""assets: issue tokens of six classes; mint and burn by the issuer; transfer."""
+"""assets: tokens of six classes with class policies; mint, burn, transfer; reserve
+attestations; authorization, pause, freezes, clawback, forced transfer, recovery; holds."""
 
 from __future__ import annotations
 
@@ -7,50 +8,132 @@ from originledger.modules.assets import types
 from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.genesis import AssetsGenesis, genesis_init
 from originledger.modules.assets.invariants import (
-    balances_are_positive,
+    available_is_never_negative,
+    balance_lines_are_well_formed,
+    held_equals_open_holds,
+    holder_counts_match,
     supply_equals_sum_of_balances,
 )
 from originledger.modules.assets.logic import (
+    agent_of,
+    attest_reserves,
+    authorize,
+    available_of,
     balance_of,
     burn,
+    clawback,
+    derive_hold_id,
+    enable_clawback,
+    expire_holds,
+    force_transfer,
+    freeze,
+    freeze_asset,
+    hold,
     issue,
     load_asset,
+    load_hold,
+    load_line,
     mint,
     move,
+    move_asset,
+    pause,
+    place_hold,
+    post,
+    post_hold,
+    recover,
     transfer,
+    void,
+    void_hold,
 )
 from originledger.modules.assets.queries import (
     query_asset,
     query_assets,
     query_balance,
     query_balances,
+    query_hold,
+    query_holds,
 )
 from originledger.modules.assets.types import AssetClass
 
-__all__ = ["MODULE", "AssetClass", "AssetsCode", "balance_of", "load_asset", "move"]
+__all__ = [
+    "MODULE",
+    "AssetClass",
+    "AssetsCode",
+    "agent_of",
+    "available_of",
+    "balance_of",
+    "derive_hold_id",
+    "load_asset",
+    "load_hold",
+    "load_line",
+    "move",
+    "move_asset",
+    "place_hold",
+    "post_hold",
+    "void_hold",
+]
 
 MODULE = Module(
     name="assets",
-    version=1,
+    version=2,
     codes=AssetsCode,
-    summary="issue tokens of six classes; mint and burn by the issuer; transfer",
+    summary=(
+        "tokens of six classes with class policies; mint, burn, transfer; reserves; "
+        "authorization, pause, freezes, clawback, forced transfer, recovery; holds"
+    ),
     handlers={
         types.Issue: issue,
         types.Mint: mint,
         types.Burn: burn,
         types.Transfer: transfer,
+        types.AttestReserves: attest_reserves,
+        types.EnableClawback: enable_clawback,
+        types.Authorize: authorize,
+        types.Pause: pause,
+        types.Freeze: freeze,
+        types.FreezeAsset: freeze_asset,
+        types.Clawback: clawback,
+        types.ForceTransfer: force_transfer,
+        types.Recover: recover,
+        types.PlaceHold: hold,
+        types.PostHold: post,
+        types.VoidHold: void,
     },
-    events=(types.AssetIssued, types.Minted, types.Burned, types.Transferred),
+    events=(
+        types.AssetIssued,
+        types.Minted,
+        types.Burned,
+        types.Transferred,
+        types.ReservesAttested,
+        types.ClawbackEnabled,
+        types.Authorization,
+        types.AssetPaused,
+        types.FreezeSet,
+        types.AssetFrozenSet,
+        types.ClawedBack,
+        types.ForcedTransfer,
+        types.Recovered,
+        types.HoldPlaced,
+        types.HoldPosted,
+        types.HoldVoided,
+        types.HoldExpired,
+    ),
     queries={
         "asset": query_asset,
         "assets": query_assets,
         "balance": query_balance,
         "balances": query_balances,
+        "hold": query_hold,
+        "holds": query_holds,
     },
     invariants={
         "supply_equals_sum_of_balances": supply_equals_sum_of_balances,
-        "balances_are_positive": balances_are_positive,
+        "balance_lines_are_well_formed": balance_lines_are_well_formed,
+        "available_is_never_negative": available_is_never_negative,
+        "held_equals_open_holds": held_equals_open_holds,
+        "holder_counts_match": holder_counts_match,
     },
     genesis_type=AssetsGenesis,
     genesis_init=genesis_init,
+    end_block=expire_holds,
 )

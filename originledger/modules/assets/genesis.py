@@ -1,6 +1,11 @@
-"""Genesis of the assets module: assets and their opening balances."""
+"""Genesis of the assets module: parameters, assets and their opening balances."""
 
 from originledger.modules.assets.logic import genesis_init
-from originledger.modules.assets.types import AssetsGenesis, GenesisAsset, GenesisBalance
+from originledger.modules.assets.types import (
+    AssetsGenesis,
+    AssetsParams,
+    GenesisAsset,
+    GenesisBalance,
+)
 
-__all__ = ["AssetsGenesis", "GenesisAsset", "GenesisBalance", "genesis_init"]
+__all__ = ["AssetsGenesis", "AssetsParams", "GenesisAsset", "GenesisBalance", "genesis_init"]

@@ -7,14 +7,34 @@ from originledger.core.address import ADDRESS_BYTES, Address
 __all__ = [
     "ASSET_PREFIX",
     "BALANCE_PREFIX",
+    "EXPIRY_CURSOR_KEY",
+    "HOLD_ACCOUNT_PREFIX",
+    "HOLD_EXPIRY_PREFIX",
+    "HOLD_PREFIX",
+    "PARAMS_KEY",
     "asset_key",
     "balance_key",
     "balance_prefix",
+    "hold_account_key",
+    "hold_account_prefix",
+    "hold_expiry_bucket_prefix",
+    "hold_expiry_key",
+    "hold_key",
     "split_balance_key",
+    "split_hold_expiry_key",
 ]
 
 ASSET_PREFIX = b"assets/asset/"
 BALANCE_PREFIX = b"assets/bal/"
+HOLD_PREFIX = b"assets/hold/"
+HOLD_EXPIRY_PREFIX = b"assets/hold_exp/"
+HOLD_ACCOUNT_PREFIX = b"assets/hold_acct/"
+EXPIRY_CURSOR_KEY = b"assets/hold_exp_cursor"
+PARAMS_KEY = b"assets/params"
+
+_TIME_BYTES = 8
+# The expiry bucket is the time without its low 16 bits: the key's first 6 time bytes.
+_BUCKET_BYTES = 6
 
 
 def asset_key(symbol: str) -> bytes:
@@ -35,3 +55,34 @@ def balance_prefix(account: Address) -> bytes:
 def split_balance_key(key: bytes) -> tuple[Address, str]:
     body = key[len(BALANCE_PREFIX) :]
     return Address(body[:ADDRESS_BYTES]), body[ADDRESS_BYTES:].decode()
+
+
+def hold_key(hold_id: bytes) -> bytes:
+    """``assets/hold/<32-byte id>`` -> ``Hold`` (open holds only)."""
+    return HOLD_PREFIX + hold_id
+
+
+def hold_expiry_key(expires_at_ms: int, hold_id: bytes) -> bytes:
+    """``assets/hold_exp/<expiry: 8 bytes big-endian><id>`` -> ``b"\\x01"``: open holds in
+    the order they expire."""
+    return HOLD_EXPIRY_PREFIX + expires_at_ms.to_bytes(_TIME_BYTES, "big") + hold_id
+
+
+def split_hold_expiry_key(key: bytes) -> tuple[int, bytes]:
+    body = key[len(HOLD_EXPIRY_PREFIX) :]
+    return int.from_bytes(body[:_TIME_BYTES], "big"), body[_TIME_BYTES:]
+
+
+def hold_expiry_bucket_prefix(bucket: int) -> bytes:
+    """The prefix of every expiry key whose time has ``bucket`` as its top 48 bits."""
+    return HOLD_EXPIRY_PREFIX + bucket.to_bytes(_BUCKET_BYTES, "big")
+
+
+def hold_account_key(account: Address, hold_id: bytes) -> bytes:
+    """``assets/hold_acct/<20-byte account><id>`` -> ``b"p"`` (payer) or ``b"r"`` (payee):
+    an account's open holds, for the ``holds`` query."""
+    return HOLD_ACCOUNT_PREFIX + account + hold_id
+
+
+def hold_account_prefix(account: Address) -> bytes:
+    return HOLD_ACCOUNT_PREFIX + account
