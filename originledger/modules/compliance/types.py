@@ -348,7 +348,7 @@ def pack_problem(pack: PolicyPack) -> str | None:
             or len(rule.id) > RULE_ID_BYTES_MAX
         ):
             return (
-                f"rule id {rule.id[:30]!r} is '{pack.jurisdiction}-' and 1 to 21 of A-Z a-z 0-9 -"
+                f"rule id {rule.id[:30]!r} must be '{pack.jurisdiction}-' and 1 to 21 of A-Za-z0-9-"
             )
         if rule.id in seen:
             return f"rule id {rule.id!r} is repeated"
