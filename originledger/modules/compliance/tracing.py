@@ -191,32 +191,25 @@ def trace_funds(
         if movement.symbol != symbol or movement.height <= after_height:
             continue
         sender, recipient = movement.sender, movement.recipient
-        if sender == account:
-            sent += movement.amount
-            portions = [_Lot(movement.amount, 0)]
-            hop = 1
-        elif sender is not None:
-            source = accounts.setdefault(sender, _Account())
-            portions = _take(source, movement.amount)
-            traced_hops = [lot.hop for lot in portions if lot.hop]
-            hop = min(traced_hops) + 1 if traced_hops else 0
-            if hop and source.followed >= fanout_max:
-                truncated = True
-                hop = 0  # still leaves the queue; not followed
-            if hop > hops_max:
-                truncated = True
-                hop = 0
-        else:  # a mint: untraced money arrives
-            portions, hop = [], 0
+        if sender is None:  # a mint: untraced money arrives
             if recipient is not None and recipient != account:
                 accounts.setdefault(recipient, _Account()).lots.append(_Lot(movement.amount, 0))
             continue
-        traced = (
-            movement.amount if sender == account else sum(lot.amount for lot in portions if lot.hop)
-        )
-        if hop and traced:
-            if sender != account:
-                accounts[sender].followed += 1
+        source = accounts.setdefault(sender, _Account())
+        if sender == account:
+            sent += movement.amount
+            portions = [_Lot(movement.amount, 0)]
+            traced: int = int(movement.amount)
+            hop = 1
+        else:
+            portions = _take(source, movement.amount)
+            traced = sum(lot.amount for lot in portions if lot.hop)
+            hop = min([lot.hop for lot in portions if lot.hop], default=-1) + 1
+        if hop and (source.followed >= fanout_max or hop > hops_max):
+            truncated = True
+            hop = 0  # the money still leaves the queue, but is not followed
+        if hop:
+            source.followed += 1
             if len(hops) < TRACE_HOPS_LISTED_MAX:
                 hops.append(
                     Hop(
@@ -236,7 +229,7 @@ def trace_funds(
             continue
         queue = accounts.setdefault(recipient, _Account()).lots
         if sender == account:
-            queue.append(_Lot(movement.amount, 1))
+            queue.append(_Lot(movement.amount, 1 if hop else 0))
             continue
         for lot in portions:
             queue.append(_Lot(lot.amount, lot.hop + 1 if lot.hop and hop else 0))
