@@ -92,7 +92,7 @@ def test_trace_funds_fanout_bound() -> None:
         ("B", "D"),
     ]
     assert trace.truncated
-    origin_bound = trace_funds(movements[:1] + [move(6, A, C, 1)], A, "USD", fanout_max=1)
+    origin_bound = trace_funds([*movements[:1], move(6, A, C, 1)], A, "USD", fanout_max=1)
     assert len(origin_bound.hops) == 1 and origin_bound.truncated
 
 

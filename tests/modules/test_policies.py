@@ -77,7 +77,7 @@ def test_invalid_pack_file_refused(change, message: str) -> None:
 def test_invalid_pack_file_not_json_or_missing(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
-    with pytest.raises(PolicyError, match="broken.json"):
+    with pytest.raises(PolicyError, match=r"broken\.json"):
         load_pack(broken)
     with pytest.raises(PolicyError, match="cannot read"):
         load_pack(tmp_path / "absent.json")
