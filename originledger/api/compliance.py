@@ -77,7 +77,7 @@ def compliance_routes(node: EmbeddedNode) -> list[HTTPRouteHandler]:
         symbol = request.query_params.get("symbol", "")
         if check_symbol(symbol) is not None:
             raise ApiError(400, "invalid_parameter", "symbol is not an asset symbol")
-        after_height = parameter_int(request, "after_height", 0, 2**63 - 1)
+        after_height = parameter_int(request, "after_height", 0, 2**62)
         hops = parameter_int(request, "hops", 4, TRACE_HOPS_MAX)
         fanout = parameter_int(request, "fanout", 32, TRACE_FANOUT_MAX)
         movements: list[Movement] = []

@@ -161,9 +161,12 @@ def _parse_cursor(text: str | None, default: tuple[int, int]) -> tuple[int, int]
         return default
     height_text, _, index_text = text.partition(":")
     try:
-        return int(height_text), int(index_text or "-1")
+        cursor = int(height_text), int(index_text or "-1")
     except ValueError:
         raise ApiError(400, "invalid_cursor", "a cursor is HEIGHT:INDEX") from None
+    if not all(-1 <= part < 2**62 for part in cursor):  # SQLite integers are 64-bit
+        raise ApiError(400, "invalid_cursor", "a cursor's numbers are -1 to 2**62 - 1")
+    return cursor
 
 
 def _result_answer(result: TxResult) -> ResultAnswer:
