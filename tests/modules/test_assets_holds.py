@@ -241,10 +241,13 @@ def test_invalid_post_after_a_control(
     assert available_of(payment_chain.store, ALICE.address, "USD") == 1_000
 
 
-def test_invalid_post_payee_deauthorized(security_chain: Chain) -> None:
+@pytest.mark.parametrize(("revoked", "side"), [(BOB, "recipient"), (ALICE, "sender")])
+def test_invalid_post_party_deauthorized(security_chain: Chain, revoked: Party, side: str) -> None:
     hold_id = hold_id_of(ok(security_chain.run(hold(security_chain, 9, symbol="FUND"), ALICE)))
-    ok(security_chain.run(Authorize(ISSUER.address, "FUND", BOB.address, False), ISSUER))
-    assert_failed(security_chain.run(post(hold_id, 9), BOB), AssetsCode.NOT_AUTHORIZED)
+    ok(security_chain.run(Authorize(ISSUER.address, "FUND", revoked.address, False), ISSUER))
+    outcome = security_chain.run(post(hold_id, 9), BOB)
+    assert_failed(outcome, AssetsCode.NOT_AUTHORIZED)
+    assert side in outcome.result.message
 
 
 def test_invalid_post_balance_overflow() -> None:
