@@ -10,7 +10,11 @@ Composition order (it is also the order of genesis and of end-of-block hooks):
   2. assets: balances and supply, which later modules (payments, lending, ...) move through
      the narrow protocol of ``originledger.modules.assets``;
   3. attest: schemas, attestations and trusted attesters; reads roles (accounts) and asset
-     issuers (assets), and its claims protocol serves compliance and identity.
+     issuers (assets), and its claims protocol serves compliance and identity;
+  4. compliance: policy packs, regulators, approvals; guards assets' messages with the
+     holder checks, which read claims (attest), asset records (assets) and roles
+     (accounts): it comes after all three, so its genesis can name their accounts and its
+     guards run after theirs (none today) and before the assets handlers.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from originledger.core.limits import (
 from originledger.core.merkle import list_root
 from originledger.core.module import BLOCK_TIME_PARAMETER, Guard, Module, QueryError
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
-from originledger.modules import accounts, assets, attest
+from originledger.modules import accounts, assets, attest, compliance
 
 __all__ = [
     "DEFAULT_MODULES",
@@ -59,7 +63,12 @@ __all__ = [
     "default_registry",
 ]
 
-DEFAULT_MODULES: tuple[Module, ...] = (accounts.MODULE, assets.MODULE, attest.MODULE)
+DEFAULT_MODULES: tuple[Module, ...] = (
+    accounts.MODULE,
+    assets.MODULE,
+    attest.MODULE,
+    compliance.MODULE,  # after attest: its guards read claims; see the order above
+)
 
 SignatureCheck = tuple[bytes, bytes, bytes]  # public key, digest, signature
 Verifier = Callable[[Sequence[SignatureCheck]], list[bool]]

@@ -15,6 +15,7 @@ Routes (all JSON unless said otherwise; errors are ``{"error": {"code", "message
 - ``GET /v1/events?after=H:I&limit=N``: events after a durable cursor, and
   ``GET /v1/events/stream?after=H:I``: the same as server-sent events, live.
 - ``GET /v1/status``, ``GET /v1/genesis``, ``GET /health``, ``GET /openapi.json``.
+- ``GET /v1/compliance/trace?...``: fund tracing (``api/compliance.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from originledger import __version__
+from originledger.api.compliance import compliance_routes
 from originledger.api.models import (
     AccountAnswer,
     BlockAnswer,
@@ -518,6 +520,7 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
             events,
             event_stream,
             openapi,
+            *compliance_routes(node),
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],

@@ -23,6 +23,7 @@ from originledger.cli.exit_codes import ExitCode
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
 from originledger.node.replay import verify_chain
 from originledger.node.runner import open_node, parse_listen, serve
+from originledger.policies import PolicyError
 from originledger.store.sqlite import SqliteStore
 
 __all__ = ["init", "start", "verify_chain_command"]
@@ -80,6 +81,15 @@ def init(
         ),
     ] = 200,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing home.")] = False,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--policy",
+            metavar="JURISDICTION|FILE|none",
+            show_default="CN, HK and US",
+            help="A policy pack for genesis (repeat it); 'none' for no pack.",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Create a node's home: config, genesis, validator key (and dev accounts)."""
@@ -93,7 +103,10 @@ def init(
             api=api,
             block_interval_ms=block_interval_ms,
             force=force,
+            policies=None if not policy else [p for p in policy if p.lower() != "none"],
         )
+    except PolicyError as error:
+        raise CliError(ExitCode.USAGE_ERROR, "invalid_policy", str(error)) from None
     except OSError as error:
         raise CliError(
             ExitCode.SETUP_ERROR, "home_error", f"cannot write {directory}: {error}"

@@ -15,6 +15,7 @@ import json
 import os
 import time
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -22,6 +23,7 @@ import msgspec
 from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey
 from originledger.node.embedded import NodeSettings
+from originledger.policies import load_packs, pack_document
 from originledger.sdk.wallet import Key, generate_key, save_keystore
 
 __all__ = [
@@ -134,12 +136,15 @@ def init_home(
     block_interval_ms: int = 200,
     force: bool = False,
     genesis_time_ms: int | None = None,
+    policies: Sequence[str] | None = None,
 ) -> dict[str, str]:
     """Create a home: config, validator key, genesis (and, with ``dev``, funded dev
     accounts whose keystores use the passphrase ``dev``, and the asset ``USDD``).
-    Returns the names and addresses of the keys it wrote."""
+    ``policies`` names the policy packs of genesis (jurisdictions or files; default all
+    shipped packs, empty for none). Returns the names and addresses of the keys it wrote."""
     if (home / "genesis.json").exists() and not force:
         raise HomeError(f"{home} already holds a node; pass --force to overwrite it")
+    packs = load_packs(policies)  # a bad pack fails before anything is written
     (home / "data").mkdir(parents=True, exist_ok=True)
     (home / "keys").mkdir(parents=True, exist_ok=True)
     validator = generate_key("validator")
@@ -191,6 +196,8 @@ def init_home(
                 ],
             },
         }
+    if packs:
+        app_state["compliance"] = {"packs": [pack_document(pack) for pack in packs]}
     genesis = {
         "chain_id": chain_id,
         "genesis_time_ms": genesis_time_ms

@@ -120,6 +120,25 @@ class Client:
             params["prove"] = "true"
         return self._request("GET", f"/v1/query/{module}/{name}", params=params)  # type: ignore[no-any-return]
 
+    def compliance_trace(
+        self,
+        account: Address | str,
+        symbol: str,
+        *,
+        after_height: int = 0,
+        hops: int = 4,
+        fanout: int = 32,
+    ) -> dict[str, Any]:
+        """Follow ``symbol`` money sent by ``account`` after ``after_height`` (fund tracing)."""
+        params = {
+            "account": str(account),
+            "symbol": symbol,
+            "after_height": str(after_height),
+            "hops": str(hops),
+            "fanout": str(fanout),
+        }
+        return self._request("GET", "/v1/compliance/trace", params=params)  # type: ignore[no-any-return]
+
     def state(self, key: bytes, *, prove: bool = False) -> dict[str, Any]:
         params = {"prove": "true"} if prove else {}
         return self._request("GET", f"/v1/state/{key.hex()}", params=params)  # type: ignore[no-any-return]

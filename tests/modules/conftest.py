@@ -76,7 +76,7 @@ def security_chain() -> Iterator[Chain]:
     _setup(
         fresh,
         [
-            issue("FUND", "security", agent=AGENT.address, required_claims=["kyc"]),
+            issue("FUND", "security", agent=AGENT.address),
             Authorize(ISSUER.address, "FUND", ALICE.address, True),
             Authorize(ISSUER.address, "FUND", BOB.address, True),
             Mint(ISSUER.address, "FUND", ALICE.address, Amount(1_000)),

@@ -667,6 +667,8 @@ def _new_record(message: Issue, height: int) -> AssetRecord:
         jurisdictions=list(message.jurisdictions),
         holders_max=message.holders_max,
         balance_max=message.balance_max,
+        peg=message.peg,
+        jurisdiction=message.jurisdiction,
         paused=policy.starts_paused,
     )
 
@@ -996,6 +998,8 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
             jurisdictions=entry.jurisdictions,
             holders_max=entry.holders_max,
             balance_max=entry.balance_max,
+            peg=entry.peg,
+            jurisdiction=entry.jurisdiction,
         )
         failure = message.validate()
         if failure is not None:

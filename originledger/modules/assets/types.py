@@ -78,6 +78,9 @@ __all__ = [
 _SYMBOL_PATTERN = re.compile(r"[A-Z][A-Z0-9.\-]{0,11}")
 # ISO 3166-1 alpha-2, optionally with a subdivision: "US", "HK", "US-NY".
 _JURISDICTION_PATTERN = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
+# An asset's home jurisdiction: ISO 3166-1 alpha-2 only. A peg: an ISO 4217 currency code.
+_HOME_JURISDICTION_PATTERN = re.compile(r"[A-Z]{2}")
+_PEG_PATTERN = re.compile(r"[A-Z]{3}")
 # Generous bounds checked while decoding (they bound memory); the precise rules are the
 # stateless checks below, which answer with a result code.
 SymbolText = Annotated[str, msgspec.Meta(max_length=64)]
@@ -85,6 +88,7 @@ NameText = Annotated[str, msgspec.Meta(max_length=256)]
 ClassText = Annotated[str, msgspec.Meta(max_length=32)]
 TopicText = Annotated[str, msgspec.Meta(max_length=256)]
 JurisdictionText = Annotated[str, msgspec.Meta(max_length=16)]
+PegText = Annotated[str, msgspec.Meta(max_length=16)]
 HoldId = Annotated[bytes, msgspec.Meta(max_length=64)]
 Uint64 = Annotated[int, msgspec.Meta(ge=0)]
 
@@ -220,6 +224,8 @@ class AssetRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jurisdictions: list[str] = []
     holders_max: int | None = None
     balance_max: Amount | None = None
+    peg: str | None = None  # payment class: the ISO 4217 currency it is pegged to
+    jurisdiction: str | None = None  # the asset's home jurisdiction (ISO 3166-1 alpha-2)
     # Controls.
     paused: bool = False
     global_freeze: bool = False
@@ -299,6 +305,8 @@ def _check_policy_fields(
     jurisdictions: list[str],
     holders_max: int | None,
     balance_max: int | None,
+    peg: str | None = None,
+    home_jurisdiction: str | None = None,
 ) -> Failure | None:
     policy = CLASS_POLICIES[asset_class]
     if policy.credit_terms:
@@ -326,6 +334,16 @@ def _check_policy_fields(
         return Failure(AssetsCode.INVALID_POLICY_FIELD, "holders_max must be at least 1")
     if balance_max is not None and balance_max <= 0:
         return Failure(AssetsCode.INVALID_POLICY_FIELD, "balance_max must be at least 1")
+    if peg is not None:
+        if not policy.custodian:
+            return Failure(AssetsCode.INVALID_POLICY_FIELD, "only payment assets have a peg")
+        if _PEG_PATTERN.fullmatch(peg) is None:
+            return Failure(AssetsCode.INVALID_POLICY_FIELD, f"peg {peg[:8]!r}")
+    if (
+        home_jurisdiction is not None
+        and _HOME_JURISDICTION_PATTERN.fullmatch(home_jurisdiction) is None
+    ):
+        return Failure(AssetsCode.INVALID_POLICY_FIELD, f"jurisdiction {home_jurisdiction[:8]!r}")
     return None
 
 
@@ -352,6 +370,8 @@ class Issue(Msg, frozen=True, tag="assets/issue"):
     jurisdictions: Annotated[list[JurisdictionText], msgspec.Meta(max_length=256)] = []
     holders_max: Uint64 | None = None
     balance_max: Amount | None = None
+    peg: PegText | None = None
+    jurisdiction: JurisdictionText | None = None
 
     def required_signers(self) -> tuple[Address, ...]:
         return (self.issuer,)
@@ -389,6 +409,8 @@ class Issue(Msg, frozen=True, tag="assets/issue"):
             self.jurisdictions,
             self.holders_max,
             self.balance_max,
+            self.peg,
+            self.jurisdiction,
         )
 
 
@@ -800,6 +822,8 @@ class GenesisAsset(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jurisdictions: list[str] = []
     holders_max: int | None = None
     balance_max: Amount | None = None
+    peg: str | None = None
+    jurisdiction: str | None = None
 
 
 class GenesisBalance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

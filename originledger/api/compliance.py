@@ -1,0 +1,104 @@
+"""Compliance routes of the HTTP API: fund tracing over the stored events.
+
+- ``GET /v1/compliance/trace?account=&symbol=&after_height=&hops=&fanout=``: follows the
+  asset's money sent by ``account`` after ``after_height``, hop by hop, with amounts
+  (FIFO attribution, see ``originledger.modules.compliance.tracing``). Reads at most
+  ``TRACE_MOVEMENTS_MAX`` movements of the asset; ``truncated`` says when a bound cut it.
+
+``server.create_app`` mounts the handlers ``compliance_routes`` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from litestar import MediaType, Request, Response, get
+from litestar.handlers import HTTPRouteHandler
+
+from originledger.core.address import Address, AddressError
+from originledger.core.codec import to_json
+from originledger.core.context import Event
+from originledger.core.limits import PAGE_ITEMS_MAX
+from originledger.modules.assets.types import check_symbol
+from originledger.modules.compliance.tracing import (
+    TRACE_FANOUT_MAX,
+    TRACE_HOPS_MAX,
+    TRACE_MOVEMENTS_MAX,
+    Movement,
+    movements_from_events,
+    trace_funds,
+)
+from originledger.node.embedded import EmbeddedNode
+
+__all__ = ["compliance_routes"]
+
+_MOVEMENT_EVENT_MARK = b"assets/"  # every event tracing reads has a type under assets/
+
+
+def compliance_routes(node: EmbeddedNode) -> list[HTTPRouteHandler]:
+    """The compliance route handlers over ``node``'s store."""
+    from originledger.api.server import ApiError  # the server imports this module
+
+    store = node.store
+    registry = node.app.registry
+
+    def parameter_int(request: Request[Any, Any, Any], name: str, default: int, high: int) -> int:
+        text = request.query_params.get(name)
+        if text is None or text == "":
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            raise ApiError(400, "invalid_parameter", f"{name} must be an integer") from None
+        low = 0 if name == "after_height" else 1
+        if not low <= value <= high:
+            raise ApiError(400, "invalid_parameter", f"{name} must be between {low} and {high}")
+        return value
+
+    def events_after(after_height: int) -> Iterator[tuple[int, int, Event]]:
+        height, seq = after_height + 1, -1
+        while True:
+            rows = store.events_after(height, seq, PAGE_ITEMS_MAX)
+            for row in rows:
+                height, seq = row.height, row.seq
+                if _MOVEMENT_EVENT_MARK in row.data:
+                    yield row.height, row.seq, registry.decode_event(row.data)
+            if len(rows) < PAGE_ITEMS_MAX:
+                return
+
+    @get("/v1/compliance/trace", sync_to_thread=True)
+    def trace(request: Request[Any, Any, Any]) -> Response[bytes]:
+        text = request.query_params.get("account", "")
+        try:
+            account = Address.from_text(text)
+        except AddressError as error:
+            raise ApiError(400, "invalid_address", f"account: {error}") from None
+        symbol = request.query_params.get("symbol", "")
+        if check_symbol(symbol) is not None:
+            raise ApiError(400, "invalid_parameter", "symbol is not an asset symbol")
+        after_height = parameter_int(request, "after_height", 0, 2**62)
+        hops = parameter_int(request, "hops", 4, TRACE_HOPS_MAX)
+        fanout = parameter_int(request, "fanout", 32, TRACE_FANOUT_MAX)
+        movements: list[Movement] = []
+        cut = False
+        for movement in movements_from_events(events_after(after_height)):
+            if movement.symbol != symbol:
+                continue
+            if len(movements) == TRACE_MOVEMENTS_MAX:
+                cut = True
+                break
+            movements.append(movement)
+        result = trace_funds(
+            movements,
+            account,
+            symbol,
+            after_height=after_height,
+            hops_max=hops,
+            fanout_max=fanout,
+            truncated=cut,
+        )
+        body = {"height": store.latest_height(), "trace": result}
+        return Response(to_json(body), media_type=MediaType.JSON)
+
+    return [trace]

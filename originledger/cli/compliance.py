@@ -1,0 +1,207 @@
+"""``origin compliance``: why a transaction was refused (``explain``), where money went
+(``trace``), and the active policy packs (``packs``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from originledger.app import default_registry
+from originledger.cli.common import (
+    DEFAULT_HOME,
+    CliError,
+    HomeOption,
+    JsonOption,
+    NodeOption,
+    OriginTyper,
+    Output,
+    asset_record,
+    fields,
+    open_client,
+    resolve_address,
+)
+from originledger.cli.exit_codes import ExitCode
+from originledger.core.amounts import format_units
+from originledger.modules.compliance import ComplianceCode, rule_id_of
+from originledger.modules.compliance.tracing import TRACE_FANOUT_MAX, TRACE_HOPS_MAX
+
+__all__ = ["compliance_app"]
+
+compliance_app = OriginTyper(
+    help="Compliance: why a transaction was refused, where money went, the active rules."
+)
+
+
+def _code_name(codespace: str, code: int) -> str:
+    """The name of a result code (``RECEIVER_NOT_VERIFIED``), from the modules' enums."""
+    from originledger.core.codes import TxCode
+
+    module = default_registry().by_name.get(codespace)
+    enum = TxCode if codespace == TxCode.codespace else (module.codes if module else None)
+    if enum is None:
+        return str(code)
+    try:
+        return enum(code).name
+    except ValueError:
+        return str(code)
+
+
+@compliance_app.command("explain")
+def explain(
+    tx_hash: Annotated[str, typer.Argument(metavar="TX", help="The transaction's hash (hex).")],
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Which module and code refused a transaction and why; for a compliance refusal, the
+    rule, its policy pack, its citation and the reason."""
+    out = Output(json_output)
+    if re.fullmatch(r"[0-9a-fA-F]{64}", tx_hash) is None:
+        raise CliError(
+            ExitCode.USAGE_ERROR, "invalid_hash", "a transaction hash is 64 hex characters"
+        )
+    with open_client(home, node) as client:
+        receipt = client.receipt(tx_hash)
+        result = receipt.get("result")
+        if receipt["status"] != "committed" or result is None:
+            answer = {"hash": receipt["hash"], "status": receipt["status"], "refused": None}
+            out.result(answer, f"{receipt['hash']} is {receipt['status']}: not in a block yet")
+            return
+        messages = (receipt.get("tx") or {}).get("messages", [])
+        index = int(result["message_index"])
+        message_type = messages[index]["type"] if 0 <= index < len(messages) else None
+        codespace, code = result["codespace"], int(result["code"])
+        rule: dict[str, Any] | None = None
+        if codespace == ComplianceCode.codespace:
+            rule_id = rule_id_of(result["message"])
+            if rule_id is not None:
+                rule = client.query("compliance", "rule", id=rule_id)["result"]
+    refused = code != 0
+    answer = {
+        "hash": receipt["hash"],
+        "status": "committed",
+        "height": receipt["height"],
+        "refused": refused,
+        "codespace": codespace,
+        "code": code,
+        "name": _code_name(codespace, code),
+        "message": result["message"],
+        "message_index": index,
+        "message_type": message_type,
+        "rule": rule,
+    }
+    if not refused:
+        out.result(answer, f"[green]✔[/] {receipt['hash']} committed at block "
+                   f"{receipt['height']} with result ok: no rule refused it")  # fmt: skip
+        return
+    rows: list[tuple[str, object]] = [
+        ("transaction", receipt["hash"]),
+        ("block", receipt["height"]),
+        ("refused by", f"{codespace} {answer['name']} ({code})"),
+        ("message", f"#{index} {message_type or '-'}"),
+        ("reason", result["message"]),
+    ]
+    if rule is not None:
+        cites = rule["rule"]["cites"]
+        rows += [
+            ("rule", f"{rule['rule']['id']} ({rule['kind']})"),
+            ("pack", f"{rule['jurisdiction']}: {rule['pack']} (version {rule['version']})"),
+            ("why", rule["rule"]["summary"]),
+            ("cites", f"{cites['document']}, {cites['section']}"),
+            ("quote", f"“{cites['quote']}”"),
+        ]
+    out.result(answer, "[red]✘[/] refused", fields(rows))
+
+
+@compliance_app.command("trace")
+def trace(
+    account: Annotated[
+        str, typer.Argument(help="The account the money comes from (address or key name).")
+    ],
+    symbol: Annotated[str, typer.Argument(help="The asset's symbol.")],
+    after_height: Annotated[
+        int, typer.Option("--after-height", min=0, help="Follow transfers after this block.")
+    ] = 0,
+    hops: Annotated[
+        int, typer.Option("--hops", min=1, max=TRACE_HOPS_MAX, help="How many hops to follow.")
+    ] = 4,
+    fanout: Annotated[
+        int,
+        typer.Option(
+            "--fanout", min=1, max=TRACE_FANOUT_MAX, help="Outflows followed per account."
+        ),
+    ] = 32,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Follow money from an account through later transfers, hop by hop, with amounts
+    (first in, first out; see docs/compliance.md)."""
+    out = Output(json_output)
+    origin = resolve_address(account, home)
+    with open_client(home, node) as client:
+        decimals = int(asset_record(client, symbol)["decimals"])
+        answer = client.compliance_trace(
+            origin, symbol, after_height=after_height, hops=hops, fanout=fanout
+        )
+    result = answer["trace"]
+
+    def units(amount: str | int) -> str:
+        return format_units(int(amount), decimals)
+
+    table = Table("hop", "block", "kind", "from", "to", "amount", "traced", title="hops")
+    for hop in result["hops"]:
+        table.add_row(
+            str(hop["hop"]),
+            str(hop["height"]),
+            hop["kind"],
+            hop["sender"],
+            hop["recipient"] or "(out of circulation)",
+            units(hop["amount"]),
+            units(hop["traced"]),
+        )
+    rest = Table("account", "traced money held", title="at rest")
+    for item in result["at_rest"]:
+        rest.add_row(item["account"], units(item["amount"]))
+    summary = fields(
+        [
+            ("from", origin),
+            ("asset", symbol),
+            ("after block", after_height),
+            ("sent", units(result["sent"])),
+            ("truncated", "yes: a bound cut the trace" if result["truncated"] else "no"),
+        ]
+    )
+    out.result(answer, summary, table, rest)
+
+
+@compliance_app.command("packs")
+def packs(
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The active policy packs and their rules, each with its citation."""
+    out = Output(json_output)
+    with open_client(home, node) as client:
+        answer = client.query("compliance", "packs")["result"]
+    renderables: list[Any] = []
+    for pack in answer["packs"]:
+        table = Table(
+            "rule",
+            "kind",
+            "what it says",
+            "cites",
+            title=f"{pack['jurisdiction']}: {pack['name']} (version {pack['version']})",
+            title_justify="left",
+        )
+        for rule in pack["rules"]:
+            cites = rule["cites"]
+            table.add_row(rule["id"], rule["kind"], rule["summary"], cites["section"])
+        renderables.append(table)
+    if not renderables:
+        renderables.append("no policy pack is active")
+    out.result(answer, *renderables)
