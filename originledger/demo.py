@@ -1,9 +1,12 @@
-"""``origin demo``: a USD stablecoin on a fresh embedded node, end to end over HTTP.
+"""``origin demo``: tokenized money on a fresh embedded node, end to end over HTTP.
 
-It starts a node in a temporary home, issues a stablecoin, funds accounts, makes
-payments, and prints a balance proven against the validator-signed header, with the time
-each step took; then it keeps serving the API until Ctrl-C (or stops, with --no-serve).
-Later issues add their scenarios here.
+It starts a node in a temporary home and plays scenes, printing the time each step took:
+a dollar stablecoin minted against a custodian's attested reserves and no further;
+payments; holds placed, partly posted and voided; a Hong Kong money-market fund approved
+by the regulator and sold only to KYC'd buyers; a CNY stablecoin refused under China's
+policy pack (with the rule and its citation). It ends with balances proven against the
+validator-signed header and a receipt verified offline, then keeps serving the API until
+Ctrl-C (or stops, with --no-serve). Later issues add their scenes here.
 """
 
 from __future__ import annotations
@@ -23,17 +26,24 @@ from originledger.core.crypto import sha256
 from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets.types import (
     AttestReserves,
+    Authorize,
     Issue,
     Mint,
+    Pause,
     PlaceHold,
     PostHold,
     Transfer,
     VoidHold,
 )
+from originledger.modules.attest import asset_scope, schema_id_of
+from originledger.modules.attest.types import Attest, Field, RegisterSchema, SetTrusted, UintValue
+from originledger.modules.compliance import rule_id_of
+from originledger.modules.compliance.types import AppointRegulator, DecideIssuance, SetLicense
 from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
 from originledger.sdk import Client, Key, TxBuilder, load_keystore, verify_receipt
+from originledger.sdk.wallet import generate_key
 
 __all__ = ["run_demo"]
 
@@ -87,8 +97,9 @@ def run_demo(
 
             def step(title: str, signer: Key, *messages: Any) -> Any:
                 result, elapsed_ms = submit(signer, messages)
+                mark = "[green]✓[/]" if result.ok else "[red]✗[/]"
                 say(
-                    f"[green]✓[/] {title}: {result.status} in block {result.height} "
+                    f"{mark} {title}: {result.status} in block {result.height} "
                     f"({elapsed_ms:.0f} ms, code {result.code}: {result.message})"
                 )
                 record(title, result, elapsed_ms, expected=True)
@@ -113,9 +124,40 @@ def run_demo(
                 line = client.query("assets", "balance", account=str(key.address), symbol=SYMBOL)
                 return format_units(Amount(int(line["result"]["available"])), DECIMALS)
 
-            say("\n[bold]A stablecoin minted against attested reserves[/]")
+            def fund_issue(manager: Key, fund: str) -> Issue:
+                return Issue(
+                    manager.address,
+                    fund,
+                    "HKD Money Market Fund, tokenized",
+                    DECIMALS,
+                    "security",
+                    units("100000000"),
+                    jurisdiction="HK",
+                    required_claims=["kyc_level"],
+                )
+
+            def explain(result: Any) -> None:
+                """What ``origin compliance explain`` says of a refusal by a pack rule."""
+                rule_id = rule_id_of(result.message)
+                if result.codespace != "compliance" or rule_id is None:
+                    return
+                rule = client.query("compliance", "rule", id=rule_id)["result"]
+                cites = rule["rule"]["cites"]
+                say(
+                    f"  rule {rule_id} of the {rule['jurisdiction']} pack: "
+                    f"{rule['rule']['summary']}\n  cites {cites['document']}, "
+                    f"{cites['section']}: “{cites['quote']}”"
+                )
+
+            say("\n[bold]A dollar stablecoin minted against attested reserves[/]")
+            vault = generate_key("vault")  # a custodian bank: a firm apart from the issuer
             step(
-                "issue USDO, a USD stablecoin (payment class, cap 1bn)",
+                "the admin grants the custodian role to a vault (a custodian bank)",
+                admin,
+                GrantRole(admin.address, vault.address, "custodian"),
+            )
+            step(
+                "issue USDO, pegged to USD, at home in the US, reserves held by the vault",
                 admin,
                 Issue(
                     admin.address,
@@ -124,15 +166,15 @@ def run_demo(
                     DECIMALS,
                     "payment",
                     units("1000000000"),
+                    custodian=vault.address,
+                    peg="USD",
+                    jurisdiction="US",
                 ),
             )
-            # A payment asset mints only against its custodian's reserve attestation; in
-            # the demo the admin is also the custodian (a real one is a separate firm).
             step(
-                "the custodian attests reserves of 10,000.00 USD for USDO",
-                admin,
-                GrantRole(admin.address, admin.address, "custodian"),
-                AttestReserves(admin.address, SYMBOL, units("10000"), client.status()["time_ms"]),
+                "the vault attests reserves of 10,000.00 USD for USDO",
+                vault,
+                AttestReserves(vault.address, SYMBOL, units("10000"), client.status()["time_ms"]),
             )
             step(
                 "mint 5,000.00 USDO to alice and 1,000.00 to bob",
@@ -191,6 +233,84 @@ def run_demo(
                 PostHold(bob.address, order, units("1")),
             )
             say(f"  alice's available balance after settlement: {available(alice)}")
+
+            say("\n[bold]A tokenized money-market fund in Hong Kong[/]")
+            sfc = generate_key("hk-regulator")
+            manager = generate_key("fund-manager")
+            kyc = generate_key("kyc-provider")
+            fund = "HKMMF"
+            step(
+                "the admin makes the SFC Hong Kong's regulator and the manager an issuer",
+                admin,
+                GrantRole(admin.address, sfc.address, "regulator"),
+                AppointRegulator(admin.address, "HK", sfc.address, True),
+                GrantRole(admin.address, manager.address, "issuer"),
+            )
+            explain(
+                refused(
+                    "the manager issues the fund before any approval",
+                    manager,
+                    fund_issue(manager, fund),
+                )
+            )
+            step(
+                "the SFC licenses the manager and approves the tokenized fund",
+                sfc,
+                SetLicense(sfc.address, "HK", manager.address, "licensed_fi", True),
+                DecideIssuance(sfc.address, "HK", fund, manager.address, True, "MMF, approved"),
+            )
+            step(
+                "the manager issues it (paused at first), trusts a KYC provider, opens it",
+                manager,
+                fund_issue(manager, fund),
+                SetTrusted(manager.address, asset_scope(fund), "kyc_level", kyc.address, True),
+                Authorize(manager.address, fund, alice.address, True),
+                Authorize(manager.address, fund, bob.address, True),
+                Pause(manager.address, fund, False),
+            )
+            kyc_fields = [Field("level", "uint")]
+            step(
+                "the KYC provider attests alice's KYC level (a level, no personal data)",
+                kyc,
+                RegisterSchema(kyc.address, "KYC level", kyc_fields, True, "kyc_level"),
+                Attest(
+                    kyc.address,
+                    schema_id_of("KYC level", kyc_fields, True, "kyc_level"),
+                    alice.address,
+                    [UintValue(Amount(2))],
+                ),
+            )
+            step(
+                "alice subscribes: the manager mints her 1,000.00 fund units",
+                manager,
+                Mint(manager.address, fund, alice.address, units("1000")),
+            )
+            explain(
+                refused(
+                    "alice sells 100.00 units to bob, who has no KYC attestation",
+                    alice,
+                    Transfer(alice.address, bob.address, fund, units("100")),
+                )
+            )
+
+            say("\n[bold]A CNY stablecoin without China's consent[/]")
+            explain(
+                refused(
+                    "the issuer launches a CNY-pegged stablecoin in Hong Kong, unapproved",
+                    admin,
+                    Issue(
+                        admin.address,
+                        "CNYO",
+                        "Offshore yuan coin",
+                        DECIMALS,
+                        "payment",
+                        units("1000000"),
+                        custodian=vault.address,
+                        peg="CNY",
+                        jurisdiction="HK",
+                    ),
+                )
+            )
 
             payment = next(s for s in summary["steps"] if s["step"].startswith("alice pays"))
             table = Table(title=f"{SYMBOL} balances, each proven against a signed header")

@@ -41,12 +41,8 @@ def _code_name(codespace: str, code: int) -> str:
 
     module = default_registry().by_name.get(codespace)
     enum = TxCode if codespace == TxCode.codespace else (module.codes if module else None)
-    if enum is None:
-        return str(code)
-    try:
-        return enum(code).name
-    except ValueError:
-        return str(code)
+    names = {int(member): member.name for member in enum} if enum is not None else {}
+    return names.get(code, str(code))
 
 
 @compliance_app.command("explain")
