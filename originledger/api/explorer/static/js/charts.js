@@ -37,7 +37,7 @@ export function lineChart(title, points, formatValue) {
     return svg;
   }
   const fraction = scale(points.map((p) => p.value));
-  const x = (i) => pad + (points.length === 1 ? (width - 2 * pad) / 2 : (i * (width - 2 * pad)) / (points.length - 1));
+  const x = (i) => pad + (points.length === 1 ? 0 : (i * (width - 2 * pad)) / (points.length - 1));
   const y = (v) => height - pad - fraction(v) * (height - 2 * pad);
   let path = "";
   points.forEach((p, i) => {
@@ -45,6 +45,7 @@ export function lineChart(title, points, formatValue) {
     if (previous) path += ` H${x(i).toFixed(1)}`; // a step: supply holds until it changes
     path += `${i ? " V" : "M" + x(i).toFixed(1) + " "}${y(p.value).toFixed(1)}`;
   });
+  path += ` H${width - pad}`; // and it holds still now
   svg.appendChild(element("line", { x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "chart-axis" }));
   svg.appendChild(element("path", { d: path, class: "chart-line" }));
   points.forEach((p, i) => {
