@@ -104,7 +104,8 @@ def test_transaction_proof_verifies_in_the_browser(explorer, page) -> None:
             moved.proof.signed_header.header.height += 1;
             const badHeader = await verifyReceipt(moved, genesis);
             const stranger = structuredClone(genesis);
-            stranger.validators = [{public_key: btoa(String.fromCharCode(...new Uint8Array(32).fill(9)))}];
+            const strangerKey = btoa(String.fromCharCode(...new Uint8Array(32).fill(9)));
+            stranger.validators = [{public_key: strangerKey}];
             const badKey = await verifyReceipt(receipt, stranger);
             return [good.ok, badCode.ok, badHeader.ok, badKey.ok];
         }""",
@@ -134,8 +135,11 @@ def test_js_encoding_matches_python(explorer, page) -> None:
                 header: hex(p.encodeHeader(header)),
                 digest: hex(await p.headerSigningDigest(header)),
                 samples: samples.map((s) => hex(p.msgpackEncode(s && s.int ? BigInt(s.int) : s))),
-                bins: [0, 1, 255, 256, 70000].map((n) => hex(p.msgpackEncode(new Uint8Array(n).fill(7)))),
-                decoded: p.msgpackDecode(p.msgpackEncode(new Map([["k", [1, "x", new Uint8Array([1, 2])]]]))).get("k")[1],
+                bins: [0, 1, 255, 256, 70000].map(
+                    (n) => hex(p.msgpackEncode(new Uint8Array(n).fill(7)))),
+                decoded: p.msgpackDecode(
+                    p.msgpackEncode(new Map([["k", [1, "x", new Uint8Array([1, 2])]]]))
+                ).get("k")[1],
             };
         }""",
         [header_json, [{"int": str(s)} if type(s) is int else s for s in samples]],
