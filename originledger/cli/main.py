@@ -9,6 +9,7 @@ import typer
 
 from originledger import __version__
 from originledger.cli.common import JsonOption, OriginTyper, Output
+from originledger.cli.indexer import indexer_app
 from originledger.cli.keys import keys_app
 from originledger.cli.node import init, start, verify_chain_command
 from originledger.cli.query import query_app
@@ -52,6 +53,7 @@ app.add_typer(asset_app, name="asset")
 app.add_typer(account_app, name="account")
 app.add_typer(query_app, name="query")
 app.add_typer(bench_app, name="bench")
+app.add_typer(indexer_app, name="indexer")
 
 
 @app.command("demo")

@@ -19,7 +19,7 @@ from originledger.core.address import Address, AddressError
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.indexer import schema
 
-__all__ = ["IndexReader", "ReaderError", "VOLUME_DAYS_MAX"]
+__all__ = ["VOLUME_DAYS_MAX", "IndexReader", "ReaderError"]
 
 VOLUME_DAYS_MAX = 366
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -282,9 +282,7 @@ class IndexReader:
             lowered = text.lower()
             rows = self._rows(select(schema.txs.c.hash).where(schema.txs.c.hash == lowered))
             found += [{"kind": "tx", "id": lowered} for _ in rows[:1]]
-            rows = self._rows(
-                select(schema.blocks.c.height).where(schema.blocks.c.hash == lowered)
-            )
+            rows = self._rows(select(schema.blocks.c.height).where(schema.blocks.c.hash == lowered))
             found += [{"kind": "block", "id": str(r["height"])} for r in rows]
         try:
             address = str(Address.from_text(text.lower()))
@@ -297,12 +295,13 @@ class IndexReader:
             table = schema.assets
             exact = self._rows(select(table.c.symbol).where(table.c.symbol == text.upper()))
             exact += self._rows(select(table.c.symbol).where(table.c.symbol == text))
+            pattern = text.upper().replace("_", r"\_") + "%"
             prefix = self._rows(
                 select(table.c.symbol)
-                .where(func.upper(table.c.symbol).like(text.upper().replace("_", r"\_") + "%", escape="\\"))
+                .where(func.upper(table.c.symbol).like(pattern, escape="\\"))
                 .order_by(table.c.symbol)
                 .limit(10)
-            )  # fmt: skip
+            )
             seen: set[str] = set()
             for row in exact + prefix:
                 if row["symbol"] not in seen:

@@ -114,7 +114,11 @@ def block_data_from_store(
             return None
         header = stored.signed_header.header
         block_hash = stored.hash.hex()
-        time_ms, proposer, state_root = header.time_ms, header.proposer.hex(), header.state_root.hex()
+        time_ms, proposer, state_root = (
+            header.time_ms,
+            header.proposer.hex(),
+            header.state_root.hex(),
+        )
         txs = []
         for tx in store.block_txs(height):
             signers, types, memo = _describe_tx(registry, tx.raw)
@@ -137,7 +141,9 @@ def block_data_from_store(
         if len(rows) < _EVENT_PAGE:
             break
         seq = rows[-1].seq
-    return BlockData(genesis.chain_id, height, block_hash, time_ms, proposer, state_root, txs, events)
+    return BlockData(
+        genesis.chain_id, height, block_hash, time_ms, proposer, state_root, txs, events
+    )
 
 
 class StoreSource:

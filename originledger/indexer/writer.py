@@ -27,8 +27,8 @@ from originledger.indexer.source import BlockData, EventData, Source
 __all__ = [
     "EVENT_HANDLERS",
     "BlockWriter",
-    "IndexError_",
     "Indexer",
+    "IndexerError",
     "open_engine",
     "register_handler",
 ]
@@ -39,7 +39,7 @@ CURSOR_NAME = "main"
 VOLUME_KINDS = frozenset({"transfer", "hold_post", "forced"})
 
 
-class IndexError_(RuntimeError):  # noqa: N801 - IndexError is a builtin
+class IndexerError(RuntimeError):
     """The index cannot follow this source (another chain, another schema version)."""
 
 
@@ -255,7 +255,7 @@ class BlockWriter:
             line = self.balance(address, symbol)
             if direction == "out":
                 if line["amount"] < amount:
-                    raise IndexError_(
+                    raise IndexerError(
                         f"block {self.block.height}: {address} spends {amount} {symbol} "
                         f"but the index holds {line['amount']}"
                     )
@@ -355,7 +355,9 @@ class BlockWriter:
             )
         for row in self._balances.values():
             row["updated_height"] = block.height
-        self._upsert(schema.balances, ("address", "symbol"), self._balances, self._balances_existing)
+        self._upsert(
+            schema.balances, ("address", "symbol"), self._balances, self._balances_existing
+        )
         assets = {
             symbol: {**row, "flags": json.dumps(row["flags"], sort_keys=True)}
             for symbol, row in self._assets.items()
@@ -397,7 +399,7 @@ class BlockWriter:
             self.connection.execute(table.insert(), inserts)
         if updates:
             condition = and_(*(table.c[name] == bindparam(f"key_{name}") for name in key_columns))
-            values = {
+            values: dict[str, Any] = {
                 column.name: bindparam(column.name)
                 for column in table.columns
                 if column.name not in key_columns
@@ -468,12 +470,12 @@ class Indexer:
                 select(schema.cursor).where(schema.cursor.c.name == CURSOR_NAME)
             ).first()
             if row is not None and row.chain_id != self.source.chain_id():
-                raise IndexError_(
+                raise IndexerError(
                     f"the index holds chain {row.chain_id!r}, the source is "
                     f"{self.source.chain_id()!r}: rebuild it or use another database"
                 )
             if row is not None and row.schema_version != schema.SCHEMA_VERSION:
-                raise IndexError_(
+                raise IndexerError(
                     f"the index has schema version {row.schema_version}, this code "
                     f"{schema.SCHEMA_VERSION}: rebuild it"
                 )
@@ -494,7 +496,7 @@ class Indexer:
             if block.height < expected:
                 return False
             if block.height > expected:
-                raise IndexError_(f"block {block.height} arrives before block {expected}")
+                raise IndexerError(f"block {block.height} arrives before block {expected}")
             writer = BlockWriter(connection, block)
             for tx in block.txs:
                 for signer in tx.signers:
@@ -643,7 +645,12 @@ def _clawed_back(writer: BlockWriter, event: EventData) -> None:
 def _transferred(writer: BlockWriter, event: EventData) -> None:
     data = event.data
     writer.move(
-        event, "transfer", data["symbol"], data["sender"], data["recipient"], _amount(data, "amount")
+        event,
+        "transfer",
+        data["symbol"],
+        data["sender"],
+        data["recipient"],
+        _amount(data, "amount"),
     )
 
 
