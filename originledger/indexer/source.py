@@ -12,15 +12,17 @@ no header, only the events that genesis emitted.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Protocol
 
 import httpx
 import msgspec
 
 from originledger.app import Registry
-from originledger.core.address import account_address
+from originledger.core.address import Address, account_address
+from originledger.core.amounts import Amount
 from originledger.core.block import Genesis
-from originledger.core.codec import CodecError, decode, from_json, to_builtins
+from originledger.core.codec import CodecError, decode, from_json
 from originledger.core.tx import SignedTx, TxBody
 from originledger.store.sqlite import SqliteStore
 
@@ -83,17 +85,39 @@ class Source(Protocol):
     def block(self, height: int) -> BlockData | None: ...
 
 
+@lru_cache(maxsize=262_144)
+def _address_text(raw: bytes) -> str:
+    # bech32m in pure Python costs more than indexing the row: remember the busy accounts.
+    return str(Address(raw))
+
+
+@lru_cache(maxsize=65_536)
+def _signer_text(public_key: bytes) -> str:
+    return _address_text(bytes(account_address(public_key)))
+
+
+def _json_hook(value: Any) -> Any:
+    if type(value) is Amount:
+        return str(int(value))
+    if type(value) is Address:
+        return _address_text(bytes(value))
+    raise NotImplementedError(f"cannot encode {type(value).__name__}")
+
+
+def _builtins(value: Any) -> Any:
+    """The API's JSON form of a value (as ``codec.to_builtins``, with addresses cached)."""
+    return msgspec.to_builtins(value, enc_hook=_json_hook)
+
+
 def _describe_tx(registry: Registry, raw: bytes) -> tuple[list[str], list[str], str]:
     """(signer addresses, message types, memo) of a raw transaction; empty when it is broken."""
     try:
         body = decode(decode(raw, SignedTx).body, TxBody)
-        types = [
-            str(to_builtins(registry.tx_decoder.decode_message(bytes(m))).get("type", "?"))
-            for m in body.messages
-        ]
+        messages = [registry.tx_decoder.decode_message(bytes(m)) for m in body.messages]
     except CodecError:
         return [], [], ""
-    signers = [str(account_address(bytes(key))) for key in body.signers]
+    types = [str(type(message).__struct_config__.tag) for message in messages]
+    signers = [_signer_text(bytes(key)) for key in body.signers]
     return signers, types, body.memo
 
 
@@ -135,7 +159,7 @@ def block_data_from_store(
         rows = store.events_after(height, seq, _EVENT_PAGE)
         rows = [row for row in rows if row.height == height]
         for row in rows:
-            data = to_builtins(registry.decode_event(row.data))
+            data = _builtins(registry.decode_event(row.data))
             kind = data.pop("type")
             events.append(EventData(row.seq, row.tx_index, kind, data))
         if len(rows) < _EVENT_PAGE:

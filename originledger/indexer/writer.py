@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, event, select
 from sqlalchemy.pool import StaticPool
 
+from originledger.core.address import ADDRESS_PREFIX
 from originledger.indexer import schema
 from originledger.indexer.source import BlockData, EventData, Source
 
@@ -36,6 +37,8 @@ __all__ = [
 log = logging.getLogger("originledger.indexer")
 
 CURSOR_NAME = "main"
+_IN_CHUNK_MAX = 400
+_ADDRESS_START = ADDRESS_PREFIX + "1"
 VOLUME_KINDS = frozenset({"transfer", "hold_post", "forced"})
 
 
@@ -92,6 +95,10 @@ class BlockWriter:
         self._supply_changed: set[str] = set()
         self._accounts: dict[str, dict[str, Any]] = {}
         self._accounts_existing: set[str] = set()
+        self._accounts_changed: set[str] = set()
+        # Keys looked up in bulk before the handlers run: absent from the cache means new.
+        self._balances_prefetched: set[tuple[str, str]] = set()
+        self._accounts_prefetched: set[str] = set()
         self._holds: dict[str, dict[str, Any]] = {}
         self._holds_existing: set[str] = set()
         self._attestations: dict[str, dict[str, Any]] = {}
@@ -104,14 +111,41 @@ class BlockWriter:
 
     # -- cached rows ----------------------------------------------------------------------
 
+    def prefetch(self, addresses: set[str], symbols: set[str]) -> None:
+        """Load the rows of these accounts (and of their lines in these assets) in bulk."""
+        ordered = sorted(addresses)
+        for start in range(0, len(ordered), _IN_CHUNK_MAX):
+            chunk = ordered[start : start + _IN_CHUNK_MAX]
+            for found in self.connection.execute(
+                select(schema.accounts).where(schema.accounts.c.address.in_(chunk))
+            ):
+                row = dict(found._mapping)
+                self._accounts[row["address"]] = row
+                self._accounts_existing.add(row["address"])
+            if symbols:
+                table = schema.balances
+                for found in self.connection.execute(
+                    select(table).where(
+                        and_(table.c.address.in_(chunk), table.c.symbol.in_(sorted(symbols)))
+                    )
+                ):
+                    row = dict(found._mapping)
+                    key = (row["address"], row["symbol"])
+                    self._balances[key] = row
+                    self._balances_existing.add(key)
+        self._accounts_prefetched |= addresses
+        self._balances_prefetched |= {(a, s) for a in addresses for s in symbols}
+
     def balance(self, address: str, symbol: str) -> dict[str, Any]:
         key = (address, symbol)
         row = self._balances.get(key)
         if row is None:
             table = schema.balances
-            found = self.connection.execute(
-                select(table).where(and_(table.c.address == address, table.c.symbol == symbol))
-            ).first()
+            found = None
+            if key not in self._balances_prefetched:
+                found = self.connection.execute(
+                    select(table).where(and_(table.c.address == address, table.c.symbol == symbol))
+                ).first()
             if found is None:
                 row = {
                     "address": address,
@@ -154,12 +188,17 @@ class BlockWriter:
             row["supply"] = supply
             self._supply_changed.add(symbol)
 
-    def account(self, address: str) -> dict[str, Any]:
+    def account(self, address: str, *, changing: bool = False) -> dict[str, Any]:
+        """The account's row; ``changing`` when the caller modifies it (so it is written)."""
+        if changing:
+            self._accounts_changed.add(address)
         row = self._accounts.get(address)
         if row is None:
-            found = self.connection.execute(
-                select(schema.accounts).where(schema.accounts.c.address == address)
-            ).first()
+            found = None
+            if address not in self._accounts_prefetched:
+                found = self.connection.execute(
+                    select(schema.accounts).where(schema.accounts.c.address == address)
+                ).first()
             if found is None:
                 row = {
                     "address": address,
@@ -363,7 +402,12 @@ class BlockWriter:
             for symbol, row in self._assets.items()
         }
         self._upsert(schema.assets, ("symbol",), assets, self._assets_existing)
-        self._upsert(schema.accounts, ("address",), self._accounts, self._accounts_existing)
+        accounts = {
+            address: row
+            for address, row in self._accounts.items()
+            if address not in self._accounts_existing or address in self._accounts_changed
+        }
+        self._upsert(schema.accounts, ("address",), accounts, self._accounts_existing)
         self._upsert(schema.holds, ("hold_id",), self._holds, self._holds_existing)
         self._upsert(
             schema.attestations,
@@ -498,6 +542,17 @@ class Indexer:
             if block.height > expected:
                 raise IndexerError(f"block {block.height} arrives before block {expected}")
             writer = BlockWriter(connection, block)
+            addresses: set[str] = set()
+            symbols: set[str] = set()
+            for event_data in block.events:
+                for name, value in event_data.data.items():
+                    if type(value) is str and value.startswith(_ADDRESS_START):
+                        addresses.add(value)
+                    elif name == "symbol" and type(value) is str:
+                        symbols.add(value)
+            for tx in block.txs:
+                addresses.update(tx.signers)
+            writer.prefetch(addresses, symbols)
             for tx in block.txs:
                 for signer in tx.signers:
                     writer.account(signer)
@@ -560,14 +615,14 @@ def _amount(data: dict[str, Any], name: str) -> int:
 
 @register_handler("accounts/created")
 def _account_created(writer: BlockWriter, event: EventData) -> None:
-    row = writer.account(event.data["address"])
+    row = writer.account(event.data["address"], changing=True)
     if row["created_height"] is None:
         row["created_height"] = writer.block.height
     writer.concerns(event, event.data["address"])
 
 
 def _set_role(writer: BlockWriter, event: EventData, present: bool) -> None:
-    row = writer.account(event.data["account"])
+    row = writer.account(event.data["account"], changing=True)
     roles = set(row["roles"].split())
     if present:
         roles.add(event.data["role"])

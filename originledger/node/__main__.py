@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m originledger.node")
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--api", default=None, help="HOST:PORT (default: from config.toml)")
+    parser.add_argument(
+        "--no-index", action="store_true", help="run no indexer (HOME/data/index.sqlite)"
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     try:
@@ -25,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 6
     try:
-        serve(node, listen)
+        serve(node, listen, index=not arguments.no_index)
     finally:
         node.stop()
         node.store.close()
