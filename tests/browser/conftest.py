@@ -119,7 +119,7 @@ def genesis_bytes() -> bytes:
 
 
 class ExplorerNode:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, index: bool = True) -> None:
         (home / "data").mkdir(parents=True)
         self.node = EmbeddedNode(
             SqliteStore(home / "data" / "ledger.sqlite"),
@@ -127,7 +127,7 @@ class ExplorerNode:
             VALIDATOR,
             NodeSettings(block_interval_ms=20),
         )
-        self.index = IndexService.for_node(self.node)
+        self.index = IndexService.for_node(self.node) if index else None
         self.server = BackgroundServer(
             self.node, f"127.0.0.1:{_free_port()}", index=self.index
         ).start()
@@ -141,6 +141,13 @@ class ExplorerNode:
 @pytest.fixture
 def explorer(tmp_path: Path) -> Iterator[ExplorerNode]:
     node = ExplorerNode(tmp_path / "home")
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def explorer_without_index(tmp_path: Path) -> Iterator[ExplorerNode]:
+    node = ExplorerNode(tmp_path / "home", index=False)
     yield node
     node.stop()
 

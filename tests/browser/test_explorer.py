@@ -178,3 +178,13 @@ def test_phone_screen_has_no_sideways_scroll(explorer, browser, route) -> None:
         )
     finally:
         context.close()
+
+
+def test_explorer_without_index_says_so(explorer_without_index, page) -> None:
+    client = Client(explorer_without_index.url)
+    tx_hash = _transfer(client, 3)
+    page.goto(explorer_without_index.url + "/")
+    page.wait_for_selector('[data-testid="no-index"]', timeout=TIMEOUT_MS)
+    page.goto(f"{explorer_without_index.url}/#/tx/{tx_hash}")
+    page.click("#verify-proof")
+    page.wait_for_selector("#proof-result[data-verified=true]", timeout=TIMEOUT_MS)

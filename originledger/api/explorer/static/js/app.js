@@ -64,12 +64,19 @@ async function genesis() {
 // -- views ---------------------------------------------------------------------------------
 
 async function homeView() {
-  const [status, blocks, txs, assets] = await Promise.all([
-    api("/v1/status"),
-    api("/v1/index/blocks?limit=10"),
-    api("/v1/index/txs?limit=15"),
-    loadAssets(),
-  ]);
+  const status = await api("/v1/status");
+  let blocks, txs;
+  try {
+    [blocks, txs] = await Promise.all([api("/v1/index/blocks?limit=10"), api("/v1/index/txs?limit=15")]);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "index_disabled")) throw error;
+    view.innerHTML = `<section class="card"><h2>${h(status.chain_id)} at block ${blockLink(status.height)}</h2>
+      <p class="empty" data-testid="no-index">This node runs no indexer: blocks, transactions and accounts open by
+      their height, hash or address (${link(`block/${status.height}`, "latest block")}), but search, histories
+      and charts need the index (start the node without --no-index).</p></section>`;
+    return;
+  }
+  const assets = await loadAssets();
   view.innerHTML = `
     <section class="stats">
       <div class="stat"><span>Chain</span><strong>${h(status.chain_id)}</strong></div>
