@@ -10,6 +10,7 @@ import typer
 from originledger import __version__
 from originledger.cli.common import JsonOption, OriginTyper, Output
 from originledger.cli.compliance import compliance_app
+from originledger.cli.controls import hold_app
 from originledger.cli.indexer import indexer_app
 from originledger.cli.keys import keys_app
 from originledger.cli.net import net_app
@@ -55,6 +56,7 @@ app.add_typer(asset_app, name="asset")
 app.add_typer(account_app, name="account")
 app.add_typer(query_app, name="query")
 app.add_typer(compliance_app, name="compliance")
+app.add_typer(hold_app, name="hold")
 app.add_typer(bench_app, name="bench")
 app.add_typer(net_app, name="net")
 app.add_typer(indexer_app, name="indexer")
