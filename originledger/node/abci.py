@@ -358,13 +358,16 @@ class AbciApp:
         answer = self.pb.ResponseFinalizeBlock(
             app_hash=self._app_hash(block.height, outcome.app_hash)
         )
-        for tx in outcome.txs:
+        # ``data`` is the encoded result leaf (tx hash, code, message, events hash): with
+        # ``code`` it is what CometBFT's ``last_results_hash`` commits to, so a receipt's
+        # result is proven by the validators' signed header H + 1.
+        for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True):
             result = tx.result
             item = answer.tx_results.add(
                 code=result.code,
                 codespace="" if result.ok else result.codespace,
                 log=result.message,
-                data=encode(result),
+                data=encode(leaf),
             )
             for event in tx.events:
                 self._add_event(item.events, event)
@@ -659,7 +662,7 @@ def run_abci_process(
     process = AbciProcess(home, address, wrong_app_hash_from=wrong_app_hash_from).start()
     node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
     try:
-        serve(node, api)  # type: ignore[arg-type]  # the API needs only the node's interface
+        serve(node, api)
     finally:
         process.close()
     return 0
