@@ -168,8 +168,9 @@ class AbciApp:
         # Test-only fault: from this height on, answer a wrong app hash (a validator that
         # computes a wrong state). Never set outside the fault tests.
         self.wrong_app_hash_from = wrong_app_hash_from
-        # What a block changes in the validator set (the governance module's decisions):
-        # returned to CometBFT, which applies them two heights later. None: no changes.
+        # What a block changes in the validator set comes from the block's outcome (the
+        # validators module's messages); CometBFT applies it two heights later. A test may
+        # give its own function instead.
         self.validator_updates = validator_updates
         self.lock = threading.Lock()
         # Called with each block's outcome once it is durably committed (the API's waiters).
@@ -373,13 +374,15 @@ class AbciApp:
                 self._add_event(item.events, event)
         for event in outcome.block_events:
             self._add_event(answer.events, event)
-        if self.validator_updates is not None:
-            for update in self.validator_updates(outcome):
-                if len(update.public_key) != 32 or update.power < 0:
-                    raise ValueError(f"invalid validator update {update!r}")
-                added = answer.validator_updates.add(power=update.power)
-                added.pub_key.ed25519 = update.public_key
-                self._proposers[validator_address(update.public_key)] = update.public_key
+        updates = [ValidatorUpdate(key, power) for key, power in outcome.validator_updates]
+        if self.validator_updates is not None:  # a test's override
+            updates = self.validator_updates(outcome)
+        for update in updates:
+            if len(update.public_key) != 32 or update.power < 0:
+                raise ValueError(f"invalid validator update {update!r}")
+            added = answer.validator_updates.add(power=update.power)
+            added.pub_key.ed25519 = update.public_key
+            self._proposers[validator_address(update.public_key)] = update.public_key
         return answer
 
     def _add_event(self, container: Any, event: Event) -> None:

@@ -14,8 +14,9 @@ import pytest
 
 from originledger.app import Application
 from originledger.core.amounts import Amount
+from originledger.core.block import ResultLeaf
 from originledger.core.codec import decode
-from originledger.core.codes import TxCode, TxResult
+from originledger.core.codes import TxCode
 from originledger.core.crypto import SigningKey
 from originledger.core.state_proof import verify_state_proof
 from originledger.modules.assets.keys import balance_key
@@ -249,7 +250,8 @@ def test_block_finalize_then_commit_moves_info(served: tuple[AbciApp, Client, Pa
     assert process.process_proposal.status == pb.ResponseProcessProposal.ACCEPT
     finalized = _finalize(client, 1, txs)
     assert [r.code for r in finalized.tx_results] == [0, 0]
-    assert decode(finalized.tx_results[0].data, TxResult).ok
+    leaf = decode(finalized.tx_results[0].data, ResultLeaf)  # what last_results_hash binds
+    assert (leaf.code, leaf.codespace) == (0, "tx")
     events = {
         e.type: {a.key: a.value for a in e.attributes} for e in finalized.tx_results[0].events
     }
