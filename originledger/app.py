@@ -348,6 +348,28 @@ class Application:
     def check_tx(self, raw: bytes, now_ms: int) -> CheckResult:
         return self.check_txs([raw], now_ms)[0]
 
+    def recheck_txs(self, raws: Sequence[bytes], now_ms: int) -> list[CheckResult]:
+        """The light check of transactions still waiting in a mempool after a block: one
+        that passed ``check_txs`` before (its decoded form is remembered) stays while it
+        has not expired; any other takes the full check. Whether it committed meanwhile
+        is left to the proposal (``check_txs`` again), which drops it."""
+        results: list[CheckResult | None] = []
+        others: list[int] = []
+        for raw in raws:
+            tx = self._verified.get(raw)
+            if tx is None:
+                others.append(len(results))
+                results.append(None)
+            elif tx.body.expires_at_ms <= now_ms:
+                results.append(CheckResult(tx.hash, TxResult.failure(TxCode.EXPIRED)))
+            else:
+                results.append(CheckResult(tx.hash, TxResult.success(), tx))
+        if others:
+            checked = self.check_txs([raws[i] for i in others], now_ms)
+            for position, check in zip(others, checked, strict=True):
+                results[position] = check
+        return [result for result in results if result is not None]
+
     def _decode(self, raw: bytes, chain_id: str) -> Tx | TxResult:
         cached = self._verified.get(raw)
         if cached is not None:

@@ -18,9 +18,10 @@ The mapping (see docs/network.md for the whole protocol):
   hash. Idempotent for the same document (a crash between InitChain and CometBFT saving
   its state makes CometBFT ask again).
 - ``CheckTx``: ``Application.check_tx`` against the wall clock (the mempool is local and
-  need not be deterministic). A recheck takes the same path, which is light: signatures
-  verified once are remembered, so a recheck is a decode-cache hit, an expiry check and a
-  committed-hash lookup.
+  need not be deterministic). A recheck (after each block, of what is still waiting) is
+  ``Application.recheck_txs``: a transaction checked before is a cache hit and an expiry
+  check (no committed-hash lookup: CometBFT removed the committed bytes itself, and the
+  proposal drops a same-hash copy).
 - ``PrepareProposal``: drops what no longer passes the checks at the block's time (expired,
   committed meanwhile), then ``Application.prepare_proposal`` within ``max_tx_bytes``.
 - ``ProcessProposal``: ``Application.process_proposal`` (limits only: deterministic).
@@ -252,11 +253,14 @@ class AbciApp:
         return responses
 
     def _check_tx_batch(self, requests: list[Any]) -> list[Any]:
+        raws = [bytes(request.check_tx.tx) for request in requests]
+        recheck = all(request.check_tx.type == self.pb.RECHECK for request in requests)
         try:
             with self.lock:
-                checks = self.app.check_txs(
-                    [bytes(request.check_tx.tx) for request in requests], self.clock_ms()
-                )
+                if recheck:
+                    checks = self.app.recheck_txs(raws, self.clock_ms())
+                else:
+                    checks = self.app.check_txs(raws, self.clock_ms())
         except Exception:  # answer each alone, so that an error names its request
             log.exception("a batch of CheckTx failed; checking one by one")
             return [self.handle(request) for request in requests]
@@ -318,7 +322,10 @@ class AbciApp:
     # -- mempool --------------------------------------------------------------------------
 
     def check_tx(self, request: Any) -> Any:
-        return self._check_answer(self.app.check_tx(bytes(request.tx), self.clock_ms()))
+        raw = bytes(request.tx)
+        if request.type == self.pb.RECHECK:
+            return self._check_answer(self.app.recheck_txs([raw], self.clock_ms())[0])
+        return self._check_answer(self.app.check_tx(raw, self.clock_ms()))
 
     def _check_answer(self, check: CheckResult) -> Any:
         result = check.result

@@ -51,6 +51,7 @@ __all__ = [
     "ValidatorPlan",
     "add_node",
     "create_network",
+    "free_base_port",
     "load_plan",
     "network_status",
     "rpc",
@@ -438,6 +439,27 @@ def _run(command: list[str]) -> None:
     completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     if completed.returncode != 0:
         raise NetworkError(f"`{' '.join(command)}` failed: {completed.stderr[-2000:]}")
+
+
+def free_base_port(validators: int, attempts: int = 50) -> int:
+    """A base port whose three ports are free on the first ``validators`` loopback
+    addresses (for benchmarks and tests; a race with other programs remains possible)."""
+    import random
+    import socket
+
+    for _ in range(attempts):
+        base = random.randrange(30_000, 60_000, 3)
+        free = True
+        for index in range(validators):
+            for port in (base, base + 1, base + 2):
+                with socket.socket() as probe:
+                    try:
+                        probe.bind((f"127.0.0.{2 + index}", port))
+                    except OSError:
+                        free = False
+        if free:
+            return base
+    raise NetworkError("no free ports on the loopback addresses")
 
 
 def load_plan(directory: Path) -> NetworkPlan:
