@@ -46,6 +46,7 @@ from originledger.node.toolchain import check_cometbft
 
 __all__ = [
     "DEFAULT_BASE_PORT",
+    "DEFAULT_SNAPSHOT_INTERVAL_BLOCKS",
     "NetworkError",
     "NetworkPlan",
     "ValidatorPlan",
