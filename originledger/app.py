@@ -348,6 +348,21 @@ class Application:
     def check_tx(self, raw: bytes, now_ms: int) -> CheckResult:
         return self.check_txs([raw], now_ms)[0]
 
+    def verify_ahead(self, raws: Sequence[bytes]) -> None:
+        """Verify the signatures of transactions not verified yet and remember the good
+        ones, so that a later ``check_txs`` or ``finalize_block`` finds them verified.
+        Safe beside the driver's thread (it only adds to the cache): a driver calls it
+        outside its lock, so that blocks need not wait for signature checks."""
+        meta = self.store.chain_meta()
+        if meta is None:
+            return
+        decoded = [
+            self.registry.tx_decoder.decode(raw, meta.chain_id)
+            for raw in raws
+            if raw not in self._verified
+        ]
+        self._verify_signatures(decoded)
+
     def recheck_txs(self, raws: Sequence[bytes], now_ms: int) -> list[CheckResult]:
         """The light check of transactions still waiting in a mempool after a block: one
         that passed ``check_txs`` before (its decoded form is remembered) stays while it

@@ -125,6 +125,7 @@ def run_network_transfer_bench(
     batch: int = 250,
     rate: int = 0,
     block_interval_ms: int = 300,
+    block_bytes_max: int = 1024 * 1024,
     json_output: bool = False,
     console: Console | None = None,
     timeout_s: float = 300.0,
@@ -161,6 +162,7 @@ def run_network_transfer_bench(
         "batch": batch,
         "rate_target": rate,
         "block_interval_ms": block_interval_ms,
+        "block_bytes_max": block_bytes_max,
         "cores": os.cpu_count(),
         "python": sys.version.split()[0],
     }
@@ -179,6 +181,7 @@ def run_network_transfer_bench(
             block_interval_ms=block_interval_ms,
             app_state=_funded_app_state(public_keys),
             snapshot_interval_blocks=0,
+            block_bytes_max=block_bytes_max,
         )
         raws = sign_transfers(public_keys, 0, txs, time.time_ns() // 1_000_000 + 3_600_000)
         hashes = [tx_hash_of(raw).hex() for raw in raws]

@@ -256,6 +256,8 @@ class AbciApp:
         raws = [bytes(request.check_tx.tx) for request in requests]
         recheck = all(request.check_tx.type == self.pb.RECHECK for request in requests)
         try:
+            if not recheck:  # signatures first, without the lock: blocks go on meanwhile
+                self.app.verify_ahead(raws)
             with self.lock:
                 if recheck:
                     checks = self.app.recheck_txs(raws, self.clock_ms())

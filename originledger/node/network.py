@@ -181,6 +181,7 @@ def create_network(
     app_state: dict[str, Any] | None = None,
     genesis_time_ms: int | None = None,
     snapshot_interval_blocks: int = DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
+    block_bytes_max: int = BLOCK_BYTES_MAX,
 ) -> NetworkPlan:
     """Write genesis, keys, homes and configuration for ``validators`` validators.
 
@@ -231,7 +232,9 @@ def create_network(
     }
     genesis_raw = json.dumps(genesis, separators=(",", ":"), sort_keys=True)
     (directory / "genesis.json").write_text(genesis_raw)
-    cometbft_genesis = _cometbft_genesis(chain_id, time_ms, plans, genesis_raw)
+    if not 1024 <= block_bytes_max <= BLOCK_BYTES_MAX:
+        raise NetworkError(f"the block size must be between 1 KiB and {BLOCK_BYTES_MAX} bytes")
+    cometbft_genesis = _cometbft_genesis(chain_id, time_ms, plans, genesis_raw, block_bytes_max)
     plan = NetworkPlan(chain_id, base_port, block_interval_ms, plans, snapshot_interval_blocks)
     for validator in plans:
         home = validator.home(directory)
@@ -358,7 +361,11 @@ def add_node(directory: Path, *, state_sync: bool = True) -> ValidatorPlan:
 
 
 def _cometbft_genesis(
-    chain_id: str, time_ms: int, plans: list[ValidatorPlan], genesis_raw: str
+    chain_id: str,
+    time_ms: int,
+    plans: list[ValidatorPlan],
+    genesis_raw: str,
+    block_bytes_max: int = BLOCK_BYTES_MAX,
 ) -> str:
     validators = [
         genesis_validator_entry(bytes.fromhex(plan.public_key), 1, plan.name) for plan in plans
@@ -371,11 +378,11 @@ def _cometbft_genesis(
             "chain_id": chain_id,
             "initial_height": "1",
             "consensus_params": {
-                "block": {"max_bytes": str(BLOCK_BYTES_MAX), "max_gas": "-1"},
+                "block": {"max_bytes": str(block_bytes_max), "max_gas": "-1"},
                 "evidence": {
                     "max_age_num_blocks": "100000",
                     "max_age_duration": "172800000000000",
-                    "max_bytes": "1048576",
+                    "max_bytes": str(min(1_048_576, block_bytes_max // 2)),
                 },
                 "validator": {"pub_key_types": ["ed25519"]},
                 "version": {"app": str(APP_VERSION)},

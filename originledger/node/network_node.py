@@ -159,6 +159,7 @@ class NetworkNode:
         """Check transactions here, hand those that pass to CometBFT's mempool."""
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
+        self.app.verify_ahead(raws)  # without the lock: blocks go on meanwhile
         now_ms = self.clock_ms()
         with self.abci.lock:
             checks = self.app.check_txs(raws, now_ms)
