@@ -345,25 +345,40 @@ class SqliteStore:
         blocks this store does not hold: a store restored from a snapshot), as
         ``(height, position, hash, raw, result_leaf)``: what replay protection needs."""
         with self._lock:
-            meta = self._meta
-            height = 0 if meta is None else meta.height
-            cutoff = 0
-            while height > 0:
-                row = self._writer.execute(
-                    "SELECT header FROM blocks WHERE height = ?", (height,)
-                ).fetchone()
-                if row is None:
-                    break  # below here the store holds a snapshot's rows: keep them all
-                if decode(bytes(row[0]), BlockHeader).time_ms < time_ms:
-                    cutoff = height + 1
-                    break
-                height -= 1
+            cutoff = self._first_height_at_or_after(time_ms)
             rows = self._writer.execute(
                 "SELECT height, position, hash, raw, result_leaf FROM txs "
                 "WHERE spent = 1 AND height >= ? ORDER BY height, position",
                 (cutoff,),
             ).fetchall()
         return [(r[0], r[1], bytes(r[2]), bytes(r[3]), bytes(r[4])) for r in rows]
+
+    def _first_height_at_or_after(self, time_ms: int) -> int:
+        """The lowest stored block at or after ``time_ms`` (block times only grow: a binary
+        search); 0 when even the lowest stored block is (below it the store may hold a
+        snapshot's rows: all kept)."""
+        bounds = self._writer.execute("SELECT MIN(height), MAX(height) FROM blocks").fetchone()
+        if bounds is None or bounds[0] is None:
+            return 0
+
+        def time_at(height: int) -> int:
+            row = self._writer.execute(
+                "SELECT header FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+            return decode(bytes(row[0]), BlockHeader).time_ms
+
+        low, high = int(bounds[0]), int(bounds[1])
+        if time_at(low) >= time_ms:
+            return 0
+        if time_at(high) < time_ms:
+            return high + 1
+        while high - low > 1:  # time_at(low) < time_ms <= time_at(high)
+            middle = (low + high) // 2
+            if time_at(middle) < time_ms:
+                low = middle
+            else:
+                high = middle
+        return high
 
     def restore_snapshot(
         self,
