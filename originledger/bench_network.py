@@ -124,7 +124,7 @@ def run_network_transfer_bench(
     txs: int = 8_000,
     batch: int = 250,
     rate: int = 0,
-    block_interval_ms: int = 300,
+    block_interval_ms: int = 100,
     block_bytes_max: int = 1024 * 1024,
     json_output: bool = False,
     console: Console | None = None,

@@ -119,7 +119,7 @@ def bench_transfers(
     """Signed transfers end to end over HTTP: throughput and submit-to-commit latency.
 
     With --network or --validators: on a local network of CometBFT validators (finality
-    latency; defaults 512 accounts, 8,000 transfers, batches of 250, 300 ms blocks)."""
+    latency; defaults 512 accounts, 8,000 transfers, batches of 250, 100 ms timeout_commit)."""
     if network is not None or validators:
         from originledger.bench_network import run_network_transfer_bench
 
