@@ -47,7 +47,7 @@ from originledger.core.limits import (
 from originledger.core.merkle import list_root
 from originledger.core.module import BLOCK_TIME_PARAMETER, Guard, Module, QueryError
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
-from originledger.modules import accounts, assets, attest, compliance
+from originledger.modules import accounts, assets, attest, compliance, validators
 
 __all__ = [
     "DEFAULT_MODULES",
@@ -68,6 +68,7 @@ DEFAULT_MODULES: tuple[Module, ...] = (
     assets.MODULE,
     attest.MODULE,
     compliance.MODULE,  # after attest: its guards read claims; see the order above
+    validators.MODULE,  # the consensus validator set; reads accounts' admin role
 )
 
 SignatureCheck = tuple[bytes, bytes, bytes]  # public key, digest, signature
@@ -218,6 +219,9 @@ class BlockOutcome:
     writes: dict[bytes, bytes | None]
     pending_root: PendingRoot
     result_leaves: list[ResultLeaf] = field(default_factory=list)
+    # Changes of the consensus validator set (Ed25519 key, new power; 0 removes), from
+    # the validators module's events: network mode hands them to CometBFT.
+    validator_updates: list[tuple[bytes, int]] = field(default_factory=list)
 
     @property
     def app_hash(self) -> bytes:
@@ -297,6 +301,10 @@ class Application:
             decoded = from_json(section, module.genesis_type)
             del raw, section  # the typed section is all that is needed from here
             events.extend(module.genesis_init(state, decoded))
+        if validators.MODULE.name in self.registry.by_name:
+            # The genesis validators (genesis.json's top level) start the module's set.
+            height = genesis.initial_height - 1
+            events.extend(validators.record_genesis_validators(state, genesis.validators, height))
         pending = self.store.prepare_root(state.writes)
         header = BlockHeader(
             chain_id=genesis.chain_id,
@@ -339,6 +347,43 @@ class Application:
 
     def check_tx(self, raw: bytes, now_ms: int) -> CheckResult:
         return self.check_txs([raw], now_ms)[0]
+
+    def verify_ahead(self, raws: Sequence[bytes]) -> None:
+        """Verify the signatures of transactions not verified yet and remember the good
+        ones, so that a later ``check_txs`` or ``finalize_block`` finds them verified.
+        Safe beside the driver's thread (it only adds to the cache): a driver calls it
+        outside its lock, so that blocks need not wait for signature checks."""
+        meta = self.store.chain_meta()
+        if meta is None:
+            return
+        decoded = [
+            self.registry.tx_decoder.decode(raw, meta.chain_id)
+            for raw in raws
+            if raw not in self._verified
+        ]
+        self._verify_signatures(decoded)
+
+    def recheck_txs(self, raws: Sequence[bytes], now_ms: int) -> list[CheckResult]:
+        """The light check of transactions still waiting in a mempool after a block: one
+        that passed ``check_txs`` before (its decoded form is remembered) stays while it
+        has not expired; any other takes the full check. Whether it committed meanwhile
+        is left to the proposal (``check_txs`` again), which drops it."""
+        results: list[CheckResult | None] = []
+        others: list[int] = []
+        for raw in raws:
+            tx = self._verified.get(raw)
+            if tx is None:
+                others.append(len(results))
+                results.append(None)
+            elif tx.body.expires_at_ms <= now_ms:
+                results.append(CheckResult(tx.hash, TxResult.failure(TxCode.EXPIRED)))
+            else:
+                results.append(CheckResult(tx.hash, TxResult.success(), tx))
+        if others:
+            checked = self.check_txs([raws[i] for i in others], now_ms)
+            for position, check in zip(others, checked, strict=True):
+                results[position] = check
+        return [result for result in results if result is not None]
 
     def _decode(self, raw: bytes, chain_id: str) -> Tx | TxResult:
         cached = self._verified.get(raw)
@@ -436,7 +481,10 @@ class Application:
             tx_count=len(outcomes),
             proposer=request.proposer,
         )
-        self._pending = BlockOutcome(header, outcomes, block_events, state.writes, pending, leaves)
+        updates = validators.validator_updates(e for o in outcomes for e in o.events)
+        self._pending = BlockOutcome(
+            header, outcomes, block_events, state.writes, pending, leaves, updates
+        )
         return self._pending
 
     def _verify_signatures(self, decoded: Sequence[Tx | TxResult]) -> set[int]:

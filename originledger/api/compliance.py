@@ -29,14 +29,14 @@ from originledger.modules.compliance.tracing import (
     movements_from_events,
     trace_funds,
 )
-from originledger.node.embedded import EmbeddedNode
+from originledger.node.driver import LedgerNode
 
 __all__ = ["compliance_routes"]
 
 _MOVEMENT_EVENT_MARK = b"assets/"  # every event tracing reads has a type under assets/
 
 
-def compliance_routes(node: EmbeddedNode) -> list[HTTPRouteHandler]:
+def compliance_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
     """The compliance route handlers over ``node``'s store."""
     from originledger.api.server import ApiError  # the server imports this module
 

@@ -13,6 +13,7 @@ from originledger.core.state_proof import StateProof
 __all__ = [
     "AccountAnswer",
     "BlockAnswer",
+    "ConsensusInclusionProof",
     "ErrorAnswer",
     "ErrorBody",
     "EventAnswer",
@@ -87,6 +88,22 @@ class InclusionProof(msgspec.Struct, frozen=True):
     signed_header: SignedHeader
 
 
+class ConsensusInclusionProof(msgspec.Struct, frozen=True):
+    """Network mode: proves a transaction of block H and its result against CometBFT's
+    signed header H + 1 (``signed_header``: header and commit). ``header`` is CometBFT's
+    header H, whose hash is header H + 1's ``last_block_id``; ``tx_proof`` leads
+    ``sha256(raw)`` to its ``data_hash``; ``result_proof`` leads the ``ExecTxResult`` holding
+    ``result_leaf`` to header H + 1's ``last_results_hash``."""
+
+    index: int
+    count: int
+    tx_proof: list[bytes]
+    result_leaf: bytes
+    result_proof: list[bytes]
+    header: dict[str, Any]
+    signed_header: dict[str, Any]
+
+
 class ReceiptAnswer(msgspec.Struct, frozen=True):
     hash: str
     status: str  # accepted | committed
@@ -97,6 +114,7 @@ class ReceiptAnswer(msgspec.Struct, frozen=True):
     tx: dict[str, Any] | None = None
     raw: bytes | None = None
     proof: InclusionProof | None = None
+    cometbft_proof: ConsensusInclusionProof | None = None
 
 
 class BlockAnswer(msgspec.Struct, frozen=True):
@@ -120,6 +138,9 @@ class AccountAnswer(msgspec.Struct, frozen=True):
     balances: list[dict[str, Any]]
     proofs: list[ProvenState] | None = None
     signed_header: SignedHeader | None = None
+    # Network mode: CometBFT's signed header of block ``height + 1``, whose app hash is
+    # the state root the proofs lead to.
+    cometbft_signed_header: dict[str, Any] | None = None
 
 
 class QueryAnswer(msgspec.Struct, frozen=True):
@@ -127,6 +148,9 @@ class QueryAnswer(msgspec.Struct, frozen=True):
     result: Any
     proofs: list[ProvenState] | None = None
     signed_header: SignedHeader | None = None
+    # Network mode: CometBFT's signed header of block ``height + 1``, whose app hash is
+    # the state root the proofs lead to.
+    cometbft_signed_header: dict[str, Any] | None = None
 
 
 class StatusAnswer(msgspec.Struct, frozen=True):

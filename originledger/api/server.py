@@ -42,6 +42,7 @@ from originledger.api.compliance import compliance_routes
 from originledger.api.models import (
     AccountAnswer,
     BlockAnswer,
+    ConsensusInclusionProof,
     EventAnswer,
     EventPage,
     InclusionProof,
@@ -56,17 +57,20 @@ from originledger.api.models import (
 )
 from originledger.app import BlockOutcome
 from originledger.core.address import Address, AddressError
-from originledger.core.block import SignedHeader
+from originledger.core.block import ResultLeaf, SignedHeader
 from originledger.core.codec import CodecError, decode, from_json, to_builtins, to_json
 from originledger.core.codes import TxResult
 from originledger.core.context import StateReader
+from originledger.core.crypto import sha256
 from originledger.core.limits import PAGE_ITEMS_MAX, SUBMIT_BATCH_TXS_MAX, TX_BYTES_MAX
 from originledger.core.merkle import list_inclusion_proof
 from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
 from originledger.core.tx import SignedTx, TxBody
 from originledger.modules.accounts import load_account
 from originledger.modules.assets.queries import query_balances
-from originledger.node.embedded import EmbeddedNode, SubmitAnswer
+from originledger.node.driver import LedgerNode
+from originledger.node.embedded import SubmitAnswer
+from originledger.sdk.cometbft import exec_result_bytes
 from originledger.store.sqlite import EventRow, ProvenValue
 
 if TYPE_CHECKING:
@@ -224,10 +228,14 @@ class _Commits:
 
 
 def create_app(
-    node: EmbeddedNode, *, start_node: bool = True, index: IndexService | None = None
+    node: LedgerNode, *, start_node: bool = True, index: IndexService | None = None
 ) -> Litestar:
-    """The API of ``node``; with ``start_node`` it starts and stops block production (and
-    ``index``, the node's indexer, whose routes answer 503 when it is None)."""
+    """The API of ``node`` (either driver); with ``start_node`` it starts and stops it (and
+    ``index``, the node's indexer, whose routes answer 503 when it is None).
+
+    Proofs carry what the driver's validators sign: Origin's signed header (embedded
+    mode, ``signed_header``) or CometBFT's signed header of the next block (network mode,
+    ``cometbft_signed_header``, whose app hash is the state root after ``height``)."""
     from originledger.api.explorer.routes import explorer_handlers
 
     store = node.store
@@ -246,8 +254,10 @@ def create_app(
         return 0 if meta is None else meta.time_ms
 
     def signed_header_at(height: int) -> SignedHeader | None:
-        stored = store.block(height)
-        return None if stored is None else stored.signed_header
+        return node.signed_header(height)
+
+    def consensus_header_after(height: int) -> dict[str, Any] | None:
+        return node.consensus_signed_header(height + 1)
 
     def proven(values: list[ProvenValue]) -> list[ProvenState]:
         return [ProvenState(v.key, v.value, v.height, v.proof) for v in values]
@@ -342,6 +352,9 @@ def create_app(
         hashes, leaves = store.block_tx_leaves(stored.height)
         signed = signed_header_at(stored.height)
         proof = None
+        cometbft_proof = None
+        if signed is None:
+            cometbft_proof = consensus_inclusion(stored.height, stored.position, leaves)
         if signed is not None:
             proof = InclusionProof(
                 stored.position,
@@ -362,8 +375,33 @@ def create_app(
             tx=_describe_tx(stored.raw),
             raw=stored.raw,
             proof=proof,
+            cometbft_proof=cometbft_proof,
         )
         return _json(answer)  # type: ignore[return-value]
+
+    def consensus_inclusion(
+        height: int, position: int, leaves: list[bytes]
+    ) -> ConsensusInclusionProof | None:
+        """The proof of a transaction against CometBFT's headers H and H + 1 (None when
+        the driver has none: embedded mode, or block H + 1 not there yet)."""
+        this_block = node.consensus_signed_header(height)
+        next_block = consensus_header_after(height)
+        if this_block is None or next_block is None:
+            return None
+        tx_leaves = [sha256(tx.raw) for tx in store.block_txs(height)]
+        codes = [decode(leaf, ResultLeaf).code for leaf in leaves]
+        result_items = [
+            exec_result_bytes(code, leaf) for code, leaf in zip(codes, leaves, strict=True)
+        ]
+        return ConsensusInclusionProof(
+            position,
+            len(tx_leaves),
+            list_inclusion_proof(tx_leaves, position),
+            leaves[position],
+            list_inclusion_proof(result_items, position),
+            this_block["header"],
+            next_block,
+        )
 
     def _describe_tx(raw: bytes) -> dict[str, Any] | None:
         try:
@@ -425,6 +463,7 @@ def create_app(
             balances=to_builtins(balances),
             proofs=proven(proofs) if prove else None,
             signed_header=signed_header_at(height) if prove else None,
+            cometbft_signed_header=consensus_header_after(height) if prove else None,
         )
         return _json(answer)  # type: ignore[return-value]
 
@@ -445,6 +484,7 @@ def create_app(
             {
                 **to_builtins(answer),  # type: ignore[return-value]
                 "signed_header": to_builtins(signed_header_at(height)),
+                "cometbft_signed_header": consensus_header_after(height),
             }
         )
 
@@ -474,6 +514,7 @@ def create_app(
             to_builtins(result),
             proven(proofs) if prove else None,
             signed_header_at(height) if prove else None,
+            consensus_header_after(height) if prove else None,
         )
         return _json(answer)  # type: ignore[return-value]
 

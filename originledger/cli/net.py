@@ -20,12 +20,15 @@ from originledger.cli.common import CliError, JsonOption, OriginTyper, Output
 from originledger.cli.exit_codes import ExitCode
 from originledger.node.network import (
     DEFAULT_BASE_PORT,
+    DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
     NetworkError,
+    add_node,
     create_network,
     load_plan,
     network_status,
     recorded_pids,
     start_network,
+    start_validator,
     stop_network,
 )
 from originledger.node.toolchain import (
@@ -93,6 +96,14 @@ def up(
     timeout_s: Annotated[
         float, typer.Option("--timeout-s", min=1, help="How long to wait for block 1.")
     ] = 60.0,
+    snapshot_interval_blocks: Annotated[
+        int,
+        typer.Option(
+            "--snapshot-interval-blocks",
+            min=0,
+            help="Each app's state-sync snapshots: every N blocks (0: none).",
+        ),
+    ] = DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
     json_output: JsonOption = False,
 ) -> None:
     """Create the network in DIR (the first time) and start every validator."""
@@ -108,6 +119,7 @@ def up(
             chain_id=chain_id,
             base_port=base_port,
             block_interval_ms=block_interval_ms,
+            snapshot_interval_blocks=snapshot_interval_blocks,
         )
     plan = start_network(directory, timeout_s=timeout_s)
     pids = recorded_pids(directory)
@@ -138,6 +150,42 @@ def up(
         if (directory / "keys").exists()
         else "",
         f"stop with [bold]origin net down --dir {directory}[/]",
+    )
+
+
+@net_app.command("join")
+@_converts_errors
+def join(
+    directory: DirOption,
+    state_sync: Annotated[
+        bool,
+        typer.Option(
+            "--state-sync/--block-sync",
+            help="Start from a validator's snapshot, or replay every block.",
+        ),
+    ] = True,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout-s", min=1, help="How long to wait for the app.")
+    ] = 60.0,
+    json_output: JsonOption = False,
+) -> None:
+    """Add a node to the running network in DIR (a new key; a validator once the admin
+    gives it power with validators/set_power) and start it."""
+    out = Output(json_output)
+    directory = directory.expanduser()
+    node = add_node(directory, state_sync=state_sync)
+    start_validator(directory, node, timeout_s=timeout_s)
+    out.result(
+        {
+            "name": node.name,
+            "api": node.api_url,
+            "rpc": node.rpc_url,
+            "public_key": node.public_key,
+            "state_sync": state_sync,
+        },
+        f"[green]●[/] {node.name} started ({'state sync' if state_sync else 'block sync'}); "
+        f"API {node.api_url}, RPC {node.rpc_url}",
+        f"its validator key (for validators/set_power): {node.public_key}",
     )
 
 

@@ -22,6 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--abci", default=None, help="unix:///PATH: serve CometBFT over ABCI")
     parser.add_argument("--rpc", default=None, help="with --abci: the local CometBFT RPC URL")
     parser.add_argument(
+        "--snapshot-interval-blocks",
+        type=int,
+        default=0,
+        help="with --abci: take a state-sync snapshot every N blocks (0: none)",
+    )
+    parser.add_argument("--snapshots-keep", type=int, default=2, help="snapshots kept")
+    parser.add_argument(
         "--test-wrong-app-hash-from", type=int, default=None, help=argparse.SUPPRESS
     )
     parser.add_argument(
@@ -42,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             arguments.test_wrong_app_hash_from,
             api=api,
             rpc_url=arguments.rpc,
+            snapshot_interval_blocks=arguments.snapshot_interval_blocks,
+            snapshots_keep=arguments.snapshots_keep,
         )
     try:
         listen = arguments.api or load_config(arguments.home).api.listen

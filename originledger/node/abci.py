@@ -18,9 +18,10 @@ The mapping (see docs/network.md for the whole protocol):
   hash. Idempotent for the same document (a crash between InitChain and CometBFT saving
   its state makes CometBFT ask again).
 - ``CheckTx``: ``Application.check_tx`` against the wall clock (the mempool is local and
-  need not be deterministic). A recheck takes the same path, which is light: signatures
-  verified once are remembered, so a recheck is a decode-cache hit, an expiry check and a
-  committed-hash lookup.
+  need not be deterministic). A recheck (after each block, of what is still waiting) is
+  ``Application.recheck_txs``: a transaction checked before is a cache hit and an expiry
+  check (no committed-hash lookup: CometBFT removed the committed bytes itself, and the
+  proposal drops a same-hash copy).
 - ``PrepareProposal``: drops what no longer passes the checks at the block's time (expired,
   committed meanwhile), then ``Application.prepare_proposal`` within ``max_tx_bytes``.
 - ``ProcessProposal``: ``Application.process_proposal`` (limits only: deterministic).
@@ -69,6 +70,8 @@ from originledger.core.codec import encode, to_json
 from originledger.core.context import Event
 from originledger.core.crypto import sha256
 from originledger.core.module import QueryError
+from originledger.modules.validators import load_validators
+from originledger.node.snapshots import Restore, Snapshots
 from originledger.node.toolchain import abci_types
 from originledger.node.verifier import ParallelVerifier
 from originledger.store.sqlite import SqliteStore
@@ -160,6 +163,7 @@ class AbciApp:
         clock_ms: Callable[[], int] | None = None,
         wrong_app_hash_from: int | None = None,
         validator_updates: Callable[[BlockOutcome], list[ValidatorUpdate]] | None = None,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self.pb = abci_types()
         self.app = app
@@ -168,9 +172,13 @@ class AbciApp:
         # Test-only fault: from this height on, answer a wrong app hash (a validator that
         # computes a wrong state). Never set outside the fault tests.
         self.wrong_app_hash_from = wrong_app_hash_from
-        # What a block changes in the validator set (the governance module's decisions):
-        # returned to CometBFT, which applies them two heights later. None: no changes.
+        # What a block changes in the validator set comes from the block's outcome (the
+        # validators module's messages); CometBFT applies it two heights later. A test may
+        # give its own function instead.
         self.validator_updates = validator_updates
+        # State sync: the snapshots this app takes and serves, and one being restored.
+        self.snapshots = snapshots
+        self._restore: Restore | None = None
         self.lock = threading.Lock()
         # Called with each block's outcome once it is durably committed (the API's waiters).
         self.listeners: list[Callable[[BlockOutcome], None]] = []
@@ -186,14 +194,10 @@ class AbciApp:
             "query": self.query,
             "check_tx": self.check_tx,
             "commit": self.commit,
-            "list_snapshots": lambda r: self.pb.ResponseListSnapshots(),
-            "offer_snapshot": lambda r: self.pb.ResponseOfferSnapshot(
-                result=self.pb.ResponseOfferSnapshot.REJECT
-            ),
-            "load_snapshot_chunk": lambda r: self.pb.ResponseLoadSnapshotChunk(),
-            "apply_snapshot_chunk": lambda r: self.pb.ResponseApplySnapshotChunk(
-                result=self.pb.ResponseApplySnapshotChunk.ABORT
-            ),
+            "list_snapshots": self.list_snapshots,
+            "offer_snapshot": self.offer_snapshot,
+            "load_snapshot_chunk": self.load_snapshot_chunk,
+            "apply_snapshot_chunk": self.apply_snapshot_chunk,
             "prepare_proposal": self.prepare_proposal,
             "process_proposal": self.process_proposal,
             "extend_vote": lambda r: self.pb.ResponseExtendVote(),
@@ -249,11 +253,16 @@ class AbciApp:
         return responses
 
     def _check_tx_batch(self, requests: list[Any]) -> list[Any]:
+        raws = [bytes(request.check_tx.tx) for request in requests]
+        recheck = all(request.check_tx.type == self.pb.RECHECK for request in requests)
         try:
+            if not recheck:  # signatures first, without the lock: blocks go on meanwhile
+                self.app.verify_ahead(raws)
             with self.lock:
-                checks = self.app.check_txs(
-                    [bytes(request.check_tx.tx) for request in requests], self.clock_ms()
-                )
+                if recheck:
+                    checks = self.app.recheck_txs(raws, self.clock_ms())
+                else:
+                    checks = self.app.check_txs(raws, self.clock_ms())
         except Exception:  # answer each alone, so that an error names its request
             log.exception("a batch of CheckTx failed; checking one by one")
             return [self.handle(request) for request in requests]
@@ -303,16 +312,22 @@ class AbciApp:
         return self.pb.ResponseInitChain(app_hash=app_hash)
 
     def _load_proposers(self) -> None:
+        """Validators' keys by CometBFT address: the genesis set and the current one."""
         raw = self.store.genesis()
         if raw is None:
             return
-        for validator in parse_genesis(raw).validators:
-            self._proposers[validator_address(validator.public_key)] = validator.public_key
+        keys = [v.public_key for v in parse_genesis(raw).validators]
+        keys += [record.public_key for record in load_validators(self.store)]
+        for key in keys:
+            self._proposers[validator_address(key)] = key
 
     # -- mempool --------------------------------------------------------------------------
 
     def check_tx(self, request: Any) -> Any:
-        return self._check_answer(self.app.check_tx(bytes(request.tx), self.clock_ms()))
+        raw = bytes(request.tx)
+        if request.type == self.pb.RECHECK:
+            return self._check_answer(self.app.recheck_txs([raw], self.clock_ms())[0])
+        return self._check_answer(self.app.check_tx(raw, self.clock_ms()))
 
     def _check_answer(self, check: CheckResult) -> Any:
         result = check.result
@@ -347,6 +362,8 @@ class AbciApp:
 
     def finalize_block(self, request: Any) -> Any:
         proposer = bytes(request.proposer_address)
+        if proposer not in self._proposers:
+            self._load_proposers()  # a validator that joined since
         block = BlockRequest(
             height=int(request.height),
             time_ms=timestamp_ms(request.time),
@@ -358,25 +375,30 @@ class AbciApp:
         answer = self.pb.ResponseFinalizeBlock(
             app_hash=self._app_hash(block.height, outcome.app_hash)
         )
-        for tx in outcome.txs:
+        # ``data`` is the encoded result leaf (tx hash, code, message, events hash): with
+        # ``code`` it is what CometBFT's ``last_results_hash`` commits to, so a receipt's
+        # result is proven by the validators' signed header H + 1.
+        for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True):
             result = tx.result
             item = answer.tx_results.add(
                 code=result.code,
                 codespace="" if result.ok else result.codespace,
                 log=result.message,
-                data=encode(result),
+                data=encode(leaf),
             )
             for event in tx.events:
                 self._add_event(item.events, event)
         for event in outcome.block_events:
             self._add_event(answer.events, event)
-        if self.validator_updates is not None:
-            for update in self.validator_updates(outcome):
-                if len(update.public_key) != 32 or update.power < 0:
-                    raise ValueError(f"invalid validator update {update!r}")
-                added = answer.validator_updates.add(power=update.power)
-                added.pub_key.ed25519 = update.public_key
-                self._proposers[validator_address(update.public_key)] = update.public_key
+        updates = [ValidatorUpdate(key, power) for key, power in outcome.validator_updates]
+        if self.validator_updates is not None:  # a test's override
+            updates = self.validator_updates(outcome)
+        for update in updates:
+            if len(update.public_key) != 32 or update.power < 0:
+                raise ValueError(f"invalid validator update {update!r}")
+            added = answer.validator_updates.add(power=update.power)
+            added.pub_key.ed25519 = update.public_key
+            self._proposers[validator_address(update.public_key)] = update.public_key
         return answer
 
     def _add_event(self, container: Any, event: Event) -> None:
@@ -413,7 +435,77 @@ class AbciApp:
                 listener(outcome)
             except Exception:  # a listener's bug must not stop the chain
                 log.exception("block listener failed")
+        if self.snapshots is not None and self.snapshots.due(outcome.header.height):
+            try:
+                self.snapshots.take(self.store)
+            except Exception:  # a failed snapshot must not stop the chain either
+                log.exception("snapshot at height %d failed", outcome.header.height)
         return self.pb.ResponseCommit()
+
+    # -- state sync -----------------------------------------------------------------------
+
+    def list_snapshots(self, request: Any) -> Any:
+        answer = self.pb.ResponseListSnapshots()
+        for info in self.snapshots.list() if self.snapshots is not None else []:
+            answer.snapshots.add(
+                height=info.height,
+                format=info.format,
+                chunks=info.chunks,
+                hash=info.hash,
+                metadata=info.metadata,
+            )
+        return answer
+
+    def load_snapshot_chunk(self, request: Any) -> Any:
+        chunk = b""
+        if self.snapshots is not None:
+            chunk = self.snapshots.load_chunk(
+                int(request.height), int(request.format), int(request.chunk)
+            )
+        return self.pb.ResponseLoadSnapshotChunk(chunk=chunk)
+
+    def offer_snapshot(self, request: Any) -> Any:
+        results = self.pb.ResponseOfferSnapshot
+        snapshot = request.snapshot
+        offered = Snapshots.offer(
+            self.store,
+            int(snapshot.height),
+            int(snapshot.format),
+            bytes(snapshot.metadata),
+            bytes(request.app_hash),
+        )
+        if isinstance(offered, str):
+            log.warning("refused snapshot at height %d: %s", snapshot.height, offered)
+            refusal = results.REJECT_FORMAT if offered == "format" else results.REJECT
+            return results(result=refusal)
+        self._restore = offered
+        return results(result=results.ACCEPT)
+
+    def apply_snapshot_chunk(self, request: Any) -> Any:
+        results = self.pb.ResponseApplySnapshotChunk
+        restore = self._restore
+        if restore is None:
+            return results(result=results.ABORT)
+        index = int(request.index)
+        if not Snapshots.apply_chunk(restore, index, bytes(request.chunk)):
+            log.warning("snapshot chunk %d does not match its hash: refetching", index)
+            answer = results(result=results.RETRY, refetch_chunks=[index])
+            if request.sender:
+                answer.reject_senders.append(request.sender)
+            return answer
+        try:
+            done = Snapshots.finish(self.store, restore)
+        except ValueError:
+            log.exception("the restored state does not match the snapshot's app hash")
+            self._restore = None
+            return results(result=results.REJECT_SNAPSHOT)
+        if done:
+            self._restore = None
+            self._load_proposers()
+            log.warning(
+                "restored the ledger at height %d from a snapshot", restore.metadata.meta.height
+            )
+        return results(result=results.ACCEPT)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -578,14 +670,25 @@ class AbciProcess:
     """A validator's app: the store of HOME/data/ledger.sqlite served on an ABCI socket.
     The genesis comes from CometBFT's InitChain."""
 
-    def __init__(self, home: Path, address: str, *, wrong_app_hash_from: int | None = None):
+    def __init__(
+        self,
+        home: Path,
+        address: str,
+        *,
+        wrong_app_hash_from: int | None = None,
+        snapshot_interval_blocks: int = 0,
+        snapshots_keep: int = 2,
+    ):
         path = parse_abci_address(address)
         (home / "data").mkdir(parents=True, exist_ok=True)
         self.home = home
         self.store = SqliteStore(home / "data" / "ledger.sqlite")
         self.verifier = ParallelVerifier(None)
         app = Application(self.store, verifier=self.verifier)
-        self.handler = AbciApp(app, self.store, wrong_app_hash_from=wrong_app_hash_from)
+        snapshots = Snapshots(home / "data" / "snapshots", snapshot_interval_blocks, snapshots_keep)
+        self.handler = AbciApp(
+            app, self.store, wrong_app_hash_from=wrong_app_hash_from, snapshots=snapshots
+        )
         self.server = AbciServer(self.handler, path)
 
     def start(self) -> AbciProcess:
@@ -605,9 +708,17 @@ def serve_home(
     *,
     stop: threading.Event | None = None,
     wrong_app_hash_from: int | None = None,
+    snapshot_interval_blocks: int = 0,
+    snapshots_keep: int = 2,
 ) -> int:
     """Serve the ledger of ``home`` to CometBFT until ``stop`` is set."""
-    process = AbciProcess(home, address, wrong_app_hash_from=wrong_app_hash_from).start()
+    process = AbciProcess(
+        home,
+        address,
+        wrong_app_hash_from=wrong_app_hash_from,
+        snapshot_interval_blocks=snapshot_interval_blocks,
+        snapshots_keep=snapshots_keep,
+    ).start()
     stopped = stop or threading.Event()
     try:
         while not stopped.wait(1.0):
@@ -642,6 +753,8 @@ def run_abci_process(
     *,
     api: str | None = None,
     rpc_url: str | None = None,
+    snapshot_interval_blocks: int = 0,
+    snapshots_keep: int = 2,
 ) -> int:
     """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
     serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``."""
@@ -651,15 +764,28 @@ def run_abci_process(
         stop = threading.Event()
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stop.set())
-        return serve_home(home, address, stop=stop, wrong_app_hash_from=wrong_app_hash_from)
+        return serve_home(
+            home,
+            address,
+            stop=stop,
+            wrong_app_hash_from=wrong_app_hash_from,
+            snapshot_interval_blocks=snapshot_interval_blocks,
+            snapshots_keep=snapshots_keep,
+        )
     from originledger.node.home import load_validator_key
     from originledger.node.network_node import NetworkNode
     from originledger.node.runner import serve
 
-    process = AbciProcess(home, address, wrong_app_hash_from=wrong_app_hash_from).start()
+    process = AbciProcess(
+        home,
+        address,
+        wrong_app_hash_from=wrong_app_hash_from,
+        snapshot_interval_blocks=snapshot_interval_blocks,
+        snapshots_keep=snapshots_keep,
+    ).start()
     node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
     try:
-        serve(node, api)  # type: ignore[arg-type]  # the API needs only the node's interface
+        serve(node, api)
     finally:
         process.close()
     return 0

@@ -13,11 +13,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
 from originledger.app import Application, BlockOutcome, BlockRequest
-from originledger.core.block import CommitSignature, header_signing_digest
+from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
 from originledger.core.limits import BLOCK_BYTES_MAX, BLOCK_TXS_MAX
@@ -120,6 +121,17 @@ class EmbeddedNode:
         if self.mempool.contains(tx_hash):
             return "accepted"
         return "committed" if self.store.tx(tx_hash) is not None else None
+
+    # -- proofs ---------------------------------------------------------------------------
+
+    def signed_header(self, height: int) -> SignedHeader | None:
+        """The header of block ``height`` with this validator's signature."""
+        stored = self.store.block(height)
+        return None if stored is None else stored.signed_header
+
+    def consensus_signed_header(self, height: int) -> dict[str, Any] | None:
+        """None: an embedded node signs Origin's own headers (no CometBFT)."""
+        return None
 
     # -- blocks ---------------------------------------------------------------------------
 

@@ -46,10 +46,13 @@ from originledger.node.toolchain import check_cometbft
 
 __all__ = [
     "DEFAULT_BASE_PORT",
+    "DEFAULT_SNAPSHOT_INTERVAL_BLOCKS",
     "NetworkError",
     "NetworkPlan",
     "ValidatorPlan",
+    "add_node",
     "create_network",
+    "free_base_port",
     "load_plan",
     "network_status",
     "rpc",
@@ -64,6 +67,7 @@ DEFAULT_BASE_PORT = 26656
 VALIDATORS_MAX = 200  # loopback addresses 127.0.0.2 .. 127.0.0.201
 SOCKET_PATH_BYTES_MAX = 100  # sun_path is 108 bytes on Linux
 _STOP_WAIT_S = 15.0
+DEFAULT_SNAPSHOT_INTERVAL_BLOCKS = 100
 
 
 class NetworkError(Exception):
@@ -100,7 +104,8 @@ class NetworkPlan(msgspec.Struct, frozen=True):
     chain_id: str
     base_port: int
     block_interval_ms: int
-    validators: list[ValidatorPlan]
+    validators: list[ValidatorPlan]  # and nodes added later (``add_node``), in order
+    snapshot_interval_blocks: int = 0  # each app's state-sync snapshots (0: none)
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,8 @@ def create_network(
     block_interval_ms: int = 500,
     app_state: dict[str, Any] | None = None,
     genesis_time_ms: int | None = None,
+    snapshot_interval_blocks: int = DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
+    block_bytes_max: int = BLOCK_BYTES_MAX,
 ) -> NetworkPlan:
     """Write genesis, keys, homes and configuration for ``validators`` validators.
 
@@ -191,48 +198,19 @@ def create_network(
     cometbft = check_cometbft()
     directory.mkdir(parents=True, exist_ok=True)
     time_ms = genesis_time_ms if genesis_time_ms is not None else time.time_ns() // 1_000_000
-    plans: list[ValidatorPlan] = []
-    for index in range(validators):
-        name = f"validator-{index}"
-        home = directory / name
-        host = f"127.0.0.{2 + index}"
-        if len(str(_Paths(home).socket).encode()) > SOCKET_PATH_BYTES_MAX:
-            raise NetworkError(f"{directory} is too long a path for the ABCI socket: use a shorter")
-        init_home(
-            home,
+    plans = [
+        _make_home(
+            cometbft,
+            directory,
+            index,
             chain_id=chain_id,
-            dev=index == 0 and app_state is None,
-            api=f"{host}:{base_port + 2}",
+            base_port=base_port,
             block_interval_ms=block_interval_ms,
-            genesis_time_ms=time_ms,
+            time_ms=time_ms,
+            dev=index == 0 and app_state is None,
         )
-        paths = _Paths(home)
-        _run([str(cometbft), "init", "--home", str(paths.cometbft)])
-        key = load_validator_key(home)
-        public = key.public_key
-        _write_private(
-            paths.cometbft / "config" / "priv_validator_key.json",
-            json.dumps(
-                {
-                    "address": sha256(public)[:20].hex().upper(),
-                    "pub_key": {
-                        "type": "tendermint/PubKeyEd25519",
-                        "value": base64.b64encode(public).decode(),
-                    },
-                    "priv_key": {
-                        "type": "tendermint/PrivKeyEd25519",
-                        "value": base64.b64encode(key.seed + public).decode(),
-                    },
-                },
-                indent=2,
-            ),
-        )
-        node_id = _node_id(paths.cometbft / "config" / "node_key.json")
-        plans.append(
-            ValidatorPlan(
-                index, name, host, base_port, base_port + 1, base_port + 2, node_id, public.hex()
-            )
-        )
+        for index in range(validators)
+    ]
     if app_state is None:
         app_state = json.loads((directory / "validator-0" / "genesis.json").read_text())[
             "app_state"
@@ -254,8 +232,10 @@ def create_network(
     }
     genesis_raw = json.dumps(genesis, separators=(",", ":"), sort_keys=True)
     (directory / "genesis.json").write_text(genesis_raw)
-    cometbft_genesis = _cometbft_genesis(chain_id, time_ms, plans, genesis_raw)
-    plan = NetworkPlan(chain_id, base_port, block_interval_ms, plans)
+    if not 1024 <= block_bytes_max <= BLOCK_BYTES_MAX:
+        raise NetworkError(f"the block size must be between 1 KiB and {BLOCK_BYTES_MAX} bytes")
+    cometbft_genesis = _cometbft_genesis(chain_id, time_ms, plans, genesis_raw, block_bytes_max)
+    plan = NetworkPlan(chain_id, base_port, block_interval_ms, plans, snapshot_interval_blocks)
     for validator in plans:
         home = validator.home(directory)
         paths = _Paths(home)
@@ -267,8 +247,125 @@ def create_network(
     return plan
 
 
+def _make_home(
+    cometbft: Path,
+    directory: Path,
+    index: int,
+    *,
+    chain_id: str,
+    base_port: int,
+    block_interval_ms: int,
+    time_ms: int,
+    dev: bool,
+) -> ValidatorPlan:
+    """An Origin home with its validator key, and CometBFT's home with the same key."""
+    name = f"validator-{index}"
+    home = directory / name
+    host = f"127.0.0.{2 + index}"
+    if len(str(_Paths(home).socket).encode()) > SOCKET_PATH_BYTES_MAX:
+        raise NetworkError(f"{directory} is too long a path for the ABCI socket: use a shorter")
+    init_home(
+        home,
+        chain_id=chain_id,
+        dev=dev,
+        api=f"{host}:{base_port + 2}",
+        block_interval_ms=block_interval_ms,
+        genesis_time_ms=time_ms,
+    )
+    paths = _Paths(home)
+    _run([str(cometbft), "init", "--home", str(paths.cometbft)])
+    key = load_validator_key(home)
+    public = key.public_key
+    _write_private(
+        paths.cometbft / "config" / "priv_validator_key.json",
+        json.dumps(
+            {
+                "address": sha256(public)[:20].hex().upper(),
+                "pub_key": {
+                    "type": "tendermint/PubKeyEd25519",
+                    "value": base64.b64encode(public).decode(),
+                },
+                "priv_key": {
+                    "type": "tendermint/PrivKeyEd25519",
+                    "value": base64.b64encode(key.seed + public).decode(),
+                },
+            },
+            indent=2,
+        ),
+    )
+    node_id = _node_id(paths.cometbft / "config" / "node_key.json")
+    return ValidatorPlan(
+        index, name, host, base_port, base_port + 1, base_port + 2, node_id, public.hex()
+    )
+
+
+def add_node(directory: Path, *, state_sync: bool = True) -> ValidatorPlan:
+    """Add a node to a running network: a new home (its own key) with the network's
+    genesis, dialing every other node. It is a full node until the validators module adds
+    its key (``validators/set_power``). With ``state_sync`` it starts from a validator's
+    snapshot (trusting block 1's hash, read from validator-0) instead of replaying every
+    block. Start it with ``start_validator``; ``stop_network`` stops it too."""
+    directory = directory.resolve()
+    plan = load_plan(directory)
+    cometbft = check_cometbft()
+    index = len(plan.validators)
+    if index >= VALIDATORS_MAX:
+        raise NetworkError(f"at most {VALIDATORS_MAX} nodes on the loopback addresses")
+    first = plan.validators[0]
+    genesis_raw = (directory / "genesis.json").read_text()
+    time_ms = int(json.loads(genesis_raw)["genesis_time_ms"])
+    node = _make_home(
+        cometbft,
+        directory,
+        index,
+        chain_id=plan.chain_id,
+        base_port=plan.base_port,
+        block_interval_ms=plan.block_interval_ms,
+        time_ms=time_ms,
+        dev=False,
+    )
+    grown = NetworkPlan(
+        plan.chain_id,
+        plan.base_port,
+        plan.block_interval_ms,
+        [*plan.validators, node],
+        plan.snapshot_interval_blocks,
+    )
+    home = node.home(directory)
+    paths = _Paths(home)
+    (home / "genesis.json").write_text(genesis_raw)
+    shutil.copyfile(
+        _Paths(first.home(directory)).cometbft / "config" / "genesis.json",
+        paths.cometbft / "config" / "genesis.json",
+    )
+    config_path = paths.cometbft / "config" / "config.toml"
+    text = _configure(config_path.read_text(), grown, node, paths)
+    if state_sync:
+        servers = [v.rpc_url for v in plan.validators[:2]]
+        trusted = rpc(first, "commit", height="1")["signed_header"]["commit"]["block_id"]
+        text = _set_options(
+            text,
+            "statesync",
+            {
+                "enable": "true",
+                "rpc_servers": _toml_string(",".join(servers * (3 - len(servers)))),
+                "trust_height": "1",
+                "trust_hash": _toml_string(str(trusted["hash"])),
+                "trust_period": _toml_string("168h0m0s"),
+                "discovery_time": _toml_string("5s"),
+            },
+        )
+    config_path.write_text(text)
+    (directory / "network.json").write_bytes(msgspec.json.format(msgspec.json.encode(grown)))
+    return node
+
+
 def _cometbft_genesis(
-    chain_id: str, time_ms: int, plans: list[ValidatorPlan], genesis_raw: str
+    chain_id: str,
+    time_ms: int,
+    plans: list[ValidatorPlan],
+    genesis_raw: str,
+    block_bytes_max: int = BLOCK_BYTES_MAX,
 ) -> str:
     validators = [
         genesis_validator_entry(bytes.fromhex(plan.public_key), 1, plan.name) for plan in plans
@@ -281,11 +378,11 @@ def _cometbft_genesis(
             "chain_id": chain_id,
             "initial_height": "1",
             "consensus_params": {
-                "block": {"max_bytes": str(BLOCK_BYTES_MAX), "max_gas": "-1"},
+                "block": {"max_bytes": str(block_bytes_max), "max_gas": "-1"},
                 "evidence": {
                     "max_age_num_blocks": "100000",
                     "max_age_duration": "172800000000000",
-                    "max_bytes": "1048576",
+                    "max_bytes": str(min(1_048_576, block_bytes_max // 2)),
                 },
                 "validator": {"pub_key_types": ["ed25519"]},
                 "version": {"app": str(APP_VERSION)},
@@ -350,6 +447,27 @@ def _run(command: list[str]) -> None:
     completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     if completed.returncode != 0:
         raise NetworkError(f"`{' '.join(command)}` failed: {completed.stderr[-2000:]}")
+
+
+def free_base_port(validators: int, attempts: int = 50) -> int:
+    """A base port whose three ports are free on the first ``validators`` loopback
+    addresses (for benchmarks and tests; a race with other programs remains possible)."""
+    import random
+    import socket
+
+    for _ in range(attempts):
+        base = random.randrange(30_000, 60_000, 3)
+        free = True
+        for index in range(validators):
+            for port in (base, base + 1, base + 2):
+                with socket.socket() as probe:
+                    try:
+                        probe.bind((f"127.0.0.{2 + index}", port))
+                    except OSError:
+                        free = False
+        if free:
+            return base
+    raise NetworkError("no free ports on the loopback addresses")
 
 
 def load_plan(directory: Path) -> NetworkPlan:
@@ -447,6 +565,8 @@ def start_validator(
             f"unix://{paths.socket}",
             "--rpc",
             validator.rpc_url,
+            "--snapshot-interval-blocks",
+            str(load_plan(directory).snapshot_interval_blocks),
             *(app_arguments or []),
         ]
         app_pid = _launch(command, paths, "app", app_env)

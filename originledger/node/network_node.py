@@ -1,11 +1,13 @@
 """The node object the HTTP API serves, for a validator driven by CometBFT.
 
-It has the interface ``api/server.py`` uses from ``EmbeddedNode`` (``store``, ``app``,
-``validator_key``, ``mempool`` with ``len`` and ``contains``, ``submit``, ``add_listener``,
-``start``, ``stop``, ``failure``), so the API works in network mode as in embedded mode.
-The difference is submission: a transaction that passes the app's checks is handed to
-the local CometBFT's mempool (``broadcast_tx_sync``, batched as one JSON-RPC request),
-which gossips it to the other validators; it commits when a block holding it is final.
+It satisfies the API's driver interface (``originledger.node.driver.LedgerNode``), as
+``EmbeddedNode`` does, so the API works in network mode as in embedded mode. What differs:
+
+- submission: a transaction that passes the app's checks is handed to the local
+  CometBFT's mempool (``broadcast_tx_async``, batched as one JSON-RPC request), which
+  gossips it to the other validators; it commits when a block holding it is final;
+- proofs: Origin's own headers are not what the validators sign, so the API attaches
+  CometBFT's signed headers (header and commit, from the local RPC's ``/commit``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
 from originledger.app import Application, BlockOutcome
+from originledger.core.block import SignedHeader
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
 from originledger.core.limits import TX_TTL_MS_MAX
@@ -29,6 +33,8 @@ from originledger.store.sqlite import SqliteStore
 __all__ = ["RPC_BATCH_MAX", "NetworkNode", "PendingTxs"]
 
 _RPC_TIMEOUT_S = 15.0
+HEADER_WAIT_S = 5.0  # how long a proof waits for the next block's signed header
+_HEADERS_CACHED_MAX = 1024
 RPC_BATCH_MAX = 500  # broadcasts per JSON-RPC batch (CometBFT's max_request_batch_size)
 
 
@@ -82,6 +88,8 @@ class NetworkNode:
         self.broadcast_method = "broadcast_tx_async"
         self._ids = itertools.count(1)
         self._ids_lock = threading.Lock()
+        self._committed = threading.Condition()
+        self._headers: dict[int, dict[str, Any]] = {}
         abci.listeners.append(self._on_commit)
 
     @property
@@ -99,6 +107,51 @@ class NetworkNode:
 
     def _on_commit(self, outcome: BlockOutcome) -> None:
         self.mempool.done([tx.hash for tx in outcome.txs])
+        with self._committed:
+            self._committed.notify_all()
+
+    # -- proofs ---------------------------------------------------------------------------
+
+    def signed_header(self, height: int) -> SignedHeader | None:
+        """None: Origin's headers are not signed in network mode (CometBFT's are)."""
+        return None
+
+    def consensus_signed_header(self, height: int) -> dict[str, Any] | None:
+        """CometBFT's header and commit of block ``height``, from the local RPC.
+
+        CometBFT saves a block and its commit before the app executes it, so the header
+        is there once the app has committed ``height``; a proof at the latest height H
+        needs header H + 1 and waits for it (at most ``HEADER_WAIT_S``)."""
+        cached = self._headers.get(height)
+        if cached is not None:
+            return cached
+        if height < 1:
+            return None
+        deadline = time.monotonic() + HEADER_WAIT_S
+        with self._committed:
+            while self.store.latest_height() < height:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._committed.wait(remaining)
+        try:
+            response = self._http.post(
+                self.rpc_url,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 0,
+                    "method": "commit",
+                    "params": {"height": str(height)},
+                },
+            )
+            response.raise_for_status()
+            signed = response.json()["result"]["signed_header"]
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
+            return None
+        if len(self._headers) >= _HEADERS_CACHED_MAX:
+            self._headers.clear()
+        self._headers[height] = signed
+        return dict(signed)
 
     # -- submission -----------------------------------------------------------------------
 
@@ -106,6 +159,7 @@ class NetworkNode:
         """Check transactions here, hand those that pass to CometBFT's mempool."""
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
+        self.app.verify_ahead(raws)  # without the lock: blocks go on meanwhile
         now_ms = self.clock_ms()
         with self.abci.lock:
             checks = self.app.check_txs(raws, now_ms)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
+from originledger.node.driver import LedgerNode
 from originledger.node.embedded import EmbeddedNode
 from originledger.node.home import HomeError, load_config, load_validator_key
 from originledger.store.sqlite import SqliteStore
@@ -62,9 +63,7 @@ def tune_interpreter() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
-def serve(
-    node: EmbeddedNode, listen: str, *, log_level: str = "warning", index: bool = True
-) -> None:
+def serve(node: LedgerNode, listen: str, *, log_level: str = "warning", index: bool = True) -> None:
     """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM); with
     ``index``, run the node's indexer into ``<home>/data/index.sqlite``."""
     from originledger.api.server import create_app

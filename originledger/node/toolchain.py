@@ -51,7 +51,12 @@ TOOLS_DIR_ENV = "ORIGIN_TOOLS_DIR"
 COMETBFT_ENV = "ORIGIN_COMETBFT"  # an explicit binary, checked like the installed one
 PROTO_PACKAGE = "origin_cometbft_pb"
 # The ABCI protocol and everything it imports (the closure is computed from these roots).
-_PROTO_ROOTS = ("tendermint/abci/types.proto", "tendermint/types/types.proto")
+# ``canonical.proto``: the bytes validators sign (the SDK checks commits offline with it).
+_PROTO_ROOTS = (
+    "tendermint/abci/types.proto",
+    "tendermint/types/types.proto",
+    "tendermint/types/canonical.proto",
+)
 _GO_INSTALL_TIMEOUT_S = 1_800
 _GO_DOWNLOAD_TIMEOUT_S = 600
 _SETUP_HINT = "run `origin net setup` (it needs Go; see docs/network.md)"
@@ -246,7 +251,8 @@ def _generator_versions() -> dict[str, str]:
 
 
 def _stamp(versions: dict[str, str]) -> str:
-    return json.dumps({"cometbft": COMETBFT_VERSION, **versions}, sort_keys=True)
+    stamp = {"cometbft": COMETBFT_VERSION, "roots": list(_PROTO_ROOTS), **versions}
+    return json.dumps(stamp, sort_keys=True)
 
 
 def _stamp_path() -> Path:
@@ -312,6 +318,40 @@ def abci_types() -> ModuleType:
         raise ToolchainError(
             f"the ABCI protobuf classes do not import ({error}): {_SETUP_HINT}"
         ) from error
+
+
+class CometTypes:
+    """The generated message classes the SDK needs to check CometBFT's signed headers:
+    ``types`` (Header, BlockID, ...), ``canonical`` (CanonicalVote, ...), ``version``
+    (Consensus), ``abci`` (ExecTxResult), and protobuf's ``wrappers`` and ``timestamp``."""
+
+    def __init__(self) -> None:
+        abci = abci_types()  # puts the package on sys.path, or says how to build it
+        package = f"{PROTO_PACKAGE}.tendermint"
+        try:
+            self.canonical = importlib.import_module(f"{package}.types.canonical_pb2")
+        except ImportError as error:
+            raise ToolchainError(
+                f"the CometBFT protobuf classes lack canonical.proto ({error}): {_SETUP_HINT}"
+            ) from error
+        self.abci = abci
+        self.types = importlib.import_module(f"{package}.types.types_pb2")
+        self.version = importlib.import_module(f"{package}.version.types_pb2")
+        self.wrappers = importlib.import_module("google.protobuf.wrappers_pb2")
+        self.timestamp = importlib.import_module("google.protobuf.timestamp_pb2")
+
+
+_comet_types: list[CometTypes] = []
+
+
+def comet_types() -> CometTypes:
+    """The generated classes for CometBFT's headers, votes and results (loaded once)."""
+    if not _comet_types:
+        _comet_types.append(CometTypes())
+    return _comet_types[0]
+
+
+__all__ += ["CometTypes", "comet_types"]
 
 
 def ensure_toolchain(log: Log = _quiet) -> Path:

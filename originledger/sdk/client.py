@@ -19,7 +19,12 @@ from originledger.modules.accounts.types import AccountRecord
 from originledger.modules.assets.keys import balance_key, balance_prefix, split_balance_key
 from originledger.modules.assets.types import Balance
 from originledger.sdk.builder import SignedTransaction
-from originledger.sdk.verify import TrustedValidators, VerificationError, verify_proven_value
+from originledger.sdk.verify import (
+    TrustedValidators,
+    VerificationError,
+    verify_proven_value,
+    verify_proven_value_cometbft,
+)
 
 __all__ = ["Client", "ClientError", "SubmitResult", "VerifiedAccount"]
 
@@ -236,15 +241,19 @@ class Client:
     def _proven_values(self, answer: dict[str, Any]) -> dict[bytes, bytes | None]:
         """Every value an answer with ``?prove=true`` carries, each checked against the
         answer's signed header; keyed by state key."""
-        signed = _signed_header(answer)
         height = int(answer["height"])
+        comet = answer.get("cometbft_signed_header")
+        signed = None if comet is not None else _signed_header(answer)
         proven: dict[bytes, bytes | None] = {}
         for item in answer.get("proofs") or []:
             try:
                 proof = from_json(to_json(item["proof"]), StateProof)
             except (CodecError, KeyError, TypeError) as error:
                 raise VerificationError(f"malformed proof: {error}") from error
-            proven[proof.key] = verify_proven_value(self.trust(), proof, height, signed)
+            if signed is not None:
+                proven[proof.key] = verify_proven_value(self.trust(), proof, height, signed)
+            elif comet is not None:  # network mode: CometBFT's signed header of the next block
+                proven[proof.key] = verify_proven_value_cometbft(self.trust(), proof, height, comet)
         return proven
 
 

@@ -4,6 +4,12 @@ Trust starts from the genesis document (its validators and their voting power). 
 signed header is accepted when validators holding more than two thirds of the power
 signed it; a state proof when it leads to that header's state root; a receipt when its
 transaction and its result are both in that header's Merkle roots.
+
+Which header depends on the node's driver, and the answer says which it carries:
+``signed_header`` (embedded mode: Origin's header signed by its validator) or
+``cometbft_signed_header`` / ``cometbft_proof`` (network mode: CometBFT's header and
+commit, checked by ``originledger.sdk.cometbft``; the state root after block H is the
+app hash of header H + 1).
 """
 
 from __future__ import annotations
@@ -19,11 +25,21 @@ from originledger.core.crypto import sha256
 from originledger.core.merkle import verify_list_inclusion
 from originledger.core.state_proof import StateProof, verify_state_proof
 from originledger.core.tx import SignedTx
+from originledger.sdk.cometbft import (
+    CometHeader,
+    CometVerificationError,
+    exec_result_bytes,
+    parse_header,
+)
+from originledger.sdk.cometbft import (
+    verify_signed_header as verify_comet_signed_header,
+)
 
 __all__ = [
     "TrustedValidators",
     "VerificationError",
     "verify_proven_value",
+    "verify_proven_value_cometbft",
     "verify_receipt",
 ]
 
@@ -51,6 +67,26 @@ class TrustedValidators:
             raise VerificationError(
                 f"header {signed.header.height} lacks signatures of 2/3 of the validators"
             )
+
+
+def _check_comet(trusted: TrustedValidators, signed_header: dict[str, Any]) -> CometHeader:
+    try:
+        return verify_comet_signed_header(trusted.chain_id, trusted.powers, signed_header)
+    except CometVerificationError as error:
+        raise VerificationError(str(error)) from error
+
+
+def verify_proven_value_cometbft(
+    trusted: TrustedValidators, proof: StateProof, height: int, signed_header: dict[str, Any]
+) -> bytes | None:
+    """Check a state proof at ``height`` against CometBFT's signed header ``height + 1``
+    (its app hash is the state root after ``height``); returns the proven value."""
+    header = _check_comet(trusted, signed_header)
+    if header.height != height + 1:
+        raise VerificationError("the proof is not for the block before this header")
+    if not verify_state_proof(header.app_hash, proof):
+        raise VerificationError(f"the proof of key {proof.key!r} does not lead to the app hash")
+    return proof.value
 
 
 def verify_proven_value(
@@ -82,6 +118,8 @@ def verify_receipt(
     in the results root at the same index, and matches the receipt's result and events.
     """
     registry = registry or default_registry()
+    if receipt.get("status") == "committed" and receipt.get("cometbft_proof") is not None:
+        return _verify_cometbft_receipt(trusted, receipt, registry)
     if receipt.get("status") != "committed" or receipt.get("proof") is None:
         raise VerificationError("only a committed receipt with a proof can be verified")
     try:
@@ -107,6 +145,57 @@ def verify_receipt(
         raise VerificationError("the transaction is not in the block's tx root")
     if not verify_list_inclusion(header.results_root, leaf_bytes, index, count, result_proof):
         raise VerificationError("the result is not in the block's results root")
+    _check_result(receipt, leaf, registry)
+    return VerifiedReceipt(tx_hash, header.height, index, leaf)
+
+
+def _verify_cometbft_receipt(
+    trusted: TrustedValidators, receipt: dict[str, Any], registry: Registry
+) -> VerifiedReceipt:
+    """Network mode: header H + 1 is signed by the validators; header H hashes to its
+    ``last_block_id``; ``sha256(raw)`` is in H's ``data_hash`` and the result's
+    ``ExecTxResult`` in H + 1's ``last_results_hash``, both at the receipt's index."""
+    try:
+        proof = receipt["cometbft_proof"]
+        raw = from_json(to_json(receipt["raw"]), bytes)
+        index, count = int(proof["index"]), int(proof["count"])
+        tx_proof = from_json(to_json(proof["tx_proof"]), list[bytes])
+        leaf_bytes = from_json(to_json(proof["result_leaf"]), bytes)
+        result_proof = from_json(to_json(proof["result_proof"]), list[bytes])
+        body = decode(raw, SignedTx).body
+        leaf = decode(leaf_bytes, ResultLeaf)
+        block_header_json = dict(proof["header"])
+        next_signed = dict(proof["signed_header"])
+    except (CodecError, KeyError, TypeError, ValueError) as error:
+        raise VerificationError(f"malformed receipt: {error}") from error
+    next_header = _check_comet(trusted, next_signed)
+    try:
+        block_header = parse_header(block_header_json)
+        result_item = exec_result_bytes(leaf.code, leaf_bytes)
+    except CometVerificationError as error:
+        raise VerificationError(str(error)) from error
+    if block_header.hash != next_header.last_block_hash:
+        raise VerificationError("the block's header is not the one the next header follows")
+    if (
+        block_header.height != receipt.get("height")
+        or next_header.height != block_header.height + 1
+    ):
+        raise VerificationError("the receipt's height disagrees with the headers")
+    tx_hash = sha256(body)
+    if tx_hash.hex() != receipt.get("hash") or leaf.tx_hash != tx_hash:
+        raise VerificationError("the transaction does not hash to the receipt's hash")
+    if not verify_list_inclusion(block_header.data_hash, sha256(raw), index, count, tx_proof):
+        raise VerificationError("the transaction is not in the block's data hash")
+    if not verify_list_inclusion(
+        next_header.last_results_hash, result_item, index, count, result_proof
+    ):
+        raise VerificationError("the result is not in the next header's last results hash")
+    _check_result(receipt, leaf, registry)
+    return VerifiedReceipt(tx_hash, block_header.height, index, leaf)
+
+
+def _check_result(receipt: dict[str, Any], leaf: ResultLeaf, registry: Registry) -> None:
+    """The receipt's result and events are the proven leaf's."""
     result = receipt.get("result") or {}
     if (result.get("code"), result.get("codespace")) != (leaf.code, leaf.codespace):
         raise VerificationError("the receipt's result code differs from the proven one")
@@ -117,7 +206,6 @@ def verify_receipt(
         raise VerificationError(f"the receipt's events do not decode: {error}") from error
     if sha256(encode(typed_events)) != leaf.events_hash:
         raise VerificationError("the receipt's events differ from the proven events")
-    return VerifiedReceipt(tx_hash, header.height, index, leaf)
 
 
 __all__ += ["VerifiedReceipt"]

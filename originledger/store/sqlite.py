@@ -318,6 +318,103 @@ class SqliteStore:
                 (encode(list(signatures)), height),
             )
 
+    # -- snapshots (state sync) -----------------------------------------------------------
+
+    def snapshot_rows(self, batch_rows: int = 10_000) -> Iterator[list[tuple[bytes, bytes]]]:
+        """Every state row in key order, in batches, read under the writer's lock (the
+        caller holds the driver's lock too, so no block commits meanwhile)."""
+        last: bytes | None = None
+        while True:
+            with self._lock:
+                if last is None:
+                    rows = self._writer.execute(
+                        "SELECT key, value FROM state ORDER BY key LIMIT ?", (batch_rows,)
+                    ).fetchall()
+                else:
+                    rows = self._writer.execute(
+                        "SELECT key, value FROM state WHERE key > ? ORDER BY key LIMIT ?",
+                        (last, batch_rows),
+                    ).fetchall()
+            if not rows:
+                return
+            yield [(bytes(key), bytes(value)) for key, value in rows]
+            last = bytes(rows[-1][0])
+
+    def spent_txs_since(self, time_ms: int) -> list[tuple[int, int, bytes, bytes, bytes]]:
+        """The transactions that spent their hash in blocks at or after ``time_ms`` (or in
+        blocks this store does not hold: a store restored from a snapshot), as
+        ``(height, position, hash, raw, result_leaf)``: what replay protection needs."""
+        with self._lock:
+            cutoff = self._first_height_at_or_after(time_ms)
+            rows = self._writer.execute(
+                "SELECT height, position, hash, raw, result_leaf FROM txs "
+                "WHERE spent = 1 AND height >= ? ORDER BY height, position",
+                (cutoff,),
+            ).fetchall()
+        return [(r[0], r[1], bytes(r[2]), bytes(r[3]), bytes(r[4])) for r in rows]
+
+    def _first_height_at_or_after(self, time_ms: int) -> int:
+        """The lowest stored block at or after ``time_ms`` (block times only grow: a binary
+        search); 0 when even the lowest stored block is (below it the store may hold a
+        snapshot's rows: all kept)."""
+        bounds = self._writer.execute("SELECT MIN(height), MAX(height) FROM blocks").fetchone()
+        if bounds is None or bounds[0] is None:
+            return 0
+
+        def time_at(height: int) -> int:
+            row = self._writer.execute(
+                "SELECT header FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+            return decode(bytes(row[0]), BlockHeader).time_ms
+
+        low, high = int(bounds[0]), int(bounds[1])
+        if time_at(low) >= time_ms:
+            return 0
+        if time_at(high) < time_ms:
+            return high + 1
+        while high - low > 1:  # time_at(low) < time_ms <= time_at(high)
+            middle = (low + high) // 2
+            if time_at(middle) < time_ms:
+                low = middle
+            else:
+                high = middle
+        return high
+
+    def restore_snapshot(
+        self,
+        genesis_raw: bytes,
+        meta: ChainMeta,
+        rows: Mapping[bytes, bytes],
+        txs: Sequence[tuple[int, int, bytes, bytes, bytes]],
+    ) -> None:
+        """Fill an empty store from a snapshot: state, tree, recent transactions and the
+        chain's position, in one transaction. Raises (and writes nothing) when the
+        rebuilt state root is not ``meta.app_hash``."""
+        with self._transaction() as connection:
+            if self._load_meta() is not None:
+                raise RuntimeError("the store already holds a chain")
+            connection.executemany(
+                "INSERT INTO state (key, value) VALUES (?, ?)", list(rows.items())
+            )
+            update = self.tree.prepare(dict(rows))
+            if update.root_hash != meta.app_hash:
+                raise ValueError(
+                    f"the snapshot's state root {update.root_hash.hex()} is not its app hash "
+                    f"{meta.app_hash.hex()}"
+                )
+            self.tree.apply(update)
+            connection.executemany(
+                "INSERT INTO txs (height, position, hash, spent, raw, result_leaf) "
+                "VALUES (?, ?, ?, 1, ?, ?)",
+                list(txs),
+            )
+            connection.execute(
+                "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
+            )
+            self._set_meta(connection, meta)
+        self._cache.clear()
+        self._meta = meta
+
     # -- reads for the API (their own connections) ---------------------------------------
 
     @contextmanager

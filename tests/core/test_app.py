@@ -56,7 +56,13 @@ def test_init_chain_info(chain: Chain) -> None:
     assert info is not None
     assert (info.chain_id, info.height, info.time_ms) == (CHAIN_ID, 0, GENESIS_TIME_MS)
     assert info.app_hash == chain.genesis_app_hash
-    assert info.modules == {"accounts": 1, "assets": 2, "attest": 1, "compliance": 1}
+    assert info.modules == {
+        "accounts": 1,
+        "assets": 2,
+        "attest": 1,
+        "compliance": 1,
+        "validators": 1,
+    }
     genesis_raw = chain.store.genesis()
     assert genesis_raw is not None
     assert info.last_hash == sha256(genesis_raw)
@@ -417,6 +423,7 @@ def test_default_registry_knows_every_message() -> None:
             "compliance/order_clawback",
             "compliance/register_entity",
             "compliance/set_pack",
+            "validators/set_power",
         ]
     )
 
@@ -494,3 +501,17 @@ def test_invalid_guard_of_unhandled_message() -> None:
     orphan = Module(name="gate", version=1, codes=GateCode, handlers={}, guards={Emit: emit})
     with pytest.raises(ValueError, match="no module handles"):
         Registry((*DEFAULT_MODULES, orphan))
+
+
+def test_recheck_txs_is_expiry_for_checked_and_full_check_otherwise(funded_chain: Chain) -> None:
+    chain = funded_chain
+    raw = chain.tx(transfer(), ALICE)
+    assert chain.check(raw).ok
+    now = chain.next_time_ms
+    assert [c.ok for c in chain.app.recheck_txs([raw], now)] == [True]
+    expires = chain.app.recheck_txs([raw], now + 10**7)[0]
+    assert expires.result.code == TxCode.EXPIRED
+    unseen = chain.tx(transfer(), ALICE)
+    forged = unseen[:-1] + bytes([unseen[-1] ^ 1])
+    answers = chain.app.recheck_txs([forged, raw], now)
+    assert [a.result.code for a in answers] == [TxCode.SIGNATURE_INVALID, TxCode.OK]

@@ -23,6 +23,7 @@ import pytest
 from originledger.core.amounts import Amount
 from originledger.core.block import BlockHeader
 from originledger.core.codec import decode
+from originledger.core.tx import Msg
 from originledger.modules.assets.types import Balance, Transfer
 from originledger.node.network import (
     NetworkPlan,
@@ -33,7 +34,7 @@ from originledger.node.network import (
     stop_network,
 )
 from originledger.node.toolchain import ToolchainError, ensure_toolchain
-from tests.conftest import ALICE, BOB, CAROL, ISSUER, Party, sign_tx
+from tests.conftest import ADMIN, ALICE, BOB, CAROL, ISSUER, Party, sign_tx
 
 SYMBOL = "USD"
 OPENING_MINOR = 1_000_000
@@ -72,9 +73,15 @@ def toolchain() -> Path:
 
 
 def funded_app_state() -> dict[str, Any]:
-    """ISSUER issues USD (2 decimals); ALICE, BOB and CAROL hold 10,000.00 each."""
+    """ISSUER issues USD (2 decimals); ALICE, BOB and CAROL hold 10,000.00 each; ADMIN
+    holds the admin role (it changes the validator set)."""
     return {
-        "accounts": {"accounts": [{"address": str(ISSUER.address), "roles": ["issuer"]}]},
+        "accounts": {
+            "accounts": [
+                {"address": str(ISSUER.address), "roles": ["issuer"]},
+                {"address": str(ADMIN.address), "roles": ["admin"]},
+            ]
+        },
         "assets": {
             "assets": [
                 {
@@ -125,11 +132,15 @@ class LocalNetwork:
 
     def transfer(self, sender: Party, recipient: Party, amount_minor: int) -> bytes:
         """A signed transfer, valid for the next two minutes of wall clock."""
-        self.client_id += 1
         message = Transfer(sender.address, recipient.address, SYMBOL, Amount(amount_minor))
+        return self.signed(message, sender)
+
+    def signed(self, message: Msg, signer: Party) -> bytes:
+        """A signed transaction of one message, valid for the next two minutes."""
+        self.client_id += 1
         return sign_tx(
             [message],
-            [sender.key],
+            [signer.key],
             chain_id=self.plan.chain_id,
             client_id=self.client_id,
             expires_at_ms=time.time_ns() // 1_000_000 + TX_LIFETIME_MS,
@@ -173,6 +184,7 @@ def local_network(toolchain: Path) -> Iterator[Any]:
         *,
         block_interval_ms: int = 200,
         app_arguments: dict[int, list[str]] | None = None,
+        snapshot_interval_blocks: int = 0,
     ) -> LocalNetwork:
         # A short directory: the ABCI socket's path must fit in 100 bytes.
         directory = Path(tempfile.mkdtemp(prefix="on-")) / "net"
@@ -184,6 +196,7 @@ def local_network(toolchain: Path) -> Iterator[Any]:
             base_port=free_base_port(validators),
             block_interval_ms=block_interval_ms,
             app_state=funded_app_state(),
+            snapshot_interval_blocks=snapshot_interval_blocks,
         )
         # Each validator's app runs with its own hash seed: the app hashes must agree
         # all the same (no iteration order of sets or dicts leaks into state).

@@ -14,8 +14,9 @@ import pytest
 
 from originledger.app import Application
 from originledger.core.amounts import Amount
+from originledger.core.block import ResultLeaf
 from originledger.core.codec import decode
-from originledger.core.codes import TxCode, TxResult
+from originledger.core.codes import TxCode
 from originledger.core.crypto import SigningKey
 from originledger.core.state_proof import verify_state_proof
 from originledger.modules.assets.keys import balance_key
@@ -29,6 +30,7 @@ from originledger.node.abci import (
     encode_uvarint,
     validator_address,
 )
+from originledger.node.snapshots import Snapshots
 from originledger.node.toolchain import abci_types
 from originledger.store.sqlite import ProvenValue, SqliteStore
 from tests.conftest import (
@@ -249,7 +251,8 @@ def test_block_finalize_then_commit_moves_info(served: tuple[AbciApp, Client, Pa
     assert process.process_proposal.status == pb.ResponseProcessProposal.ACCEPT
     finalized = _finalize(client, 1, txs)
     assert [r.code for r in finalized.tx_results] == [0, 0]
-    assert decode(finalized.tx_results[0].data, TxResult).ok
+    leaf = decode(finalized.tx_results[0].data, ResultLeaf)  # what last_results_hash binds
+    assert (leaf.code, leaf.codespace) == (0, "tx")
     events = {
         e.type: {a.key: a.value for a in e.attributes} for e in finalized.tx_results[0].events
     }
@@ -344,17 +347,75 @@ def test_invalid_query_path_and_height(served: tuple[AbciApp, Client, Path]) -> 
     assert old.code != 0 and "latest height" in old.log
 
 
-def test_snapshots_and_vote_extensions_answer_none(served: tuple[AbciApp, Client, Path]) -> None:
+def test_snapshots_refused_without_offer_and_vote_extensions_empty(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
     _, client, _ = served
     pb = client.pb
     assert len(client.call(list_snapshots=pb.RequestListSnapshots()).list_snapshots.snapshots) == 0
     offer = client.call(offer_snapshot=pb.RequestOfferSnapshot()).offer_snapshot
-    assert offer.result == pb.ResponseOfferSnapshot.REJECT
+    assert offer.result == pb.ResponseOfferSnapshot.REJECT_FORMAT
+    garbage = pb.RequestOfferSnapshot(app_hash=b"x" * 32)
+    garbage.snapshot.format, garbage.snapshot.metadata = 1, b"not msgpack"
+    assert client.call(offer_snapshot=garbage).offer_snapshot.result == (
+        pb.ResponseOfferSnapshot.REJECT
+    )
     apply = client.call(apply_snapshot_chunk=pb.RequestApplySnapshotChunk()).apply_snapshot_chunk
     assert apply.result == pb.ResponseApplySnapshotChunk.ABORT
     assert client.call(extend_vote=pb.RequestExtendVote()).extend_vote.vote_extension == b""
     verify = client.call(verify_vote_extension=pb.RequestVerifyVoteExtension())
     assert verify.verify_vote_extension.status == pb.ResponseVerifyVoteExtension.ACCEPT
+
+
+def test_snapshot_restores_same_state_root_and_refuses_tampering(
+    served: tuple[AbciApp, Client, Path], tmp_path: Path
+) -> None:
+    handler, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    _finalize(client, 1, [_transfer(100, 1), _transfer(200, 2)])
+    client.call(commit=pb.RequestCommit())
+    source = Snapshots(tmp_path / "snapshots", 1)
+    taken = source.take(handler.store)
+    meta = handler.store.chain_meta()
+    assert meta is not None and taken.height == 1 and taken.chunks >= 2
+    handler.snapshots = source
+    listed = client.call(list_snapshots=pb.RequestListSnapshots()).list_snapshots.snapshots
+    assert [(s.height, s.hash) for s in listed] == [(1, taken.hash)]
+
+    def restore(app_hash: bytes, tamper: bool = False) -> tuple[AbciApp, list[Any]]:
+        store = SqliteStore(None)
+        fresh = AbciApp(Application(store), store)
+        offer = pb.RequestOfferSnapshot(snapshot=listed[0], app_hash=app_hash)
+        accepted = fresh.handle(pb.Request(offer_snapshot=offer)).offer_snapshot.result
+        results = [accepted]
+        for index in range(taken.chunks):
+            chunk = client.call(
+                load_snapshot_chunk=pb.RequestLoadSnapshotChunk(height=1, format=1, chunk=index)
+            ).load_snapshot_chunk.chunk
+            if tamper and index == 1:
+                chunk = chunk[:-1] + bytes([chunk[-1] ^ 1])
+            request = pb.RequestApplySnapshotChunk(index=index, chunk=chunk, sender="peer")
+            answer = fresh.handle(pb.Request(apply_snapshot_chunk=request))
+            results.append(answer.apply_snapshot_chunk)
+        return fresh, results
+
+    fresh, results = restore(meta.app_hash)
+    assert results[0] == pb.ResponseOfferSnapshot.ACCEPT
+    assert all(r.result == pb.ResponseApplySnapshotChunk.ACCEPT for r in results[1:])
+    info = fresh.handle(pb.Request(info=pb.RequestInfo())).info
+    assert (info.last_block_height, info.last_block_app_hash) == (1, meta.app_hash)
+    # The spent hashes came along: a replay of a committed transfer is refused.
+    assert fresh.app.check_tx(_transfer(100, 1), BLOCK_TIME_MS).result.code == (
+        TxCode.ALREADY_COMMITTED
+    )
+    # A chunk that does not match its hash is refetched from another peer.
+    _, tampered = restore(meta.app_hash, tamper=True)
+    assert tampered[2].result == pb.ResponseApplySnapshotChunk.RETRY
+    assert list(tampered[2].reject_senders) == ["peer"]
+    # A snapshot whose metadata is not for the trusted app hash is refused.
+    _, wrong = restore(b"\x01" * 32)
+    assert wrong[0] == pb.ResponseOfferSnapshot.REJECT
 
 
 def test_wrong_app_hash_switch_changes_only_later_heights(toolchain: Path) -> None:
