@@ -9,7 +9,7 @@ from pathlib import Path
 from originledger.indexer.reader import IndexReader
 from originledger.indexer.source import Source, StoreSource
 from originledger.indexer.writer import Indexer, open_engine
-from originledger.node.embedded import EmbeddedNode
+from originledger.node.driver import LedgerNode
 
 __all__ = ["IndexService", "default_index_url"]
 
@@ -18,7 +18,7 @@ log = logging.getLogger("originledger.indexer")
 RETRY_S = 5.0
 
 
-def default_index_url(node: EmbeddedNode) -> str:
+def default_index_url(node: LedgerNode) -> str:
     """``<home>/data/index.sqlite`` beside the node's ledger; in memory for a memory store."""
     path = node.store.path
     if path is None:
@@ -42,7 +42,7 @@ class IndexService:
         self.last_error: str | None = None
 
     @classmethod
-    def for_node(cls, node: EmbeddedNode, url: str | None = None) -> IndexService:
+    def for_node(cls, node: LedgerNode, url: str | None = None) -> IndexService:
         source: Source = StoreSource(node.store, node.app.registry)
         service = cls(Indexer(open_engine(url or default_index_url(node)), source))
         node.add_listener(lambda _outcome: service._wake.set())

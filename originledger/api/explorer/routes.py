@@ -30,7 +30,7 @@ from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.indexer.reader import VOLUME_DAYS_MAX, IndexReader, ReaderError
 from originledger.indexer.service import IndexService
 from originledger.indexer.source import block_data_from_store
-from originledger.node.embedded import EmbeddedNode
+from originledger.node.driver import LedgerNode
 
 __all__ = ["STATIC_DIR", "explorer_handlers"]
 
@@ -38,7 +38,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 DEFAULT_PAGE = 25
 
 
-def explorer_handlers(node: EmbeddedNode, index: IndexService | None) -> list[Any]:
+def explorer_handlers(node: LedgerNode, index: IndexService | None) -> list[Any]:
     """The route handlers of the explorer and, when ``index`` is given, of the index API."""
     store = node.store
     registry = node.app.registry
