@@ -174,12 +174,20 @@ class StoreSource:
     """Reads a node's store in-process (its reader connections: safe from any thread)."""
 
     def __init__(self, store: SqliteStore, registry: Registry) -> None:
-        raw = store.genesis()
-        if raw is None:
-            raise SourceError("the store holds no chain yet")
         self.store = store
         self.registry = registry
-        self.genesis = from_json(raw, Genesis)
+        self._genesis: Genesis | None = None
+
+    @property
+    def genesis(self) -> Genesis:
+        """The chain's genesis, read once the store holds a chain (a node that restores a
+        snapshot or waits for InitChain starts without one)."""
+        if self._genesis is None:
+            raw = self.store.genesis()
+            if raw is None:
+                raise SourceError("the store holds no chain yet")
+            self._genesis = from_json(raw, Genesis)
+        return self._genesis
 
     def chain_id(self) -> str:
         return self.genesis.chain_id

@@ -576,9 +576,12 @@ class Indexer:
         return True
 
     def catch_up(self, blocks_max: int | None = None) -> int:
-        """Index every committed block after the cursor (at most ``blocks_max``)."""
-        self.prepare()
+        """Index every committed block after the cursor (at most ``blocks_max``); nothing
+        while the source holds no chain yet."""
         latest = self.source.latest_height()
+        if latest < 0:
+            return 0
+        self.prepare()
         done = 0
         while blocks_max is None or done < blocks_max:
             height = self.height()

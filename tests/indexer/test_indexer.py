@@ -272,3 +272,24 @@ def test_index_service_follows_new_blocks(tmp_path: Path) -> None:
         service.stop()
         node.stop()
         node.store.close()
+
+
+def test_index_waits_for_a_chain(tmp_path: Path) -> None:
+    # A node that restores a snapshot (network mode) starts its API, and so its indexer,
+    # before its store holds a chain: the indexer waits instead of failing.
+    from originledger.app import Application
+    from originledger.store import SqliteStore
+
+    from .conftest import genesis_bytes
+
+    store = SqliteStore(tmp_path / "ledger.sqlite")
+    source = StoreSource(store, Application(store).registry)
+    indexer = Indexer(open_engine(f"sqlite:///{tmp_path / 'index.sqlite'}"), source)
+    try:
+        assert indexer.catch_up() == 0
+        Application(store).init_chain(genesis_bytes())
+        assert indexer.catch_up() == 1  # the genesis block
+        assert IndexReader(indexer.engine).indexed_height() == 0
+    finally:
+        indexer.engine.dispose()
+        store.close()
