@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from originledger.core.amounts import Amount
 from originledger.core.codec import decode
 from originledger.core.context import StateReader
 from originledger.modules.assets import balance_of, load_hold
@@ -61,7 +62,7 @@ def locked_equals_open_escrows_and_channels(state: StateReader) -> str | None:
             expected[channel.symbol] = expected.get(channel.symbol, 0) + left
     recorded: dict[str, int] = {}
     for key, raw in state.scan(LOCKED_PREFIX):
-        recorded[key[len(LOCKED_PREFIX) :].decode()] = decode(raw, int)
+        recorded[key[len(LOCKED_PREFIX) :].decode()] = int(decode(raw, Amount))
     wanted = {symbol: amount for symbol, amount in expected.items() if amount}
     if recorded != wanted:
         return f"locked {sorted(recorded.items())} != open {sorted(wanted.items())}"

@@ -139,8 +139,9 @@ R = TypeVar("R", bound=msgspec.Struct)
 
 def derive_id(kind: str, tx_hash: bytes, position: int) -> bytes:
     """The id of a request, authorization, escrow or channel created without one: unique
-    per kind, transaction and position (the number of events the transaction emitted
-    before it). Clients compute it ahead of submission from the transaction's hash."""
+    per kind, transaction and position, where ``position`` counts the requests,
+    authorizations, escrows and channels the transaction created before it (0 for the
+    first). Clients compute it ahead of submission from the transaction's hash."""
     return tagged_hash(b"origin/payments/" + kind.encode(), tx_hash + position.to_bytes(4, "big"))
 
 
@@ -221,8 +222,14 @@ def transfer_units(
     return None
 
 
+_CREATED = (RequestCreated, Authorized, EscrowCreated, ChannelOpened)
+
+
 def _new_id(ctx: TxContext, kind: str, given: bytes | None) -> bytes:
-    return given if given is not None else derive_id(kind, ctx.tx_hash, len(ctx.events))
+    if given is not None:
+        return given
+    position = sum(1 for event in ctx.events if isinstance(event, _CREATED))
+    return derive_id(kind, ctx.tx_hash, position)
 
 
 def _check_deadline(time_ms: int, deadline_ms: int, duration_max_ms: int) -> Failure | None:
