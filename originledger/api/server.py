@@ -16,6 +16,8 @@ Routes (all JSON unless said otherwise; errors are ``{"error": {"code", "message
   ``GET /v1/events/stream?after=H:I``: the same as server-sent events, live.
 - ``GET /v1/status``, ``GET /v1/genesis``, ``GET /health``, ``GET /openapi.json``.
 - ``GET /v1/compliance/trace?...``: fund tracing (``api/compliance.py``).
+- ``GET /v1/payments/requests/{id}/uri|qr.svg|qr.png``: a payment request's URI and QR
+  code (``api/payments.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from litestar.response.sse import ServerSentEventMessage
 
 from originledger import __version__
 from originledger.api.compliance import compliance_routes
+from originledger.api.payments import payments_routes
 from originledger.api.models import (
     AccountAnswer,
     BlockAnswer,
@@ -521,6 +524,7 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
             event_stream,
             openapi,
             *compliance_routes(node),
+            *payments_routes(node),
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],
