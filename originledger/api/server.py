@@ -39,7 +39,6 @@ from litestar.response.sse import ServerSentEventMessage
 
 from originledger import __version__
 from originledger.api.compliance import compliance_routes
-from originledger.api.payments import payments_routes
 from originledger.api.models import (
     AccountAnswer,
     BlockAnswer,
@@ -55,6 +54,7 @@ from originledger.api.models import (
     SubmitAnswers,
     SubmitRequest,
 )
+from originledger.api.payments import payments_routes
 from originledger.app import BlockOutcome
 from originledger.core.address import Address, AddressError
 from originledger.core.block import SignedHeader

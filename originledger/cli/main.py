@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 
 from originledger import __version__
+from originledger.cli.clearing import clearing_app
 from originledger.cli.common import JsonOption, OriginTyper, Output
 from originledger.cli.compliance import compliance_app
 from originledger.cli.keys import keys_app
 from originledger.cli.net import net_app
 from originledger.cli.node import init, start, verify_chain_command
+from originledger.cli.payments import channel_app, escrow_app, pay_app, request_app
 from originledger.cli.query import query_app
 from originledger.cli.transactions import account_app, asset_app, transfer
 
@@ -56,6 +58,11 @@ app.add_typer(query_app, name="query")
 app.add_typer(compliance_app, name="compliance")
 app.add_typer(bench_app, name="bench")
 app.add_typer(net_app, name="net")
+app.add_typer(request_app, name="request")
+app.add_typer(pay_app, name="pay")
+app.add_typer(escrow_app, name="escrow")
+app.add_typer(channel_app, name="channel")
+app.add_typer(clearing_app, name="clearing")
 
 
 @app.command("demo")
