@@ -56,7 +56,14 @@ def test_init_chain_info(chain: Chain) -> None:
     assert info is not None
     assert (info.chain_id, info.height, info.time_ms) == (CHAIN_ID, 0, GENESIS_TIME_MS)
     assert info.app_hash == chain.genesis_app_hash
-    assert info.modules == {"accounts": 1, "assets": 2, "attest": 1, "compliance": 1}
+    assert info.modules == {
+        "accounts": 1,
+        "assets": 2,
+        "attest": 1,
+        "compliance": 1,
+        "payments": 1,
+        "clearing": 1,
+    }
     genesis_raw = chain.store.genesis()
     assert genesis_raw is not None
     assert info.last_hash == sha256(genesis_raw)
@@ -417,6 +424,25 @@ def test_default_registry_knows_every_message() -> None:
             "compliance/order_clawback",
             "compliance/register_entity",
             "compliance/set_pack",
+            "clearing/close",
+            "clearing/open_cycle",
+            "clearing/submit",
+            "payments/authorize",
+            "payments/cancel_escrow",
+            "payments/cancel_request",
+            "payments/capture",
+            "payments/claim_channel",
+            "payments/close_channel",
+            "payments/create_escrow",
+            "payments/create_request",
+            "payments/fund_channel",
+            "payments/open_channel",
+            "payments/pay",
+            "payments/refund",
+            "payments/release_escrow",
+            "payments/settle_channel",
+            "payments/swap",
+            "payments/void",
         ]
     )
 

@@ -263,3 +263,82 @@ def test_cycle_on_the_ledger_ends_where_gross_settlement_would(
             expected[BANKS[payee].address] += amount
         assert {bank.address: chain.balance(bank, "USD") for bank in BANKS} == expected
         assert all(amount >= 0 for amount in expected.values())
+
+
+def test_close_cycle_of_the_largest_size_fits_in_one_transaction() -> None:
+    """32 participants in 4 assets: 128 positions settle in one transaction (its events
+    stay within the kernel's limit)."""
+    from originledger.modules.clearing.types import ASSETS_PER_CYCLE_MAX, PARTICIPANTS_MAX
+    from tests.conftest import ISSUER, close_chain, genesis_document
+
+    banks = [party(f"bank-{index}") for index in range(PARTICIPANTS_MAX)]
+    symbols = ["USD", "EUR", "GBP", "JPY"][:ASSETS_PER_CYCLE_MAX]
+    document = genesis_document(
+        assets=[
+            {
+                "symbol": symbol,
+                "name": symbol,
+                "decimals": 2,
+                "asset_class": "utility",
+                "issuer": str(ISSUER.address),
+                "max_supply": "1000000000",
+            }
+            for symbol in symbols
+        ],
+        balances=[
+            {"account": str(bank.address), "symbol": symbol, "amount": "1000"}
+            for bank in banks
+            for symbol in symbols
+        ],
+    )
+    chain = Chain(document)
+    try:
+        message = OpenCycle(
+            OPERATOR.address, "big day", chain.next_time_ms + 60_000, [b.address for b in banks]
+        )
+        cycle_id = int(event_of(chain.run(message, OPERATOR), "CycleOpened").cycle_id)  # type: ignore[attr-defined]
+        txs = [
+            chain.tx(
+                SubmitObligation(
+                    bank.address,
+                    cycle_id,
+                    banks[(index + 1) % len(banks)].address,
+                    symbol,
+                    Amount(index + 1),
+                ),
+                bank,
+            )
+            for index, bank in enumerate(banks)
+            for symbol in symbols
+        ]
+        assert all(outcome.result.ok for outcome in chain.block(txs).txs)
+        outcome = chain.run(CloseCycle(OPERATOR.address, cycle_id), OPERATOR)
+        assert outcome.result.ok, outcome.result
+        assert len(events_of(outcome, "Transferred")) == len(banks) * len(symbols)
+        report = load_report(chain.store, cycle_id)
+        assert report is not None and report.status == "settled"
+        # Bank 0 is owed 32 and owes 1; every other bank owes one more than it is owed.
+        assert chain.balance(banks[0], "JPY") == 1_000 + 31
+        assert chain.balance(banks[5], "USD") == 1_000 - 1
+    finally:
+        close_chain(chain)
+
+
+def test_refund_finds_an_authorization_sharing_an_unpaid_request_id() -> None:
+    """Ids of requests and authorizations live apart: a refund of an authorization's
+    captures works even if an unpaid request happens to carry the same id."""
+    from originledger.core.crypto import sha256
+    from originledger.modules.payments.types import Authorize, Capture, CreateRequest, Refund
+
+    for chain in payments_chain():
+        shared = sha256(b"same id")
+        expires = chain.next_time_ms + 60_000
+        assert chain.run(
+            CreateRequest(BOB.address, "USD", Amount(10), expires, request_id=shared), BOB
+        ).result.ok
+        assert chain.run(
+            Authorize(ALICE.address, BOB.address, "USD", Amount(100), expires, "", shared), ALICE
+        ).result.ok
+        assert chain.run(Capture(BOB.address, shared, Amount(60)), BOB).result.ok
+        assert chain.run(Refund(BOB.address, shared, Amount(60)), BOB).result.ok
+        assert chain.balance(ALICE, "USD") == 10_000

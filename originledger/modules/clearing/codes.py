@@ -16,7 +16,7 @@ class ClearingCode(ResultCode, codespace="clearing"):
     OK = 0, "ok"
     # Stateless checks.
     INVALID_NAME = 1, "a cycle name is 1 to 64 bytes of printable text"
-    INVALID_PARTICIPANTS = 2, "a cycle has 2 to 64 participants, each named once"
+    INVALID_PARTICIPANTS = 2, "a cycle has 2 to 32 participants, each named once"
     INVALID_RULE = 3, "the default rule is 'exclude' or 'reject'"
     AMOUNT_ZERO = 4, "the amount must be greater than zero"
     SELF_OBLIGATION = 5, "payer and payee are the same account"

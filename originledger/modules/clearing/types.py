@@ -38,9 +38,12 @@ __all__ = [
     "SubmitObligation",
 ]
 
-PARTICIPANTS_MAX = 64
+# A close emits one assets/transferred per position (at most participants x assets), one
+# exclusion event per defaulter and the report's event: 32 x 4 + 32 + 1 = 161, within the
+# kernel's EVENTS_PER_TX_MAX (256), so a full cycle always closes.
+PARTICIPANTS_MAX = 32
 OBLIGATIONS_PER_CYCLE_MAX = 1_000
-ASSETS_PER_CYCLE_MAX = 8
+ASSETS_PER_CYCLE_MAX = 4
 CYCLE_DURATION_MS_MAX = 7 * 24 * 60 * 60 * 1000
 NAME_BYTES_MAX = 64
 REFERENCE_BYTES_MAX = 64

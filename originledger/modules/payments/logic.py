@@ -540,8 +540,10 @@ def expire_authorizations(block: BlockContext, state: BlockState) -> list[Event]
 def refund(ctx: TxContext, message: Refund) -> Failure | None:
     payment_id = message.payment_id
     request = load_request(ctx.state, payment_id)
+    if request is not None and (request.status != RequestStatus.PAID or request.payer is None):
+        request = None  # not a settled payment; an authorization may carry the same id
     authorization = None if request is not None else load_authorization(ctx.state, payment_id)
-    if request is not None and request.status == RequestStatus.PAID and request.payer is not None:
+    if request is not None and request.payer is not None:
         merchant, payer, symbol = request.merchant, request.payer, request.paid_symbol
         settled, refunded = request.paid_amount, request.refunded
     elif authorization is not None and authorization.captured > 0:
