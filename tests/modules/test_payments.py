@@ -534,3 +534,27 @@ def test_invalid_swap_without_every_signature(chain: Chain) -> None:
 )
 def test_invalid_swap_legs(chain: Chain, legs: list[Leg]) -> None:
     assert_failed(chain.run(Swap(legs), ALICE), PaymentsCode.INVALID_LEGS)
+
+
+def test_authorizations_expire_across_buckets_oldest_first(chain: Chain) -> None:
+    first = _authorize(chain, 100, lifetime_ms=200_000)
+    second = Authorize(
+        ALICE.address,
+        MERCHANT.address,
+        "USD",
+        Amount(200),
+        first.expires_at_ms + 70_000,
+        authorization_id=_id("second"),
+    )
+    assert chain.run([first, second], ALICE).result.ok
+    assert available_of(chain.store, ALICE.address, "USD") == 9_700
+    # Ten minutes later (several 2**16 ms buckets): both expire in one block, oldest first.
+    outcome = chain.block([], time_ms=chain.time_ms + 600_000)
+    expired = [
+        record.event.authorization_id  # type: ignore[attr-defined]
+        for record in outcome.event_records()
+        if type(record.event).__name__ == "AuthorizationExpired"
+    ]
+    assert expired == [_id("auth"), _id("second")]
+    assert available_of(chain.store, ALICE.address, "USD") == 10_000
+    chain.block([])  # nothing open: the hook reads the cursor and stops

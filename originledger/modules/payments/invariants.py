@@ -29,8 +29,9 @@ from originledger.modules.payments.keys import (
     authorization_expiry_key,
     split_authorization_expiry_key,
 )
-from originledger.modules.payments.logic import PAYMENTS_ACCOUNT
+from originledger.modules.payments.logic import PAYMENTS_ACCOUNT, load_expiry_cursor
 from originledger.modules.payments.types import (
+    AUTHORIZATION_EXPIRY_BUCKET_BITS,
     Authorization,
     AuthorizationStatus,
     Channel,
@@ -96,9 +97,16 @@ def captured_within_authorized(state: StateReader) -> str | None:
                 return f"authorization {authorization_id.hex()}: hold does not match"
         elif state.get(expiry) is not None or hold is not None:
             return f"{record.status} authorization {authorization_id.hex()} still indexed or held"
+    cursor = load_expiry_cursor(state)
+    counted = 0 if cursor is None else cursor.open_authorizations
+    if counted != len(open_ids):
+        return f"the expiry cursor counts {counted} open authorizations, not {len(open_ids)}"
     for key, _ in state.scan(AUTHORIZATION_EXPIRY_PREFIX):
-        if split_authorization_expiry_key(key)[1] not in open_ids:
+        expires_at_ms, authorization_id = split_authorization_expiry_key(key)
+        if authorization_id not in open_ids:
             return f"expiry entry {key.hex()} without an open authorization"
+        if cursor is not None and expires_at_ms >> AUTHORIZATION_EXPIRY_BUCKET_BITS < cursor.bucket:
+            return f"expiry entry {key.hex()} lies behind the expiry cursor"
     return None
 
 

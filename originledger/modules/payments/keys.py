@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 __all__ = [
+    "AUTHORIZATION_EXPIRY_CURSOR_KEY",
     "AUTHORIZATION_EXPIRY_PREFIX",
     "AUTHORIZATION_PREFIX",
     "CHANNEL_PREFIX",
     "ESCROW_PREFIX",
     "LOCKED_PREFIX",
     "REQUEST_PREFIX",
+    "authorization_expiry_bucket_prefix",
     "authorization_expiry_key",
     "authorization_key",
     "channel_key",
@@ -21,11 +23,14 @@ __all__ = [
 REQUEST_PREFIX = b"payments/request/"
 AUTHORIZATION_PREFIX = b"payments/auth/"
 AUTHORIZATION_EXPIRY_PREFIX = b"payments/auth_exp/"
+AUTHORIZATION_EXPIRY_CURSOR_KEY = b"payments/auth_exp_cursor"
 ESCROW_PREFIX = b"payments/escrow/"
 CHANNEL_PREFIX = b"payments/channel/"
 LOCKED_PREFIX = b"payments/locked/"
 
 _TIME_BYTES = 8
+# An expiry bucket is the time without its low 16 bits: the key's first 6 time bytes.
+_BUCKET_BYTES = 6
 
 
 def request_key(request_id: bytes) -> bytes:
@@ -44,6 +49,11 @@ def authorization_expiry_key(expires_at_ms: int, authorization_id: bytes) -> byt
     return (
         AUTHORIZATION_EXPIRY_PREFIX + expires_at_ms.to_bytes(_TIME_BYTES, "big") + authorization_id
     )
+
+
+def authorization_expiry_bucket_prefix(bucket: int) -> bytes:
+    """The prefix of every expiry key whose time has ``bucket`` as its top 48 bits."""
+    return AUTHORIZATION_EXPIRY_PREFIX + bucket.to_bytes(_BUCKET_BYTES, "big")
 
 
 def split_authorization_expiry_key(key: bytes) -> tuple[int, bytes]:

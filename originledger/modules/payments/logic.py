@@ -42,7 +42,8 @@ from originledger.modules.assets.types import Transferred
 from originledger.modules.compliance import check_receiver, load_index
 from originledger.modules.payments.codes import PaymentsCode
 from originledger.modules.payments.keys import (
-    AUTHORIZATION_EXPIRY_PREFIX,
+    AUTHORIZATION_EXPIRY_CURSOR_KEY,
+    authorization_expiry_bucket_prefix,
     authorization_expiry_key,
     authorization_key,
     channel_key,
@@ -54,10 +55,13 @@ from originledger.modules.payments.keys import (
 from originledger.modules.payments.types import (
     AUTHORIZATION_DURATION_MS_MAX,
     AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX,
+    AUTHORIZATION_EXPIRY_BUCKET_BITS,
+    AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX,
     ESCROW_DURATION_MS_MAX,
     REQUEST_DURATION_MS_MAX,
     Authorization,
     AuthorizationExpired,
+    AuthorizationExpiryCursor,
     AuthorizationStatus,
     AuthorizationVoided,
     Authorize,
@@ -117,6 +121,7 @@ __all__ = [
     "load_authorization",
     "load_channel",
     "load_escrow",
+    "load_expiry_cursor",
     "load_locked",
     "load_request",
     "open_channel",
@@ -347,6 +352,26 @@ def cancel_request(ctx: TxContext, message: CancelRequest) -> Failure | None:
 # Authorizations -------------------------------------------------------------------------
 
 
+def _expiry_bucket(time_ms: int) -> int:
+    return time_ms >> AUTHORIZATION_EXPIRY_BUCKET_BITS
+
+
+def load_expiry_cursor(state: StateGetter) -> AuthorizationExpiryCursor | None:
+    raw = state.get(AUTHORIZATION_EXPIRY_CURSOR_KEY)
+    return None if raw is None else decode(raw, AuthorizationExpiryCursor)
+
+
+def _count_open_authorization(state: StateView, delta: int, time_ms: int) -> None:
+    cursor = load_expiry_cursor(state)
+    if cursor is None or cursor.open_authorizations == 0:
+        # Nothing is open: expiry may start from the present bucket.
+        cursor = AuthorizationExpiryCursor(_expiry_bucket(time_ms), 0)
+    count = cursor.open_authorizations + delta
+    if count < 0:
+        raise RuntimeError("invariant broken: fewer than zero open authorizations")
+    state.set(AUTHORIZATION_EXPIRY_CURSOR_KEY, encode(_replace(cursor, open_authorizations=count)))
+
+
 def authorize(ctx: TxContext, message: Authorize) -> Failure | None:
     time_ms = ctx.block.time_ms
     failure = _check_deadline(time_ms, message.expires_at_ms, AUTHORIZATION_DURATION_MS_MAX)
@@ -391,6 +416,7 @@ def authorize(ctx: TxContext, message: Authorize) -> Failure | None:
     )
     ctx.state.set(key, encode(record))
     ctx.state.set(authorization_expiry_key(message.expires_at_ms, authorization_id), b"\x01")
+    _count_open_authorization(ctx.state, +1, time_ms)
     ctx.emit(
         Authorized(
             authorization_id,
@@ -419,10 +445,11 @@ def _merchant_authorization(
 
 
 def _close_authorization(
-    state: StateView, authorization_id: bytes, record: Authorization, status: str
+    state: StateView, authorization_id: bytes, record: Authorization, status: str, time_ms: int
 ) -> None:
     state.delete(authorization_expiry_key(record.expires_at_ms, authorization_id))
     state.set(authorization_key(authorization_id), encode(_replace(record, status=status)))
+    _count_open_authorization(state, -1, time_ms)
 
 
 def capture(ctx: TxContext, message: Capture) -> Failure | None:
@@ -479,7 +506,7 @@ def capture(ctx: TxContext, message: Capture) -> Failure | None:
         )
     else:
         _close_authorization(
-            ctx.state, message.authorization_id, updated, AuthorizationStatus.CLOSED
+            ctx.state, message.authorization_id, updated, AuthorizationStatus.CLOSED, time_ms
         )
         left = _ZERO
     ctx.emit(Captured(message.authorization_id, record.merchant, message.amount, captured, left))
@@ -493,7 +520,13 @@ def void_authorization(ctx: TxContext, message: VoidAuthorization) -> Failure | 
     hold = load_hold(ctx.state, record.hold_id)
     if hold is not None:  # gone only if the assets hook expired it and ours has not run yet
         ctx.emit(void_hold(ctx.state, record.hold_id, hold, time_ms=ctx.block.time_ms))
-    _close_authorization(ctx.state, message.authorization_id, record, AuthorizationStatus.VOIDED)
+    _close_authorization(
+        ctx.state,
+        message.authorization_id,
+        record,
+        AuthorizationStatus.VOIDED,
+        ctx.block.time_ms,
+    )
     ctx.emit(
         AuthorizationVoided(message.authorization_id, Amount(record.authorized - record.captured))
     )
@@ -508,29 +541,63 @@ class _Scanner(Protocol):
 def expire_authorizations(block: BlockContext, state: BlockState) -> list[Event]:
     """The end-of-block hook: close every open authorization whose expiry is at or before
     the block time, oldest first, at most ``AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX`` per
-    block. The assets module's own hook (which runs first) has usually released the hold
-    already; a hold still open is voided here. Reads the committed expiry index: an
-    authorization made in this block expires after this block's time."""
+    block (the rest next block). The assets module's own hook (which runs first) has
+    usually released the hold already; a hold still open is voided here.
+
+    Like the assets module's hold expiry, it walks the committed expiry index bucket by
+    bucket (2**16 ms each) from a cursor, so its cost does not grow with the number of
+    open authorizations; when none is open it reads one key. An authorization made in
+    this block expires after this block's time, so it cannot be due; one closed earlier
+    in this block is skipped (its key is gone from ``state``)."""
+    cursor = load_expiry_cursor(state)
+    if cursor is None or cursor.open_authorizations == 0:
+        return []
     committed = state.reader
     if not isinstance(committed, _Scanner):
         raise TypeError("expire_authorizations needs a committed-state reader that can scan")
+    now_bucket = _expiry_bucket(block.time_ms)
+    bucket = cursor.bucket
     events: list[Event] = []
-    for key, _ in committed.scan(AUTHORIZATION_EXPIRY_PREFIX):
-        expires_at_ms, authorization_id = split_authorization_expiry_key(key)
-        if expires_at_ms > block.time_ms or len(events) >= AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX:
+    expired = 0
+    walked = 0
+    while bucket <= now_bucket and walked < AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX:
+        walked += 1
+        finished = True
+        for key, _ in committed.scan(authorization_expiry_bucket_prefix(bucket)):
+            expires_at_ms, authorization_id = split_authorization_expiry_key(key)
+            if expires_at_ms > block.time_ms:
+                finished = False
+                break
+            if state.get(key) is None:
+                continue  # captured in full or voided earlier in this block
+            if expired >= AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX:
+                finished = False
+                break
+            record = load_authorization(state, authorization_id)
+            if record is None or record.status != AuthorizationStatus.OPEN:
+                raise RuntimeError(
+                    f"invariant broken: expiry entry {key.hex()} without authorization"
+                )
+            hold = load_hold(state, record.hold_id)
+            if hold is not None:
+                events.append(void_hold(state, record.hold_id, hold, time_ms=block.time_ms))
+            state.delete(key)
+            state.set(
+                authorization_key(authorization_id),
+                encode(_replace(record, status=AuthorizationStatus.EXPIRED)),
+            )
+            expired += 1
+            events.append(
+                AuthorizationExpired(authorization_id, Amount(record.authorized - record.captured))
+            )
+        if not finished or bucket == now_bucket:
             break
-        if state.get(key) is None:
-            continue  # captured in full or voided earlier in this block
-        record = load_authorization(state, authorization_id)
-        if record is None or record.status != AuthorizationStatus.OPEN:
-            raise RuntimeError(f"invariant broken: expiry entry {key.hex()} without authorization")
-        hold = load_hold(state, record.hold_id)
-        if hold is not None:
-            events.append(void_hold(state, record.hold_id, hold, time_ms=block.time_ms))
-        _close_authorization(state, authorization_id, record, AuthorizationStatus.EXPIRED)
-        events.append(
-            AuthorizationExpired(authorization_id, Amount(record.authorized - record.captured))
-        )
+        bucket += 1
+    count = cursor.open_authorizations - expired
+    if count < 0:
+        raise RuntimeError("invariant broken: fewer than zero open authorizations")
+    if (bucket, count) != (cursor.bucket, cursor.open_authorizations):
+        state.set(AUTHORIZATION_EXPIRY_CURSOR_KEY, encode(AuthorizationExpiryCursor(bucket, count)))
     return events
 
 

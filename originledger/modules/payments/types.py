@@ -31,6 +31,7 @@ __all__ = [
     "AcceptedAsset",
     "Authorization",
     "AuthorizationExpired",
+    "AuthorizationExpiryCursor",
     "AuthorizationStatus",
     "AuthorizationVoided",
     "Authorize",
@@ -87,6 +88,10 @@ ESCROW_DURATION_MS_MAX = 5 * 365 * _DAY_MS  # escrow times lie within five years
 DISPUTE_WINDOW_MS_MIN = 1_000
 DISPUTE_WINDOW_MS_MAX = 30 * _DAY_MS
 AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX = 1_000  # released by one end of block; the rest next
+# Expiry walks ``payments/auth_exp/`` in buckets of 2**16 ms (about 65 s), as the assets
+# module walks its holds: one prefix scan reads one bucket, never the whole index.
+AUTHORIZATION_EXPIRY_BUCKET_BITS = 16
+AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX = 256
 
 CLAIM_TAG = b"origin/payments/claim"
 
@@ -156,6 +161,14 @@ class ChannelStatus(StrEnum):
     OPEN = "open"
     CLOSING = "closing"  # the sender asked to close: the dispute window runs
     CLOSED = "closed"
+
+
+class AuthorizationExpiryCursor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where authorization expiry stands: the first bucket that may still hold due
+    authorizations, and the number of open ones (none: the hook reads this and stops)."""
+
+    bucket: int
+    open_authorizations: int
 
 
 class AcceptedAsset(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
