@@ -517,8 +517,7 @@ def pay_atomic(
     wait_ms: WaitOption = DEFAULT_WAIT_MS,
     json_output: JsonOption = False,
 ) -> None:
-    """An atomic multi-leg payment (payment-vs-payment, delivery-vs-payment), signed by
-    every sender in one transaction."""
+    """An atomic multi-leg payment (PvP, DvP): every leg settles or none does."""
     with open_client(home, node) as client:
         parsed = []
         for text in legs:
