@@ -379,7 +379,8 @@ def _public_keys_range(bounds: tuple[int, int]) -> list[bytes]:
 def _start_node(home: Path, log_path: Path) -> subprocess.Popen[bytes]:
     with open(log_path, "a") as log_file:
         return subprocess.Popen(
-            [sys.executable, "-m", "originledger.node", "--home", str(home)],
+            # The ledger alone: a node's indexer shares its process (and its GIL).
+            [sys.executable, "-m", "originledger.node", "--home", str(home), "--no-index"],
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

@@ -16,6 +16,8 @@ Routes (all JSON unless said otherwise; errors are ``{"error": {"code", "message
   ``GET /v1/events/stream?after=H:I``: the same as server-sent events, live.
 - ``GET /v1/status``, ``GET /v1/genesis``, ``GET /health``, ``GET /openapi.json``.
 - ``GET /v1/compliance/trace?...``: fund tracing (``api/compliance.py``).
+- ``GET /`` (the explorer), ``GET /v1/search`` and ``GET /v1/index/...``: see
+  ``api/explorer/routes.py``.
 - ``GET /v1/payments/requests/{id}/uri|qr.svg|qr.png``: a payment request's URI and QR
   code (``api/payments.py``).
 """
@@ -25,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import msgspec
@@ -69,6 +71,9 @@ from originledger.modules.accounts import load_account
 from originledger.modules.assets.queries import query_balances
 from originledger.node.embedded import EmbeddedNode, SubmitAnswer
 from originledger.store.sqlite import EventRow, ProvenValue
+
+if TYPE_CHECKING:
+    from originledger.indexer.service import IndexService
 
 __all__ = ["ApiError", "create_app"]
 
@@ -221,8 +226,13 @@ class _Commits:
         return future
 
 
-def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
-    """The API of ``node``; with ``start_node`` it starts and stops block production."""
+def create_app(
+    node: EmbeddedNode, *, start_node: bool = True, index: IndexService | None = None
+) -> Litestar:
+    """The API of ``node``; with ``start_node`` it starts and stops block production (and
+    ``index``, the node's indexer, whose routes answer 503 when it is None)."""
+    from originledger.api.explorer.routes import explorer_handlers
+
     store = node.store
     registry = node.app.registry
     commits = _Commits()
@@ -249,10 +259,14 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
         commits.loop = asyncio.get_running_loop()
         if start_node:
             node.start()
+            if index is not None:
+                index.start()
 
     async def shutdown() -> None:
         if start_node:
             await anyio.to_thread.run_sync(node.stop)
+            if index is not None:
+                await anyio.to_thread.run_sync(index.stop)
 
     @get("/health", sync_to_thread=False)
     def health() -> Response[bytes]:
@@ -524,6 +538,7 @@ def create_app(node: EmbeddedNode, *, start_node: bool = True) -> Litestar:
             event_stream,
             openapi,
             *compliance_routes(node),
+            *explorer_handlers(node, index),
             *payments_routes(node),
         ],
         on_startup=[startup],

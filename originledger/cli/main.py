@@ -11,6 +11,8 @@ from originledger import __version__
 from originledger.cli.clearing import clearing_app
 from originledger.cli.common import JsonOption, OriginTyper, Output
 from originledger.cli.compliance import compliance_app
+from originledger.cli.controls import hold_app
+from originledger.cli.indexer import indexer_app
 from originledger.cli.keys import keys_app
 from originledger.cli.net import net_app
 from originledger.cli.node import init, start, verify_chain_command
@@ -56,8 +58,10 @@ app.add_typer(asset_app, name="asset")
 app.add_typer(account_app, name="account")
 app.add_typer(query_app, name="query")
 app.add_typer(compliance_app, name="compliance")
+app.add_typer(hold_app, name="hold")
 app.add_typer(bench_app, name="bench")
 app.add_typer(net_app, name="net")
+app.add_typer(indexer_app, name="indexer")
 app.add_typer(request_app, name="request")
 app.add_typer(pay_app, name="pay")
 app.add_typer(escrow_app, name="escrow")

@@ -158,9 +158,15 @@ def start(
             help="Where the API listens (overrides config.toml).",
         ),
     ] = None,
+    no_index: Annotated[
+        bool,
+        typer.Option(
+            "--no-index", help="Run no indexer (the explorer's search and history need it)."
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Run the node: produce blocks and serve the API until Ctrl-C."""
+    """Run the node: produce blocks and serve the API (and the explorer at /) until Ctrl-C."""
     out = Output(json_output)
     directory = home_path(home)
     listen = api or load_config(directory).api.listen
@@ -173,10 +179,11 @@ def start(
             {"api": _url(listen), "chain_id": chain_id, "height": height, "home": str(directory)},
             f"[green]●[/] Origin node of chain [bold]{chain_id}[/] at height {height}",
             f"  API      {_url(listen)}  (OpenAPI at /openapi.json)",
+            f"  explorer {_url(listen)}/",
             f"  home     {directory}",
             "  Ctrl-C to stop",
         )
-        serve(node, listen)
+        serve(node, listen, index=not no_index)
     except SystemExit as error:  # uvicorn exits when it cannot bind
         if error.code:
             raise CliError(

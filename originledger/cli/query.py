@@ -147,16 +147,24 @@ def balance(
     parsed = resolve_address(address, home)
     with open_client(home, node) as client:
         decimals = int(asset_record(client, symbol)["decimals"])
-        amount: int
+        line = client.query("assets", "balance", account=str(parsed), symbol=symbol)
+        amount, height = int(line["result"]["amount"]), int(line["height"])
         if prove:
             amount, height = trusted_client(client, genesis).verified_balance(parsed, symbol)
-        else:
-            answer = client.query("assets", "balance", account=str(parsed), symbol=symbol)
-            amount, height = int(answer["result"]["amount"]), int(answer["height"])
     units = format_units(amount, decimals)
     lines = [f"[bold]{units} {symbol}[/]  ({parsed}, block {height})"]
     if prove:
         lines.append(VERIFIED.format(height=height))
+    # Holds and freezes (from the balance query; --prove verifies the amount).
+    controls = {name: line["result"][name] for name in _LINE_CONTROLS}
+    held, frozen = int(controls["held"]), int(controls["amount_frozen"])
+    flags = [name for name in ("frozen", "deep", "authorized") if controls[name]]
+    if held or frozen or flags:
+        lines.append(
+            f"held {format_units(held, decimals)}, frozen {format_units(frozen, decimals)}, "
+            f"available {format_units(int(controls['available']), decimals)}"
+            + (f"; {', '.join(flags)}" if flags else "")
+        )
     out.result(
         {
             "address": str(parsed),
@@ -166,9 +174,13 @@ def balance(
             "decimals": decimals,
             "height": height,
             "verified": prove,
+            **controls,
         },
         *lines,
     )
+
+
+_LINE_CONTROLS = ("held", "amount_frozen", "available", "frozen", "deep", "authorized")
 
 
 @query_app.command("block")

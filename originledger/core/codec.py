@@ -100,6 +100,18 @@ def encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
+# What msgspec and the hooks raise on bad input. RecursionError: msgspec's answer to input
+# nested deeper than it will follow, which fits easily in a transaction's bytes; it is bad
+# input like any other.
+_DECODE_ERRORS = (
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    ValueError,
+    TypeError,
+    RecursionError,
+)
+
+
 class TypedDecoder(Generic[T]):
     """Decodes one type. Hold one where a type is decoded often, above all a ``Union`` of
     many message or event types: hashing one to find its cached decoder costs more than
@@ -116,15 +128,7 @@ class TypedDecoder(Generic[T]):
         """Decode ``data``, validating types and limits; trailing bytes are an error."""
         try:
             return self._decoder.decode(data)
-        # RecursionError: msgspec's answer to input nested deeper than it will follow,
-        # which fits easily in a transaction's bytes; it is bad input like any other.
-        except (
-            msgspec.DecodeError,
-            msgspec.ValidationError,
-            ValueError,
-            TypeError,
-            RecursionError,
-        ) as error:
+        except _DECODE_ERRORS as error:
             raise CodecError(str(error)) from error
 
     def decode_canonical(self, data: bytes) -> T:
@@ -169,13 +173,7 @@ def to_json(value: Any) -> bytes:
 def from_json(data: bytes | str, kind: type[T]) -> T:
     try:
         return json_decoder(kind).decode(data)  # type: ignore[no-any-return]
-    except (
-        msgspec.DecodeError,
-        msgspec.ValidationError,
-        ValueError,
-        TypeError,
-        RecursionError,
-    ) as error:
+    except _DECODE_ERRORS as error:
         raise CodecError(str(error)) from error
 
 

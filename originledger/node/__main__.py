@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--test-wrong-app-hash-from", type=int, default=None, help=argparse.SUPPRESS
     )
+    parser.add_argument(
+        "--no-index", action="store_true", help="run no indexer (HOME/data/index.sqlite)"
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     if arguments.abci:
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 6
     try:
-        serve(node, listen)
+        serve(node, listen, index=not arguments.no_index)
     finally:
         node.stop()
         node.store.close()

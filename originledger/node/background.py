@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 import uvicorn
@@ -11,19 +12,24 @@ import uvicorn
 from originledger.node.embedded import EmbeddedNode
 from originledger.node.runner import parse_listen
 
+if TYPE_CHECKING:
+    from originledger.indexer.service import IndexService
+
 __all__ = ["BackgroundServer"]
 
 
 class BackgroundServer:
     """Serve ``node``'s API on ``listen`` from a thread; ``stop()`` shuts it down."""
 
-    def __init__(self, node: EmbeddedNode, listen: str) -> None:
+    def __init__(
+        self, node: EmbeddedNode, listen: str, *, index: IndexService | None = None
+    ) -> None:
         from originledger.api.server import create_app
 
         host, port = parse_listen(listen)
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(
-            create_app(node),
+            create_app(node, index=index),
             host=host,
             port=port,
             log_level="warning",

@@ -62,12 +62,16 @@ def tune_interpreter() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
-def serve(node: EmbeddedNode, listen: str, *, log_level: str = "warning") -> None:
-    """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM)."""
+def serve(
+    node: EmbeddedNode, listen: str, *, log_level: str = "warning", index: bool = True
+) -> None:
+    """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM); with
+    ``index``, run the node's indexer into ``<home>/data/index.sqlite``."""
     from originledger.api.server import create_app
+    from originledger.indexer.service import IndexService
 
     host, port = parse_listen(listen)
-    app = create_app(node)
+    app = create_app(node, index=IndexService.for_node(node) if index else None)
     config = uvicorn.Config(
         app,
         host=host,

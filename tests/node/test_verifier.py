@@ -8,8 +8,11 @@ from originledger.core.crypto import SigningKey, sha256
 from originledger.node.verifier import ParallelVerifier
 
 
-def _checks(count: int) -> tuple[list[tuple[bytes, bytes, bytes]], list[bool]]:
-    """``count`` checks; every 7th has a wrong signature, every 11th a truncated one."""
+def _checks(
+    count: int, *, truncated: bool = False
+) -> tuple[list[tuple[bytes, bytes, bytes]], list[bool]]:
+    """``count`` checks; every 7th has a wrong signature, and with ``truncated`` every 11th
+    a signature too short (which keeps the batch in-process)."""
     checks, expected = [], []
     for index in range(count):
         key = SigningKey.from_seed(sha256(b"verifier test %d" % index))
@@ -19,7 +22,7 @@ def _checks(count: int) -> tuple[list[tuple[bytes, bytes, bytes]], list[bool]]:
         if index % 7 == 3:
             signature = key.sign(sha256(b"another message"))
             good = False
-        elif index % 11 == 5:
+        elif truncated and index % 11 == 5:
             signature = signature[:40]
             good = False
         checks.append((key.public_key, digest, signature))
@@ -27,12 +30,15 @@ def _checks(count: int) -> tuple[list[tuple[bytes, bytes, bytes]], list[bool]]:
     return checks, expected
 
 
+@pytest.mark.parametrize("truncated", [False, True])
 @pytest.mark.parametrize("count", [0, 1, 127, 128, 1_000])
-def test_verify_batch_in_order(count: int) -> None:
-    checks, expected = _checks(count)
+def test_verify_batch_in_order(count: int, truncated: bool) -> None:
+    checks, expected = _checks(count, truncated=truncated)
     verifier = ParallelVerifier(2)
     try:
         assert verifier(checks) == expected
+        # Workers run only for large batches of well-formed checks.
+        assert len(verifier._all) == (2 if count >= 128 and not truncated else 0)
     finally:
         verifier.close()
 
@@ -47,9 +53,46 @@ def test_verify_large_batch_of_valid_signatures_uses_workers() -> None:
     verifier = ParallelVerifier(2)
     try:
         assert verifier(checks) == [True] * 512
-        assert verifier._pool is not None  # the batch went to the worker processes
+        assert len(verifier._all) == 2  # the batch went to the worker processes
         # a single check stays in the calling process
         assert verifier(checks[:1]) == [True]
     finally:
         verifier.close()
-    assert verifier._pool is None
+    assert verifier._all == []
+
+
+def test_verify_survives_a_killed_worker() -> None:
+    checks, expected = _checks(300)
+    verifier = ParallelVerifier(2)
+    try:
+        assert verifier(checks) == expected
+        victim = verifier._all[0].process
+        victim.kill()
+        victim.wait()
+        # The batch that meets the dead worker is verified in-process, correctly ...
+        assert verifier(checks) == expected
+        # ... and the next one runs on fresh workers again.
+        assert verifier(checks) == expected
+        assert len(verifier._all) == 2
+        assert all(worker.process.poll() is None for worker in verifier._all)
+    finally:
+        verifier.close()
+
+
+def test_verify_concurrent_callers() -> None:
+    import threading
+
+    checks, expected = _checks(400)
+    verifier = ParallelVerifier(2)
+    results: list[list[bool]] = []
+    try:
+        threads = [
+            threading.Thread(target=lambda: results.append(verifier(checks))) for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert results == [expected] * 4
+    finally:
+        verifier.close()

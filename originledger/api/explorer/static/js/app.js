@@ -1,0 +1,402 @@
+// The Origin explorer: hash routes, views over the node's API and its index, live updates
+// from the event stream (server-sent events), proofs checked in the browser.
+
+import { api, enc, ApiError } from "./api.js";
+import { barChart, lineChart } from "./charts.js";
+import { ago, escapeHtml as h, formatAmount, formatTime, short } from "./format.js";
+import { verifyReceipt } from "./proof.js";
+
+const view = document.getElementById("view");
+const state = { genesis: null, decimals: new Map(), route: "", live: null, lastHeight: 0 };
+
+// -- small helpers -------------------------------------------------------------------------
+
+const link = (route, text, attrs = "") => `<a href="#/${route}" ${attrs}>${h(text)}</a>`;
+const accountLink = (address, keep = 8) => (address ? link(`account/${enc(address)}`, short(address, keep), `title="${h(address)}" class="mono"`) : "—");
+const assetLink = (symbol) => link(`asset/${enc(symbol)}`, symbol);
+const blockLink = (height) => link(`block/${height}`, `#${height}`);
+const txLink = (hash, keep = 8) => link(`tx/${hash}`, short(hash, keep), `class="mono" data-hash="${h(hash)}"`);
+const amount = (value, symbol) => `${h(formatAmount(value, state.decimals.get(symbol) ?? 0))}`;
+const badge = (ok, text) => `<span class="badge ${ok ? "ok" : "fail"}">${h(text)}</span>`;
+
+function table(headers, rows, attrs = "") {
+  if (!rows.length) return `<p class="empty">Nothing yet.</p>`;
+  return `<div class="table-wrap"><table ${attrs}><thead><tr>${headers.map((x) => `<th>${h(x)}</th>`).join("")}</tr></thead>
+  <tbody>${rows.join("")}</tbody></table></div>`;
+}
+
+function keyValues(entries) {
+  return `<dl class="kv">${entries
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`)
+    .join("")}</dl>`;
+}
+
+function plain(value) {
+  if (value === null || value === undefined) return "—";
+  if (Array.isArray(value)) return value.length ? value.map(plain).join(", ") : "—";
+  if (typeof value === "object") return `<code>${h(JSON.stringify(value))}</code>`;
+  if (typeof value === "string" && value.startsWith("og1")) return accountLink(value, 10);
+  return h(String(value));
+}
+
+function showError(error) {
+  const notFound = error instanceof ApiError && error.status === 404;
+  view.innerHTML = `<section class="card"><h2>${notFound ? "Not found" : "Something went wrong"}</h2>
+    <p class="error" data-testid="error">${h(error.message || String(error))}</p><p>${link("", "Back to the latest blocks")}</p></section>`;
+}
+
+async function loadAssets() {
+  try {
+    const answer = await api("/v1/index/assets");
+    for (const asset of answer.assets) state.decimals.set(asset.symbol, asset.decimals);
+    return answer.assets;
+  } catch {
+    return [];
+  }
+}
+
+async function genesis() {
+  if (!state.genesis) state.genesis = await api("/v1/genesis");
+  return state.genesis;
+}
+
+// -- views ---------------------------------------------------------------------------------
+
+async function homeView() {
+  const status = await api("/v1/status");
+  let blocks, txs;
+  try {
+    [blocks, txs] = await Promise.all([api("/v1/index/blocks?limit=10"), api("/v1/index/txs?limit=15")]);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "index_disabled")) throw error;
+    view.innerHTML = `<section class="card"><h2>${h(status.chain_id)} at block ${blockLink(status.height)}</h2>
+      <p class="empty" data-testid="no-index">This node runs no indexer: blocks, transactions and accounts open by
+      their height, hash or address (${link(`block/${status.height}`, "latest block")}), but search, histories
+      and charts need the index (start the node without --no-index).</p></section>`;
+    return;
+  }
+  const assets = await loadAssets();
+  view.innerHTML = `
+    <section class="stats">
+      <div class="stat"><span>Chain</span><strong>${h(status.chain_id)}</strong></div>
+      <div class="stat"><span>Height</span><strong data-testid="height">${status.height}</strong></div>
+      <div class="stat"><span>Mempool</span><strong>${status.mempool_txs}</strong></div>
+      <div class="stat"><span>Assets</span><strong>${assets.length}</strong></div>
+    </section>
+    <div class="columns">
+      <section class="card"><h2>Latest blocks</h2><div id="latest-blocks">${blocksTable(blocks.blocks)}</div></section>
+      <section class="card"><h2>Latest transactions</h2><div id="latest-txs">${txsTable(txs.txs)}</div></section>
+    </div>
+    <section class="card"><h2>Assets</h2>${assetsTable(assets)}</section>`;
+}
+
+function blocksTable(blocks) {
+  return table(
+    ["Block", "Time", "Txs", "Events"],
+    blocks.map((b) => `<tr data-height="${b.height}"><td>${blockLink(b.height)}</td><td title="${h(formatTime(b.time_ms))}">${ago(b.time_ms)}</td><td>${b.tx_count}</td><td>${b.event_count}</td></tr>`),
+    'data-testid="blocks"',
+  );
+}
+
+function txsTable(txs) {
+  return table(
+    ["Transaction", "Block", "Type", "Result"],
+    txs.map((t) => `<tr data-hash="${h(t.hash)}"><td>${txLink(t.hash)}</td><td>${blockLink(t.height)}</td><td>${h(t.types.join(", "))}</td><td>${badge(t.ok, t.ok ? "ok" : `${t.codespace} ${t.code}`)}</td></tr>`),
+    'data-testid="txs"',
+  );
+}
+
+function assetsTable(assets) {
+  return table(
+    ["Asset", "Class", "Supply", "Issuer"],
+    assets.map((a) => `<tr><td>${assetLink(a.symbol)}</td><td>${h(a.asset_class)}</td><td class="num">${amount(a.supply, a.symbol)}</td><td>${accountLink(a.issuer)}</td></tr>`),
+  );
+}
+
+async function refreshHome() {
+  const [blocks, txs, status] = await Promise.all([
+    api("/v1/index/blocks?limit=10"),
+    api("/v1/index/txs?limit=15"),
+    api("/v1/status"),
+  ]);
+  const blocksBox = document.getElementById("latest-blocks");
+  const txsBox = document.getElementById("latest-txs");
+  if (!blocksBox || !txsBox) return;
+  blocksBox.innerHTML = blocksTable(blocks.blocks);
+  txsBox.innerHTML = txsTable(txs.txs);
+  const height = document.querySelector('[data-testid="height"]');
+  if (height) height.textContent = status.height;
+}
+
+async function blockView(height) {
+  const [block, txs] = await Promise.all([
+    api(`/v1/blocks/${enc(height)}`),
+    api(`/v1/index/txs?height=${enc(height)}&limit=500`).catch(() => ({ txs: [] })),
+  ]);
+  const header = block.signed_header.header;
+  const b64hex = (b) => {
+    const bin = atob(b);
+    return Array.from(bin, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
+  };
+  const n = Number(height);
+  view.innerHTML = `<section class="card"><h2>Block #${h(height)}</h2>
+    <p class="nav">${n > 1 ? link(`block/${n - 1}`, "← previous") : ""} ${link(`block/${n + 1}`, "next →")}</p>
+    ${keyValues([
+      ["Hash", `<span class="mono">${h(block.hash)}</span>`],
+      ["Time", h(formatTime(header.time_ms))],
+      ["Transactions", h(header.tx_count)],
+      ["Previous hash", `<span class="mono">${h(b64hex(header.previous_hash))}</span>`],
+      ["State root", `<span class="mono">${h(b64hex(header.state_root))}</span>`],
+      ["Tx root", `<span class="mono">${h(b64hex(header.tx_root))}</span>`],
+      ["Results root", `<span class="mono">${h(b64hex(header.results_root))}</span>`],
+      ["Proposer", `<span class="mono">${h(b64hex(header.proposer))}</span>`],
+      ["Signatures", h(block.signed_header.signatures.length)],
+    ])}</section>
+    <section class="card"><h2>Transactions</h2>${
+      txs.txs.length ? txsTable(txs.txs) : table(["Transaction"], block.txs.map((t) => `<tr><td>${txLink(t, 16)}</td></tr>`))
+    }</section>`;
+}
+
+async function txView(hash) {
+  const receipt = await api(`/v1/txs/${enc(hash)}`);
+  if (receipt.status !== "committed") {
+    view.innerHTML = `<section class="card"><h2>Transaction</h2><p class="mono">${h(hash)}</p>
+      <p>${badge(true, receipt.status)} waiting in the mempool; this page refreshes when it commits.</p></section>`;
+    setTimeout(() => state.route === `tx/${hash}` && render(), 1000);
+    return;
+  }
+  await loadAssets();
+  const result = receipt.result;
+  const ok = result.code === 0;
+  const tx = receipt.tx || { messages: [], signers: [], memo: "" };
+  view.innerHTML = `<section class="card"><h2>Transaction</h2>
+    ${keyValues([
+      ["Hash", `<span class="mono" data-testid="tx-hash">${h(receipt.hash)}</span>`],
+      ["Result", `${badge(ok, ok ? "ok" : "failed")} <span data-testid="tx-result">${h(result.codespace)} ${result.code}: ${h(result.message)}</span>`],
+      ["Block", `${blockLink(receipt.height)} · position ${receipt.index}`],
+      ["Memo", h(tx.memo || "—")],
+      ["Expires", h(formatTime(tx.expires_at_ms))],
+    ])}</section>
+    <section class="card"><h2>Proof</h2>
+      <p>Checks in this browser that the transaction and its result are in a block signed by the chain's validators (Ed25519, RFC 6962 Merkle proofs, WebCrypto).</p>
+      <button id="verify-proof" type="button">Verify proof</button>
+      <div id="proof-result" aria-live="polite"></div></section>
+    <section class="card"><h2>Messages</h2>${tx.messages.map((m) => `<div class="message"><h3>${h(m.type)}</h3>${keyValues(Object.entries(m).filter(([k]) => k !== "type").map(([k, v]) => [k, plainAmount(k, v, m.symbol)]))}</div>`).join("") || `<p class="empty">Undecodable.</p>`}</section>
+    <section class="card"><h2>Events</h2>${table(["#", "Type", "Data"], receipt.events.map((e) => `<tr><td>${e.index}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [k, plainAmount(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"')}</section>`;
+  document.getElementById("verify-proof").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    const box = document.getElementById("proof-result");
+    button.disabled = true;
+    box.innerHTML = "Verifying…";
+    const outcome = await verifyReceipt(receipt, await genesis());
+    box.className = outcome.ok ? "proof ok" : "proof fail";
+    box.dataset.verified = outcome.ok ? "true" : "false";
+    box.innerHTML = `<p><strong>${outcome.ok ? "✔ Proof verified" : "✘ Proof does not verify"}</strong></p>
+      <ul>${outcome.checks.map((c) => `<li class="${c.ok ? "ok" : "fail"}">${c.ok ? "✔" : "✘"} ${h(c.name)}${c.detail ? ` <small class="mono">${h(c.detail)}</small>` : ""}</li>`).join("")}</ul>
+      <p class="note">Not re-derived here: the events' hash (the API shows events as JSON); the SDK's verify_receipt checks it too.</p>`;
+    button.disabled = false;
+  });
+}
+
+const AMOUNT_FIELDS = new Set(["amount", "supply", "max_supply", "released", "amount_frozen", "held", "available", "reserves"]);
+
+function plainAmount(key, value, symbol) {
+  if (AMOUNT_FIELDS.has(key) && typeof value === "string" && /^\d+$/.test(value)) {
+    return `${amount(value, symbol)}${symbol ? ` <small>${h(symbol)}</small>` : ""}`;
+  }
+  return plain(value);
+}
+
+async function accountView(address, cursor = null) {
+  const [answer, holds, history, indexed] = await Promise.all([
+    api(`/v1/accounts/${enc(address)}`),
+    api(`/v1/query/assets/holds?account=${enc(address)}`).catch(() => ({ result: { holds: [] } })),
+    api(`/v1/index/accounts/${enc(address)}/history?limit=25${cursor ? `&cursor=${enc(cursor)}` : ""}`).catch(() => ({ items: [], next_cursor: null })),
+    api(`/v1/index/accounts/${enc(address)}`).catch(() => null),
+    loadAssets(),
+  ]);
+  const account = answer.account;
+  const roles = (account && account.roles) || [];
+  const balances = answer.balances || [];
+  view.innerHTML = `<section class="card"><h2>Account</h2>
+    ${keyValues([
+      ["Address", `<span class="mono" data-testid="account-address">${h(answer.address)}</span>`],
+      ["Status", account ? "on the ledger" : "no account record (it may still receive)"],
+      ["Roles", roles.length ? roles.map((r) => `<span class="tag">${h(r)}</span>`).join(" ") : "—"],
+      ["Created at", account ? blockLink(account.created_height) : "—"],
+      ["First seen (index)", indexed ? blockLink(indexed.first_seen_height) : "—"],
+      ["State height", h(answer.height)],
+    ])}</section>
+    <section class="card"><h2>Balances</h2>${table(
+      ["Asset", "Balance", "Held", "Available", "Flags"],
+      balances.map((b) => `<tr data-symbol="${h(b.symbol)}"><td>${assetLink(b.symbol)}</td><td class="num" data-testid="balance-${h(b.symbol)}">${amount(b.amount, b.symbol)}</td><td class="num">${amount(b.held, b.symbol)}</td><td class="num">${amount(b.available, b.symbol)}</td><td>${[
+        b.frozen ? `<span class="tag warn">${b.deep ? "deep frozen" : "frozen"}</span>` : "",
+        b.amount_frozen && b.amount_frozen !== "0" ? `<span class="tag warn">${amount(b.amount_frozen, b.symbol)} frozen</span>` : "",
+        b.authorized ? `<span class="tag">authorized</span>` : "",
+      ].join(" ") || "—"}</td></tr>`),
+      'data-testid="balances"',
+    )}</section>
+    <section class="card"><h2>Open holds</h2>${table(
+      ["Hold", "Asset", "Payer", "Payee", "Amount", "Expires"],
+      (holds.result.holds || []).map((x) => `<tr><td class="mono">${h(short(x.hold_id || x.id || "", 6))}</td><td>${assetLink(x.symbol)}</td><td>${accountLink(x.payer)}</td><td>${accountLink(x.payee)}</td><td class="num">${amount(x.amount, x.symbol)}</td><td>${h(formatTime(x.expires_at_ms))}</td></tr>`),
+    )}</section>
+    <section class="card"><h2>History</h2>${table(
+      ["Block", "Kind", "Asset", "Amount", "Balance after", "Counterparty"],
+      history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td>${h(x.kind)}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty)}</td></tr>`),
+      'data-testid="history"',
+    )}${history.next_cursor ? `<p><a href="#/account/${enc(address)}/${enc(history.next_cursor)}">Older →</a></p>` : ""}</section>`;
+}
+
+async function assetView(symbol) {
+  const [asset, record, holders, volume, supply] = await Promise.all([
+    api(`/v1/index/assets/${enc(symbol)}`),
+    api(`/v1/query/assets/asset?symbol=${enc(symbol)}`).catch(() => null),
+    api(`/v1/index/assets/${enc(symbol)}/holders?limit=25`),
+    api(`/v1/index/assets/${enc(symbol)}/volume?days=30`),
+    api(`/v1/index/assets/${enc(symbol)}/supply?limit=200`),
+  ]);
+  state.decimals.set(symbol, asset.decimals);
+  const full = record ? record.result.asset : {};
+  const fmt = (v) => formatAmount(v.toString(), asset.decimals);
+  const policy = Object.entries(full).filter(([k]) => !["symbol", "issuer", "asset_class", "decimals", "supply", "max_supply", "created_height", "name", "holders"].includes(k));
+  view.innerHTML = `<section class="card"><h2>${h(symbol)} <small>${h(full.name || "")}</small></h2>
+    ${keyValues([
+      ["Class", `<span class="tag">${h(asset.asset_class)}</span>`],
+      ["Issuer", accountLink(asset.issuer, 12)],
+      ["Supply", `<span data-testid="supply">${amount(asset.supply, symbol)}</span>`],
+      ["Max supply", amount(asset.max_supply, symbol)],
+      ["Decimals", h(asset.decimals)],
+      ["Holders", h(asset.holders)],
+      ["Issued at", blockLink(asset.created_height)],
+      ["Reserves", asset.reserves === null ? "—" : `${amount(asset.reserves, symbol)} as of ${h(formatTime(asset.reserves_as_of_ms))} by ${accountLink(asset.custodian)}`],
+    ])}</section>
+    <div class="columns">
+      <section class="card"><h2>Supply over time</h2><div class="chart-box" data-testid="supply-chart"></div></section>
+      <section class="card"><h2>Volume per day (30 days)</h2><div class="chart-box" data-testid="volume-chart"></div></section>
+    </div>
+    <section class="card"><h2>Policy and controls</h2>${keyValues(policy.map(([k, v]) => [k, plainAmount(k, v, symbol)]))}</section>
+    <section class="card"><h2>Top holders</h2>${table(
+      ["Account", "Balance", "Held"],
+      holders.holders.map((x) => `<tr><td>${accountLink(x.address, 12)}</td><td class="num">${amount(x.amount, symbol)}</td><td class="num">${amount(x.held, symbol)}</td></tr>`),
+      'data-testid="holders"',
+    )}</section>
+    <section class="card"><h2>Reserve attestations</h2>${table(
+      ["Block", "Custodian", "Amount", "As of"],
+      asset.reserve_attestations.map((r) => `<tr><td>${blockLink(r.height)}</td><td>${accountLink(r.custodian)}</td><td class="num">${amount(r.amount, symbol)}</td><td>${h(formatTime(r.as_of_ms))}</td></tr>`),
+    )}</section>`;
+  view.querySelector('[data-testid="supply-chart"]').appendChild(
+    lineChart(`Supply of ${symbol}`, supply.points.map((p) => ({ label: `#${p.height}`, value: BigInt(p.supply) })), fmt),
+  );
+  view.querySelector('[data-testid="volume-chart"]').appendChild(
+    barChart(`Volume of ${symbol} per day`, volume.days.map((d) => ({ label: d.day, value: BigInt(d.amount), note: `${d.transfers} transfers` })), fmt),
+  );
+}
+
+async function searchView(query) {
+  const answer = await api(`/v1/search?q=${enc(query)}`);
+  const results = answer.results;
+  const route = (r) => (r.kind === "block" ? `block/${r.id}` : `${r.kind}/${enc(r.id)}`);
+  if (results.length === 1) {
+    location.replace(`#/${route(results[0])}`);
+    return;
+  }
+  view.innerHTML = `<section class="card"><h2>Search: ${h(query)}</h2>${
+    results.length
+      ? `<ul class="results">${results.map((r) => `<li><span class="tag">${h(r.kind)}</span> ${link(route(r), r.id)}</li>`).join("")}</ul>`
+      : `<p class="empty" data-testid="no-results">Nothing matches. Try a block height, a transaction hash, an address (og1…) or an asset symbol.</p>`
+  }</section>`;
+}
+
+// -- routing -------------------------------------------------------------------------------
+
+async function render() {
+  const route = location.hash.replace(/^#\/?/, "");
+  state.route = route;
+  const [page, ...rest] = route.split("/");
+  const arg = rest.map(decodeURIComponent);
+  document.body.dataset.page = page || "home";
+  view.setAttribute("aria-busy", "true");
+  try {
+    if (!page) await homeView();
+    else if (page === "block") await blockView(arg[0]);
+    else if (page === "tx") await txView(arg[0]);
+    else if (page === "account") await accountView(arg[0], arg[1] || null);
+    else if (page === "asset") await assetView(arg[0]);
+    else if (page === "search") await searchView(arg.join("/"));
+    else throw new ApiError(404, "not_found", `no page ${page}`);
+  } catch (error) {
+    showError(error);
+  } finally {
+    view.setAttribute("aria-busy", "false");
+  }
+}
+
+// -- live updates --------------------------------------------------------------------------
+
+let refreshTimer = null;
+
+function scheduleRefresh(height) {
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(async function again() {
+    refreshTimer = null;
+    try {
+      const status = await api("/v1/index/status");
+      if (status.indexed_height !== null && status.indexed_height < height) {
+        refreshTimer = setTimeout(again, 150); // the index is a moment behind the block
+        return;
+      }
+      if (state.route === "") await refreshHome();
+    } catch {
+      /* the next event retries */
+    }
+  }, 100);
+}
+
+async function startLive() {
+  const dot = document.getElementById("live");
+  const heightBox = document.getElementById("live-height");
+  let after = null;
+  try {
+    const status = await api("/v1/status");
+    after = `${status.height}:2147483647`;
+    heightBox.textContent = `#${status.height}`;
+    state.lastHeight = status.height;
+  } catch {
+    after = null;
+  }
+  const connect = () => {
+    const source = new EventSource(`/v1/events/stream${after ? `?after=${enc(after)}` : ""}`);
+    state.live = source;
+    source.onopen = () => {
+      dot.dataset.state = "on";
+      dot.title = "live: following the event stream";
+    };
+    source.addEventListener("ledger", (message) => {
+      after = message.lastEventId || after;
+      const event = JSON.parse(message.data);
+      if (event.height > state.lastHeight) {
+        state.lastHeight = event.height;
+        heightBox.textContent = `#${event.height}`;
+      }
+      scheduleRefresh(event.height);
+    });
+    source.onerror = () => {
+      dot.dataset.state = "off";
+      dot.title = "reconnecting…";
+    };
+  };
+  connect();
+}
+
+document.getElementById("search").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = document.getElementById("search-input");
+  const query = input.value.trim();
+  if (query) location.hash = `#/search/${enc(query)}`;
+  input.blur();
+});
+
+window.addEventListener("hashchange", render);
+render();
+startLive();

@@ -1,0 +1,429 @@
+"""Issuer and regulator controls (``origin asset ...``) and two-phase holds (``origin hold``).
+
+Each command signs one message of the assets module (its README says who may send it and
+the codes that can refuse it) and submits it like every transaction command: exit 0 when
+committed, 1 when the ledger refused it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from originledger.cli.common import (
+    DEFAULT_HOME,
+    DEFAULT_WAIT_MS,
+    CliError,
+    HomeOption,
+    JsonOption,
+    NodeOption,
+    OriginTyper,
+    Output,
+    PassphraseFileOption,
+    load_key,
+    open_client,
+    resolve_address,
+)
+from originledger.cli.exit_codes import ExitCode
+from originledger.cli.transactions import (
+    AmountArgument,
+    FromOption,
+    MinorOption,
+    SymbolArgument,
+    ToOption,
+    WaitOption,
+    _amount,
+    _submit,
+    asset_app,
+)
+from originledger.core.amounts import Amount
+from originledger.core.crypto import sha256
+from originledger.core.tx import Msg
+from originledger.modules.assets.types import (
+    AttestReserves,
+    Authorize,
+    Clawback,
+    ForceTransfer,
+    Freeze,
+    FreezeAsset,
+    Pause,
+    PlaceHold,
+    PostHold,
+    Recover,
+    VoidHold,
+)
+from originledger.sdk import Client, Key
+
+__all__ = ["hold_app"]
+
+hold_app = OriginTyper(help="Two-phase payments: place a hold, then post (settle) or void it.")
+
+AccountArgument = Annotated[
+    str, typer.Argument(help="The account: an address, or the name of a key in HOME/keys.")
+]
+HoldIdArgument = Annotated[
+    str,
+    typer.Argument(help="The hold's id: 64 hex characters, or a reference text (hashed)."),
+]
+Build = Callable[[Client, Key], Msg]
+
+
+def _run(
+    build: Build,
+    summary: str,
+    *,
+    from_key: str,
+    home: Path,
+    node: str | None,
+    passphrase_file: Path | None,
+    wait_ms: int,
+    json_output: bool,
+) -> None:
+    out = Output(json_output)
+    with open_client(home, node) as client:
+        signer = load_key(home, from_key, passphrase_file)
+        _submit(out, client, [build(client, signer)], signer, wait_ms, summary)
+
+
+def hold_id_of(text: str) -> bytes:
+    """A hold id from 64 hex characters, or the SHA-256 of a reference text (an order
+    number: the same text names the same hold)."""
+    if len(text) == 64:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            pass
+    if not text:
+        raise CliError(ExitCode.USAGE_ERROR, "invalid_hold_id", "a hold id cannot be empty")
+    return sha256(text.encode())
+
+
+# -- controls ---------------------------------------------------------------------------
+
+
+@asset_app.command("attest-reserves")
+def attest_reserves(
+    symbol: SymbolArgument,
+    amount: AmountArgument,
+    from_key: FromOption,
+    minor: MinorOption = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """State the reserves held for a payment asset, as of now (its custodian only)."""
+
+    def build(client: Client, signer: Key) -> Msg:
+        held = _amount(client, symbol, amount, minor)
+        return AttestReserves(signer.address, symbol, held, int(client.status()["time_ms"]))
+
+    _run(
+        build,
+        f"attest reserves of {amount} for {symbol}",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@asset_app.command("authorize")
+def authorize(
+    symbol: SymbolArgument,
+    account: AccountArgument,
+    from_key: FromOption,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Withdraw the authorization.")] = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Allow an account to hold an asset that requires authorization (the issuer only)."""
+    address = resolve_address(account, home)
+    _run(
+        lambda client, signer: Authorize(signer.address, symbol, address, not revoke),
+        f"{'revoke' if revoke else 'authorize'} {account} for {symbol}",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@asset_app.command("pause")
+def pause(
+    symbol: SymbolArgument,
+    from_key: FromOption,
+    resume: Annotated[bool, typer.Option("--resume", help="Unpause the asset.")] = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Pause every movement of an asset, or resume it with --resume (the issuer only)."""
+    _run(
+        lambda client, signer: Pause(signer.address, symbol, not resume),
+        f"{'resume' if resume else 'pause'} {symbol}",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@asset_app.command("freeze")
+def freeze(
+    symbol: SymbolArgument,
+    from_key: FromOption,
+    account: Annotated[
+        str | None,
+        typer.Argument(help="The account to freeze; none freezes the whole asset."),
+    ] = None,
+    deep: Annotated[bool, typer.Option("--deep", help="Neither send nor receive.")] = False,
+    amount: Annotated[
+        str | None,
+        typer.Option("--amount", help="Freeze only this amount (a partial freeze)."),
+    ] = None,
+    lift: Annotated[bool, typer.Option("--lift", help="Lift the freeze.")] = False,
+    minor: MinorOption = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Freeze an account's holding of an asset (or, without ACCOUNT, the whole asset); by
+    the issuer, or by a regulator."""
+    if account is None:
+        if deep or amount is not None:
+            raise CliError(
+                ExitCode.USAGE_ERROR,
+                "invalid_freeze",
+                "--deep and --amount apply to one account's holding",
+            )
+
+        def build(client: Client, signer: Key) -> Msg:
+            return FreezeAsset(signer.address, symbol, not lift)
+
+        summary = f"{'lift the freeze of' if lift else 'freeze'} all of {symbol}"
+    else:
+        address = resolve_address(account, home)
+
+        def build(client: Client, signer: Key) -> Msg:
+            partial = Amount(0) if amount is None else _amount(client, symbol, amount, minor)
+            if lift:
+                return Freeze(signer.address, symbol, address, False)
+            return Freeze(signer.address, symbol, address, amount is None, deep, partial)
+
+        summary = f"{'lift the freeze of' if lift else 'freeze'} {account}'s {symbol}"
+    _run(
+        build,
+        summary,
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@asset_app.command("clawback")
+def clawback(
+    symbol: SymbolArgument,
+    account: AccountArgument,
+    amount: AmountArgument,
+    from_key: FromOption,
+    minor: MinorOption = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Take back and destroy units an account holds (the issuer, when clawback is on)."""
+    address = resolve_address(account, home)
+    _run(
+        lambda client, signer: Clawback(
+            signer.address, symbol, address, _amount(client, symbol, amount, minor)
+        ),
+        f"claw back {amount} {symbol} from {account}",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@asset_app.command("force-transfer")
+def force_transfer(
+    symbol: SymbolArgument,
+    account: Annotated[str, typer.Argument(help="The account the units are taken from.")],
+    amount: AmountArgument,
+    to: ToOption,
+    from_key: FromOption,
+    minor: MinorOption = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Move units from one holder to another (the issuer's agent: a court order, an error)."""
+    sender, recipient = resolve_address(account, home), resolve_address(to, home)
+    _run(
+        lambda client, signer: ForceTransfer(
+            signer.address, symbol, sender, recipient, _amount(client, symbol, amount, minor)
+        ),
+        f"force a transfer of {amount} {symbol} from {account} to {to}",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@asset_app.command("recover")
+def recover(
+    symbol: SymbolArgument,
+    lost: Annotated[str, typer.Argument(help="The lost account.")],
+    to: ToOption,
+    from_key: FromOption,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Move a lost wallet's whole balance to a new account and deep-freeze the lost one
+    (the issuer's agent)."""
+    lost_address, new_address = resolve_address(lost, home), resolve_address(to, home)
+    _run(
+        lambda client, signer: Recover(signer.address, symbol, lost_address, new_address),
+        f"recover {lost}'s {symbol} to {to}",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+# -- holds ------------------------------------------------------------------------------
+
+
+@hold_app.command("place")
+def place(
+    amount: AmountArgument,
+    symbol: SymbolArgument,
+    to: ToOption,
+    from_key: FromOption,
+    hold_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="The hold's id or reference text (default: derived from the tx)."
+        ),
+    ] = None,
+    expires_in_s: Annotated[
+        int,
+        typer.Option("--expires-in-s", min=1, help="Seconds until it releases by itself."),
+    ] = 3_600,
+    minor: MinorOption = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Reserve an amount of the signer's balance for a payee until it is posted, voided
+    or expires."""
+    payee = resolve_address(to, home)
+    identity = None if hold_id is None else hold_id_of(hold_id)
+
+    def build(client: Client, signer: Key) -> Msg:
+        held = _amount(client, symbol, amount, minor)
+        expires_at_ms = time.time_ns() // 1_000_000 + expires_in_s * 1_000
+        return PlaceHold(signer.address, payee, symbol, held, expires_at_ms, identity)
+
+    _run(
+        build,
+        f"hold {amount} {symbol} for {to}",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@hold_app.command("post")
+def post(
+    hold_id: HoldIdArgument,
+    amount: AmountArgument,
+    symbol: SymbolArgument,
+    from_key: FromOption,
+    minor: MinorOption = False,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Settle all or part of a hold (its payee); the rest returns to the payer."""
+    identity = hold_id_of(hold_id)
+    _run(
+        lambda client, signer: PostHold(
+            signer.address, identity, _amount(client, symbol, amount, minor)
+        ),
+        f"post {amount} {symbol} of hold {identity.hex()[:16]}…",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )
+
+
+@hold_app.command("void")
+def void(
+    hold_id: HoldIdArgument,
+    from_key: FromOption,
+    home: HomeOption = DEFAULT_HOME,
+    node: NodeOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    wait_ms: WaitOption = DEFAULT_WAIT_MS,
+    json_output: JsonOption = False,
+) -> None:
+    """Release a hold entirely (its payee)."""
+    identity = hold_id_of(hold_id)
+    _run(
+        lambda client, signer: VoidHold(signer.address, identity),
+        f"void hold {identity.hex()[:16]}…",
+        from_key=from_key,
+        home=home,
+        node=node,
+        passphrase_file=passphrase_file,
+        wait_ms=wait_ms,
+        json_output=json_output,
+    )

@@ -1,0 +1,326 @@
+"""Reading the index: search, account history with running balances, top holders,
+volumes per day, supply over time, latest blocks and transactions.
+
+Every listing takes a ``limit`` (at most ``PAGE_ITEMS_MAX``) and, where it pages, an opaque
+cursor that the answer's ``next_cursor`` gives back (None at the end). Amounts are decimal
+strings, as everywhere in the API.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, desc, func, or_, select, tuple_
+
+from originledger.core.address import Address, AddressError
+from originledger.core.limits import PAGE_ITEMS_MAX
+from originledger.indexer import schema
+
+__all__ = ["VOLUME_DAYS_MAX", "IndexReader", "ReaderError"]
+
+VOLUME_DAYS_MAX = 366
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_SYMBOL = re.compile(r"[A-Za-z0-9.\-_]{1,12}")
+
+
+class ReaderError(ValueError):
+    """A bad parameter (the API answers 400 with ``code``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= PAGE_ITEMS_MAX:
+        raise ReaderError("invalid_parameter", f"limit must be between 1 and {PAGE_ITEMS_MAX}")
+    return limit
+
+
+def _parse_cursor(text: str | None, parts: int) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        values = tuple(int(part) for part in text.split(":"))
+    except ValueError:
+        raise ReaderError("invalid_cursor", "not a cursor this listing gave") from None
+    if len(values) != parts:
+        raise ReaderError("invalid_cursor", "not a cursor this listing gave")
+    return values
+
+
+def _address(text: str) -> str:
+    try:
+        return str(Address.from_text(text))
+    except AddressError as error:
+        raise ReaderError("invalid_address", f"not an address: {error}") from None
+
+
+class IndexReader:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _rows(self, statement: Any) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(statement)]
+
+    def indexed_height(self) -> int | None:
+        rows = self._rows(select(schema.cursor.c.height))
+        return int(rows[0]["height"]) if rows else None
+
+    # -- blocks and transactions ----------------------------------------------------------
+
+    def blocks(self, before: int | None, limit: int) -> dict[str, Any]:
+        limit = _check_limit(limit)
+        table = schema.blocks
+        statement = select(table).where(table.c.hash.is_not(None))
+        if before is not None:
+            statement = statement.where(table.c.height < before)
+        rows = self._rows(statement.order_by(desc(table.c.height)).limit(limit))
+        next_cursor = str(rows[-1]["height"]) if len(rows) == limit else None
+        return {"blocks": rows, "next_cursor": next_cursor}
+
+    def txs(
+        self,
+        *,
+        before: str | None = None,
+        limit: int = 50,
+        height: int | None = None,
+        address: str | None = None,
+    ) -> dict[str, Any]:
+        """Newest first; ``height`` keeps one block's, ``address`` one account's."""
+        limit = _check_limit(limit)
+        cursor = _parse_cursor(before, 2)
+        table = schema.txs
+        statement = select(table)
+        if address is not None:
+            link = schema.tx_accounts
+            statement = statement.join(
+                link, and_(link.c.height == table.c.height, link.c.position == table.c.position)
+            ).where(link.c.address == _address(address))
+        if height is not None:
+            statement = statement.where(table.c.height == height)
+        if cursor is not None:
+            statement = statement.where(tuple_(table.c.height, table.c.position) < tuple_(*cursor))
+        statement = statement.order_by(desc(table.c.height), desc(table.c.position)).limit(limit)
+        rows = [_tx_view(row) for row in self._rows(statement)]
+        last = rows[-1] if len(rows) == limit else None
+        next_cursor = f"{last['height']}:{last['position']}" if last else None
+        return {"txs": rows, "next_cursor": next_cursor}
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def account(self, address: str) -> dict[str, Any] | None:
+        address = _address(address)
+        rows = self._rows(select(schema.accounts).where(schema.accounts.c.address == address))
+        if not rows:
+            return None
+        account = rows[0]
+        balances = self._rows(
+            select(schema.balances)
+            .where(schema.balances.c.address == address)
+            .order_by(schema.balances.c.symbol)
+            .limit(PAGE_ITEMS_MAX)
+        )
+        holds = self._rows(
+            select(schema.holds)
+            .where(
+                and_(
+                    schema.holds.c.status == "open",
+                    or_(schema.holds.c.payer == address, schema.holds.c.payee == address),
+                )
+            )
+            .order_by(schema.holds.c.placed_height, schema.holds.c.hold_id)
+            .limit(PAGE_ITEMS_MAX)
+        )
+        return {
+            "address": address,
+            "roles": account["roles"].split(),
+            "created_height": account["created_height"],
+            "first_seen_height": account["first_seen_height"],
+            "balances": [_amounts(row, "amount", "held", "amount_frozen") for row in balances],
+            "open_holds": [_amounts(row, "amount", "settled", "released") for row in holds],
+        }
+
+    def history(self, address: str, cursor: str | None, limit: int) -> dict[str, Any]:
+        """The account's movements, newest first, each with its balance after it."""
+        address = _address(address)
+        limit = _check_limit(limit)
+        position = _parse_cursor(cursor, 3)
+        table = schema.history
+        statement = select(table).where(table.c.address == address)
+        if position is not None:
+            statement = statement.where(
+                tuple_(table.c.height, table.c.seq, table.c.leg) < tuple_(*position)
+            )
+        statement = statement.order_by(
+            desc(table.c.height), desc(table.c.seq), desc(table.c.leg)
+        ).limit(limit)
+        rows = [_amounts(row, "amount", "balance") for row in self._rows(statement)]
+        for row in rows:
+            del row["address"]
+        last = rows[-1] if len(rows) == limit else None
+        next_cursor = f"{last['height']}:{last['seq']}:{last['leg']}" if last else None
+        return {"address": address, "items": rows, "next_cursor": next_cursor}
+
+    # -- assets ---------------------------------------------------------------------------
+
+    def asset(self, symbol: str) -> dict[str, Any] | None:
+        rows = self._rows(select(schema.assets).where(schema.assets.c.symbol == symbol))
+        if not rows:
+            return None
+        asset = _amounts(rows[0], "max_supply", "supply", "reserves")
+        asset["flags"] = json.loads(asset["flags"])
+        table = schema.balances
+        with self.engine.connect() as connection:
+            holders = connection.execute(
+                select(func.count())
+                .select_from(table)
+                .where(and_(table.c.symbol == symbol, table.c.amount > 0))
+            ).scalar_one()
+        asset["holders"] = int(holders)
+        reserve_table = schema.reserves
+        asset["reserve_attestations"] = [
+            _amounts(row, "amount")
+            for row in self._rows(
+                select(reserve_table)
+                .where(reserve_table.c.symbol == symbol)
+                .order_by(desc(reserve_table.c.height), desc(reserve_table.c.seq))
+                .limit(50)
+            )
+        ]
+        return asset
+
+    def assets(self, limit: int) -> list[dict[str, Any]]:
+        limit = _check_limit(limit)
+        rows = self._rows(select(schema.assets).order_by(schema.assets.c.symbol).limit(limit))
+        answer = []
+        for row in rows:
+            view = _amounts(row, "max_supply", "supply", "reserves")
+            view["flags"] = json.loads(view["flags"])
+            answer.append(view)
+        return answer
+
+    def holders(self, symbol: str, limit: int) -> dict[str, Any]:
+        limit = _check_limit(limit)
+        table = schema.balances
+        rows = self._rows(
+            select(table.c.address, table.c.amount, table.c.held)
+            .where(and_(table.c.symbol == symbol, table.c.amount > 0))
+            .order_by(desc(table.c.amount), table.c.address)
+            .limit(limit)
+        )
+        return {"symbol": symbol, "holders": [_amounts(row, "amount", "held") for row in rows]}
+
+    def volume(self, symbol: str, days: int) -> dict[str, Any]:
+        """Volume (transfers, posted holds, forced transfers) per UTC day, the last ``days``
+        days up to the newest indexed block, oldest first, zero days included."""
+        if not 1 <= days <= VOLUME_DAYS_MAX:
+            raise ReaderError("invalid_parameter", f"days must be between 1 and {VOLUME_DAYS_MAX}")
+        with self.engine.connect() as connection:
+            newest = connection.execute(select(func.max(schema.blocks.c.time_ms))).scalar()
+        end = datetime.fromtimestamp((newest or 0) // 1000, tz=UTC).date()
+        start = end - timedelta(days=days - 1)
+        table = schema.volume_daily
+        found = {
+            row["day"]: row
+            for row in self._rows(
+                select(table).where(
+                    and_(
+                        table.c.symbol == symbol,
+                        table.c.day >= start.isoformat(),
+                        table.c.day <= end.isoformat(),
+                    )
+                )
+            )
+        }
+        series = []
+        for offset in range(days):
+            day = (start + timedelta(days=offset)).isoformat()
+            row = found.get(day)
+            series.append(
+                {
+                    "day": day,
+                    "amount": str(row["amount"]) if row else "0",
+                    "transfers": int(row["transfers"]) if row else 0,
+                }
+            )
+        return {"symbol": symbol, "days": series}
+
+    def supply(self, symbol: str, limit: int) -> dict[str, Any]:
+        """The asset's supply after each block that changed it, the newest ``limit``."""
+        limit = _check_limit(limit)
+        table = schema.supply_points
+        rows = self._rows(
+            select(table.c.height, table.c.time_ms, table.c.supply)
+            .where(table.c.symbol == symbol)
+            .order_by(desc(table.c.height))
+            .limit(limit)
+        )
+        return {"symbol": symbol, "points": [_amounts(row, "supply") for row in reversed(rows)]}
+
+    # -- search ---------------------------------------------------------------------------
+
+    def search(self, query: str) -> list[dict[str, Any]]:
+        """What ``query`` names: a block height, a transaction or block hash, an address or
+        an asset symbol (exact, then by prefix). At most ten answers."""
+        text = query.strip()
+        if not text:
+            raise ReaderError("invalid_parameter", "q is empty")
+        if len(text) > 128:
+            raise ReaderError("invalid_parameter", "q is at most 128 characters")
+        found: list[dict[str, Any]] = []
+        if text.isdigit() and len(text) < 19:
+            rows = self._rows(select(schema.blocks.c.height).where(
+                and_(schema.blocks.c.height == int(text), schema.blocks.c.hash.is_not(None))
+            ))  # fmt: skip
+            found += [{"kind": "block", "id": str(r["height"])} for r in rows]
+        if _HEX64.fullmatch(text):
+            lowered = text.lower()
+            rows = self._rows(select(schema.txs.c.hash).where(schema.txs.c.hash == lowered))
+            found += [{"kind": "tx", "id": lowered} for _ in rows[:1]]
+            rows = self._rows(select(schema.blocks.c.height).where(schema.blocks.c.hash == lowered))
+            found += [{"kind": "block", "id": str(r["height"])} for r in rows]
+        try:
+            address = str(Address.from_text(text.lower()))
+        except AddressError:
+            address = None
+        if address is not None:
+            # An address is worth showing even when the index has not seen it yet.
+            found.append({"kind": "account", "id": address})
+        if _SYMBOL.fullmatch(text):
+            table = schema.assets
+            exact = self._rows(select(table.c.symbol).where(table.c.symbol == text.upper()))
+            exact += self._rows(select(table.c.symbol).where(table.c.symbol == text))
+            pattern = text.upper().replace("_", r"\_") + "%"
+            prefix = self._rows(
+                select(table.c.symbol)
+                .where(func.upper(table.c.symbol).like(pattern, escape="\\"))
+                .order_by(table.c.symbol)
+                .limit(10)
+            )
+            seen: set[str] = set()
+            for row in exact + prefix:
+                if row["symbol"] not in seen:
+                    seen.add(row["symbol"])
+                    found.append({"kind": "asset", "id": row["symbol"]})
+        return found[:10]
+
+
+def _amounts(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    view = dict(row)
+    for name in names:
+        if view.get(name) is not None:
+            view[name] = str(view[name])
+    return view
+
+
+def _tx_view(row: dict[str, Any]) -> dict[str, Any]:
+    view = dict(row)
+    view["signers"] = row["signers"].split()
+    view["types"] = row["types"].split()
+    view["ok"] = row["code"] == 0
+    return view

@@ -1,0 +1,93 @@
+"""A node's own indexer: a background thread that indexes each block after it commits."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from originledger.indexer.reader import IndexReader
+from originledger.indexer.source import Source, StoreSource
+from originledger.indexer.writer import Indexer, open_engine
+from originledger.node.embedded import EmbeddedNode
+
+__all__ = ["IndexService", "default_index_url"]
+
+log = logging.getLogger("originledger.indexer")
+
+RETRY_S = 5.0
+
+
+def default_index_url(node: EmbeddedNode) -> str:
+    """``<home>/data/index.sqlite`` beside the node's ledger; in memory for a memory store."""
+    path = node.store.path
+    if path is None:
+        return "sqlite://"
+    return f"sqlite:///{Path(path).parent / 'index.sqlite'}"
+
+
+class IndexService:
+    """Keeps an index up to date with a node: catches up at start, then after each block.
+
+    The thread only reads the node's store through its reader connections and writes its
+    own database; a failure is logged and retried, it never stops the chain.
+    """
+
+    def __init__(self, indexer: Indexer) -> None:
+        self.indexer = indexer
+        self.reader = IndexReader(indexer.engine)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    @classmethod
+    def for_node(cls, node: EmbeddedNode, url: str | None = None) -> IndexService:
+        source: Source = StoreSource(node.store, node.app.registry)
+        service = cls(Indexer(open_engine(url or default_index_url(node)), source))
+        node.add_listener(lambda _outcome: service._wake.set())
+        return service
+
+    def start(self) -> IndexService:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="indexer", daemon=True)
+            self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                while not self._stop.is_set() and self.indexer.catch_up(blocks_max=100):
+                    pass
+                self.last_error = None
+            except Exception as error:  # keep the node serving; say why the index lags
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.exception("indexer failed; retrying in %s s", RETRY_S)
+                self._stop.wait(RETRY_S)
+                continue
+            self._wake.wait(1.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.indexer.engine.dispose()
+
+    def wait_for(self, height: int, timeout_s: float = 10.0) -> bool:
+        """Wait until the index reaches ``height`` (tests, tools)."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            indexed = self.reader.indexed_height()
+            if indexed is not None and indexed >= height:
+                return True
+            self._wake.set()
+            time.sleep(0.02)
+        return False

@@ -1,0 +1,164 @@
+"""Fixtures for the browser tests: Debian's Chromium driven by Playwright, and a node with
+its indexer serving the explorer on a free local port.
+
+Chromium is installed with apt-get when it is missing (idempotent; needs root). Playwright's
+own browser downloads are never used: no CDN is reachable from here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from originledger.core.crypto import SigningKey
+from originledger.indexer.service import IndexService
+from originledger.node.background import BackgroundServer
+from originledger.node.embedded import EmbeddedNode, NodeSettings
+from originledger.sdk import Key
+from originledger.store.sqlite import SqliteStore
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
+CHAIN = "explorer-test"
+VALIDATOR = SigningKey(bytes(range(1, 33)))
+ISSUER = Key(SigningKey(b"\x0b" * 32), "issuer")
+ALICE = Key(SigningKey(b"\x01" * 32), "alice")
+BOB = Key(SigningKey(b"\x02" * 32), "bob")
+
+
+def _install_chromium() -> str | None:
+    """Why Chromium cannot be had, or None once it is there."""
+    if Path(CHROMIUM).exists():
+        return None
+    if shutil.which("apt-get") is None:
+        return "apt-get is not available to install Debian's chromium"
+    if os.geteuid() != 0:
+        return "not root: cannot apt-get install chromium"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "install", "-y", "-q", "chromium"], ["apt-get", "update", "-q"]):
+        subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
+        if Path(CHROMIUM).exists():
+            return None
+    done = subprocess.run(
+        ["apt-get", "install", "-y", "-q", "chromium"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if Path(CHROMIUM).exists():
+        return None
+    return f"apt-get install chromium failed: {done.stderr[-500:]}"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    problem = _install_chromium()
+    if problem is not None:
+        pytest.skip(f"BROWSER TESTS SKIPPED: Debian's Chromium cannot be installed: {problem}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip(
+            "BROWSER TESTS SKIPPED: the playwright package is missing (pip install .[test])"
+        )
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser screenshots go to {ARTIFACTS}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def genesis_bytes() -> bytes:
+    return json.dumps(
+        {
+            "chain_id": CHAIN,
+            "genesis_time_ms": 1_000,
+            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
+            "app_state": {
+                "accounts": {
+                    "accounts": [{"address": str(ISSUER.address), "roles": ["admin", "issuer"]}]
+                },
+                "assets": {
+                    "assets": [
+                        {
+                            "symbol": "USDX",
+                            "name": "Explorer Dollar",
+                            "decimals": 2,
+                            "asset_class": "payment",
+                            "issuer": str(ISSUER.address),
+                            "max_supply": "1000000000",
+                        }
+                    ],
+                    "balances": [
+                        {"account": str(ALICE.address), "symbol": "USDX", "amount": "500000"}
+                    ],
+                },
+            },
+        }
+    ).encode()
+
+
+class ExplorerNode:
+    def __init__(self, home: Path, *, index: bool = True) -> None:
+        (home / "data").mkdir(parents=True)
+        self.node = EmbeddedNode(
+            SqliteStore(home / "data" / "ledger.sqlite"),
+            genesis_bytes(),
+            VALIDATOR,
+            NodeSettings(block_interval_ms=20),
+        )
+        self.index = IndexService.for_node(self.node) if index else None
+        self.server = BackgroundServer(
+            self.node, f"127.0.0.1:{_free_port()}", index=self.index
+        ).start()
+        self.url = self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.node.store.close()
+
+
+@pytest.fixture
+def explorer(tmp_path: Path) -> Iterator[ExplorerNode]:
+    node = ExplorerNode(tmp_path / "home")
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def explorer_without_index(tmp_path: Path) -> Iterator[ExplorerNode]:
+    node = ExplorerNode(tmp_path / "home", index=False)
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    yield page
+    context.close()
+    assert not errors, f"the page raised: {errors}"
