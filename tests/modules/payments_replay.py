@@ -8,6 +8,7 @@ different ``PYTHONHASHSEED`` values and compares::
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
@@ -27,7 +28,7 @@ from originledger.modules.payments.types import (
     ReleaseEscrow,
     Swap,
 )
-from tests.conftest import ALICE, BOB, CAROL, CHAIN_ID, party
+from tests.conftest import ALICE, BOB, CAROL, CHAIN_ID, Chain, party
 from tests.modules.payments_helpers import payments_chain
 
 OPERATOR = party("clearing-house")
@@ -35,7 +36,17 @@ DEVICE = party("device")
 
 
 def scenario() -> list[str]:
+    """The state root after each step."""
     roots: list[str] = []
+    for _ in scenario_chain(roots):
+        pass
+    return roots
+
+
+def scenario_chain(roots: list[str] | None = None) -> Iterator[Chain]:
+    """Play the scenario, then yield the chain (closed afterwards); ``roots`` collects the
+    state root after each step."""
+    roots = [] if roots is None else roots
     chains = payments_chain()
     chain = next(chains)
 
@@ -97,9 +108,9 @@ def scenario() -> list[str]:
         run(SubmitObligation(BOB.address, 1, CAROL.address, "USD", Amount(300)), BOB)
         run(SubmitObligation(CAROL.address, 1, ALICE.address, "USD", Amount(9_999)), CAROL)
         run(CloseCycle(OPERATOR.address, 1), OPERATOR)
+        yield chain
     finally:
         chains.close()
-    return roots
 
 
 if __name__ == "__main__":
