@@ -15,6 +15,12 @@ Composition order (it is also the order of genesis and of end-of-block hooks):
      holder checks, which read claims (attest), asset records (assets) and roles
      (accounts): it comes after all three, so its genesis can name their accounts and its
      guards run after theirs (none today) and before the assets handlers.
+  5. payments: requests, authorizations, escrow, channels, swaps; moves units through the
+     assets protocol and runs compliance's holder checks on whoever receives them, so it
+     comes after both; its end-of-block hook (authorization expiry) runs after the assets
+     hook, which has usually released the expired holds already.
+  6. clearing: cycles and multilateral netting; settles through the assets protocol with
+     compliance's holder checks, like payments; it has no end-of-block hook.
 """
 
 from __future__ import annotations
@@ -47,7 +53,15 @@ from originledger.core.limits import (
 from originledger.core.merkle import list_root
 from originledger.core.module import BLOCK_TIME_PARAMETER, Guard, Module, QueryError
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
-from originledger.modules import accounts, assets, attest, compliance, validators
+from originledger.modules import (
+    accounts,
+    assets,
+    attest,
+    clearing,
+    compliance,
+    payments,
+    validators,
+)
 
 __all__ = [
     "DEFAULT_MODULES",
@@ -68,6 +82,8 @@ DEFAULT_MODULES: tuple[Module, ...] = (
     assets.MODULE,
     attest.MODULE,
     compliance.MODULE,  # after attest: its guards read claims; see the order above
+    payments.MODULE,  # after assets and compliance: moves units, checks receivers
+    clearing.MODULE,  # after assets and compliance, like payments
     validators.MODULE,  # the consensus validator set; reads accounts' admin role
 )
 

@@ -4,7 +4,10 @@ It starts a node in a temporary home and plays scenes, printing the time each st
 a dollar stablecoin minted against a custodian's attested reserves and no further;
 payments; holds placed, partly posted and voided; a Hong Kong money-market fund approved
 by the regulator and sold only to KYC'd buyers; a CNY stablecoin refused under China's
-policy pack (with the rule and its citation). It ends with balances proven against the
+policy pack (with the rule and its citation); a tourist paying a shop's QR code, a refund
+and the day's redemption, a hotel authorization, a trade escrow released by a bill of
+lading, a car paying a charging station over a channel, three banks netting a day
+(``demo_payments.py``). It ends with balances proven against the
 validator-signed header and a receipt verified offline, then keeps serving the API until
 Ctrl-C (or stops, with --no-serve). Later issues add their scenes here.
 """
@@ -23,6 +26,7 @@ from rich.table import Table
 from originledger.core.amounts import Amount, format_units, parse_units
 from originledger.core.codec import to_json
 from originledger.core.crypto import sha256
+from originledger.demo_payments import play_payment_scenes
 from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets.types import (
     AttestReserves,
@@ -310,6 +314,19 @@ def run_demo(
                         jurisdiction="HK",
                     ),
                 )
+            )
+
+            play_payment_scenes(
+                client=client,
+                symbol=SYMBOL,
+                decimals=DECIMALS,
+                issuer=admin,
+                custodian=vault,
+                say=say,
+                step=step,
+                refused=refused,
+                summary=summary,
+                show_qr=not json_output,
             )
 
             payment = next(s for s in summary["steps"] if s["step"].startswith("alice pays"))

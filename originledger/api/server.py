@@ -18,6 +18,8 @@ Routes (all JSON unless said otherwise; errors are ``{"error": {"code", "message
 - ``GET /v1/compliance/trace?...``: fund tracing (``api/compliance.py``).
 - ``GET /`` (the explorer), ``GET /v1/search`` and ``GET /v1/index/...``: see
   ``api/explorer/routes.py``.
+- ``GET /v1/payments/requests/{id}/uri|qr.svg|qr.png``: a payment request's URI and QR
+  code (``api/payments.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from originledger.api.models import (
     SubmitAnswers,
     SubmitRequest,
 )
+from originledger.api.payments import payments_routes
 from originledger.app import BlockOutcome
 from originledger.core.address import Address, AddressError
 from originledger.core.block import ResultLeaf, SignedHeader
@@ -577,6 +580,7 @@ def create_app(
             openapi,
             *compliance_routes(node),
             *explorer_handlers(node, index),
+            *payments_routes(node),
         ],
         on_startup=[startup],
         on_shutdown=[shutdown],

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from originledger import __version__
+from originledger.cli.clearing import clearing_app
 from originledger.cli.common import JsonOption, OriginTyper, Output
 from originledger.cli.compliance import compliance_app
 from originledger.cli.controls import hold_app
@@ -15,6 +16,7 @@ from originledger.cli.indexer import indexer_app
 from originledger.cli.keys import keys_app
 from originledger.cli.net import net_app
 from originledger.cli.node import init, start, verify_chain_command
+from originledger.cli.payments import channel_app, escrow_app, pay_app, request_app
 from originledger.cli.query import query_app
 from originledger.cli.transactions import account_app, asset_app, transfer
 
@@ -60,6 +62,11 @@ app.add_typer(hold_app, name="hold")
 app.add_typer(bench_app, name="bench")
 app.add_typer(net_app, name="net")
 app.add_typer(indexer_app, name="indexer")
+app.add_typer(request_app, name="request")
+app.add_typer(pay_app, name="pay")
+app.add_typer(escrow_app, name="escrow")
+app.add_typer(channel_app, name="channel")
+app.add_typer(clearing_app, name="clearing")
 
 
 @app.command("demo")

@@ -120,7 +120,9 @@ class Client:
         params = {"prove": "true"} if prove else {}
         return self._request("GET", f"/v1/accounts/{address}", params=params)  # type: ignore[no-any-return]
 
-    def query(self, module: str, name: str, prove: bool = False, **params: str) -> dict[str, Any]:
+    def query(
+        self, module: str, name: str, *, prove: bool = False, **params: str
+    ) -> dict[str, Any]:
         if prove:
             params["prove"] = "true"
         return self._request("GET", f"/v1/query/{module}/{name}", params=params)  # type: ignore[no-any-return]

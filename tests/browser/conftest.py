@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from originledger.node.background import BackgroundServer
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key
 from originledger.store.sqlite import SqliteStore
+from tests.debian import apt_install
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
@@ -36,28 +34,7 @@ BOB = Key(SigningKey(b"\x02" * 32), "bob")
 
 def _install_chromium() -> str | None:
     """Why Chromium cannot be had, or None once it is there."""
-    if Path(CHROMIUM).exists():
-        return None
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available to install Debian's chromium"
-    if os.geteuid() != 0:
-        return "not root: cannot apt-get install chromium"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "install", "-y", "-q", "chromium"], ["apt-get", "update", "-q"]):
-        subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
-        if Path(CHROMIUM).exists():
-            return None
-    done = subprocess.run(
-        ["apt-get", "install", "-y", "-q", "chromium"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if Path(CHROMIUM).exists():
-        return None
-    return f"apt-get install chromium failed: {done.stderr[-500:]}"
+    return apt_install("chromium", Path(CHROMIUM).exists)
 
 
 @pytest.fixture(scope="session")

@@ -47,3 +47,22 @@ def test_demo_runs_every_scene() -> None:
     # Every step that should pass did; proven balances add up to what was paid.
     assert summary["balances"] == {"alice": "4694.50", "bob": "1263.50", "carol": "4042.00"}
     assert summary["receipt_verified"] is True
+    # Payments (issue #4): the QR payment settles once, refunds stop at what was paid.
+    assert outcome("the tourist scans the code and pays 50.00 USDO") == ("tx", 0)
+    assert outcome("the tourist's wallet pays the same code twice") == ("payments", 24)
+    assert outcome("one item is out of stock") == ("tx", 0)
+    assert outcome("the shop refunds 45.01 more") == ("payments", 35)
+    assert outcome("end of day: the shop redeems") == ("tx", 0)
+    assert outcome("the hotel tries to capture 1.00 after closing it") == ("payments", 31)
+    assert outcome("someone presents a forged bill of lading") == ("payments", 44)
+    assert outcome("the escrow is released a second time") == ("payments", 41)
+    assert outcome("the station redeems the latest claim") == ("tx", 0)
+    # 500.00 minted, 50.00 paid, 5.00 refunded (before the hotel scene).
+    assert summary["tourist_balance"] == "455.00"
+    assert summary["clearing"] == {
+        "gross": "405000",
+        "net": "15000",
+        "saved_bps": 9629,
+        "status": "settled",
+    }
+    assert set(summary["timings_ms"]) >= {"qr_payment_final", "refund_final", "netting_settlement"}

@@ -36,6 +36,7 @@ from originledger.modules.assets.types import (
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key, TxBuilder
 from originledger.store.sqlite import SqliteStore
+from tests.debian import apt_install
 
 CHAIN = "indexer-test"
 VALIDATOR = SigningKey(bytes(range(2, 34)))
@@ -159,24 +160,7 @@ def _postgres_bin() -> Path | None:
 
 def _install_postgres() -> str | None:
     """Why PostgreSQL cannot be had, or None once its binaries are there."""
-    if _postgres_bin() is not None:
-        return None
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        return "PostgreSQL is not installed and apt-get cannot run here (not root?)"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "install", "-y", "-q", "postgresql"], ["apt-get", "update", "-q"]):
-        subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
-        if _postgres_bin() is not None:
-            return None
-    done = subprocess.run(
-        ["apt-get", "install", "-y", "-q", "postgresql"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    return None if _postgres_bin() else f"apt-get install postgresql failed: {done.stderr[-500:]}"
+    return apt_install("postgresql", lambda: _postgres_bin() is not None)
 
 
 class PostgresServer:
