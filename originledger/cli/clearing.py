@@ -10,29 +10,24 @@ from rich.table import Table
 from originledger.cli.common import (
     DEFAULT_HOME,
     DEFAULT_WAIT_MS,
+    AmountArgument,
+    FromOption,
     HomeOption,
     JsonOption,
+    MinorOption,
     NodeOption,
     OriginTyper,
     Output,
     PassphraseFileOption,
+    SymbolArgument,
+    WaitOption,
     fields,
     load_key,
     open_client,
     resolve_address,
-)
-from originledger.cli.payments import (
-    AmountArgument,
-    FromOption,
-    MinorOption,
-    RefOption,
-    SymbolArgument,
-    WaitOption,
-    chain_time_ms,
-    shown,
     submit_messages,
-    units,
 )
+from originledger.cli.payments import RefOption, chain_time_ms, shown, units
 from originledger.modules.clearing.types import CloseCycle, OpenCycle, SubmitObligation
 from originledger.sdk import Client
 

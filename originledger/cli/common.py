@@ -8,10 +8,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import msgspec
 import typer
 from rich.console import Console, RenderableType
 from rich.markup import escape
@@ -21,9 +22,10 @@ from rich.text import Text
 from originledger.cli.exit_codes import ExitCode
 from originledger.core.address import Address, AddressError
 from originledger.core.amounts import Amount, parse_units
+from originledger.core.tx import Msg
 from originledger.node.home import HomeError, load_config
 from originledger.node.runner import parse_listen
-from originledger.sdk import Client, ClientError, Key, KeystoreError, VerificationError
+from originledger.sdk import Client, ClientError, Key, KeystoreError, TxBuilder, VerificationError
 from originledger.sdk.wallet import load_keystore, read_keystore_public
 
 __all__ = [
@@ -312,3 +314,68 @@ def trusted_client(client: Client, genesis: Path | None) -> Client:
     except ValueError as error:  # a document that does not decode as a genesis
         raise CliError(ExitCode.SETUP_ERROR, "genesis_file", f"{genesis}: {error}") from error
     return client
+
+
+def submit_messages(
+    out: Output,
+    client: Client,
+    messages: Sequence[Msg],
+    signers: Sequence[Key],
+    wait_ms: int,
+    summary: str,
+    extra: Sequence[tuple[str, object]] = (),
+    json_extra: dict[str, object] | None = None,
+) -> None:
+    """Sign for the node's chain, submit, report (with ``extra`` rows, also in the JSON);
+    exit 1 when the ledger refuses."""
+    tx = TxBuilder(client.status()["chain_id"]).build(list(messages), list(signers))
+    result = client.submit(tx, wait_ms=wait_ms)
+    if not result.ok:
+        headline = f"[red]✘ refused[/]: {summary}"
+    elif result.status == "committed":
+        headline = f"[green]✔[/] {summary}: committed in block {result.height}"
+    else:
+        headline = f"[yellow]…[/] {summary}: {result.status}, not committed yet"
+    data = {**msgspec.structs.asdict(result), "ok": result.ok, **dict(extra), **(json_extra or {})}
+    rows = [
+        *extra,
+        ("hash", result.hash),
+        ("status", result.status),
+        ("code", f"{result.codespace}/{result.code}"),
+        ("message", result.message),
+        ("height", "-" if result.height is None else result.height),
+    ]
+    out.result(data, headline, fields(rows))
+    if not result.ok:
+        raise typer.Exit(ExitCode.TX_REFUSED)
+
+
+# Options and arguments of the commands that sign and submit a transaction.
+FromOption = Annotated[
+    str,
+    typer.Option("--from", help="The name of the signing key in HOME/keys.", show_default=False),
+]
+ToOption = Annotated[
+    str,
+    typer.Option(
+        "--to",
+        help="The recipient: an address, or the name of a key in HOME/keys.",
+        show_default=False,
+    ),
+]
+WaitOption = Annotated[
+    int,
+    typer.Option(
+        "--wait-ms", min=0, max=WAIT_MS_MAX, help="How long to wait for the commit (0: don't)."
+    ),
+]
+MinorOption = Annotated[
+    bool,
+    typer.Option(
+        "--minor", help="AMOUNT is in minor units (an integer), not in the asset's units."
+    ),
+]
+AmountArgument = Annotated[
+    str, typer.Argument(help="In the asset's units, e.g. 12.50 (or in minor units with --minor).")
+]
+SymbolArgument = Annotated[str, typer.Argument(help="The asset's symbol, e.g. USDD.")]

@@ -17,29 +17,25 @@ import typer
 from originledger.cli.common import (
     DEFAULT_HOME,
     DEFAULT_WAIT_MS,
+    AmountArgument,
     CliError,
+    FromOption,
     HomeOption,
     JsonOption,
+    MinorOption,
     NodeOption,
     OriginTyper,
     Output,
     PassphraseFileOption,
+    SymbolArgument,
+    ToOption,
+    WaitOption,
     load_key,
     open_client,
     resolve_address,
 )
 from originledger.cli.exit_codes import ExitCode
-from originledger.cli.transactions import (
-    AmountArgument,
-    FromOption,
-    MinorOption,
-    SymbolArgument,
-    ToOption,
-    WaitOption,
-    _amount,
-    _submit,
-    asset_app,
-)
+from originledger.cli.transactions import _amount, _submit, asset_app
 from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
 from originledger.core.tx import Msg

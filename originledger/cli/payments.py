@@ -9,30 +9,33 @@ are 64 hex characters.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-import msgspec
 import typer
 
 from originledger.cli.common import (
     DEFAULT_HOME,
     DEFAULT_WAIT_MS,
-    WAIT_MS_MAX,
+    AmountArgument,
     CliError,
+    FromOption,
     HomeOption,
     JsonOption,
+    MinorOption,
     NodeOption,
     OriginTyper,
     Output,
     PassphraseFileOption,
+    SymbolArgument,
+    WaitOption,
     asset_record,
     fields,
     load_key,
     open_client,
     parse_amount,
     resolve_address,
+    submit_messages,
 )
 from originledger.cli.exit_codes import ExitCode
 from originledger.core.amounts import Amount, format_units
@@ -57,7 +60,7 @@ from originledger.modules.payments.types import (
     Swap,
     VoidAuthorization,
 )
-from originledger.sdk import Client, Key, TxBuilder
+from originledger.sdk import Client
 from originledger.sdk.payments import (
     PaymentUri,
     PaymentUriError,
@@ -75,7 +78,7 @@ from originledger.sdk.payments import (
     verify_claim,
 )
 
-__all__ = ["channel_app", "escrow_app", "pay_app", "request_app", "submit_messages"]
+__all__ = ["channel_app", "escrow_app", "pay_app", "request_app"]
 
 request_app = OriginTyper(help="Payment requests: create one (URI and QR code), show, cancel.")
 pay_app = OriginTyper(
@@ -84,21 +87,6 @@ pay_app = OriginTyper(
 escrow_app = OriginTyper(help="Escrow released by time and/or a SHA-256 hash-lock.")
 channel_app = OriginTyper(help="Payment channels: deposits, signed off-ledger claims, close.")
 
-FromOption = Annotated[
-    str,
-    typer.Option("--from", help="The name of the signing key in HOME/keys.", show_default=False),
-]
-WaitOption = Annotated[
-    int,
-    typer.Option(
-        "--wait-ms", min=0, max=WAIT_MS_MAX, help="How long to wait for the commit (0: don't)."
-    ),
-]
-MinorOption = Annotated[
-    bool, typer.Option("--minor", help="Amounts are in minor units (integers).")
-]
-AmountArgument = Annotated[str, typer.Argument(help="In the asset's units, e.g. 50.00.")]
-SymbolArgument = Annotated[str, typer.Argument(help="The asset's symbol, e.g. USDO.")]
 IdArgument = Annotated[str, typer.Argument(help="The id, 64 hex characters.")]
 RefOption = Annotated[
     str, typer.Option("--ref", help="An order or invoice number (no personal data).")
@@ -127,40 +115,6 @@ def shown(client: Client, symbol: str, amount: object) -> str:
 
 def chain_time_ms(client: Client) -> int:
     return int(client.status()["time_ms"])
-
-
-def submit_messages(
-    out: Output,
-    client: Client,
-    messages: Sequence[Msg],
-    signers: Sequence[Key],
-    wait_ms: int,
-    summary: str,
-    extra: Sequence[tuple[str, object]] = (),
-    json_extra: dict[str, object] | None = None,
-) -> None:
-    """Sign for the node's chain, submit, report (with ``extra`` rows, also in the JSON);
-    exit 1 when the ledger refuses."""
-    tx = TxBuilder(client.status()["chain_id"]).build(list(messages), list(signers))
-    result = client.submit(tx, wait_ms=wait_ms)
-    if not result.ok:
-        headline = f"[red]✘ refused[/]: {summary}"
-    elif result.status == "committed":
-        headline = f"[green]✔[/] {summary}: committed in block {result.height}"
-    else:
-        headline = f"[yellow]…[/] {summary}: {result.status}, not committed yet"
-    data = {**msgspec.structs.asdict(result), "ok": result.ok, **dict(extra), **(json_extra or {})}
-    rows = [
-        *extra,
-        ("hash", result.hash),
-        ("status", result.status),
-        ("code", f"{result.codespace}/{result.code}"),
-        ("message", result.message),
-        ("height", "-" if result.height is None else result.height),
-    ]
-    out.result(data, headline, fields(rows))
-    if not result.ok:
-        raise typer.Exit(ExitCode.TX_REFUSED)
 
 
 def _query(client: Client, module: str, name: str, **params: str) -> dict[str, Any]:

@@ -6,67 +6,41 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
-import msgspec
 import typer
 
 from originledger.cli.common import (
     DEFAULT_HOME,
     DEFAULT_WAIT_MS,
-    WAIT_MS_MAX,
+    AmountArgument,
+    FromOption,
     HomeOption,
     JsonOption,
+    MinorOption,
     NodeOption,
     OriginTyper,
     Output,
     PassphraseFileOption,
+    SymbolArgument,
+    ToOption,
+    WaitOption,
     asset_record,
-    fields,
     load_key,
     open_client,
     parse_amount,
     resolve_address,
+    submit_messages,
 )
-from originledger.cli.exit_codes import ExitCode
 from originledger.core.amounts import Amount
 from originledger.core.limits import ASSET_DECIMALS_MAX
 from originledger.core.tx import Msg
 from originledger.modules.accounts.types import GrantRole, RevokeRole, Role
 from originledger.modules.assets.types import AssetClass, Burn, Issue, Mint, Transfer
-from originledger.sdk import Client, Key, TxBuilder
+from originledger.sdk import Client, Key
 
 __all__ = ["account_app", "asset_app", "transfer"]
 
 asset_app = OriginTyper(help="Issue, mint and burn assets.")
 account_app = OriginTyper(help="Grant and revoke account roles (admins only).")
-
-FromOption = Annotated[
-    str,
-    typer.Option("--from", help="The name of the signing key in HOME/keys.", show_default=False),
-]
-ToOption = Annotated[
-    str,
-    typer.Option(
-        "--to",
-        help="The recipient: an address, or the name of a key in HOME/keys.",
-        show_default=False,
-    ),
-]
-WaitOption = Annotated[
-    int,
-    typer.Option(
-        "--wait-ms", min=0, max=WAIT_MS_MAX, help="How long to wait for the commit (0: don't)."
-    ),
-]
-MinorOption = Annotated[
-    bool,
-    typer.Option(
-        "--minor", help="AMOUNT is in minor units (an integer), not in the asset's units."
-    ),
-]
-AmountArgument = Annotated[
-    str, typer.Argument(help="In the asset's units, e.g. 12.50 (or in minor units with --minor).")
-]
-SymbolArgument = Annotated[str, typer.Argument(help="The asset's symbol, e.g. USDD.")]
 
 
 def _amount(client: Client, symbol: str, text: str, minor: bool) -> Amount:
@@ -77,30 +51,8 @@ def _amount(client: Client, symbol: str, text: str, minor: bool) -> Amount:
 def _submit(
     out: Output, client: Client, messages: Sequence[Msg], signer: Key, wait_ms: int, summary: str
 ) -> None:
-    """Sign for the node's chain, submit, report; exit 1 when the ledger refuses."""
-    tx = TxBuilder(client.status()["chain_id"]).build(messages, [signer])
-    result = client.submit(tx, wait_ms=wait_ms)
-    if not result.ok:
-        headline = f"[red]✘ refused[/]: {summary}"
-    elif result.status == "committed":
-        headline = f"[green]✔[/] {summary}: committed in block {result.height}"
-    else:
-        headline = f"[yellow]…[/] {summary}: {result.status}, not committed yet"
-    out.result(
-        {**msgspec.structs.asdict(result), "ok": result.ok},
-        headline,
-        fields(
-            [
-                ("hash", result.hash),
-                ("status", result.status),
-                ("code", f"{result.codespace}/{result.code}"),
-                ("message", result.message),
-                ("height", "-" if result.height is None else result.height),
-            ]
-        ),
-    )
-    if not result.ok:
-        raise typer.Exit(ExitCode.TX_REFUSED)
+    """Sign with one key for the node's chain, submit, report; exit 1 when refused."""
+    submit_messages(out, client, messages, [signer], wait_ms, summary)
 
 
 @asset_app.command("issue")
