@@ -1065,3 +1065,11 @@ def _channel_closed(writer: BlockWriter, event: EventData) -> None:
     row = _set_payment_status(writer, event, "channel_id", "closed")
     if row is not None:
         row["settled"] = _amount(event.data, "paid")
+
+
+@register_handler("payments/swapped")
+def _swapped(writer: BlockWriter, event: EventData) -> None:
+    # No ix_payments row (see schema.payments): the legs are indexed by their
+    # assets/transferred events; this notes every party in the history all the same.
+    for leg in event.data["legs"]:
+        writer.concerns(event, leg["sender"], leg["recipient"])

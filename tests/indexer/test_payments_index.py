@@ -14,9 +14,17 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from originledger.api.server import create_app
+from originledger.app import DEFAULT_MODULES
 from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey, sha256
-from originledger.indexer import Indexer, StoreSource, open_engine, schema
+from originledger.indexer import (
+    EVENT_HANDLERS,
+    Indexer,
+    IndexReader,
+    StoreSource,
+    open_engine,
+    schema,
+)
 from originledger.indexer.service import IndexService
 from originledger.modules.assets.types import Transfer
 from originledger.modules.payments import claim_digest
@@ -135,6 +143,13 @@ def indexer(paid_node) -> Indexer:
         ).all()
     assert failed == [], failed
     return indexer
+
+
+def test_every_payments_event_has_a_handler() -> None:
+    (payments,) = [module for module in DEFAULT_MODULES if module.name == "payments"]
+    tags = {kind.__struct_config__.tag for kind in payments.events}
+    assert len(tags) == 17
+    assert tags - set(EVENT_HANDLERS) == set()
 
 
 def _rows(indexer: Indexer) -> dict[str, dict[str, Any]]:
@@ -281,3 +296,18 @@ def test_payment_route_errors(api, path: str, params: dict[str, str], status: in
     assert answer.status_code == status, answer.text
     if code is not None:
         assert answer.json()["error"]["code"] == code
+
+
+def test_postgres_payments_rows_and_pages_equal_sqlite(postgres, paid_node, indexer) -> None:
+    source = StoreSource(paid_node.store, paid_node.app.registry)
+    remote = Indexer(open_engine(postgres.new_database()), source)
+    remote.catch_up()
+    assert _rows(remote) == _rows(indexer)
+    local_reader, remote_reader = IndexReader(indexer.engine), IndexReader(remote.engine)
+    cursor = None
+    while True:
+        page = remote_reader.payments(account=str(B.address), cursor=cursor, limit=2)
+        assert page == local_reader.payments(account=str(B.address), cursor=cursor, limit=2)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
