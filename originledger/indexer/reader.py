@@ -1,5 +1,5 @@
 """Reading the index: search, account history with running balances, top holders,
-volumes per day, supply over time, latest blocks and transactions.
+volumes per day, supply over time, latest blocks and transactions, payments.
 
 Every listing takes a ``limit`` (at most ``PAGE_ITEMS_MAX``) and, where it pages, an opaque
 cursor that the answer's ``next_cursor`` gives back (None at the end). Amounts are decimal
@@ -19,9 +19,15 @@ from originledger.core.address import Address, AddressError
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.indexer import schema
 
-__all__ = ["VOLUME_DAYS_MAX", "IndexReader", "ReaderError"]
+__all__ = ["PAYMENT_KINDS", "PAYMENT_STATUSES", "VOLUME_DAYS_MAX", "IndexReader", "ReaderError"]
 
 VOLUME_DAYS_MAX = 366
+PAYMENT_KINDS = ("request", "authorization", "escrow", "channel")
+PAYMENT_STATUSES = (
+    "open", "paid", "cancelled", "captured", "voided", "expired", "released", "closing",
+    "closed",
+)  # fmt: skip
+_PAYMENT_AMOUNTS = ("amount", "settled", "refunded")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _SYMBOL = re.compile(r"[A-Za-z0-9.\-_]{1,12}")
 
@@ -261,6 +267,57 @@ class IndexReader:
             .limit(limit)
         )
         return {"symbol": symbol, "points": [_amounts(row, "supply") for row in reversed(rows)]}
+
+    # -- payments -------------------------------------------------------------------------
+
+    def payment(self, payment_id: str) -> dict[str, Any] | None:
+        """The ``ix_payments`` row of a request, authorization, escrow or channel id."""
+        if not _HEX64.fullmatch(payment_id):
+            raise ReaderError("invalid_parameter", "a payment id is 64 hex characters")
+        table = schema.payments
+        rows = self._rows(select(table).where(table.c.payment_id == payment_id.lower()))
+        return _amounts(rows[0], *_PAYMENT_AMOUNTS) if rows else None
+
+    def payments(
+        self,
+        *,
+        account: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        """Payments newest first (by creation), optionally of one account (as payer or
+        payee), one kind and one status."""
+        limit = _check_limit(limit)
+        table = schema.payments
+        statement = select(table)
+        if account is not None:
+            address = _address(account)
+            statement = statement.where(or_(table.c.payer == address, table.c.payee == address))
+        if kind is not None:
+            if kind not in PAYMENT_KINDS:
+                raise ReaderError("invalid_parameter", f"kind is one of {', '.join(PAYMENT_KINDS)}")
+            statement = statement.where(table.c.kind == kind)
+        if status is not None:
+            if status not in PAYMENT_STATUSES:
+                raise ReaderError(
+                    "invalid_parameter", f"status is one of {', '.join(PAYMENT_STATUSES)}"
+                )
+            statement = statement.where(table.c.status == status)
+        if cursor:
+            height_text, _, last_id = cursor.partition(":")
+            if not height_text.isdigit() or len(height_text) > 18 or not _HEX64.fullmatch(last_id):
+                raise ReaderError("invalid_cursor", "not a cursor this listing gave")
+            statement = statement.where(
+                tuple_(table.c.created_height, table.c.payment_id)
+                < tuple_(int(height_text), last_id.lower())
+            )
+        statement = statement.order_by(desc(table.c.created_height), desc(table.c.payment_id))
+        rows = [_amounts(row, *_PAYMENT_AMOUNTS) for row in self._rows(statement.limit(limit))]
+        last = rows[-1] if len(rows) == limit else None
+        next_cursor = f"{last['created_height']}:{last['payment_id']}" if last else None
+        return {"payments": rows, "next_cursor": next_cursor}
 
     # -- search ---------------------------------------------------------------------------
 

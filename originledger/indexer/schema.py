@@ -35,7 +35,7 @@ __all__ = [
     "metadata",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ix_payments
 AMOUNT_DIGITS = 39  # len(str(2**128 - 1))
 
 
@@ -196,6 +196,42 @@ holds = Table(
     Index("ix_holds_payee", "payee"),
 )
 
+# One row per object of the payments module: a request, an authorization, an escrow or a
+# channel, keyed by its 32-byte id (hex). Columns per kind:
+#   request:       payer NULL until paid; payee = merchant; amount requested (once paid in
+#                  an accepted alternative, symbol and amount become the asset and amount
+#                  paid); settled = paid; refunded; status open | paid | cancelled (an open
+#                  request past its expiry stays open here: the module's query says expired).
+#   authorization: payee = merchant; amount authorized; settled = captured in total;
+#                  refunded; status open | captured (captured in full or finally) | voided
+#                  | expired.
+#   escrow:        amount escrowed; settled = released; status open | released | cancelled;
+#                  reference NULL (escrow_created carries none).
+#   channel:       payer = sender, payee = recipient; amount = deposit (channel_funded adds);
+#                  settled = paid to the recipient in total; status open | closing | closed;
+#                  reference NULL.
+# Swaps have no row: they have no id on the chain and may move several assets between
+# several accounts; their legs are in ix_transfers and the payments/swapped event in
+# ix_events.
+payments = Table(
+    "ix_payments",
+    metadata,
+    Column("payment_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # request | authorization | escrow | channel
+    Column("payer", String(90)),
+    Column("payee", String(90), nullable=False),
+    Column("symbol", String(32), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("settled", Amount, nullable=False),
+    Column("refunded", Amount, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reference", Text),
+    Column("created_height", Height, nullable=False),
+    Column("updated_height", Height, nullable=False),
+    Index("ix_payments_payer", "payer"),
+    Index("ix_payments_payee", "payee"),
+)
+
 accounts = Table(
     "ix_accounts",
     metadata,
@@ -273,6 +309,7 @@ __all__ += [
     "events",
     "history",
     "holds",
+    "payments",
     "reserves",
     "supply_points",
     "transfers",

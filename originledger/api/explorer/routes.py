@@ -7,6 +7,8 @@
 - ``GET /v1/index/accounts/{address}``, ``.../history?cursor=&limit=``.
 - ``GET /v1/index/assets``, ``/v1/index/assets/{symbol}``, ``.../holders?limit=``,
   ``.../volume?days=``, ``.../supply?limit=``.
+- ``GET /v1/index/payments?account=&kind=&status=&cursor=&limit=``,
+  ``GET /v1/index/payments/{payment_id}``.
 - ``GET /v1/index/source`` and ``/v1/index/source/blocks/{height}``: the blocks as an
   indexer reads them (what a standalone indexer follows over HTTP).
 
@@ -142,6 +144,26 @@ def explorer_handlers(node: LedgerNode, index: IndexService | None) -> list[Any]
     def asset_supply(symbol: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
         return _json(call(reader().supply, symbol, limit_of(request, 200)))
 
+    @get("/v1/index/payments", sync_to_thread=True)
+    def index_payments(request: Request[Any, Any, Any]) -> Response[bytes]:
+        params = request.query_params
+        answer = call(
+            reader().payments,
+            account=params.get("account") or None,
+            kind=params.get("kind") or None,
+            status=params.get("status") or None,
+            cursor=params.get("cursor"),
+            limit=limit_of(request),
+        )
+        return _json(answer)
+
+    @get("/v1/index/payments/{payment_id:str}", sync_to_thread=True)
+    def index_payment(payment_id: FromPath[str]) -> Response[bytes]:
+        answer = call(reader().payment, payment_id)
+        if answer is None:
+            raise ApiError(404, "payment_not_found", "no payment with this id in the index")
+        return _json(answer)
+
     @get("/v1/index/source", sync_to_thread=True)
     def source_info() -> Response[bytes]:
         meta = store.chain_meta()
@@ -178,6 +200,8 @@ def explorer_handlers(node: LedgerNode, index: IndexService | None) -> list[Any]
         asset_holders,
         asset_volume,
         asset_supply,
+        index_payments,
+        index_payment,
         source_info,
         source_block,
     ]
