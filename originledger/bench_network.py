@@ -182,6 +182,7 @@ def run_network_transfer_bench(
             app_state=_funded_app_state(public_keys),
             snapshot_interval_blocks=0,
             block_bytes_max=block_bytes_max,
+            index=False,  # as the embedded benchmark's --no-index: the ledger, not an indexer
         )
         raws = sign_transfers(public_keys, 0, txs, time.time_ns() // 1_000_000 + 3_600_000)
         hashes = [tx_hash_of(raw).hex() for raw in raws]

@@ -90,17 +90,19 @@ class InclusionProof(msgspec.Struct, frozen=True):
 
 class ConsensusInclusionProof(msgspec.Struct, frozen=True):
     """Network mode: proves a transaction of block H and its result against CometBFT's
-    signed header H + 1 (``signed_header``: header and commit). ``header`` is CometBFT's
-    header H, whose hash is header H + 1's ``last_block_id``; ``tx_proof`` leads
-    ``sha256(raw)`` to its ``data_hash``; ``result_proof`` leads the ``ExecTxResult`` holding
-    ``result_leaf`` to header H + 1's ``last_results_hash``."""
+    signed header H + 1 (``signed_header``: header and commit). The transaction was carried
+    by CometBFT transaction ``index`` of ``count`` in block H, alone or in a batch
+    (``core/batch.py``) at ``batch_index`` of ``batch_count``: ``batch_proof`` leads
+    ``result_leaf`` to the root of that batch's result leaves, and ``result_proof`` leads
+    the ``ExecTxResult`` holding that root to header H + 1's ``last_results_hash``."""
 
     index: int
     count: int
-    tx_proof: list[bytes]
+    batch_index: int
+    batch_count: int
     result_leaf: bytes
+    batch_proof: list[bytes]
     result_proof: list[bytes]
-    header: dict[str, Any]
     signed_header: dict[str, Any]
 
 

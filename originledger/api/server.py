@@ -60,11 +60,11 @@ from originledger.api.models import (
 from originledger.api.payments import payments_routes
 from originledger.app import BlockOutcome
 from originledger.core.address import Address, AddressError
+from originledger.core.batch import exec_result_fields
 from originledger.core.block import ResultLeaf, SignedHeader
 from originledger.core.codec import CodecError, decode, from_json, to_builtins, to_json
 from originledger.core.codes import TxResult
 from originledger.core.context import StateReader
-from originledger.core.crypto import sha256
 from originledger.core.limits import PAGE_ITEMS_MAX, SUBMIT_BATCH_TXS_MAX, TX_BYTES_MAX
 from originledger.core.merkle import list_inclusion_proof
 from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
@@ -385,25 +385,34 @@ def create_app(
     def consensus_inclusion(
         height: int, position: int, leaves: list[bytes]
     ) -> ConsensusInclusionProof | None:
-        """The proof of a transaction against CometBFT's headers H and H + 1 (None when
-        the driver has none: embedded mode, or block H + 1 not there yet)."""
-        this_block = node.consensus_signed_header(height)
+        """The proof of a transaction against CometBFT's header H + 1 (None when the driver
+        has none: embedded mode, or block H + 1 not there yet)."""
         next_block = consensus_header_after(height)
-        if this_block is None or next_block is None:
+        layout = node.consensus_layout(height)
+        if next_block is None or layout is None or sum(layout) != len(leaves):
             return None
-        tx_leaves = [sha256(tx.raw) for tx in store.block_txs(height)]
         codes = [decode(leaf, ResultLeaf).code for leaf in leaves]
-        result_items = [
-            exec_result_bytes(code, leaf) for code, leaf in zip(codes, leaves, strict=True)
-        ]
+        items: list[bytes] = []
+        index = first = start = 0
+        for number, count in enumerate(layout):
+            if start <= position < start + count:
+                index, first = number, start
+            items.append(
+                exec_result_bytes(
+                    *exec_result_fields(leaves[start : start + count], codes[start : start + count])
+                )
+            )
+            start += count
+        carried = leaves[first : first + layout[index]]
         return ConsensusInclusionProof(
-            position,
-            len(tx_leaves),
-            list_inclusion_proof(tx_leaves, position),
-            leaves[position],
-            list_inclusion_proof(result_items, position),
-            this_block["header"],
-            next_block,
+            index=index,
+            count=len(layout),
+            batch_index=position - first,
+            batch_count=len(carried),
+            result_leaf=leaves[position],
+            batch_proof=list_inclusion_proof(carried, position - first),
+            result_proof=list_inclusion_proof(items, index),
+            signed_header=next_block,
         )
 
     def _describe_tx(raw: bytes) -> dict[str, Any] | None:

@@ -104,6 +104,13 @@ def up(
             help="Each app's state-sync snapshots: every N blocks (0: none).",
         ),
     ] = DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
+    index: Annotated[
+        bool,
+        typer.Option(
+            "--index/--no-index",
+            help="Each app runs its node's indexer (the explorer's search and history).",
+        ),
+    ] = True,
     json_output: JsonOption = False,
 ) -> None:
     """Create the network in DIR (the first time) and start every validator."""
@@ -120,6 +127,7 @@ def up(
             base_port=base_port,
             block_interval_ms=block_interval_ms,
             snapshot_interval_blocks=snapshot_interval_blocks,
+            index=index,
         )
     plan = start_network(directory, timeout_s=timeout_s)
     pids = recorded_pids(directory)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-__all__ = ["list_inclusion_proof", "list_root", "verify_list_inclusion"]
+__all__ = ["list_inclusion_proof", "list_root", "list_root_from_proof", "verify_list_inclusion"]
 
 _LEAF = b"\x00"
 _NODE = b"\x01"
@@ -69,8 +69,16 @@ def verify_list_inclusion(
     root: bytes, item: bytes, index: int, count: int, proof: Sequence[bytes]
 ) -> bool:
     """True when ``proof`` shows ``item`` at ``index`` of a ``count``-item list with ``root``."""
+    return list_root_from_proof(item, index, count, proof) == root
+
+
+def list_root_from_proof(
+    item: bytes, index: int, count: int, proof: Sequence[bytes]
+) -> bytes | None:
+    """The root of the ``count``-item list that ``proof`` shows ``item`` at ``index`` of;
+    None when the proof does not fit that position and size."""
     if not 0 <= index < count:
-        return False
+        return None
     computed = _leaf_hash(item)
     remaining = list(proof)
 
@@ -90,4 +98,4 @@ def verify_list_inclusion(
         return _node_hash(remaining.pop(0), inner)
 
     result = climb(count, index)
-    return result is not None and not remaining and result == root
+    return result if result is not None and not remaining else None

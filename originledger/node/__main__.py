@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             rpc_url=arguments.rpc,
             snapshot_interval_blocks=arguments.snapshot_interval_blocks,
             snapshots_keep=arguments.snapshots_keep,
+            index=not arguments.no_index,
         )
     try:
         listen = arguments.api or load_config(arguments.home).api.listen

@@ -17,24 +17,34 @@ The mapping (see docs/network.md for the whole protocol):
   id, initial height and validators must agree with CometBFT's. Answers the genesis app
   hash. Idempotent for the same document (a crash between InitChain and CometBFT saving
   its state makes CometBFT ask again).
-- ``CheckTx``: ``Application.check_tx`` against the wall clock (the mempool is local and
-  need not be deterministic). A recheck (after each block, of what is still waiting) is
-  ``Application.recheck_txs``: a transaction checked before is a cache hit and an expiry
-  check (no committed-hash lookup: CometBFT removed the committed bytes itself, and the
-  proposal drops a same-hash copy).
+- Transactions: a CometBFT transaction is one Origin transaction or a *batch* of them
+  (``core/batch.py``): the API hands each submitted batch to CometBFT as one, so that
+  CometBFT's per-transaction work (CheckTx round trip, gossip, recheck) is paid once per
+  batch. Every call below flattens batches first; the Application sees Origin
+  transactions only.
+- ``CheckTx``: ``Application.check_txs`` against the wall clock (the mempool is local and
+  need not be deterministic). A batch passes when at least one of its transactions does
+  and none fails for a reason other than being expired or committed already. A recheck
+  (after each block, of what is still waiting) is ``Application.recheck_txs``: a
+  transaction checked before is a cache hit and an expiry check (no committed-hash
+  lookup: CometBFT removed the committed bytes itself, and the proposal drops a same-hash
+  copy); a batch stays while one of its transactions may still commit.
 - ``PrepareProposal``: drops what no longer passes the checks at the block's time (expired,
-  committed meanwhile), then ``Application.prepare_proposal`` within ``max_tx_bytes``.
-- ``ProcessProposal``: ``Application.process_proposal`` (limits only: deterministic).
-- ``FinalizeBlock``: executes; answers each transaction's code, codespace, message and
-  events, the block's events, and the app hash (the state root). Persists nothing.
+  committed meanwhile, twice in the proposal), rewriting a batch that lost some of its
+  transactions, within ``max_tx_bytes`` and ``BLOCK_TXS_MAX``.
+- ``ProcessProposal``: limits and well-formed batches only (deterministic).
+- ``FinalizeBlock``: executes; answers, for each CometBFT transaction, the code, message
+  and events of what it carried and, as ``data``, the Merkle root of their result leaves
+  (``core.batch.exec_result_fields``); the block's events; the app hash (the state root).
+  Persists nothing.
 - ``Commit``: persists the finalized block (state, tree, block, transactions, events).
 - ``Query``: ``/state`` (data: the raw key) and ``/query/MODULE/NAME`` (data: a JSON object
   of parameters), with ``prove``: one proof op per key read, type ``origin/state``,
   holding the msgpack ``ProvenValue``; it proves against the state root of ``height``,
   which CometBFT's header ``height + 1`` carries as its app hash.
 - ``ExtendVote``/``VerifyVoteExtension``: empty extension / accept.
-- Snapshots (state sync): not offered yet; ``ListSnapshots`` lists none, an offered
-  snapshot is rejected, chunks load empty and applying one aborts.
+- Snapshots (state sync): ``ListSnapshots``, ``LoadSnapshotChunk``, ``OfferSnapshot`` and
+  ``ApplySnapshotChunk`` serve and restore the app's snapshots (``node/snapshots.py``).
 
 ``python -m originledger.node --home HOME --abci unix:///path/to/app.sock`` runs this.
 """
@@ -66,9 +76,12 @@ from originledger.app import (
 )
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
+from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
 from originledger.core.codec import encode, to_json
+from originledger.core.codes import TxCode
 from originledger.core.context import Event
 from originledger.core.crypto import sha256
+from originledger.core.limits import BLOCK_TXS_MAX
 from originledger.core.module import QueryError
 from originledger.modules.validators import load_validators
 from originledger.node.snapshots import Restore, Snapshots
@@ -150,6 +163,11 @@ def decode_uvarint(buffer: bytes | bytearray, start: int) -> tuple[int, int] | N
         if shift > 63:
             raise ValueError("varint longer than 64 bits")
     return None
+
+
+def _stale(check: CheckResult) -> bool:
+    """A transaction that cannot commit any more but does not spoil a batch carrying it."""
+    return check.result.code in (TxCode.EXPIRED, TxCode.ALREADY_COMMITTED)
 
 
 class AbciApp:
@@ -237,14 +255,15 @@ class AbciApp:
     def handle_many(self, requests: list[Any]) -> list[Any]:
         """The responses to pipelined requests, in order. Consecutive CheckTx requests
         (CometBFT sends them in bursts: new, gossiped and rechecked transactions) are
-        checked as one batch: one committed-hash lookup, signatures verified in parallel."""
+        checked together: one committed-hash lookup, and signatures verified before taking
+        the lock (even for one request: a gossiped batch carries many signatures)."""
         responses: list[Any] = []
         index = 0
         while index < len(requests):
             end = index
             while end < len(requests) and requests[end].WhichOneof("value") == "check_tx":
                 end += 1
-            if end - index > 1:
+            if end > index:
                 responses.extend(self._check_tx_batch(requests[index:end]))
                 index = end
             else:
@@ -253,20 +272,17 @@ class AbciApp:
         return responses
 
     def _check_tx_batch(self, requests: list[Any]) -> list[Any]:
-        raws = [bytes(request.check_tx.tx) for request in requests]
+        datas = [bytes(request.check_tx.tx) for request in requests]
         recheck = all(request.check_tx.type == self.pb.RECHECK for request in requests)
         try:
             if not recheck:  # signatures first, without the lock: blocks go on meanwhile
-                self.app.verify_ahead(raws)
+                self.app.verify_ahead(flatten(datas)[0])
             with self.lock:
-                if recheck:
-                    checks = self.app.recheck_txs(raws, self.clock_ms())
-                else:
-                    checks = self.app.check_txs(raws, self.clock_ms())
+                answers = self._check(datas, recheck)
         except Exception:  # answer each alone, so that an error names its request
             log.exception("a batch of CheckTx failed; checking one by one")
             return [self.handle(request) for request in requests]
-        return [self.pb.Response(check_tx=self._check_answer(check)) for check in checks]
+        return [self.pb.Response(check_tx=answer) for answer in answers]
 
     # -- info and genesis -----------------------------------------------------------------
 
@@ -324,10 +340,28 @@ class AbciApp:
     # -- mempool --------------------------------------------------------------------------
 
     def check_tx(self, request: Any) -> Any:
-        raw = bytes(request.tx)
-        if request.type == self.pb.RECHECK:
-            return self._check_answer(self.app.recheck_txs([raw], self.clock_ms())[0])
-        return self._check_answer(self.app.check_tx(raw, self.clock_ms()))
+        return self._check([bytes(request.tx)], request.type == self.pb.RECHECK)[0]
+
+    def _check(self, datas: list[bytes], recheck: bool) -> list[Any]:
+        """The ``ResponseCheckTx`` of each CometBFT transaction (plain or batch)."""
+        flat, layout = flatten(datas)
+        now_ms = self.clock_ms()
+        checks = self.app.recheck_txs(flat, now_ms) if recheck else self.app.check_txs(flat, now_ms)
+        answers: list[Any] = []
+        start = 0
+        for count in layout:
+            carried = checks[start : start + count]
+            start += count
+            if count == 1:
+                answers.append(self._check_answer(carried[0]))
+                continue
+            live = [check for check in carried if check.ok]
+            spoiled = [check for check in carried if not check.ok and not _stale(check)]
+            if live and (recheck or not spoiled):
+                answers.append(self._check_answer(live[0]))
+            else:
+                answers.append(self._check_answer((spoiled or carried)[0]))
+        return answers
 
     def _check_answer(self, check: CheckResult) -> Any:
         result = check.result
@@ -338,23 +372,47 @@ class AbciApp:
     # -- proposals ------------------------------------------------------------------------
 
     def prepare_proposal(self, request: Any) -> Any:
-        raws = [bytes(tx) for tx in request.txs]
-        checks = self.app.check_txs(raws, timestamp_ms(request.time))
-        live = [raw for raw, check in zip(raws, checks, strict=True) if check.ok]
-        chosen = self.app.prepare_proposal(live)
-        # CometBFT counts each transaction with its protobuf field overhead.
-        budget = int(request.max_tx_bytes)
-        fitted: list[bytes] = []
-        for raw in chosen:
-            size = 1 + len(encode_uvarint(len(raw))) + len(raw)
-            if size > budget:
+        """What passes the checks at the block's time, in CometBFT's order, each transaction
+        once, within ``max_tx_bytes`` (counted as CometBFT counts them, with protobuf field
+        overhead) and ``BLOCK_TXS_MAX``. A batch that lost transactions is rewritten; an
+        intact one keeps its bytes, so that the mempools drop it once it is committed."""
+        datas = [bytes(tx) for tx in request.txs]
+        flat, layout = flatten(datas)
+        checks = self.app.check_txs(flat, timestamp_ms(request.time))
+        byte_budget, tx_budget = int(request.max_tx_bytes), BLOCK_TXS_MAX
+        chosen: list[bytes] = []
+        seen: set[bytes] = set()
+        start = 0
+        for data, count in zip(datas, layout, strict=True):
+            live: list[int] = []
+            for position in range(start, start + count):
+                tx_hash = checks[position].hash
+                if checks[position].ok and tx_hash is not None and tx_hash not in seen:
+                    live.append(position)
+                    seen.add(tx_hash)
+            start += count
+            if not live:
+                continue
+            if len(live) == count:
+                carried = data
+            elif len(live) == 1:
+                carried = flat[live[0]]
+            else:
+                carried = encode_batch([flat[position] for position in live])
+            size = 1 + len(encode_uvarint(len(carried))) + len(carried)
+            if size > byte_budget or len(live) > tx_budget:
                 break
-            budget -= size
-            fitted.append(raw)
-        return self.pb.ResponsePrepareProposal(txs=fitted)
+            byte_budget -= size
+            tx_budget -= len(live)
+            chosen.append(carried)
+        return self.pb.ResponsePrepareProposal(txs=chosen)
 
     def process_proposal(self, request: Any) -> Any:
-        accepted = self.app.process_proposal([bytes(tx) for tx in request.txs])
+        """Accepts a block within limits whose batches are well formed (a malformed or
+        nested batch is something no honest proposer builds)."""
+        flat, _ = flatten([bytes(tx) for tx in request.txs])
+        accepted = not any(raw.startswith(BATCH_MARKER) for raw in flat)
+        accepted = accepted and self.app.process_proposal(flat)
         status = self.pb.ResponseProcessProposal
         return status(status=status.ACCEPT if accepted else status.REJECT)
 
@@ -364,30 +422,39 @@ class AbciApp:
         proposer = bytes(request.proposer_address)
         if proposer not in self._proposers:
             self._load_proposers()  # a validator that joined since
+        flat, layout = flatten([bytes(tx) for tx in request.txs])
         block = BlockRequest(
             height=int(request.height),
             time_ms=timestamp_ms(request.time),
             proposer=self._proposers.get(proposer, proposer),
-            txs=[bytes(tx) for tx in request.txs],
+            txs=flat,
         )
         self.app.discard()  # a block finalized but never committed (a new round) is dropped
         outcome = self.app.finalize_block(block)
         answer = self.pb.ResponseFinalizeBlock(
             app_hash=self._app_hash(block.height, outcome.app_hash)
         )
-        # ``data`` is the encoded result leaf (tx hash, code, message, events hash): with
-        # ``code`` it is what CometBFT's ``last_results_hash`` commits to, so a receipt's
-        # result is proven by the validators' signed header H + 1.
-        for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True):
-            result = tx.result
-            item = answer.tx_results.add(
-                code=result.code,
-                codespace="" if result.ok else result.codespace,
-                log=result.message,
-                data=encode(leaf),
+        # Each CometBFT transaction's ``code`` and ``data`` (the root of the result leaves
+        # of what it carried) are what CometBFT's ``last_results_hash`` commits to, so a
+        # receipt's result is proven by the validators' signed header H + 1.
+        leaves = [encode(leaf) for leaf in outcome.result_leaves]
+        start = 0
+        for count in layout:
+            carried = outcome.txs[start : start + count]
+            code, data = exec_result_fields(
+                leaves[start : start + count], [tx.result.code for tx in carried]
             )
-            for event in tx.events:
-                self._add_event(item.events, event)
+            start += count
+            if count == 1:
+                result = carried[0].result
+                codespace, message = ("" if result.ok else result.codespace), result.message
+            else:
+                succeeded = sum(1 for tx in carried if tx.result.ok)
+                codespace, message = "", f"{succeeded} of {count} transactions succeeded"
+            item = answer.tx_results.add(code=code, codespace=codespace, log=message, data=data)
+            for tx in carried:
+                for event in tx.events:
+                    self._add_event(item.events, event)
         for event in outcome.block_events:
             self._add_event(answer.events, event)
         updates = [ValidatorUpdate(key, power) for key, power in outcome.validator_updates]
@@ -755,9 +822,11 @@ def run_abci_process(
     rpc_url: str | None = None,
     snapshot_interval_blocks: int = 0,
     snapshots_keep: int = 2,
+    index: bool = True,
 ) -> int:
     """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
-    serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``."""
+    serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``, and (with
+    ``index``) runs the node's indexer."""
     import signal
 
     if api is None:
@@ -785,7 +854,7 @@ def run_abci_process(
     ).start()
     node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
     try:
-        serve(node, api)
+        serve(node, api, index=index)
     finally:
         process.close()
     return 0

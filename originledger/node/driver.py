@@ -70,3 +70,9 @@ class LedgerNode(Protocol):
         ``/commit`` answers; network mode), waiting briefly for the block when it is the
         next one; None in embedded mode or when it is not available."""
         ...
+
+    def consensus_layout(self, height: int) -> list[int] | None:
+        """How many Origin transactions each CometBFT transaction of block ``height``
+        carried (``core.batch.flatten``; network mode); None in embedded mode or when the
+        block is not available."""
+        ...

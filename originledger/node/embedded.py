@@ -133,6 +133,10 @@ class EmbeddedNode:
         """None: an embedded node signs Origin's own headers (no CometBFT)."""
         return None
 
+    def consensus_layout(self, height: int) -> list[int] | None:
+        """None: no CometBFT transactions in embedded mode."""
+        return None
+
     # -- blocks ---------------------------------------------------------------------------
 
     def add_listener(self, listener: Callable[[BlockOutcome], None]) -> None:

@@ -106,6 +106,7 @@ class NetworkPlan(msgspec.Struct, frozen=True):
     block_interval_ms: int
     validators: list[ValidatorPlan]  # and nodes added later (``add_node``), in order
     snapshot_interval_blocks: int = 0  # each app's state-sync snapshots (0: none)
+    index: bool = True  # each app runs the indexer of its node (HOME/data/index.sqlite)
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def create_network(
     genesis_time_ms: int | None = None,
     snapshot_interval_blocks: int = DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
     block_bytes_max: int = BLOCK_BYTES_MAX,
+    index: bool = True,
 ) -> NetworkPlan:
     """Write genesis, keys, homes and configuration for ``validators`` validators.
 
@@ -235,7 +237,9 @@ def create_network(
     if not 1024 <= block_bytes_max <= BLOCK_BYTES_MAX:
         raise NetworkError(f"the block size must be between 1 KiB and {BLOCK_BYTES_MAX} bytes")
     cometbft_genesis = _cometbft_genesis(chain_id, time_ms, plans, genesis_raw, block_bytes_max)
-    plan = NetworkPlan(chain_id, base_port, block_interval_ms, plans, snapshot_interval_blocks)
+    plan = NetworkPlan(
+        chain_id, base_port, block_interval_ms, plans, snapshot_interval_blocks, index
+    )
     for validator in plans:
         home = validator.home(directory)
         paths = _Paths(home)
@@ -324,13 +328,7 @@ def add_node(directory: Path, *, state_sync: bool = True) -> ValidatorPlan:
         time_ms=time_ms,
         dev=False,
     )
-    grown = NetworkPlan(
-        plan.chain_id,
-        plan.base_port,
-        plan.block_interval_ms,
-        [*plan.validators, node],
-        plan.snapshot_interval_blocks,
-    )
+    grown = msgspec.structs.replace(plan, validators=[*plan.validators, node])
     home = node.home(directory)
     paths = _Paths(home)
     (home / "genesis.json").write_text(genesis_raw)
@@ -549,6 +547,7 @@ def start_validator(
     ``app_env`` are for tests (a fault switch, a hash seed)."""
     directory = directory.resolve()
     cometbft = check_cometbft()
+    plan = load_plan(directory)
     paths = _Paths(validator.home(directory))
     marker = str(paths.home)
     app_pid = _read_pid(paths.pid_file("app"))
@@ -566,7 +565,8 @@ def start_validator(
             "--rpc",
             validator.rpc_url,
             "--snapshot-interval-blocks",
-            str(load_plan(directory).snapshot_interval_blocks),
+            str(plan.snapshot_interval_blocks),
+            *([] if plan.index else ["--no-index"]),
             *(app_arguments or []),
         ]
         app_pid = _launch(command, paths, "app", app_env)

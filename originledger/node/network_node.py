@@ -3,9 +3,10 @@
 It satisfies the API's driver interface (``originledger.node.driver.LedgerNode``), as
 ``EmbeddedNode`` does, so the API works in network mode as in embedded mode. What differs:
 
-- submission: a transaction that passes the app's checks is handed to the local
-  CometBFT's mempool (``broadcast_tx_async``, batched as one JSON-RPC request), which
-  gossips it to the other validators; it commits when a block holding it is final;
+- submission: the transactions of one submission that pass the app's checks are handed
+  to the local CometBFT's mempool as one batch (``core/batch.py``; ``broadcast_tx_async``),
+  which gossips it to the other validators; each commits when a block holding it is
+  final;
 - proofs: Origin's own headers are not what the validators sign, so the API attaches
   CometBFT's signed headers (header and commit, from the local RPC's ``/commit``).
 """
@@ -22,6 +23,7 @@ from typing import Any
 import httpx
 
 from originledger.app import Application, BlockOutcome
+from originledger.core.batch import BATCH_TXS_MAX, batch_bytes, encode_batch, flatten
 from originledger.core.block import SignedHeader
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
@@ -36,6 +38,10 @@ _RPC_TIMEOUT_S = 15.0
 HEADER_WAIT_S = 5.0  # how long a proof waits for the next block's signed header
 _HEADERS_CACHED_MAX = 1024
 RPC_BATCH_MAX = 500  # broadcasts per JSON-RPC batch (CometBFT's max_request_batch_size)
+# One CometBFT transaction at most: CometBFT's mempool drops, without an answer to an
+# asynchronous broadcast, a transaction larger than a block; a batch stays well below.
+CARRIED_BYTES_MAX = 64 * 1024
+_LAYOUTS_CACHED_MAX = 4096
 
 
 class PendingTxs:
@@ -90,6 +96,7 @@ class NetworkNode:
         self._ids_lock = threading.Lock()
         self._committed = threading.Condition()
         self._headers: dict[int, dict[str, Any]] = {}
+        self._layouts: dict[int, list[int]] = {}
         abci.listeners.append(self._on_commit)
 
     @property
@@ -135,23 +142,40 @@ class NetworkNode:
                     return None
                 self._committed.wait(remaining)
         try:
-            response = self._http.post(
-                self.rpc_url,
-                json={
-                    "jsonrpc": "2.0",
-                    "id": 0,
-                    "method": "commit",
-                    "params": {"height": str(height)},
-                },
-            )
-            response.raise_for_status()
-            signed = response.json()["result"]["signed_header"]
+            signed = self._rpc("commit", height=str(height))["signed_header"]
         except (httpx.HTTPError, KeyError, TypeError, ValueError):
             return None
         if len(self._headers) >= _HEADERS_CACHED_MAX:
             self._headers.clear()
         self._headers[height] = signed
         return dict(signed)
+
+    def consensus_layout(self, height: int) -> list[int] | None:
+        """How many Origin transactions each CometBFT transaction of block ``height``
+        carried (``core.batch.flatten``), from the local RPC's ``/block``; what a receipt's
+        proof needs to find its transaction's result in ``last_results_hash``."""
+        cached = self._layouts.get(height)
+        if cached is not None:
+            return cached
+        if not 1 <= height <= self.store.latest_height():
+            return None
+        try:
+            txs = self._rpc("block", height=str(height))["block"]["data"]["txs"] or []
+            layout = flatten([base64.b64decode(tx, validate=True) for tx in txs])[1]
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
+            return None
+        if len(self._layouts) >= _LAYOUTS_CACHED_MAX:
+            self._layouts.clear()
+        self._layouts[height] = layout
+        return layout
+
+    def _rpc(self, method: str, **params: Any) -> Any:
+        """The ``result`` of one JSON-RPC call to the local CometBFT."""
+        response = self._http.post(
+            self.rpc_url, json={"jsonrpc": "2.0", "id": 0, "method": method, "params": params}
+        )
+        response.raise_for_status()
+        return response.json()["result"]
 
     # -- submission -----------------------------------------------------------------------
 
@@ -175,8 +199,12 @@ class NetworkNode:
             else:
                 answers.append(SubmitAnswer(check.hash, "rejected", check.result))
         if to_send:
-            results = self._broadcast([raw for _, _, raw, _ in to_send])
-            for (position, tx_hash, _, expiry), result in zip(to_send, results, strict=True):
+            carriers = _carriers([raw for _, _, raw, _ in to_send])
+            results = self._broadcast([carried for carried, _ in carriers])
+            each = [
+                r for (_, count), r in zip(carriers, results, strict=True) for _ in range(count)
+            ]
+            for (position, tx_hash, _, expiry), result in zip(to_send, each, strict=True):
                 expiry = min(expiry, now_ms + TX_TTL_MS_MAX)
                 answers[position] = self._answer(tx_hash, result, expiry, now_ms)
         return [answer for answer in answers if answer is not None]
@@ -205,7 +233,7 @@ class NetworkNode:
         return SubmitAnswer(tx_hash, "rejected", refused)
 
     def _broadcast(self, raws: list[bytes]) -> list[dict[str, Any]]:
-        """``broadcast_tx_sync`` for each, in JSON-RPC batches; answers in order."""
+        """``broadcast_tx_async`` for each, in JSON-RPC batches; answers in order."""
         answers: list[dict[str, Any]] = []
         for start in range(0, len(raws), RPC_BATCH_MAX):
             answers.extend(self._broadcast_batch(raws[start : start + RPC_BATCH_MAX]))
@@ -244,3 +272,19 @@ class NetworkNode:
         if self.store.tx(tx_hash) is not None:
             return "committed"
         return "accepted" if self.mempool.contains(tx_hash) else None
+
+
+def _carriers(raws: list[bytes]) -> list[tuple[bytes, int]]:
+    """The CometBFT transactions that carry ``raws``, in order, each with how many it
+    carries: batches of at most ``BATCH_TXS_MAX`` transactions and ``CARRIED_BYTES_MAX``
+    bytes; a lone transaction goes plain."""
+    groups: list[list[bytes]] = []
+    size = 0
+    for raw in raws:
+        grown = batch_bytes([raw])
+        if not groups or len(groups[-1]) >= BATCH_TXS_MAX or size + grown > CARRIED_BYTES_MAX:
+            groups.append([])
+            size = 0
+        groups[-1].append(raw)
+        size += grown
+    return [(group[0] if len(group) == 1 else encode_batch(group), len(group)) for group in groups]

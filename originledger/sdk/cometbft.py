@@ -19,10 +19,12 @@ CometBFT's own ``.proto`` files do the encoding (``origin net setup`` builds the
 What a trusted header binds (see docs/network.md):
 
 - ``app_hash`` of header H + 1 is Origin's state root after block H;
-- ``data_hash`` of header H is the Merkle root of ``sha256(tx)`` over block H's txs;
+- ``data_hash`` of header H is the Merkle root of ``sha256(tx)`` over block H's CometBFT
+  transactions (plain Origin transactions or batches, ``core/batch.py``);
 - ``last_results_hash`` of header H + 1 is the Merkle root of block H's deterministic
-  results, each the protobuf ``ExecTxResult{code, data}`` whose ``data`` is Origin's
-  encoded ``ResultLeaf`` (tx hash, code, message, events hash);
+  results, one per CometBFT transaction, each the protobuf ``ExecTxResult{code, data}``
+  whose ``data`` is the Merkle root of the encoded ``ResultLeaf``s (tx hash, code,
+  message, events hash) of the Origin transactions it carried;
 - ``last_block_id.hash`` of header H + 1 is the hash of header H.
 """
 

@@ -22,14 +22,13 @@ from originledger.app import Registry, default_registry
 from originledger.core.block import Genesis, ResultLeaf, SignedHeader, verify_signed_header
 from originledger.core.codec import CodecError, decode, encode, from_json, to_json
 from originledger.core.crypto import sha256
-from originledger.core.merkle import verify_list_inclusion
+from originledger.core.merkle import list_root_from_proof, verify_list_inclusion
 from originledger.core.state_proof import StateProof, verify_state_proof
 from originledger.core.tx import SignedTx
 from originledger.sdk.cometbft import (
     CometHeader,
     CometVerificationError,
     exec_result_bytes,
-    parse_header,
 )
 from originledger.sdk.cometbft import (
     verify_signed_header as verify_comet_signed_header,
@@ -104,6 +103,8 @@ def verify_proven_value(
 class VerifiedReceipt(msgspec.Struct, frozen=True):
     hash: bytes
     height: int
+    # The position the proof proves: in Origin's block (embedded mode), or of the CometBFT
+    # transaction that carried it (network mode, where a batch carries several).
     index: int
     result: ResultLeaf
 
@@ -152,46 +153,42 @@ def verify_receipt(
 def _verify_cometbft_receipt(
     trusted: TrustedValidators, receipt: dict[str, Any], registry: Registry
 ) -> VerifiedReceipt:
-    """Network mode: header H + 1 is signed by the validators; header H hashes to its
-    ``last_block_id``; ``sha256(raw)`` is in H's ``data_hash`` and the result's
-    ``ExecTxResult`` in H + 1's ``last_results_hash``, both at the receipt's index."""
+    """Network mode: header H + 1 is signed by the validators; the result leaf is in the
+    root of the leaves its CometBFT transaction carried (a batch, or itself alone), and the
+    ``ExecTxResult`` holding that root is in H + 1's ``last_results_hash``. The leaf binds
+    the transaction's hash, which the raw transaction must hash to."""
     try:
         proof = receipt["cometbft_proof"]
         raw = from_json(to_json(receipt["raw"]), bytes)
         index, count = int(proof["index"]), int(proof["count"])
-        tx_proof = from_json(to_json(proof["tx_proof"]), list[bytes])
+        batch_index, batch_count = int(proof["batch_index"]), int(proof["batch_count"])
         leaf_bytes = from_json(to_json(proof["result_leaf"]), bytes)
+        batch_proof = from_json(to_json(proof["batch_proof"]), list[bytes])
         result_proof = from_json(to_json(proof["result_proof"]), list[bytes])
         body = decode(raw, SignedTx).body
         leaf = decode(leaf_bytes, ResultLeaf)
-        block_header_json = dict(proof["header"])
         next_signed = dict(proof["signed_header"])
     except (CodecError, KeyError, TypeError, ValueError) as error:
         raise VerificationError(f"malformed receipt: {error}") from error
     next_header = _check_comet(trusted, next_signed)
-    try:
-        block_header = parse_header(block_header_json)
-        result_item = exec_result_bytes(leaf.code, leaf_bytes)
-    except CometVerificationError as error:
-        raise VerificationError(str(error)) from error
-    if block_header.hash != next_header.last_block_hash:
-        raise VerificationError("the block's header is not the one the next header follows")
-    if (
-        block_header.height != receipt.get("height")
-        or next_header.height != block_header.height + 1
-    ):
-        raise VerificationError("the receipt's height disagrees with the headers")
+    if next_header.height != receipt.get("height", 0) + 1:
+        raise VerificationError("the receipt's height disagrees with the signed header")
     tx_hash = sha256(body)
     if tx_hash.hex() != receipt.get("hash") or leaf.tx_hash != tx_hash:
         raise VerificationError("the transaction does not hash to the receipt's hash")
-    if not verify_list_inclusion(block_header.data_hash, sha256(raw), index, count, tx_proof):
-        raise VerificationError("the transaction is not in the block's data hash")
+    batch_root = list_root_from_proof(leaf_bytes, batch_index, batch_count, batch_proof)
+    if batch_root is None:
+        raise VerificationError("the result is not in its batch's results")
+    try:
+        result_item = exec_result_bytes(leaf.code if batch_count == 1 else 0, batch_root)
+    except CometVerificationError as error:
+        raise VerificationError(str(error)) from error
     if not verify_list_inclusion(
         next_header.last_results_hash, result_item, index, count, result_proof
     ):
         raise VerificationError("the result is not in the next header's last results hash")
     _check_result(receipt, leaf, registry)
-    return VerifiedReceipt(tx_hash, block_header.height, index, leaf)
+    return VerifiedReceipt(tx_hash, next_header.height - 1, index, leaf)
 
 
 def _check_result(receipt: dict[str, Any], leaf: ResultLeaf, registry: Registry) -> None:

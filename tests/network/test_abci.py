@@ -14,10 +14,12 @@ import pytest
 
 from originledger.app import Application
 from originledger.core.amounts import Amount
+from originledger.core.batch import encode_batch
 from originledger.core.block import ResultLeaf
 from originledger.core.codec import decode
 from originledger.core.codes import TxCode
 from originledger.core.crypto import SigningKey
+from originledger.core.merkle import list_root
 from originledger.core.state_proof import verify_state_proof
 from originledger.modules.assets.keys import balance_key
 from originledger.modules.assets.types import Transfer
@@ -251,8 +253,6 @@ def test_block_finalize_then_commit_moves_info(served: tuple[AbciApp, Client, Pa
     assert process.process_proposal.status == pb.ResponseProcessProposal.ACCEPT
     finalized = _finalize(client, 1, txs)
     assert [r.code for r in finalized.tx_results] == [0, 0]
-    leaf = decode(finalized.tx_results[0].data, ResultLeaf)  # what last_results_hash binds
-    assert (leaf.code, leaf.codespace) == (0, "tx")
     events = {
         e.type: {a.key: a.value for a in e.attributes} for e in finalized.tx_results[0].events
     }
@@ -270,6 +270,13 @@ def test_block_finalize_then_commit_moves_info(served: tuple[AbciApp, Client, Pa
     header = handler.store.block(1).signed_header.header  # type: ignore[union-attr]
     assert header.proposer == VALIDATOR.key.public_key  # the address maps back to the key
     assert header.time_ms == BLOCK_TIME_MS + 1
+    # What last_results_hash binds: the root of the result leaves each CometBFT tx carried.
+    _, leaves = handler.store.block_tx_leaves(1)
+    assert [r.data for r in finalized.tx_results] == [list_root([leaf]) for leaf in leaves]
+    assert (decode(leaves[0], ResultLeaf).code, decode(leaves[0], ResultLeaf).codespace) == (
+        0,
+        "tx",
+    )
 
 
 def test_prepare_proposal_drops_committed_and_fits_max_tx_bytes(
@@ -501,3 +508,110 @@ def test_check_tx_burst_is_checked_as_one_batch_in_order(
     assert codes[1] == ("tx", int(TxCode.SIGNATURE_INVALID))
     assert codes[3] == ("tx", int(TxCode.MALFORMED))
     assert batches == [4]
+
+
+# -- batches: many Origin transactions in one CometBFT transaction ---------------------------
+
+
+def test_batch_executes_each_transaction_and_binds_their_results(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    handler, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    carried = [_transfer(100, client_id=1), _transfer(10**8, client_id=2), _transfer(5, 3)]
+    plain = _transfer(7, client_id=4)
+    batch = encode_batch(carried)
+    check = client.call(check_tx=pb.RequestCheckTx(tx=batch)).check_tx
+    assert (check.codespace, check.code) == ("", 0)  # a too-large amount is not checked here
+    process = client.call(process_proposal=pb.RequestProcessProposal(txs=[batch, plain]))
+    assert process.process_proposal.status == pb.ResponseProcessProposal.ACCEPT
+    finalized = _finalize(client, 1, [batch, plain])
+    client.call(commit=pb.RequestCommit())
+    hashes, leaves = handler.store.block_tx_leaves(1)
+    assert len(hashes) == 4  # Origin's block holds the four transactions, flattened
+    results = [decode(leaf, ResultLeaf) for leaf in leaves]
+    assert [r.code == 0 for r in results] == [True, False, True, True]
+    assert results[1].codespace == "assets"  # the overdraft failed alone: not atomic
+    first, second = finalized.tx_results
+    assert (first.code, first.data) == (0, list_root(leaves[:3]))  # several: code 0
+    assert (second.code, second.data) == (0, list_root(leaves[3:]))
+    assert "2 of 3" in first.log
+    transferred = [e for e in first.events if e.type == "assets/transferred"]
+    assert len(transferred) == 2
+    balance = handler.store.get(balance_key(BOB.address, "USD"))
+    assert balance is not None
+
+
+def test_batch_check_passes_stale_transactions_but_not_invalid_ones(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    committed = _transfer(1, client_id=1)
+    _finalize(client, 1, [committed])
+    client.call(commit=pb.RequestCommit())
+    fresh = _transfer(2, client_id=2)
+    forged = bytearray(_transfer(3, client_id=3))
+    forged[-1] ^= 1
+
+    def check(tx: bytes, kind: int = pb.NEW) -> tuple[str, int]:
+        answer = client.call(check_tx=pb.RequestCheckTx(tx=tx, type=kind)).check_tx
+        return answer.codespace, answer.code
+
+    assert check(encode_batch([committed, fresh])) == ("", 0)  # one stale, one live
+    assert check(encode_batch([fresh, bytes(forged)])) == ("tx", int(TxCode.SIGNATURE_INVALID))
+    assert check(encode_batch([committed, committed])) == ("tx", int(TxCode.ALREADY_COMMITTED))
+    # A recheck keeps a batch while one of its transactions may still commit.
+    assert check(encode_batch([committed, fresh]), pb.RECHECK) == ("", 0)
+    malformed = encode_batch([fresh])[:-1]
+    assert check(malformed) == ("tx", int(TxCode.MALFORMED))
+
+
+def test_prepare_proposal_rewrites_batches_and_drops_duplicates(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    committed = _transfer(1, client_id=1)
+    _finalize(client, 1, [committed])
+    client.call(commit=pb.RequestCommit())
+    a, b, c = (_transfer(2, client_id=10 + i) for i in range(3))
+    intact = encode_batch([a, b])
+    spoiled = encode_batch([committed, b, c])  # b again, and a committed one
+    lone = encode_batch([committed, a])  # only a duplicate left
+    prepare = pb.RequestPrepareProposal(txs=[intact, spoiled, lone], max_tx_bytes=1 << 20)
+    prepare.time.FromMilliseconds(BLOCK_TIME_MS + 2)
+    proposed = list(client.call(prepare_proposal=prepare).prepare_proposal.txs)
+    # The intact batch keeps its bytes (mempools drop it once committed); the spoiled one
+    # keeps what is new, as a plain transaction; the last carries nothing new.
+    assert proposed == [intact, c]
+
+
+def test_prepare_proposal_counts_batches_against_max_tx_bytes(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    first = encode_batch([_transfer(1, client_id=i) for i in range(1, 4)])
+    second = encode_batch([_transfer(1, client_id=i) for i in range(4, 7)])
+    prepare = pb.RequestPrepareProposal(txs=[first, second], max_tx_bytes=len(first) + 4)
+    prepare.time.FromMilliseconds(BLOCK_TIME_MS + 1)
+    assert list(client.call(prepare_proposal=prepare).prepare_proposal.txs) == [first]
+
+
+def test_process_proposal_rejects_malformed_and_nested_batches(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    good = encode_batch([_transfer(1, client_id=1), _transfer(1, client_id=2)])
+    for txs in ([good[:-1]], [encode_batch([good])]):
+        answer = client.call(process_proposal=pb.RequestProcessProposal(txs=txs, height=1))
+        assert answer.process_proposal.status == pb.ResponseProcessProposal.REJECT
+    answer = client.call(process_proposal=pb.RequestProcessProposal(txs=[good], height=1))
+    assert answer.process_proposal.status == pb.ResponseProcessProposal.ACCEPT

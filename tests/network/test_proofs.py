@@ -83,20 +83,40 @@ def test_receipt_and_proven_reads_verify_against_cometbft(local_network: Any) ->
         wait_for_height(network.directory, (answers[-1].height or 0) + 2, timeout_s=30)
         receipt = clients[2].receipt(answers[1].hash or "")
         assert receipt["proof"] is None  # Origin's own header is not signed here
+        # The three went to CometBFT as one batch: the proof climbs the batch's results,
+        # then the block's.
+        proof = receipt["cometbft_proof"]
+        assert (proof["batch_index"], proof["batch_count"]) == (1, 3)
         verified = verify_receipt(trusted, receipt)
         assert (verified.height, verified.hash.hex()) == (answers[1].height, answers[1].hash)
+        # A lone transaction goes plain, and its receipt verifies the same way.
+        (alone,) = clients[1].submit_raw([network.transfer(ALICE, BOB, 7)], wait_ms=20_000)
+        assert alone.status == "committed", alone
+        wait_for_height(network.directory, (alone.height or 0) + 2, timeout_s=30)
+        lone_receipt = clients[3].receipt(alone.hash or "")
+        assert lone_receipt["cometbft_proof"]["batch_count"] == 1
+        assert verify_receipt(trusted, lone_receipt).hash.hex() == alone.hash
         # Tampering with any part of the receipt is caught.
-        cases = {
-            "next header": ("signed_header", "header", "last_results_hash"),
-            "block header": ("header", "data_hash"),
-            "block header's app hash": ("header", "app_hash"),
-        }
-        for path in cases.values():
+        for path in (
+            ("signed_header", "header", "last_results_hash"),
+            ("signed_header", "header", "app_hash"),
+        ):
             broken = copy.deepcopy(receipt)
             target = broken["cometbft_proof"]
             for step in path[:-1]:
                 target = target[step]
             target[path[-1]] = _flip_hex(target[path[-1]])
+            with pytest.raises(VerificationError):
+                verify_receipt(trusted, broken)
+        for field, value in (
+            ("batch_index", 0),
+            ("batch_count", 1),
+            ("index", proof["index"] + 1),
+            ("batch_proof", proof["batch_proof"][::-1]),
+            ("result_proof", [*proof["result_proof"], proof["batch_proof"][0]]),
+        ):
+            broken = copy.deepcopy(receipt)
+            broken["cometbft_proof"][field] = value
             with pytest.raises(VerificationError):
                 verify_receipt(trusted, broken)
         forged = copy.deepcopy(receipt)
@@ -115,7 +135,7 @@ def test_receipt_and_proven_reads_verify_against_cometbft(local_network: Any) ->
         with pytest.raises(VerificationError, match="result code"):
             verify_receipt(trusted, wrong_result)
         # Proven reads: balances and account records, through any validator.
-        sent = sum(100 + i for i in range(3))
+        sent = sum(100 + i for i in range(3)) + 7
         expected = OPENING_MINOR + sent
         for client in clients[1:3]:
             client.trust(genesis_raw)
