@@ -615,3 +615,20 @@ def test_process_proposal_rejects_malformed_and_nested_batches(
         assert answer.process_proposal.status == pb.ResponseProcessProposal.REJECT
     answer = client.call(process_proposal=pb.RequestProcessProposal(txs=[good], height=1))
     assert answer.process_proposal.status == pb.ResponseProcessProposal.ACCEPT
+
+
+def test_recheck_drops_what_committed_through_another_carrier(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    _, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    a, b, c = (_transfer(2, client_id=20 + i) for i in range(3))
+    waiting = [encode_batch([a, b]), c]  # what this mempool holds
+    for tx in waiting:
+        assert client.call(check_tx=pb.RequestCheckTx(tx=tx)).check_tx.code == 0
+    _finalize(client, 1, [encode_batch([a, b, c])])  # another validator's batch commits
+    client.call(commit=pb.RequestCommit())
+    for tx in waiting:
+        recheck = client.call(check_tx=pb.RequestCheckTx(tx=tx, type=pb.RECHECK)).check_tx
+        assert (recheck.codespace, recheck.code) == ("tx", int(TxCode.ALREADY_COMMITTED))
