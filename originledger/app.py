@@ -35,7 +35,6 @@ from originledger.core.block import (
     BlockHeader,
     CommitSignature,
     Genesis,
-    ResultLeaf,
     header_hash,
     result_leaf,
 )
@@ -234,7 +233,8 @@ class BlockOutcome:
     block_events: list[Event]
     writes: dict[bytes, bytes | None]
     pending_root: PendingRoot
-    result_leaves: list[ResultLeaf] = field(default_factory=list)
+    # Each transaction's ``ResultLeaf``, encoded (what the results root and proofs use).
+    result_leaves: list[bytes] = field(default_factory=list)
     # Changes of the consensus validator set (Ed25519 key, new power; 0 removes), from
     # the validators module's events: network mode hands them to CometBFT.
     validator_updates: list[tuple[bytes, int]] = field(default_factory=list)
@@ -494,14 +494,14 @@ class Application:
             if module.end_block is not None:
                 block_events.extend(module.end_block(block, state))
         pending = self.store.prepare_root(state.writes)
-        leaves = [result_leaf(o.hash, o.result, o.events_encoded) for o in outcomes]
+        leaves = [encode(result_leaf(o.hash, o.result, o.events_encoded)) for o in outcomes]
         header = BlockHeader(
             chain_id=meta.chain_id,
             height=request.height,
             time_ms=request.time_ms,
             previous_hash=meta.last_hash,
             tx_root=list_root([o.hash for o in outcomes]),
-            results_root=list_root([encode(leaf) for leaf in leaves]),
+            results_root=list_root(leaves),
             state_root=pending.root_hash,
             tx_count=len(outcomes),
             proposer=request.proposer,

@@ -437,12 +437,11 @@ class AbciApp:
         # Each CometBFT transaction's ``code`` and ``data`` (the root of the result leaves
         # of what it carried) are what CometBFT's ``last_results_hash`` commits to, so a
         # receipt's result is proven by the validators' signed header H + 1.
-        leaves = [encode(leaf) for leaf in outcome.result_leaves]
         start = 0
         for count in layout:
             carried = outcome.txs[start : start + count]
             code, data = exec_result_fields(
-                leaves[start : start + count], [tx.result.code for tx in carried]
+                outcome.result_leaves[start : start + count], [tx.result.code for tx in carried]
             )
             start += count
             if count == 1:
@@ -472,7 +471,13 @@ class AbciApp:
         fields = msgspec.to_builtins(event, enc_hook=self._event_value)
         added = container.add(type=str(fields.pop("type", type(event).__name__)))
         for key, value in fields.items():
-            text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+            kind = type(value)
+            if kind is str:
+                text = value
+            elif kind is int:
+                text = str(value)  # what JSON would write, without the encoder
+            else:
+                text = json.dumps(value, separators=(",", ":"))
             added.attributes.add(key=key, value=text, index=False)
 
     def _event_value(self, value: Any) -> Any:

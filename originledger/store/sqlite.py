@@ -301,7 +301,7 @@ class SqliteStore:
                 "INSERT INTO txs (height, position, hash, spent, raw, result_leaf) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (header.height, tx.index, tx.hash, tx.result.spends_hash, tx.raw, encode(leaf))
+                    (header.height, tx.index, tx.hash, tx.result.spends_hash, tx.raw, leaf)
                     for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True)
                 ],
             )

@@ -174,7 +174,7 @@ def test_finalize_block_header_commits_to_txs_and_results(funded_chain: Chain) -
         )
         for tx in outcome.txs
     ]
-    assert outcome.result_leaves == leaves
+    assert outcome.result_leaves == [encode(leaf) for leaf in leaves]
     assert header.results_root == list_root([encode(leaf) for leaf in leaves])
     assert [tx.result.codespace for tx in outcome.txs] == ["tx", "tx", "assets"]
     stored = funded_chain.store.block(2)
