@@ -382,9 +382,10 @@ class Application:
     def recheck_txs(self, raws: Sequence[bytes], now_ms: int) -> list[CheckResult]:
         """The light check of transactions still waiting in a mempool after a block: one
         that passed ``check_txs`` before (its decoded form is remembered) stays while it
-        has not expired and its hash is not committed (CometBFT drops committed bytes
-        itself, but the same transaction may have committed through another carrier: a
-        batch, or a copy with other signature bytes); any other takes the full check."""
+        has not expired; any other takes the full check. ``commit`` forgets the bytes it
+        committed, so bytes that committed meanwhile (alone or in a batch) take the full
+        check, which finds them committed; a same-hash copy with other signature bytes
+        stays until the proposal's ``check_txs`` drops it."""
         results: list[CheckResult | None] = []
         others: list[int] = []
         for raw in raws:
@@ -396,14 +397,6 @@ class Application:
                 results.append(CheckResult(tx.hash, TxResult.failure(TxCode.EXPIRED)))
             else:
                 results.append(CheckResult(tx.hash, TxResult.success(), tx))
-        live = [r.hash for r in results if r is not None and r.ok and r.hash is not None]
-        committed = self.store.committed_tx_hashes(live)
-        if committed:
-            gone = TxResult.failure(TxCode.ALREADY_COMMITTED)
-            results = [
-                CheckResult(r.hash, gone) if r is not None and r.hash in committed else r
-                for r in results
-            ]
         if others:
             checked = self.check_txs([raws[i] for i in others], now_ms)
             for position, check in zip(others, checked, strict=True):

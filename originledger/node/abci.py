@@ -26,9 +26,9 @@ The mapping (see docs/network.md for the whole protocol):
   need not be deterministic). A batch passes when at least one of its transactions does
   and none fails for a reason other than being expired or committed already. A recheck
   (after each block, of what is still waiting) is ``Application.recheck_txs``: a
-  transaction checked before is a cache hit, an expiry check and one committed-hash
-  lookup for the whole burst; a batch stays while one of its transactions may still
-  commit.
+  transaction checked before is a cache hit and an expiry check, and bytes committed
+  meanwhile (alone or in a batch) take the full check, which finds them committed; a
+  batch stays while one of its transactions may still commit.
 - ``PrepareProposal``: drops what no longer passes the checks at the block's time (expired,
   committed meanwhile, twice in the proposal), rewriting a batch that lost some of its
   transactions, within ``max_tx_bytes`` and ``BLOCK_TXS_MAX``.
