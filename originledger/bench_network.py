@@ -200,6 +200,7 @@ def run_network_transfer_bench(
             if pid is not None
         }
         cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
+        client_cpu_before = time.process_time()  # this process: submitters and tracker
         start_height = httpx.get(urls[0] + "/v1/status").json()["height"]
         tracker = _Tracker(urls[0], start_height)
         tracker.start()
@@ -220,6 +221,7 @@ def run_network_transfer_bench(
         cpu = {
             name: round(_cpu_seconds(pid) - cpu_before[name], 1) for name, pid in processes.items()
         }
+        client_cpu_s = round(time.process_time() - client_cpu_before, 1)
         memory = {
             name: round(_node_memory_kib(pid).get("VmHWM", 0) / 1024)
             for name, pid in processes.items()
@@ -239,6 +241,7 @@ def run_network_transfer_bench(
                 "cometbft_cpu_s_total": round(
                     sum(v for k, v in cpu.items() if "/cometbft" in k), 1
                 ),
+                "client_cpu_s": client_cpu_s,  # the load generator, on the same cores
                 "memory_peak_mib": memory,
                 "cpu_s": cpu,
             }
