@@ -154,6 +154,15 @@ def _finalize(client: Client, height: int, txs: list[bytes]) -> Any:
     return client.call(finalize_block=request).finalize_block
 
 
+def _chain_with_one_committed(client: Client) -> bytes:
+    """Genesis, then block 1 holding one transfer, committed; returns that transfer."""
+    _init_chain(client)
+    committed = _transfer(1, client_id=1)
+    _finalize(client, 1, [committed])
+    client.call(commit=client.pb.RequestCommit())
+    return committed
+
+
 def test_uvarint_round_trip() -> None:
     for value in (0, 1, 127, 128, 300, 2**21, 2**32 + 5, 2**63 - 1):
         encoded = encode_uvarint(value)
@@ -548,10 +557,7 @@ def test_batch_check_passes_stale_transactions_but_not_invalid_ones(
 ) -> None:
     _, client, _ = served
     pb = client.pb
-    _init_chain(client)
-    committed = _transfer(1, client_id=1)
-    _finalize(client, 1, [committed])
-    client.call(commit=pb.RequestCommit())
+    committed = _chain_with_one_committed(client)
     fresh = _transfer(2, client_id=2)
     forged = bytearray(_transfer(3, client_id=3))
     forged[-1] ^= 1
@@ -574,10 +580,7 @@ def test_prepare_proposal_rewrites_batches_and_drops_duplicates(
 ) -> None:
     _, client, _ = served
     pb = client.pb
-    _init_chain(client)
-    committed = _transfer(1, client_id=1)
-    _finalize(client, 1, [committed])
-    client.call(commit=pb.RequestCommit())
+    committed = _chain_with_one_committed(client)
     a, b, c = (_transfer(2, client_id=10 + i) for i in range(3))
     intact = encode_batch([a, b])
     spoiled = encode_batch([committed, b, c])  # b again, and a committed one
