@@ -272,13 +272,13 @@ class AbciApp:
         return responses
 
     def _check_tx_batch(self, requests: list[Any]) -> list[Any]:
-        datas = [bytes(request.check_tx.tx) for request in requests]
+        flat, layout = flatten([bytes(request.check_tx.tx) for request in requests])
         recheck = all(request.check_tx.type == self.pb.RECHECK for request in requests)
         try:
             if not recheck:  # signatures first, without the lock: blocks go on meanwhile
-                self.app.verify_ahead(flatten(datas)[0])
+                self.app.verify_ahead(flat)
             with self.lock:
-                answers = self._check(datas, recheck)
+                answers = self._check(flat, layout, recheck)
         except Exception:  # answer each alone, so that an error names its request
             log.exception("a batch of CheckTx failed; checking one by one")
             return [self.handle(request) for request in requests]
@@ -340,11 +340,12 @@ class AbciApp:
     # -- mempool --------------------------------------------------------------------------
 
     def check_tx(self, request: Any) -> Any:
-        return self._check([bytes(request.tx)], request.type == self.pb.RECHECK)[0]
+        flat, layout = flatten([bytes(request.tx)])
+        return self._check(flat, layout, request.type == self.pb.RECHECK)[0]
 
-    def _check(self, datas: list[bytes], recheck: bool) -> list[Any]:
-        """The ``ResponseCheckTx`` of each CometBFT transaction (plain or batch)."""
-        flat, layout = flatten(datas)
+    def _check(self, flat: list[bytes], layout: list[int], recheck: bool) -> list[Any]:
+        """The ``ResponseCheckTx`` of each CometBFT transaction (plain or batch), given
+        them flattened (``core.batch.flatten``)."""
         now_ms = self.clock_ms()
         checks = self.app.recheck_txs(flat, now_ms) if recheck else self.app.check_txs(flat, now_ms)
         answers: list[Any] = []
