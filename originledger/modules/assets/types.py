@@ -189,6 +189,15 @@ def check_amount(amount: int) -> Failure | None:
     return Failure(AssetsCode.AMOUNT_ZERO) if amount == 0 else None
 
 
+def check_movement(symbol: str, amount: int, source: Address, target: Address) -> Failure | None:
+    """The checks of a message that moves units between two accounts, in precedence
+    order: the symbol, a non-zero amount, two different accounts."""
+    failure = check_symbol(symbol) or check_amount(amount)
+    if failure is None and source == target:
+        failure = Failure(AssetsCode.SELF_TRANSFER)
+    return failure
+
+
 def check_hold_id(hold_id: bytes) -> Failure | None:
     if len(hold_id) != HOLD_ID_BYTES:
         return Failure(AssetsCode.INVALID_HOLD_ID, f"{len(hold_id)} bytes")
@@ -453,12 +462,7 @@ class Transfer(Msg, frozen=True, tag="assets/transfer"):
         return (self.sender,)
 
     def validate(self) -> Failure | None:
-        failure = check_symbol(self.symbol) or check_amount(self.amount)
-        if failure:
-            return failure
-        if self.sender == self.recipient:
-            return Failure(AssetsCode.SELF_TRANSFER)
-        return None
+        return check_movement(self.symbol, self.amount, self.sender, self.recipient)
 
 
 class AttestReserves(Msg, frozen=True, tag="assets/attest_reserves"):
@@ -586,12 +590,7 @@ class ForceTransfer(Msg, frozen=True, tag="assets/force_transfer"):
         return (self.agent,)
 
     def validate(self) -> Failure | None:
-        failure = check_symbol(self.symbol) or check_amount(self.amount)
-        if failure:
-            return failure
-        if self.sender == self.recipient:
-            return Failure(AssetsCode.SELF_TRANSFER)
-        return None
+        return check_movement(self.symbol, self.amount, self.sender, self.recipient)
 
 
 class Recover(Msg, frozen=True, tag="assets/recover"):
@@ -633,11 +632,9 @@ class PlaceHold(Msg, frozen=True, tag="assets/hold"):
         return (self.payer,)
 
     def validate(self) -> Failure | None:
-        failure = check_symbol(self.symbol) or check_amount(self.amount)
+        failure = check_movement(self.symbol, self.amount, self.payer, self.payee)
         if failure:
             return failure
-        if self.payer == self.payee:
-            return Failure(AssetsCode.SELF_TRANSFER)
         if self.hold_id is not None:
             return check_hold_id(self.hold_id)
         return None
