@@ -77,7 +77,7 @@ def test_invalid_query_balance_prove_untrusted_validators(
         expect=ExitCode.VERIFICATION_FAILED,
     )
     assert answer["error"]["code"] == "verification_failed"
-    assert "lacks signatures" in answer["error"]["message"]
+    assert "not the pinned" in answer["error"]["message"]
 
 
 def test_query_tx_prove(dev_node: DevNode) -> None:
