@@ -493,7 +493,9 @@ def _check_fields(
     if result != proven_result:
         raise VerificationError("the receipt's result differs from the proven one")
     tx = describe_tx(raw, registry)
-    if tx is not None:
+    # A transaction that applied had valid signatures; one that failed may be in a block
+    # with bad ones (its result says so), so only a success is held to them.
+    if tx is not None and leaf.code == 0:
         envelope = decode(raw, SignedTx)
         digest = signing_digest(envelope.body)
         signers = [bytes.fromhex(key) for key in tx["signers"]]

@@ -399,7 +399,11 @@ def _comet_time(seconds: int) -> str:
 
 
 def _comet_signed_header(
-    height: int, last_results_hash: bytes, signers: list[SigningKey], chain_id: str = CHAIN
+    height: int,
+    last_results_hash: bytes,
+    signers: list[SigningKey],
+    chain_id: str = CHAIN,
+    app_hash: bytes = b"\x11" * 32,
 ) -> dict[str, Any]:
     from originledger.sdk.cometbft import header_hash, validator_address, vote_sign_bytes
 
@@ -416,7 +420,7 @@ def _comet_signed_header(
         "validators_hash": "EE" * 32,
         "next_validators_hash": "EE" * 32,
         "consensus_hash": "FF" * 32,
-        "app_hash": "11" * 32,
+        "app_hash": app_hash.hex().upper(),
         "last_results_hash": last_results_hash.hex().upper(),
         "evidence_hash": "",
         "proposer_address": validator_address(signers[0].public_key).hex().upper(),
@@ -529,3 +533,17 @@ def test_regression_header_signed_by_removed_validator_set_refused_network() -> 
         verify_receipt(trusted, _network_receipt(height=4, signers=[VALIDATOR]))
     # Block 3 (header 3, before the change took effect) is still the old set's.
     trusted.check_comet(_comet_signed_header(3, b"\x00" * 32, [VALIDATOR]))
+
+
+def test_regression_proof_for_other_key_rejected_network() -> None:
+    _comet_types()
+    from originledger.core.state_proof import EMPTY_ROOT_HASH, ProofNode
+    from originledger.sdk.verify import verify_proven_value_cometbft
+
+    # Under the empty tree's root, any key is proven absent by the root node alone.
+    proof = StateProof(b"assets/bal/asked", None, [ProofNode(0, [])])
+    signed = _comet_signed_header(6, b"\x00" * 32, [VALIDATOR], app_hash=EMPTY_ROOT_HASH)
+    trusted = _trusted()
+    assert verify_proven_value_cometbft(trusted, proof, 5, signed, key=proof.key) is None
+    with pytest.raises(VerificationError, match="not for the key asked for"):
+        verify_proven_value_cometbft(trusted, proof, 5, signed, key=b"assets/bal/other")
