@@ -60,15 +60,19 @@ def _time(time_ms: int) -> str:
 
 
 class _Decimals:
-    """Each asset's decimals, asked of the node once."""
+    """Each asset's decimals, asked of the node once (proven with ``prove``)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, prove: bool = False) -> None:
         self.client = client
+        self.prove = prove
         self.known: dict[str, int] = {}
 
     def format(self, symbol: str, amount: int | str) -> str:
         if symbol not in self.known:
-            self.known[symbol] = int(asset_record(self.client, symbol)["decimals"])
+            if self.prove:
+                self.known[symbol] = self.client.verified_asset(symbol)[0].decimals
+            else:
+                self.known[symbol] = int(asset_record(self.client, symbol)["decimals"])
         return format_units(int(amount), self.known[symbol])
 
 
@@ -102,7 +106,7 @@ def account(
             raise CliError(
                 ExitCode.NOT_FOUND, "account_not_found", f"the ledger knows no account {parsed}"
             )
-        decimals = _Decimals(client)
+        decimals = _Decimals(client, prove)
         balances = [
             {"symbol": symbol, "amount": amount, "units": decimals.format(symbol, amount)}
             for symbol, amount in sorted(amounts.items())
@@ -151,19 +155,32 @@ def balance(
     out = Output(json_output)
     parsed = resolve_address(address, home)
     with open_client(home, node) as client:
-        decimals = int(asset_record(client, symbol)["decimals"])
-        line = client.query("assets", "balance", account=str(parsed), symbol=symbol)
-        amount, height = int(line["result"]["amount"]), int(line["height"])
         if prove:
+            # The line and the asset's record (its decimals) both proven: the node's answer
+            # must show exactly them.
             trusted = trusted_client(client, genesis, home, genesis_hash)
-            amount, height = trusted.verified_balance(parsed, symbol)
+            verified = trusted.verified_balance_line(parsed, symbol)
             save_trust(client, home)
+            decimals, height = verified.asset.decimals, verified.height
+            amount = int(verified.line.amount)
+            controls: dict[str, Any] = {
+                "held": str(verified.line.held),
+                "amount_frozen": str(verified.line.amount_frozen),
+                "available": str(verified.line.available),
+                "frozen": verified.line.frozen,
+                "deep": verified.line.deep,
+                "authorized": verified.line.authorized,
+            }
+        else:
+            decimals = int(asset_record(client, symbol)["decimals"])
+            line = client.query("assets", "balance", account=str(parsed), symbol=symbol)
+            amount, height = int(line["result"]["amount"]), int(line["height"])
+            controls = {name: line["result"][name] for name in _LINE_CONTROLS}
     units = format_units(amount, decimals)
     lines = [f"[bold]{units} {symbol}[/]  ({parsed}, block {height})"]
     if prove:
         lines.append(VERIFIED.format(height=height))
-    # Holds and freezes (from the balance query; --prove verifies the amount).
-    controls = {name: line["result"][name] for name in _LINE_CONTROLS}
+    # Holds and freezes (with --prove, from the proven line).
     held, frozen = int(controls["held"]), int(controls["amount_frozen"])
     flags = [name for name in ("frozen", "deep", "authorized") if controls[name]]
     if held or frozen or flags:

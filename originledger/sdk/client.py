@@ -17,8 +17,13 @@ from originledger.core.crypto import sha256
 from originledger.core.state_proof import StateProof
 from originledger.modules.accounts.keys import account_key
 from originledger.modules.accounts.types import AccountRecord
-from originledger.modules.assets.keys import balance_key, balance_prefix, split_balance_key
-from originledger.modules.assets.types import Balance
+from originledger.modules.assets.keys import (
+    asset_key,
+    balance_key,
+    balance_prefix,
+    split_balance_key,
+)
+from originledger.modules.assets.types import AssetRecord, Balance
 from originledger.modules.validators.keys import VALIDATOR_SET_KEY
 from originledger.modules.validators.types import ValidatorPowerChanged
 from originledger.sdk.builder import SignedTransaction
@@ -34,7 +39,7 @@ from originledger.sdk.verify import (
     verify_receipt,
 )
 
-__all__ = ["Client", "ClientError", "SubmitResult", "VerifiedAccount"]
+__all__ = ["Client", "ClientError", "SubmitResult", "VerifiedAccount", "VerifiedBalance"]
 
 
 class ClientError(Exception):
@@ -69,6 +74,16 @@ class VerifiedAccount(msgspec.Struct, frozen=True):
     height: int
     record: AccountRecord | None
     balances: dict[str, Amount]
+
+
+class VerifiedBalance(msgspec.Struct, frozen=True):
+    """An account's line in an asset and the asset's record, proven at ``height``."""
+
+    account: Address
+    symbol: str
+    height: int
+    line: Balance
+    asset: AssetRecord
 
 
 class Client:
@@ -366,17 +381,50 @@ class Client:
 
     def verified_balance(self, address: Address | str, symbol: str) -> tuple[Amount, int]:
         """An account's balance, proven against a validator-signed header: (amount, height)."""
+        line = self.verified_balance_line(address, symbol)
+        return line.line.amount, line.height
+
+    def verified_balance_line(self, address: Address | str, symbol: str) -> VerifiedBalance:
+        """An account's line in an asset (amount, holds, freezes, authorization) and the
+        asset's record, proven against one validator-signed header; the node's answer must
+        show exactly the proven values."""
         parsed = address if isinstance(address, Address) else Address.from_text(address)
         answer = self.query("assets", "balance", prove=True, account=str(parsed), symbol=symbol)
-        wanted = balance_key(parsed, symbol)
+        wanted, asset_wanted = balance_key(parsed, symbol), asset_key(symbol)
         proven = self._proven_values(answer)  # the balance, and what the query also read
-        if wanted not in proven:
+        if wanted not in proven or proven.get(asset_wanted) is None:
             raise VerificationError("the node sent no proof for the balance")
-        value = proven[wanted]
-        amount = Amount(0) if value is None else decode(value, Balance).amount
-        if str(amount) != answer["result"]["amount"]:
+        value, asset_value = proven[wanted], proven[asset_wanted]
+        line = Balance(Amount(0)) if value is None else decode(value, Balance)
+        asset = decode(asset_value or b"", AssetRecord)
+        shown = {
+            "amount": str(line.amount),
+            "held": str(line.held),
+            "amount_frozen": str(line.amount_frozen),
+            "available": str(line.available),
+            "frozen": line.frozen,
+            "deep": line.deep,
+            "authorized": line.authorized,
+            "asset_paused": asset.paused,
+            "asset_frozen": asset.global_freeze,
+        }
+        result = answer.get("result") or {}
+        if {name: result.get(name) for name in shown} != shown:
             raise VerificationError("the node's answer differs from the proven balance")
-        return amount, int(answer["height"])
+        return VerifiedBalance(parsed, symbol, int(answer["height"]), line, asset)
+
+    def verified_asset(self, symbol: str) -> tuple[AssetRecord, int]:
+        """An asset's record (decimals, supply, issuer, controls), proven: (record, height)."""
+        answer = self.query("assets", "asset", prove=True, symbol=symbol)
+        key = asset_key(symbol)
+        proven = self._proven_values(answer, {key})
+        if proven.get(key) is None:
+            raise VerificationError(f"the node sent no proof of asset {symbol!r}")
+        record = decode(proven[key] or b"", AssetRecord)
+        shown = (answer.get("result") or {}).get("asset")
+        if shown != to_builtins(record):
+            raise VerificationError("the node's asset record differs from the proven one")
+        return record, int(answer["height"])
 
     def _proven_values(
         self, answer: dict[str, Any], wanted: set[bytes] | None = None, *, follow: bool = True

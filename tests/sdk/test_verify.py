@@ -547,3 +547,29 @@ def test_regression_proof_for_other_key_rejected_network() -> None:
     assert verify_proven_value_cometbft(trusted, proof, 5, signed, key=proof.key) is None
     with pytest.raises(VerificationError, match="not for the key asked for"):
         verify_proven_value_cometbft(trusted, proof, 5, signed, key=b"assets/bal/other")
+
+
+def test_regression_balance_controls_and_decimals_checked_against_proofs(http, builder) -> None:
+    """What `origin query balance --prove` shows besides the amount (holds, freezes, and
+    the decimals it formats with) is proven too."""
+    _pay(http, builder)
+    honest = sdk_client(http, genesis=genesis_bytes())
+    line = honest.verified_balance_line(BOB.address, "USDT")
+    assert (int(line.line.amount), line.asset.decimals) == (250, 2)
+    assert honest.verified_asset("USDT")[0].decimals == 2
+
+    def held(path: str, body: Any) -> Any:
+        if path == "/v1/query/assets/balance":
+            body["result"]["held"] = "100"
+        return body
+
+    with pytest.raises(VerificationError, match="differs from the proven balance"):
+        sdk_client(http, held, genesis=genesis_bytes()).verified_balance_line(BOB.address, "USDT")
+
+    def decimals(path: str, body: Any) -> Any:
+        if path == "/v1/query/assets/asset":
+            body["result"]["asset"]["decimals"] = 0
+        return body
+
+    with pytest.raises(VerificationError, match="differs from the proven one"):
+        sdk_client(http, decimals, genesis=genesis_bytes()).verified_asset("USDT")
