@@ -164,7 +164,7 @@ def test_regression_receipt_tampering_index_detected(http, builder) -> None:
     _assert_tampering_detected(http, builder, "index")
 
 
-def test_regression_receipt_tampering_events_detected(http, builder) -> None:
+def test_receipt_tampering_events_detected(http, builder) -> None:
     _assert_tampering_detected(http, builder, "events")
 
 
