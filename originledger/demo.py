@@ -46,7 +46,7 @@ from originledger.modules.compliance.types import AppointRegulator, DecideIssuan
 from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
-from originledger.sdk import Client, Key, TxBuilder, load_keystore, verify_receipt
+from originledger.sdk import Client, Key, TxBuilder, load_keystore
 from originledger.sdk.wallet import generate_key
 
 __all__ = ["run_demo"]
@@ -75,7 +75,7 @@ def run_demo(
                 name: load_keystore(home / "keys" / f"{name}.json", DEV_PASSPHRASE)
                 for name in ("admin", "alice", "bob", "carol")
             }
-            client = Client(server.url)
+            client = Client(server.url, genesis=(home / "genesis.json").read_bytes())
             builder = TxBuilder(client.status()["chain_id"])
             say(f"[bold]Origin demo[/] — a node is serving on [cyan]{server.url}[/] (home {home})")
 
@@ -340,8 +340,7 @@ def run_demo(
                 table.add_row(name, str(key.address), balances[name], str(height))
             summary["balances"] = balances
             say(table)
-            receipt = client.receipt(payment["hash"])
-            verified = verify_receipt(client.trust(), receipt)
+            _, verified = client.verified_receipt(payment["hash"])
             say(
                 f"[green]✓[/] receipt of alice's payment verified offline: in block "
                 f"{verified.height} at index {verified.index}, under the validator's signature"

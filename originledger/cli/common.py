@@ -3,6 +3,7 @@ options every command takes, and finding the home, the keys and the node."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_WAIT_MS",
     "WAIT_MS_MAX",
     "CliError",
+    "GenesisHashOption",
     "GenesisOption",
     "HomeOption",
     "JsonOption",
@@ -48,6 +50,7 @@ __all__ = [
     "parse_amount",
     "read_passphrase",
     "resolve_address",
+    "save_trust",
     "trusted_client",
 ]
 
@@ -94,8 +97,17 @@ GenesisOption = Annotated[
     Path | None,
     typer.Option(
         "--genesis",
-        show_default="the node's own genesis",
-        help="With --prove: trust the validators of this genesis.json.",
+        show_default="HOME/genesis.json",
+        help="With --prove: the genesis.json you trust (never taken from the node).",
+    ),
+]
+GenesisHashOption = Annotated[
+    str | None,
+    typer.Option(
+        "--genesis-hash",
+        show_default=False,
+        help="With --prove: the SHA-256 (hex) of the genesis you trust; the node's genesis "
+        "must have it.",
     ),
 ]
 
@@ -303,17 +315,58 @@ def asset_record(client: Client, symbol: str) -> dict[str, Any]:
     return client.query("assets", "asset", symbol=symbol)["result"]["asset"]  # type: ignore[no-any-return]
 
 
-def trusted_client(client: Client, genesis: Path | None) -> Client:
-    """Trust the validators of ``genesis`` (a file you hold), else the node's own."""
+TRUST_STATE_FILE = "light-client.json"
+
+
+def trusted_client(
+    client: Client, genesis: Path | None, home: Path, genesis_hash: str | None = None
+) -> Client:
+    """Pin the chain the client verifies against: ``genesis`` (a file you hold), else
+    ``genesis_hash`` (the node's genesis must hash to it), else HOME/genesis.json (your own
+    node's). Never the node's own word. Resumes the light client's state saved in HOME."""
+    pinned: bytes | None = None
+    if genesis_hash is not None:
+        try:
+            pinned = bytes.fromhex(genesis_hash)
+        except ValueError:
+            pinned = None
+        if pinned is None or len(pinned) != 32:
+            raise CliError(
+                ExitCode.USAGE_ERROR, "invalid_genesis_hash", "a genesis hash is 64 hex characters"
+            )
+    path = genesis
+    if path is None and pinned is None:
+        path = home_path(home) / "genesis.json"
+        if not path.exists():
+            raise CliError(
+                ExitCode.SETUP_ERROR,
+                "no_trusted_genesis",
+                f"--prove needs the genesis you trust: no {path}; pass --genesis FILE or "
+                "--genesis-hash HEX (the node being checked cannot vouch for itself)",
+            )
     try:
-        client.trust(genesis.read_bytes() if genesis else None)
+        trusted = client.trust(path.read_bytes() if path else None, genesis_hash=pinned)
     except OSError as error:
         raise CliError(
-            ExitCode.SETUP_ERROR, "genesis_file", f"cannot read {genesis}: {error}"
+            ExitCode.SETUP_ERROR, "genesis_file", f"cannot read {path}: {error}"
         ) from None
+    except VerificationError:
+        raise
     except ValueError as error:  # a document that does not decode as a genesis
-        raise CliError(ExitCode.SETUP_ERROR, "genesis_file", f"{genesis}: {error}") from error
+        raise CliError(ExitCode.SETUP_ERROR, "genesis_file", f"{path}: {error}") from error
+    client.check_genesis()
+    state_file = home_path(home) / TRUST_STATE_FILE
+    with contextlib.suppress(OSError, ValueError):
+        trusted.restore(json.loads(state_file.read_text()))
     return client
+
+
+def save_trust(client: Client, home: Path) -> None:
+    """Keep the light client's state (the validator sets it proved) for the next command."""
+    directory = home_path(home)
+    if directory.is_dir():
+        with contextlib.suppress(OSError):
+            (directory / TRUST_STATE_FILE).write_text(json.dumps(client.trust().export()))
 
 
 def submit_messages(

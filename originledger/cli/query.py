@@ -14,6 +14,7 @@ from rich.table import Table
 from originledger.cli.common import (
     DEFAULT_HOME,
     CliError,
+    GenesisHashOption,
     GenesisOption,
     HomeOption,
     JsonOption,
@@ -24,12 +25,13 @@ from originledger.cli.common import (
     fields,
     open_client,
     resolve_address,
+    save_trust,
     trusted_client,
 )
 from originledger.cli.exit_codes import ExitCode
 from originledger.core.amounts import format_units
 from originledger.core.codec import to_builtins
-from originledger.sdk import Client, verify_receipt
+from originledger.sdk import Client
 
 __all__ = ["query_app"]
 
@@ -58,15 +60,19 @@ def _time(time_ms: int) -> str:
 
 
 class _Decimals:
-    """Each asset's decimals, asked of the node once."""
+    """Each asset's decimals, asked of the node once (proven with ``prove``)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, prove: bool = False) -> None:
         self.client = client
+        self.prove = prove
         self.known: dict[str, int] = {}
 
     def format(self, symbol: str, amount: int | str) -> str:
         if symbol not in self.known:
-            self.known[symbol] = int(asset_record(self.client, symbol)["decimals"])
+            if self.prove:
+                self.known[symbol] = self.client.verified_asset(symbol)[0].decimals
+            else:
+                self.known[symbol] = int(asset_record(self.client, symbol)["decimals"])
         return format_units(int(amount), self.known[symbol])
 
 
@@ -75,6 +81,7 @@ def account(
     address: AddressArgument,
     prove: ProveOption = False,
     genesis: GenesisOption = None,
+    genesis_hash: GenesisHashOption = None,
     home: HomeOption = DEFAULT_HOME,
     node: NodeOption = None,
     json_output: JsonOption = False,
@@ -88,7 +95,8 @@ def account(
         record = answer["account"]
         height = answer["height"]
         if prove:
-            verified = trusted_client(client, genesis).verified_account(parsed)
+            verified = trusted_client(client, genesis, home, genesis_hash).verified_account(parsed)
+            save_trust(client, home)
             record = None if verified.record is None else to_builtins(verified.record)
             amounts = {symbol: str(amount) for symbol, amount in verified.balances.items()}
             height = verified.height
@@ -98,7 +106,7 @@ def account(
             raise CliError(
                 ExitCode.NOT_FOUND, "account_not_found", f"the ledger knows no account {parsed}"
             )
-        decimals = _Decimals(client)
+        decimals = _Decimals(client, prove)
         balances = [
             {"symbol": symbol, "amount": amount, "units": decimals.format(symbol, amount)}
             for symbol, amount in sorted(amounts.items())
@@ -138,6 +146,7 @@ def balance(
     symbol: SymbolArgument,
     prove: ProveOption = False,
     genesis: GenesisOption = None,
+    genesis_hash: GenesisHashOption = None,
     home: HomeOption = DEFAULT_HOME,
     node: NodeOption = None,
     json_output: JsonOption = False,
@@ -146,17 +155,32 @@ def balance(
     out = Output(json_output)
     parsed = resolve_address(address, home)
     with open_client(home, node) as client:
-        decimals = int(asset_record(client, symbol)["decimals"])
-        line = client.query("assets", "balance", account=str(parsed), symbol=symbol)
-        amount, height = int(line["result"]["amount"]), int(line["height"])
         if prove:
-            amount, height = trusted_client(client, genesis).verified_balance(parsed, symbol)
+            # The line and the asset's record (its decimals) both proven: the node's answer
+            # must show exactly them.
+            trusted = trusted_client(client, genesis, home, genesis_hash)
+            verified = trusted.verified_balance_line(parsed, symbol)
+            save_trust(client, home)
+            decimals, height = verified.asset.decimals, verified.height
+            amount = int(verified.line.amount)
+            controls: dict[str, Any] = {
+                "held": str(verified.line.held),
+                "amount_frozen": str(verified.line.amount_frozen),
+                "available": str(verified.line.available),
+                "frozen": verified.line.frozen,
+                "deep": verified.line.deep,
+                "authorized": verified.line.authorized,
+            }
+        else:
+            decimals = int(asset_record(client, symbol)["decimals"])
+            line = client.query("assets", "balance", account=str(parsed), symbol=symbol)
+            amount, height = int(line["result"]["amount"]), int(line["height"])
+            controls = {name: line["result"][name] for name in _LINE_CONTROLS}
     units = format_units(amount, decimals)
     lines = [f"[bold]{units} {symbol}[/]  ({parsed}, block {height})"]
     if prove:
         lines.append(VERIFIED.format(height=height))
-    # Holds and freezes (from the balance query; --prove verifies the amount).
-    controls = {name: line["result"][name] for name in _LINE_CONTROLS}
+    # Holds and freezes (with --prove, from the proven line).
     held, frozen = int(controls["held"]), int(controls["amount_frozen"])
     flags = [name for name in ("frozen", "deep", "authorized") if controls[name]]
     if held or frozen or flags:
@@ -229,6 +253,7 @@ def tx(
     tx_hash: Annotated[str, typer.Argument(metavar="HASH", help="The transaction's hash (hex).")],
     prove: ProveOption = False,
     genesis: GenesisOption = None,
+    genesis_hash: GenesisHashOption = None,
     home: HomeOption = DEFAULT_HOME,
     node: NodeOption = None,
     json_output: JsonOption = False,
@@ -240,15 +265,48 @@ def tx(
             ExitCode.USAGE_ERROR, "invalid_hash", "a transaction hash is 64 hex characters"
         )
     with open_client(home, node) as client:
-        receipt = client.receipt(tx_hash)
-        verified = (
-            verify_receipt(trusted_client(client, genesis).trust(), receipt) if prove else None
+        if prove:
+            trusted = trusted_client(client, genesis, home, genesis_hash)
+            receipt, verified = trusted.verified_receipt(tx_hash)
+            save_trust(client, home)
+        else:
+            receipt, verified = client.receipt(tx_hash), None
+    if verified is not None:
+        # Show only what the proof binds: the transaction decoded here from the raw bytes
+        # that hash to the proven hash, the whole proven result leaf, its proven position
+        # and the events that hash to the proven events hash.
+        leaf = verified.result
+        result: dict[str, Any] = {
+            "codespace": leaf.codespace,
+            "code": leaf.code,
+            "message": leaf.message,
+            "message_index": leaf.message_index,
+        }
+        position = (
+            f"index {verified.index}"
+            if verified.batch_index is None
+            else f"CometBFT tx {verified.index}, batch index {verified.batch_index}"
         )
-    result = receipt.get("result") or {}
+        receipt = {
+            "hash": verified.hash.hex(),
+            "status": "committed",
+            "height": verified.height,
+            "index": verified.index,
+            "result": result,
+            "tx": verified.tx,
+            "events": [
+                {"type": event["type"], "data": {k: v for k, v in event.items() if k != "type"}}
+                for event in verified.events
+            ],
+            "raw": receipt.get("raw"),
+        }
+    else:
+        result = receipt.get("result") or {}
+        position = f"index {receipt.get('index')}"
     rows: list[tuple[str, object]] = [("hash", receipt["hash"]), ("status", receipt["status"])]
     if receipt["status"] == "committed":
         rows += [
-            ("block", f"{receipt['height']} (index {receipt['index']})"),
+            ("block", f"{receipt['height']} ({position})"),
             ("result", f"{result['codespace']}/{result['code']} {result['message']}"),
         ]
     description = receipt.get("tx") or {}
@@ -260,7 +318,15 @@ def tx(
     lines: list[Any] = [fields(rows), events]
     if verified is not None:
         lines.append("the transaction and its result " + VERIFIED.format(height=verified.height))
-    proven = None if verified is None else {"height": verified.height, "index": verified.index}
+    proven = (
+        None
+        if verified is None
+        else {
+            "height": verified.height,
+            "index": verified.index,
+            "batch_index": verified.batch_index,
+        }
+    )
     out.result({**receipt, "verified": proven}, *lines)
 
 

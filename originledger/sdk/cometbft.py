@@ -77,6 +77,7 @@ class CometHeader:
     app_hash: bytes
     last_results_hash: bytes
     validators_hash: bytes
+    time_ms: int = 0
 
 
 def _types() -> Any:
@@ -106,6 +107,11 @@ def _timestamp(text: Any) -> tuple[int, int]:
     seconds = calendar.timegm(time.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S"))
     nanos = int((match.group(2) or "0").ljust(9, "0"))
     return seconds, nanos
+
+
+def _time_ms(text: Any) -> int:
+    seconds, nanos = _timestamp(text)
+    return seconds * 1000 + nanos // 1_000_000
 
 
 def _block_id(types: Any, message: Any, block_id: Mapping[str, Any]) -> None:
@@ -169,6 +175,7 @@ def parse_header(header: Mapping[str, Any]) -> CometHeader:
             app_hash=_hex(header.get("app_hash")),
             last_results_hash=_hex(header.get("last_results_hash")),
             validators_hash=_hex(header.get("validators_hash")),
+            time_ms=_time_ms(header["time"]),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise CometVerificationError(f"malformed CometBFT header: {error!r}") from error

@@ -166,7 +166,7 @@ def test_account_with_proofs(client, builder) -> None:
     keys = set()
     for item in answer["proofs"]:
         proof = from_json(to_json(item["proof"]), StateProof)
-        verify_proven_value(trusted, proof, answer["height"], signed)
+        verify_proven_value(trusted, proof, answer["height"], signed, key=proof.key)
         keys.add(proof.key)
     assert balance_key(BOB.address, "USDT") in keys
 
@@ -188,7 +188,7 @@ def test_state_read_with_absence_proof(client, builder) -> None:
     proof = from_json(to_json(answer["proof"]), StateProof)
     signed = from_json(to_json(answer["signed_header"]), SignedHeader)
     trusted = TrustedValidators.from_genesis(genesis_bytes())
-    assert verify_proven_value(trusted, proof, answer["height"], signed) is None
+    assert verify_proven_value(trusted, proof, answer["height"], signed, key=proof.key) is None
     _error(client.get("/v1/state/nothex"), 400, "invalid_key")
 
 

@@ -58,9 +58,9 @@ def test_stream_follows_from_cursor(server, builder) -> None:
 
 
 def test_verified_account_proves_roles_and_balances(server, builder) -> None:
-    from .conftest import ADMIN
+    from .conftest import ADMIN, genesis_bytes
 
-    client = Client(server.url)
+    client = Client(server.url, genesis=genesis_bytes())
     tx = builder.build([Transfer(ALICE.address, BOB.address, "USDT", Amount(7))], [ALICE])
     assert client.submit(tx).status == "committed"
     admin = client.verified_account(ADMIN.address)

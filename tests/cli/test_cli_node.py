@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from originledger.cli import ExitCode
@@ -77,7 +78,7 @@ def test_invalid_query_balance_prove_untrusted_validators(
         expect=ExitCode.VERIFICATION_FAILED,
     )
     assert answer["error"]["code"] == "verification_failed"
-    assert "lacks signatures" in answer["error"]["message"]
+    assert "not the pinned" in answer["error"]["message"]
 
 
 def test_query_tx_prove(dev_node: DevNode) -> None:
@@ -200,3 +201,46 @@ def test_verify_chain_after_blocks(dev_node: DevNode) -> None:
     assert answer["ok"] is True and answer["problems"] == []
     assert answer["blocks"] == answer["height"] >= 1 and answer["txs"] >= 1
     assert len(answer["state_root"]) == 64
+
+
+def test_query_prove_with_pinned_genesis_hash(dev_node: DevNode) -> None:
+    pinned = hashlib.sha256((dev_node.home / "genesis.json").read_bytes()).hexdigest()
+    answer = dev_node.cli.json(
+        "query", "balance", "alice", "USDD", "--prove", "--genesis-hash", pinned
+    )
+    assert answer["verified"] is True
+    wrong = dev_node.cli.json(
+        "query",
+        "tx",
+        "00" * 32,
+        "--prove",
+        "--genesis-hash",
+        "11" * 32,
+        expect=ExitCode.VERIFICATION_FAILED,
+    )
+    assert "not the pinned" in wrong["error"]["message"]
+
+
+def test_invalid_query_prove_without_trusted_genesis(dev_node: DevNode, tmp_path: Path) -> None:
+    """The node being checked never supplies the genesis it is checked against."""
+    answer = dev_node.cli.json(
+        "query",
+        "balance",
+        dev_node.addresses["alice"],
+        "USDD",
+        "--prove",
+        "--node",
+        dev_node.url,
+        expect=ExitCode.SETUP_ERROR,
+        ORIGIN_HOME=str(tmp_path / "empty"),
+    )
+    assert answer["error"]["code"] == "no_trusted_genesis"
+
+
+def test_query_tx_prove_shows_only_proven_fields(dev_node: DevNode) -> None:
+    sent = dev_node.cli.json("transfer", "2", "USDD", "--to", "carol", "--from", "bob")
+    answer = dev_node.cli.json("query", "tx", sent["hash"], "--prove")
+    [message] = answer["tx"]["messages"]
+    assert message["recipient"] == dev_node.addresses["carol"]
+    assert answer["index"] == answer["verified"]["index"]
+    assert (dev_node.home / "light-client.json").exists()

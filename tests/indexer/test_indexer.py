@@ -74,6 +74,7 @@ def test_index_balances_equal_proven_balances_after_random_workload(worked_node)
     server = BackgroundServer(worked_node, f"127.0.0.1:{_free_port()}").start()
     try:
         client = Client(server.url)
+        client.trust(trust_node_genesis=True)  # the test's own node
         for key in [ISSUER, *HOLDERS]:
             address = str(key.address)
             proven = client.verified_account(address)

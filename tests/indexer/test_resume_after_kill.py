@@ -72,6 +72,7 @@ def test_index_resumes_after_kill_without_double_counting(node_process, bench_ke
     height = _wait_indexed(node_process.url)
     assert height > 1, "nothing was committed before the kills; the test proved nothing"
     client = Client(node_process.url)
+    client.trust(trust_node_genesis=True)  # the test's own node
     for key in bench_keys[:ACCOUNTS:7]:
         address = str(account_address(key))
         proven = client.verified_account(address).balances
