@@ -74,6 +74,9 @@ class Cycle(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     opened_height: int
     obligations: int = 0
     assets: list[str] = []  # the assets obligations were submitted in, in first-seen order
+    # The sum of the obligations in each of ``assets`` (same order), kept below 2**128 by
+    # every submission: it bounds every position and total of the cycle.
+    gross: list[Amount] = []
     status: str = CycleStatus.OPEN
     closed_height: int = 0
 
