@@ -47,7 +47,6 @@ from tests.conftest import (
     VALIDATOR,
     Chain,
     Party,
-    close_chain,
     party,
 )
 from tests.modules.payments_helpers import payments_chain
@@ -305,7 +304,6 @@ def test_every_message_with_module_accounts_and_self_references(kind: type[Msg])
         _module_accounts_hold_their_records(chain)
         if kind not in (assets.Mint, assets.Burn, assets.Clawback):
             assert {s: chain.supply(s) for s in supplies} == supplies  # no unit created
-
 
 
 # The mechanism ---------------------------------------------------------------------------

@@ -62,9 +62,7 @@ def _may_hold_address(kind: Any, seen: set[Any]) -> bool:
             if kind in seen:
                 return False
             seen.add(kind)
-            return any(
-                _may_hold_address(info.type, seen) for info in msgspec.structs.fields(kind)
-            )
+            return any(_may_hold_address(info.type, seen) for info in msgspec.structs.fields(kind))
         return False
     origin = get_origin(kind)
     if origin in (Union, types.UnionType, list, tuple, dict, set, frozenset) or origin in (

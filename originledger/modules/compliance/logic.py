@@ -428,9 +428,9 @@ def _movement_check(
 
 
 def guard_transfer(ctx: TxContext, message: Transfer) -> Failure | None:
-    return _movement_check(
-        ctx, message.symbol, message.recipient, message.amount, message.sender
-    )[2]
+    return _movement_check(ctx, message.symbol, message.recipient, message.amount, message.sender)[
+        2
+    ]
 
 
 def guard_mint(ctx: TxContext, message: Mint) -> Failure | None:
