@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import msgspec
 
@@ -50,7 +50,7 @@ class StateReader(StateGetter, Protocol):
     def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]: ...
 
 
-class Movement(NamedTuple):
+class Movement(msgspec.Struct, frozen=True, gc=False):
     """Units of an asset that went from one account to another (recorded by the assets
     module's move path, read by the modules that watch movements, such as monitoring)."""
 

@@ -116,6 +116,20 @@ def _compile(
     simple = [name for name in plain if name not in allowed]
     special = [name for name in plain if name in allowed]
     getter = attrgetter(*simple) if simple else None
+    if len(simple) > 1 and not special and not nested and getter is not None:
+        # The common shape (a transfer: sender and recipient): one intersection.
+        many = getter
+
+        def check_plain(message: Any) -> Failure | None:
+            values = many(message)
+            if accounts.isdisjoint(values):
+                return None
+            for name, value in zip(simple, values, strict=True):
+                if value in accounts:
+                    return _refusal(name, value, forbidden)
+            return None  # unreachable: one of the values is a module account
+
+        return check_plain
 
     def check(message: Any) -> Failure | None:
         if getter is not None:
