@@ -572,15 +572,17 @@ class Application:
                 rejection = handlers[kind](ctx, message)
             if rejection is not None:
                 return TxResult.failure(rejection.code, rejection.detail, index), []
+        if len(ctx.events) > EVENTS_PER_TX_MAX:
+            return TxResult.failure(TxCode.TOO_MANY_EVENTS, f"limit {EVENTS_PER_TX_MAX}"), []
         if tx_state.movements:
             # Every movement of units the messages made, whichever module made it (the
             # assets move path records them): monitoring sees them all, before commit.
+            # A watcher bounds its own events (a full clearing close may raise alerts on
+            # top of its own 161 events, and must still close).
             for watch in self.registry.movement_watches:
                 rejection = watch(ctx, tx_state.movements, self.registry.module_accounts)
                 if rejection is not None:
                     return TxResult.failure(rejection.code, rejection.detail), []
-        if len(ctx.events) > EVENTS_PER_TX_MAX:
-            return TxResult.failure(TxCode.TOO_MANY_EVENTS, f"limit {EVENTS_PER_TX_MAX}"), []
         tx_state.commit()
         return TxResult.success(), ctx.events
 

@@ -71,7 +71,8 @@ messages all succeeded and before its writes are kept, over every movement of un
 made (the assets move path records each one, whichever module asked for it), in order.
 ``module_accounts``: every module account of the composition (escrow, central
 counterparty), which units only pass through. Pure like a handler; may write state and
-emit events; a failure rejects the whole transaction."""
+emit events (at most ``EVENTS_PER_TX_MAX`` of its own: the kernel's limit bounds the
+messages' events before watchers run); a failure rejects the whole transaction."""
 
 
 @dataclass(frozen=True)

@@ -471,3 +471,57 @@ def test_receiver_compliance_swap(kyc: Chain) -> None:
     outcome = kyc.run(Swap(legs), [ALICE, CAROL])
     _refused(outcome)
     assert kyc.balance(CAROL, "PTS") == 0 and kyc.balance(CAROL, "GEM") == 1_000
+
+
+def test_regression_clearing_full_cycle_with_monitored_movements_still_closes() -> None:
+    """Monitoring the settlement adds alerts to a close that already emits 161 events: a
+    full cycle (32 participants, 4 CNY assets, every net payer a rapid pass-through) must
+    still close, with its alerts."""
+    from originledger.modules.assets.types import AttestReserves
+
+    chain = Chain(compliance_genesis())
+    payers = [party(f"bank-{n}") for n in range(31)]
+    symbols = ["CNYA", "CNYB", "CNYC", "CNYD"]
+    setup: list[Any] = []
+    for symbol in symbols:
+        setup.append(DecideIssuance(REGULATOR.address, "CN", symbol, ISSUER.address, True))
+    ok(chain.run(setup, REGULATOR))
+    for symbol in symbols:
+        ok(chain.run(issue(symbol, "payment", peg="CNY"), ISSUER))
+        ok(
+            chain.run(
+                [
+                    AttestReserves(ISSUER.address, symbol, Amount(10**12), chain.next_time_ms),
+                    Mint(ISSUER.address, symbol, ALICE.address, Amount(100 * LARGE)),
+                ],
+                ISSUER,
+            )
+        )
+        # Each payer receives a large amount: a rapid in-and-out mark.
+        for start in range(0, len(payers), 16):
+            funding = [
+                Transfer(ALICE.address, payer.address, symbol, Amount(LARGE))
+                for payer in payers[start : start + 16]
+            ]
+            ok(chain.run(funding, ALICE))
+    cycle_id = _open_cycle(chain, [ALICE.address, *(payer.address for payer in payers)])
+    raws = [
+        chain.tx(
+            [
+                SubmitObligation(payer.address, cycle_id, ALICE.address, symbol, Amount(LARGE))
+                for symbol in symbols
+            ],
+            payer,
+        )
+        for payer in payers
+    ]
+    assert all(tx.result.ok for tx in chain.block(raws).txs)
+    outcome = chain.run(CloseCycle(OPERATOR.address, cycle_id), OPERATOR)
+    ok(outcome)
+    raised = alerts(outcome)
+    assert len([a for a in raised if a.rule_id == "CN-9"]) == 4 * 31  # each pay-in
+    assert len(outcome.events) - len(raised) == 4 * 32 + 1  # transfers and the report
+    assert len(raised) <= 256
+    report = load_report(chain.store, cycle_id)
+    assert report is not None and report.status == "settled" and report.excluded == []
+    close_chain(chain)

@@ -60,6 +60,7 @@ from originledger.modules.compliance.rules import (
     rule_reaches,
 )
 from originledger.modules.compliance.types import (
+    ALERTS_PER_TX_MAX,
     AlertRaised,
     AppointRegulator,
     Approval,
@@ -496,11 +497,14 @@ def watch_movements(
     """Monitoring, over every movement of units a transaction made, in order, after its
     messages succeeded: transfers, forced transfers and recoveries, hold posts, swaps,
     payments, escrow and channel movements, clearing settlement; whichever module made
-    them (the assets move path records each one). Raises alerts; never refuses. Costs one
-    read of the rule index when no peg is monitored."""
+    them (the assets move path records each one). Raises alerts, at most
+    ``ALERTS_PER_TX_MAX`` per transaction (the first ones; every movement still counts
+    toward structuring and rapid in/out); never refuses. Costs one read of the rule index
+    when no peg is monitored."""
     index = load_index(ctx.state)
     if not index.monitored_pegs:
         return None
+    first = len(ctx.events)
     for movement in movements:
         asset = load_asset(ctx.state, movement.symbol)
         if asset is None or asset.peg not in index.monitored_pegs:
@@ -514,6 +518,8 @@ def watch_movements(
             movement.amount,
             module_accounts,
         )
+    # Every movement counted and marked above; the alerts of one transaction are bounded.
+    del ctx.events[first + ALERTS_PER_TX_MAX :]
     return None
 
 
