@@ -50,6 +50,7 @@ from tests.conftest import (
     party,
 )
 from tests.modules.payments_helpers import payments_chain
+from tests.modules.test_value_movement import pay_request
 
 OPERATOR = party("clearing-house")
 DEVICE = party("device")
@@ -89,7 +90,7 @@ def _fixture() -> Iterator[Chain]:
                 ),
                 BOB,
             ),
-            (payments.PayRequest(ALICE.address, _id("p"), "USD", Amount(100)), ALICE),
+            (pay_request(ALICE.address, BOB.address, _id("p"), "USD", 100), ALICE),
             (
                 payments.Authorize(
                     ALICE.address,
@@ -184,7 +185,7 @@ def _base_messages(now: int) -> dict[type[Msg], Msg]:
         compliance.DecideIssuance(BOB.address, "CN", "USD", ISSUER.address, True, ""),
         compliance.OrderClawback(BOB.address, "CN", "USD", ALICE.address, Amount(1), ""),
         payments.CreateRequest(CAROL.address, "USD", Amount(10), now + HOUR_MS),
-        payments.PayRequest(ALICE.address, _id("r"), "USD", Amount(100)),
+        pay_request(ALICE.address, BOB.address, _id("r"), "USD", 100),
         payments.CancelRequest(BOB.address, _id("r")),
         payments.Authorize(ALICE.address, CAROL.address, "USD", Amount(10), now + HOUR_MS),
         payments.Capture(BOB.address, _id("a"), Amount(60), False),

@@ -16,6 +16,7 @@ from originledger.core.codec import encode
 from originledger.core.context import BlockContext, BlockState, Movement, TxContext, TxState
 from originledger.core.crypto import sha256
 from originledger.core.limits import AMOUNT_MAX
+from originledger.core.tx import Msg
 from originledger.modules.accounts import AccountsCode
 from originledger.modules.assets import AssetsCode, balance_of, load_asset, move_asset, post_hold
 from originledger.modules.assets.types import Hold, Mint, PlaceHold, PostHold, Transfer
@@ -80,6 +81,22 @@ LARGE = 50_000 * MAJOR  # CN-7: a transfer of 50,000 CNY or more of a CNY-pegged
 
 def _id(label: str) -> bytes:
     return sha256(label.encode())
+
+
+def pay_request(
+    payer: Address, merchant: Address, request_id: bytes, symbol: str, amount: int
+) -> Msg:
+    """A ``payments/pay``; names the merchant when the message has that field (the
+    payments work of issue #11 binds a payment to its merchant)."""
+    fields: dict[str, object] = {
+        "payer": payer,
+        "request_id": request_id,
+        "symbol": symbol,
+        "amount": Amount(amount),
+    }
+    if "merchant" in PayRequest.__struct_fields__:
+        fields["merchant"] = merchant
+    return PayRequest(**fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -298,7 +315,7 @@ def test_regression_monitoring_applies_to_pay(cny: Chain) -> None:
         BOB.address, "CNYX", Amount(LARGE), cny.next_time_ms + HOUR_MS, request_id=_id("r")
     )
     ok(cny.run(request, BOB))
-    outcome = cny.run(PayRequest(ALICE.address, _id("r"), "CNYX", Amount(LARGE)), ALICE)
+    outcome = cny.run(pay_request(ALICE.address, BOB.address, _id("r"), "CNYX", LARGE), ALICE)
     assert _large(outcome) == [(ALICE.address, BOB.address, LARGE)]
 
 
@@ -435,7 +452,7 @@ def test_receiver_compliance_pay(kyc: Chain) -> None:
         CAROL.address, "PTS", Amount(100), kyc.next_time_ms + HOUR_MS, request_id=_id("r")
     )
     ok(kyc.run(request, CAROL))
-    _refused(kyc.run(PayRequest(ALICE.address, _id("r"), "PTS", Amount(100)), ALICE))
+    _refused(kyc.run(pay_request(ALICE.address, CAROL.address, _id("r"), "PTS", 100), ALICE))
     assert kyc.balance(CAROL, "PTS") == 0
 
 
