@@ -10,13 +10,16 @@ from typing import Any
 import msgspec
 import pytest
 
+from originledger.app import DEFAULT_MODULES, Registry
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.codec import encode
+from originledger.core.codes import ResultCode
 from originledger.core.context import BlockContext, BlockState, Movement, TxContext, TxState
 from originledger.core.crypto import sha256
 from originledger.core.limits import AMOUNT_MAX
-from originledger.core.tx import Msg
+from originledger.core.module import Module
+from originledger.core.tx import Failure, Msg
 from originledger.modules.accounts import AccountsCode
 from originledger.modules.assets import AssetsCode, balance_of, load_asset, move_asset, post_hold
 from originledger.modules.assets.types import Hold, Mint, PlaceHold, PostHold, Transfer
@@ -386,6 +389,7 @@ def test_monitoring_of_a_failed_attempt_or_transaction_raises_nothing(cny: Chain
     )
     outcome = cny.run(CloseCycle(OPERATOR.address, cycle_id), OPERATOR)
     # The first attempt moved ALICE's pay-in, then CAROL defaulted: only the retry counts.
+    assert bytes(ALICE.address) < bytes(CAROL.address)  # pay-ins go in account order
     assert _large(outcome) == [
         (ALICE.address, CLEARING_ACCOUNT, LARGE),
         (CLEARING_ACCOUNT, BOB.address, LARGE),
@@ -541,4 +545,34 @@ def test_regression_clearing_full_cycle_with_monitored_movements_still_closes() 
     assert len(raised) <= 256
     report = load_report(chain.store, cycle_id)
     assert report is not None and report.status == "settled" and report.excluded == []
+    close_chain(chain)
+
+
+class CapCode(ResultCode, codespace="cap"):
+    OK = 0, "ok"
+    TOO_LARGE = 1, "a movement above the cap"
+
+
+def _cap_watch(ctx: TxContext, movements: Any, module_accounts: Any) -> Failure | None:
+    for movement in movements:
+        if movement.amount > 1_000:
+            return Failure(CapCode.TOO_LARGE, f"{movement.symbol} {movement.amount}")
+    return None
+
+
+def test_a_movement_watch_may_refuse_the_transaction() -> None:
+    """A module watching movements sees those of every module and may refuse: the whole
+    transaction fails and nothing it did is kept."""
+    cap = Module(name="cap", version=1, codes=CapCode, handlers={}, watch_movements=_cap_watch)
+    chain = Chain(registry=Registry([*DEFAULT_MODULES, cap]))
+    chain.issue_and_mint("USD", {ALICE: 10_000})
+    ok(chain.run(Transfer(ALICE.address, BOB.address, "USD", Amount(1_000)), ALICE))
+    legs = [
+        Leg(ALICE.address, BOB.address, "USD", Amount(1_001)),
+        Leg(BOB.address, ALICE.address, "USD", Amount(1)),
+    ]
+    outcome = chain.run(Swap(legs), [ALICE, BOB])
+    assert (outcome.result.codespace, outcome.result.code) == ("cap", CapCode.TOO_LARGE)
+    assert outcome.events == []
+    assert (chain.balance(ALICE, "USD"), chain.balance(BOB, "USD")) == (9_000, 1_000)
     close_chain(chain)
