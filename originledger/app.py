@@ -50,7 +50,13 @@ from originledger.core.limits import (
     TX_TTL_MS_MAX,
 )
 from originledger.core.merkle import list_root
-from originledger.core.module import BLOCK_TIME_PARAMETER, Guard, Module, QueryError
+from originledger.core.module import (
+    BLOCK_TIME_PARAMETER,
+    Guard,
+    Module,
+    MovementWatch,
+    QueryError,
+)
 from originledger.core.tx import Failure, Msg, Tx, TxDecoder
 from originledger.modules import (
     accounts,
@@ -60,6 +66,11 @@ from originledger.modules import (
     compliance,
     payments,
     validators,
+)
+from originledger.modules.accounts.counterparties import (
+    AccountCheck,
+    account_checks,
+    module_accounts,
 )
 
 __all__ = [
@@ -120,6 +131,14 @@ class Registry:
                         f"{module.name} guards {kind.__name__}, which no module handles"
                     )
                 self.guards[kind] = (*self.guards.get(kind, ()), guard)
+        # Module accounts are not counterparties: one check per message type with an
+        # address field (see modules/accounts/counterparties.py).
+        self.account_checks: dict[type[Msg], AccountCheck] = account_checks(modules)
+        self.module_accounts = frozenset(module_accounts(modules))
+        # The modules that watch every movement of units (monitoring), in module order.
+        self.movement_watches: tuple[MovementWatch, ...] = tuple(
+            module.watch_movements for module in modules if module.watch_movements is not None
+        )
         self.tx_decoder = TxDecoder(self.handlers)
         self.event_types = tuple(event_types)
         self.event_union: Any = Union[tuple(event_types)]  # noqa: UP007
@@ -539,9 +558,12 @@ class Application:
                 ctx.emit(created)
         handlers = self.registry.handlers
         guards = self.registry.guards
+        checks = self.registry.account_checks
         for index, message in enumerate(tx.messages):
             kind = type(message)
             rejection = message.validate()
+            if rejection is None and kind in checks:
+                rejection = checks[kind](message)
             for guard in guards.get(kind, ()) if rejection is None else ():
                 rejection = guard(ctx, message)
                 if rejection is not None:
@@ -552,6 +574,15 @@ class Application:
                 return TxResult.failure(rejection.code, rejection.detail, index), []
         if len(ctx.events) > EVENTS_PER_TX_MAX:
             return TxResult.failure(TxCode.TOO_MANY_EVENTS, f"limit {EVENTS_PER_TX_MAX}"), []
+        if tx_state.movements:
+            # Every movement of units the messages made, whichever module made it (the
+            # assets move path records them): monitoring sees them all, before commit.
+            # A watcher bounds its own events (a full clearing close may raise alerts on
+            # top of its own 161 events, and must still close).
+            for watch in self.registry.movement_watches:
+                rejection = watch(ctx, tx_state.movements, self.registry.module_accounts)
+                if rejection is not None:
+                    return TxResult.failure(rejection.code, rejection.detail), []
         tx_state.commit()
         return TxResult.success(), ctx.events
 

@@ -23,6 +23,7 @@ __all__ = [
     "BlockContext",
     "BlockState",
     "Event",
+    "Movement",
     "StateGetter",
     "StateReader",
     "StateView",
@@ -49,10 +50,24 @@ class StateReader(StateGetter, Protocol):
     def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]: ...
 
 
+class Movement(msgspec.Struct, frozen=True, gc=False):
+    """Units of an asset that went from one account to another (recorded by the assets
+    module's move path, read by the modules that watch movements, such as monitoring)."""
+
+    symbol: str
+    sender: Address
+    recipient: Address
+    amount: int
+
+
 class StateView(StateGetter, Protocol):
     def set(self, key: bytes, value: bytes) -> None: ...
 
     def delete(self, key: bytes) -> None: ...
+
+    def note_movement(self, movement: Movement) -> None:
+        """Record a movement of units written to this view; it shares the fate of the
+        view's writes (kept when they are, dropped when they are)."""
 
 
 def _check_write(key: bytes, value: bytes | None) -> None:
@@ -64,12 +79,17 @@ def _check_write(key: bytes, value: bytes | None) -> None:
 
 
 class _WriteLayer:
-    """Writes over a lower layer; ``None`` marks a deletion."""
+    """Writes over a lower layer; ``None`` marks a deletion. ``movements``: the movements
+    of units these writes made, in order."""
 
-    __slots__ = ("writes",)
+    __slots__ = ("movements", "writes")
 
     def __init__(self) -> None:
         self.writes: dict[bytes, bytes | None] = {}
+        self.movements: list[Movement] = []
+
+    def note_movement(self, movement: Movement) -> None:
+        self.movements.append(movement)
 
     def set(self, key: bytes, value: bytes) -> None:
         _check_write(key, value)
@@ -121,6 +141,7 @@ class TxState(_WriteLayer):
     def commit(self) -> None:
         self.block.writes.update(self.writes)
         self.writes = {}
+        self.movements = []  # watched before the commit (see ``Module.watch_movements``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,22 @@ A bug (a broken invariant, an impossible state) raises, and stops the node.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 
+from originledger.core.address import Address
 from originledger.core.codes import ResultCode
-from originledger.core.context import BlockContext, BlockState, Event, StateReader, TxContext
+from originledger.core.context import (
+    BlockContext,
+    BlockState,
+    Event,
+    Movement,
+    StateReader,
+    TxContext,
+)
 from originledger.core.tx import Failure, Msg
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "Handler",
     "Invariant",
     "Module",
+    "MovementWatch",
     "Query",
 ]
 
@@ -55,6 +65,15 @@ GenesisInit = Callable[[BlockState, Any], list[Event]]
 BlockHook = Callable[[BlockContext, BlockState], list[Event]]
 """Runs at the end of every block (expiries, schedules); returns the events it caused."""
 
+MovementWatch = Callable[[TxContext, Sequence[Movement], AbstractSet[Address]], Failure | None]
+"""``watch(ctx, movements, module_accounts) -> None | Failure``: runs after a transaction's
+messages all succeeded and before its writes are kept, over every movement of units they
+made (the assets move path records each one, whichever module asked for it), in order.
+``module_accounts``: every module account of the composition (escrow, central
+counterparty), which units only pass through. Pure like a handler; may write state and
+emit events (at most ``EVENTS_PER_TX_MAX`` of its own: the kernel's limit bounds the
+messages' events before watchers run); a failure rejects the whole transaction."""
+
 
 @dataclass(frozen=True)
 class Module:
@@ -67,6 +86,13 @@ class Module:
     invariants: Mapping[str, Invariant] = field(default_factory=dict)
     genesis_type: type[msgspec.Struct] | None = None
     genesis_init: GenesisInit | None = None
+    # Module accounts (which no key controls) are not counterparties of user messages: the
+    # application refuses any message with one in an address field. ``module_address(name)``
+    # is always one; ``accounts`` adds the module's others; ``account_fields`` names the
+    # top-level fields of the module's messages that may name one of the module's own.
+    accounts: Sequence[Address] = ()
+    account_fields: Mapping[type[Msg], Sequence[str]] = field(default_factory=dict)
+    watch_movements: MovementWatch | None = None
     end_block: BlockHook | None = None
     guards: Mapping[type[Msg], Guard] = field(default_factory=dict)
     summary: str = ""

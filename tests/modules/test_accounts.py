@@ -298,6 +298,7 @@ def test_accounts_codes_stable() -> None:
         "OK": 0,
         "INVALID_ROLE": 1,
         "PUBLIC_KEY_MISMATCH": 2,
+        "MODULE_ACCOUNT": 3,
         "NOT_ADMIN": 10,
         "ACCOUNT_EXISTS": 11,
         "ROLE_ALREADY_GRANTED": 12,

@@ -12,6 +12,7 @@ class AccountsCode(ResultCode, codespace="accounts"):
     # Stateless checks.
     INVALID_ROLE = 1, "the role is not one of the known roles"
     PUBLIC_KEY_MISMATCH = 2, "the public key does not belong to the address"
+    MODULE_ACCOUNT = 3, "a module's account cannot be named in this message"
     # Stateful checks.
     NOT_ADMIN = 10, "only an account with the admin role may do this"
     ACCOUNT_EXISTS = 11, "the account already exists"

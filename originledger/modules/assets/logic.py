@@ -27,6 +27,7 @@ from originledger.core.context import (
     BlockContext,
     BlockState,
     Event,
+    Movement,
     StateGetter,
     StateView,
     TxContext,
@@ -273,8 +274,18 @@ def _apply_move(
     recipient: Address,
     recipient_line: Balance | None,
     recipient_after: Balance,
+    amount: int,
 ) -> AssetRecord:
+    """Write the two lines of a movement and record it (``StateView.note_movement``):
+    every movement of units between accounts goes through here, so whoever watches
+    movements (monitoring) sees each one, whichever module asked for it."""
+    if sender == recipient:
+        # Both lines were computed from the same line: the second write would win and
+        # create units. Every entry point refuses this with SELF_TRANSFER first.
+        raise RuntimeError(f"invariant broken: a movement from {sender} to itself")
     symbol = asset.symbol
+    if amount:
+        state.note_movement(Movement(symbol, sender, recipient, amount))
     _write_line(state, sender, symbol, sender_after)
     _write_line(state, recipient, symbol, recipient_after)
     delta = _holders_delta(sender_line, sender_after) + _holders_delta(
@@ -292,9 +303,12 @@ def _apply_move(
 def move_asset(
     state: StateView, asset: AssetRecord, sender: Address, recipient: Address, amount: Amount
 ) -> Failure | None:
-    """Move ``amount`` of a loaded asset under every control: pause, global freeze, the
-    sender's freeze, the recipient's deep freeze, authorization, available balance.
-    Fails without writing anything. Checks in the order of ``assets/transfer``."""
+    """Move ``amount`` of a loaded asset under every control: two distinct accounts
+    (``SELF_TRANSFER``), pause, global freeze, the sender's freeze, the recipient's deep
+    freeze, authorization, available balance, the recipient's balance overflow. Fails
+    without writing anything. Checks in the order of ``assets/transfer``."""
+    if sender == recipient:
+        return Failure(AssetsCode.SELF_TRANSFER, str(sender))
     # The plain path (no pause, freeze or authorization in play) costs a few attribute
     # reads on records already loaded; the checks run only when a flag is set.
     if asset.paused or asset.global_freeze:
@@ -317,7 +331,15 @@ def move_asset(
     if isinstance(recipient_after, Failure):
         return recipient_after
     _apply_move(
-        state, asset, sender, sender_line, sender_after, recipient, recipient_line, recipient_after
+        state,
+        asset,
+        sender,
+        sender_line,
+        sender_after,
+        recipient,
+        recipient_line,
+        recipient_after,
+        amount,
     )
     return None
 
@@ -453,9 +475,12 @@ def place_hold(
     """Reserve ``amount`` of the payer's available balance for the payee until
     ``expires_at_ms``. The payer's ``held`` grows; the balance does not move.
 
-    Checks, in order: the asset exists, the expiry lies in ``(time_ms, time_ms + 30 days]``,
-    the id is free, then the controls of a transfer from payer to payee.
+    Checks, in order: two distinct accounts (``SELF_TRANSFER``), the asset exists, the
+    expiry lies in ``(time_ms, time_ms + 30 days]``, the id is free, then the controls of
+    a transfer from payer to payee.
     """
+    if payer == payee:
+        return Failure(AssetsCode.SELF_TRANSFER, str(payer))
     asset = load_asset(state, symbol)
     if asset is None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, symbol)
@@ -505,10 +530,13 @@ def post_hold(
     """Settle ``amount`` of an open hold (loaded with ``load_hold``) to its payee and
     release the rest to the payer: a hold resolves once, whatever amount is posted.
 
-    Checks, in order: the hold has not expired, ``amount`` is at most the hold, then the
+    Checks, in order: two distinct accounts, the hold has not expired, ``amount`` is at
+    most the hold, then the
     controls of a transfer from payer to payee (pause, global freeze, freezes,
     authorization) as they stand now, and the payee's balance overflow.
     """
+    if hold.payer == hold.payee:  # refused when placed; kept for holds of older state
+        return Failure(AssetsCode.SELF_TRANSFER, str(hold.payer))
     if time_ms >= hold.expires_at_ms:
         return Failure(AssetsCode.HOLD_EXPIRED, f"at {hold.expires_at_ms}")
     if amount > hold.amount:
@@ -540,6 +568,7 @@ def post_hold(
         hold.payee,
         payee_line,
         payee_after,
+        amount,
     )
     _count_open_hold(state, -1, time_ms)
     return HoldPosted(
@@ -885,6 +914,7 @@ def force_transfer(ctx: TxContext, message: ForceTransfer) -> Failure | None:
         message.recipient,
         recipient_line,
         recipient_after,
+        message.amount,
     )
     ctx.emit(
         ForcedTransfer(symbol, message.agent, message.sender, message.recipient, message.amount)
@@ -917,7 +947,15 @@ def recover(ctx: TxContext, message: Recover) -> Failure | None:
     )
     lost_after = Balance(_ZERO, frozen=True, deep=True)
     _apply_move(
-        ctx.state, asset, message.lost, lost_line, lost_after, message.new, new_line, new_after
+        ctx.state,
+        asset,
+        message.lost,
+        lost_line,
+        lost_after,
+        message.new,
+        new_line,
+        new_after,
+        lost_line.amount,
     )
     ctx.emit(Recovered(symbol, message.agent, message.lost, message.new, lost_line.amount))
     return None

@@ -34,3 +34,7 @@ class ClearingCode(ResultCode, codespace="clearing"):
     TOO_MANY_OBLIGATIONS = 25, "the cycle holds the most obligations it may"
     TOO_MANY_ASSETS = 26, "the cycle already nets the most assets it may"
     CLOSE_TOO_EARLY = 27, "only the operator may close a cycle before its closing time"
+    AMOUNT_OVERFLOW = (
+        28,
+        "the cycle's obligations in this asset would sum past 2**128 - 1",
+    )

@@ -15,8 +15,10 @@ from __future__ import annotations
 import msgspec
 
 from originledger.core.address import Address, module_address
+from originledger.core.amounts import Amount
 from originledger.core.codec import decode, encode
-from originledger.core.context import Event, StateGetter, StateView, TxContext
+from originledger.core.context import Event, Movement, StateGetter, StateView, TxContext
+from originledger.core.limits import AMOUNT_MAX
 from originledger.core.tx import Failure
 from originledger.modules.assets import AssetsCode, load_asset, move_asset
 from originledger.modules.assets.types import Transferred
@@ -27,7 +29,12 @@ from originledger.modules.clearing.keys import (
     obligation_key,
     report_key,
 )
-from originledger.modules.clearing.netting import active_obligations, asset_totals, net_positions
+from originledger.modules.clearing.netting import (
+    active_obligations,
+    asset_totals,
+    gross_after,
+    net_positions,
+)
 from originledger.modules.clearing.types import (
     ASSETS_PER_CYCLE_MAX,
     CYCLE_DURATION_MS_MAX,
@@ -124,6 +131,17 @@ def _open(state: StateGetter, cycle_id: int) -> Cycle | Failure:
     return cycle
 
 
+def _gross(state: StateGetter, cycle: Cycle) -> list[Amount]:
+    """The cycle's gross per asset; recomputed (in integers) for a cycle of older state
+    that did not record it. Submissions kept it in range, so it fits an ``Amount``."""
+    if len(cycle.gross) == len(cycle.assets):
+        return list(cycle.gross)
+    sums = dict.fromkeys(cycle.assets, 0)
+    for obligation in load_obligations(state, cycle):
+        sums[obligation.symbol] = sums.get(obligation.symbol, 0) + int(obligation.amount)
+    return [Amount(min(sums[symbol], AMOUNT_MAX)) for symbol in cycle.assets]
+
+
 def submit_obligation(ctx: TxContext, message: SubmitObligation) -> Failure | None:
     cycle = _open(ctx.state, message.cycle_id)
     if isinstance(cycle, Failure):
@@ -137,16 +155,23 @@ def submit_obligation(ctx: TxContext, message: SubmitObligation) -> Failure | No
     if load_asset(ctx.state, message.symbol) is None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, message.symbol)
     assets = cycle.assets
+    gross = _gross(ctx.state, cycle)
     if message.symbol not in assets:
         if len(assets) >= ASSETS_PER_CYCLE_MAX:
             return Failure(ClearingCode.TOO_MANY_ASSETS, str(ASSETS_PER_CYCLE_MAX))
         assets = [*assets, message.symbol]
+        gross = [*gross, Amount(0)]
+    position = assets.index(message.symbol)
+    after = gross_after(gross[position], message.amount)
+    if after is None:
+        return Failure(ClearingCode.AMOUNT_OVERFLOW, message.symbol)
+    gross = [*gross[:position], after, *gross[position + 1 :]]
     index = cycle.obligations
     obligation = Obligation(
         message.payer, message.payee, message.symbol, message.amount, message.reference
     )
     ctx.state.set(obligation_key(cycle.cycle_id, index), encode(obligation))
-    updated = msgspec.structs.replace(cycle, obligations=index + 1, assets=assets)
+    updated = msgspec.structs.replace(cycle, obligations=index + 1, assets=assets, gross=gross)
     ctx.state.set(cycle_key(cycle.cycle_id), encode(updated))
     ctx.emit(
         ObligationSubmitted(
@@ -159,11 +184,12 @@ def submit_obligation(ctx: TxContext, message: SubmitObligation) -> Failure | No
 class _Attempt:
     """Writes over the transaction's state that are kept only if the attempt succeeds."""
 
-    __slots__ = ("lower", "writes")
+    __slots__ = ("lower", "movements", "writes")
 
     def __init__(self, lower: StateView) -> None:
         self.lower = lower
         self.writes: dict[bytes, bytes | None] = {}
+        self.movements: list[Movement] = []
 
     def get(self, key: bytes) -> bytes | None:
         if key in self.writes:
@@ -176,12 +202,17 @@ class _Attempt:
     def delete(self, key: bytes) -> None:
         self.writes[key] = None
 
+    def note_movement(self, movement: Movement) -> None:
+        self.movements.append(movement)  # passed on with the writes, or dropped with them
+
     def apply(self) -> None:
         for key, value in self.writes.items():
             if value is None:
                 self.lower.delete(key)
             else:
                 self.lower.set(key, value)
+        for movement in self.movements:
+            self.lower.note_movement(movement)
 
 
 def _settle(
@@ -226,7 +257,10 @@ def close_cycle(ctx: TxContext, message: CloseCycle) -> Failure | None:
     status = CycleStatus.SETTLED
     while True:
         active = active_obligations(obligations, excluded_accounts)
-        positions = net_positions(active)
+        netted = net_positions(active)
+        if netted is None:  # only a cycle of older state can overflow: it stays open
+            return Failure(ClearingCode.AMOUNT_OVERFLOW, f"cycle {cycle.cycle_id}")
+        positions = netted
         attempt, events, default = _settle(ctx, positions)
         if default is None:
             attempt.apply()
@@ -241,15 +275,20 @@ def close_cycle(ctx: TxContext, message: CloseCycle) -> Failure | None:
         if cycle.default_rule == DefaultRule.REJECT:
             status = CycleStatus.FAILED
             active = obligations
-            positions = net_positions(obligations)
+            netted = net_positions(obligations)
+            if netted is None:
+                return Failure(ClearingCode.AMOUNT_OVERFLOW, f"cycle {cycle.cycle_id}")
+            positions = netted
             break
+    totals = asset_totals(active, positions, cycle.assets)
+    if totals is None:
+        return Failure(ClearingCode.AMOUNT_OVERFLOW, f"cycle {cycle.cycle_id}")
     for exclusion in excluded:
         ctx.emit(
             ParticipantExcluded(
                 cycle.cycle_id, exclusion.account, exclusion.reason, exclusion.obligations
             )
         )
-    totals = asset_totals(active, positions, cycle.assets)
     report = CycleReport(
         cycle_id=cycle.cycle_id,
         status=status,

@@ -72,12 +72,10 @@ def query_cycle(state: StateReader, params: Mapping[str, str]) -> CycleView:
         return CycleView(cycle, str(CLEARING_ACCOUNT), None, None)
     obligations = load_obligations(state, cycle)
     positions = net_positions(obligations)
-    return CycleView(
-        cycle,
-        str(CLEARING_ACCOUNT),
-        asset_totals(obligations, positions, cycle.assets),
-        positions,
-    )
+    totals = None if positions is None else asset_totals(obligations, positions, cycle.assets)
+    if positions is None or totals is None:  # only a cycle of older state can overflow
+        return CycleView(cycle, str(CLEARING_ACCOUNT), None, None)
+    return CycleView(cycle, str(CLEARING_ACCOUNT), totals, positions)
 
 
 def query_obligations(state: StateReader, params: Mapping[str, str]) -> ObligationsPage:

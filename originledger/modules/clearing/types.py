@@ -40,7 +40,8 @@ __all__ = [
 
 # A close emits one assets/transferred per position (at most participants x assets), one
 # exclusion event per defaulter and the report's event: 32 x 4 + 32 + 1 = 161, within the
-# kernel's EVENTS_PER_TX_MAX (256), so a full cycle always closes.
+# kernel's EVENTS_PER_TX_MAX (256), so a full cycle always closes (monitoring alerts on its
+# movements come on top, bounded apart: compliance ALERTS_PER_TX_MAX).
 PARTICIPANTS_MAX = 32
 OBLIGATIONS_PER_CYCLE_MAX = 1_000
 ASSETS_PER_CYCLE_MAX = 4
@@ -74,6 +75,9 @@ class Cycle(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     opened_height: int
     obligations: int = 0
     assets: list[str] = []  # the assets obligations were submitted in, in first-seen order
+    # The sum of the obligations in each of ``assets`` (same order), kept below 2**128 by
+    # every submission: it bounds every position and total of the cycle.
+    gross: list[Amount] = []
     status: str = CycleStatus.OPEN
     closed_height: int = 0
 

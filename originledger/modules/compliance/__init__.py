@@ -37,6 +37,7 @@ from originledger.modules.compliance.logic import (
     register_entity,
     set_license,
     set_pack,
+    watch_movements,
 )
 from originledger.modules.compliance.queries import (
     query_approval,
@@ -135,4 +136,5 @@ MODULE = Module(
     },
     genesis_type=ComplianceGenesis,
     genesis_init=genesis_init,
+    watch_movements=watch_movements,
 )

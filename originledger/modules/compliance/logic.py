@@ -4,23 +4,25 @@ Handlers run the module's own messages (regulators, packs, entities, licences, a
 orders). Guards run before the assets module's handlers (see ``core.module.Guard``):
 ``assets/issue`` and ``assets/pause`` against the issuance rules, and every message that
 gives an account units (transfer, mint, hold, forced transfer, recovery) against the
-holder checks; ``assets/transfer`` also feeds the monitoring rules, which raise alerts.
+holder checks. Monitoring (``watch_movements``) runs after a transaction's messages over
+every movement of units they made, whichever module made it, and raises alerts.
 
 Cheap by default: the movement guards read the asset record and the compiled rule index
 (one small, hot record) and stop there unless the asset carries compliance fields, its
-class is restricted somewhere, or its peg is monitored. Monitoring writes only for
-transfers in a watched band.
+class is restricted somewhere. Monitoring reads the index once per transaction that
+moved units, and writes only for movements in a watched band.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode, encode
-from originledger.core.context import BlockState, Event, StateGetter, TxContext
+from originledger.core.context import BlockState, Event, Movement, StateGetter, TxContext
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.assets import agent_of, balance_of, load_asset
@@ -58,6 +60,7 @@ from originledger.modules.compliance.rules import (
     rule_reaches,
 )
 from originledger.modules.compliance.types import (
+    ALERTS_PER_TX_MAX,
     AlertRaised,
     AppointRegulator,
     Approval,
@@ -116,6 +119,7 @@ __all__ = [
     "register_entity",
     "set_license",
     "set_pack",
+    "watch_movements",
 ]
 
 _EMPTY_INDEX = RuleIndex()
@@ -425,12 +429,9 @@ def _movement_check(
 
 
 def guard_transfer(ctx: TxContext, message: Transfer) -> Failure | None:
-    asset, index, failure = _movement_check(
-        ctx, message.symbol, message.recipient, message.amount, message.sender
-    )
-    if failure is None and asset is not None and asset.peg in index.monitored_pegs:
-        _monitor(ctx, asset, index, message.sender, message.recipient, message.amount)
-    return failure
+    return _movement_check(ctx, message.symbol, message.recipient, message.amount, message.sender)[
+        2
+    ]
 
 
 def guard_mint(ctx: TxContext, message: Mint) -> Failure | None:
@@ -490,6 +491,38 @@ def _alert(
     )
 
 
+def watch_movements(
+    ctx: TxContext, movements: Sequence[Movement], module_accounts: AbstractSet[Address]
+) -> Failure | None:
+    """Monitoring, over every movement of units a transaction made, in order, after its
+    messages succeeded: transfers, forced transfers and recoveries, hold posts, swaps,
+    payments, escrow and channel movements, clearing settlement; whichever module made
+    them (the assets move path records each one). Raises alerts, at most
+    ``ALERTS_PER_TX_MAX`` per transaction (the first ones; every movement still counts
+    toward structuring and rapid in/out); never refuses. Costs one read of the rule index
+    when no peg is monitored."""
+    index = load_index(ctx.state)
+    if not index.monitored_pegs:
+        return None
+    first = len(ctx.events)
+    for movement in movements:
+        asset = load_asset(ctx.state, movement.symbol)
+        if asset is None or asset.peg not in index.monitored_pegs:
+            continue
+        _monitor(
+            ctx,
+            asset,
+            index,
+            movement.sender,
+            movement.recipient,
+            movement.amount,
+            module_accounts,
+        )
+    # Every movement counted and marked above; the alerts of one transaction are bounded.
+    del ctx.events[first + ALERTS_PER_TX_MAX :]
+    return None
+
+
 def _monitor(
     ctx: TxContext,
     asset: AssetRecord,
@@ -497,9 +530,12 @@ def _monitor(
     sender: Address,
     recipient: Address,
     amount: int,
+    module_accounts: AbstractSet[Address],
 ) -> None:
-    """Apply the monitoring rules of the asset's peg to one transfer. Thresholds are in
-    major units of the peg currency, scaled by the asset's decimals."""
+    """Apply the monitoring rules of the asset's peg to one movement. Thresholds are in
+    major units of the peg currency, scaled by the asset's decimals. A module account
+    (escrow, central counterparty) is never the watched party of the rules that count or
+    remember (structuring, rapid in/out): units only pass through it, for many users."""
     scale = 10**asset.decimals
     now_ms = ctx.block.time_ms
     state = ctx.state
@@ -512,7 +548,7 @@ def _monitor(
             if amount >= threshold:
                 _alert(ctx, ref.jurisdiction, rule, asset, sender, recipient, amount)
         elif isinstance(rule, Structuring):
-            if not rule.floor * scale <= amount < threshold:
+            if not rule.floor * scale <= amount < threshold or sender in module_accounts:
                 continue
             key = structuring_key(rule.id, sender)
             current = state.get_record(key, StructuringCount)
@@ -526,7 +562,9 @@ def _monitor(
             else:
                 state.put_record(key, counted)
         else:
-            _monitor_rapid(ctx, ref.jurisdiction, rule, asset, sender, recipient, amount)
+            _monitor_rapid(
+                ctx, ref.jurisdiction, rule, asset, sender, recipient, amount, module_accounts
+            )
 
 
 def _monitor_rapid(
@@ -537,12 +575,13 @@ def _monitor_rapid(
     sender: Address,
     recipient: Address,
     amount: int,
+    module_accounts: AbstractSet[Address],
 ) -> None:
     state = ctx.state
     now_ms = ctx.block.time_ms
     threshold = rule.threshold * 10**asset.decimals
     # An outflow can match only a mark of at least ``threshold``: smaller ones read nothing.
-    if amount * 10_000 >= threshold * rule.share_bps:
+    if amount * 10_000 >= threshold * rule.share_bps and sender not in module_accounts:
         key = inflow_key(rule.id, sender, asset.symbol)
         mark = state.get_record(key, InflowMark)
         if mark is not None:
@@ -551,7 +590,7 @@ def _monitor_rapid(
             elif amount * 10_000 >= mark.amount * rule.share_bps:
                 _alert(ctx, jurisdiction, rule, asset, sender, recipient, amount)
                 state.delete(key)
-    if amount >= threshold:
+    if amount >= threshold and recipient not in module_accounts:
         state.put_record(
             inflow_key(rule.id, recipient, asset.symbol), InflowMark(now_ms, Amount(amount))
         )

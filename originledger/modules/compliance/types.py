@@ -17,6 +17,7 @@ from originledger.modules.assets.types import CLASS_POLICIES, check_symbol
 from originledger.modules.compliance.codes import ComplianceCode
 
 __all__ = [
+    "ALERTS_PER_TX_MAX",
     "CITATION_TEXT_BYTES_MAX",
     "ENTITY_NAME_BYTES_MAX",
     "MONITOR_WINDOW_MS_MAX",
@@ -77,6 +78,8 @@ ENTITY_NAME_BYTES_MAX = 128
 NOTE_BYTES_MAX = 256
 MONITOR_WINDOW_MS_MAX = 30 * 24 * 60 * 60 * 1000  # monitoring windows last at most 30 days
 MONITOR_COUNT_MAX = 1_000
+# Alerts one transaction may raise (a full clearing close moves up to 128 positions).
+ALERTS_PER_TX_MAX = 256
 THRESHOLD_MAJOR_MAX = 10**15  # thresholds are in major units of the peg currency
 BPS_MAX = 10_000
 
