@@ -38,23 +38,14 @@ _MOVEMENT_EVENT_MARK = b"assets/"  # every event tracing reads has a type under 
 
 def compliance_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
     """The compliance route handlers over ``node``'s store."""
-    from originledger.api.server import ApiError  # the server imports this module
+    from originledger.api.server import ApiError, _parse_int  # server imports this
 
     store = node.store
     registry = node.app.registry
 
     def parameter_int(request: Request[Any, Any, Any], name: str, default: int, high: int) -> int:
-        text = request.query_params.get(name)
-        if text is None or text == "":
-            return default
-        try:
-            value = int(text)
-        except ValueError:
-            raise ApiError(400, "invalid_parameter", f"{name} must be an integer") from None
         low = 0 if name == "after_height" else 1
-        if not low <= value <= high:
-            raise ApiError(400, "invalid_parameter", f"{name} must be between {low} and {high}")
-        return value
+        return _parse_int(request.query_params.get(name), name, default, low, high)
 
     def events_after(after_height: int) -> Iterator[tuple[int, int, Event]]:
         height, seq = after_height + 1, -1

@@ -29,7 +29,7 @@ class BackgroundServer:
         host, port = parse_listen(listen)
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(
-            create_app(node, index=index),
+            create_app(node, index=index, cors_origins=node.settings.api_cors_origins),
             host=host,
             port=port,
             log_level="warning",
