@@ -62,12 +62,14 @@ def payments_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
 
     @get("/v1/payments/requests/{request_id:str}/qr.svg", sync_to_thread=True)
     def svg(request_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+        scale = scale_of(request)  # bad input is refused before any lookup
         text, _ = request_uri(request_id)
-        return Response(qr_svg(text, scale=scale_of(request)).encode(), media_type="image/svg+xml")
+        return Response(qr_svg(text, scale=scale).encode(), media_type="image/svg+xml")
 
     @get("/v1/payments/requests/{request_id:str}/qr.png", sync_to_thread=True)
     def png(request_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+        scale = scale_of(request)
         text, _ = request_uri(request_id)
-        return Response(qr_png(text, scale=scale_of(request)), media_type="image/png")
+        return Response(qr_png(text, scale=scale), media_type="image/png")
 
     return [uri, svg, png]
