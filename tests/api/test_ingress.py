@@ -278,3 +278,27 @@ def test_cors_allows_configured_origins_only(node) -> None:
         assert good.headers["access-control-allow-origin"] == "https://wallet.example"
         bad = client.get("/v1/status", headers={"origin": "https://evil.example"})
         assert bad.headers.get("access-control-allow-origin") != "https://evil.example"
+
+
+def test_trace_cut_at_scan_budget_says_so_with_a_cursor(node, builder, monkeypatch) -> None:
+    import originledger.api.compliance as compliance_api
+
+    with TestClient(app=create_app(node, start_node=False)) as client:
+        for amount in range(1, 4):
+            node.submit([_transfer(builder, amount)])
+            node.produce_block()
+        params = {"account": str(ALICE.address), "symbol": "USDT"}
+        whole = client.get("/v1/compliance/trace", params=params).json()
+        assert whole["scan"]["cut"] is False and whole["trace"]["truncated"] is False
+        assert whole["trace"]["sent"] == "6"
+        monkeypatch.setattr(compliance_api, "TRACE_EVENTS_SCANNED_MAX", 2)
+        cut = client.get("/v1/compliance/trace", params=params).json()
+        assert cut["scan"] == {
+            "events_read": 2,
+            "budget": 2,
+            "cut": True,
+            "cursor": cut["scan"]["cursor"],
+        }
+        assert cut["trace"]["truncated"] is True
+        height, index = (int(part) for part in cut["scan"]["cursor"].split(":"))
+        assert height >= 1 and index >= 0
