@@ -66,6 +66,7 @@ from originledger.api.models import (
     SubmitAnswers,
     SubmitRequest,
 )
+from originledger.api.openapi import declare_query_parameters
 from originledger.api.payments import payments_routes
 from originledger.app import BlockOutcome
 from originledger.core.address import Address, AddressError
@@ -596,7 +597,7 @@ def create_app(
 
     @get("/openapi.json", sync_to_thread=False, include_in_schema=False)
     def openapi(request: Request[Any, Any, Any]) -> Response[bytes]:
-        schema = request.app.openapi_schema.to_schema()
+        schema = declare_query_parameters(request.app.openapi_schema.to_schema())
         return Response(msgspec.json.encode(schema), media_type=MediaType.JSON)
 
     return Litestar(
