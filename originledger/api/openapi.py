@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["QUERY_PARAMETERS", "declare_query_parameters"]
+__all__ = ["MODULE_QUERY_PARAMETERS", "QUERY_PARAMETERS", "declare_query_parameters"]
 
 _CURSOR = "an event cursor HEIGHT:INDEX (each -1 to 2**63 - 1)"
 _LIMIT = "a whole number of items, 1 to 500"
@@ -59,10 +59,73 @@ QUERY_PARAMETERS: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
-def declare_query_parameters(document: dict[str, Any]) -> dict[str, Any]:
+# The parameters each module's queries read (``GET /v1/query/{module}/{name}?...``; each
+# module's README says which query takes which). Every query of a module is declared with
+# all of its module's names: a query ignores the ones it does not read.
+MODULE_QUERY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "accounts": ("address",),
+    "assets": ("account", "after", "id", "limit", "symbol"),
+    "attest": (
+        "after",
+        "at_ms",
+        "attester",
+        "id",
+        "limit",
+        "recipient",
+        "schema",
+        "scope",
+        "topic",
+    ),
+    "clearing": ("after", "id", "limit"),
+    "compliance": (
+        "account",
+        "after",
+        "amount",
+        "id",
+        "jurisdiction",
+        "limit",
+        "recipient",
+        "sender",
+        "symbol",
+    ),
+    "payments": ("id", "symbol"),
+    "validators": (),
+}
+_QUERY_ROUTE = "/v1/query/{module_name}/{query_name}"
+
+
+def _parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def declare_query_parameters(
+    document: dict[str, Any], module_queries: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     """``document`` (an OpenAPI document as built-ins) with every query parameter of
-    ``QUERY_PARAMETERS`` declared on its operation."""
+    ``QUERY_PARAMETERS`` declared on its operation, and with one operation per module
+    query (``module_queries``: query names by module) declaring its module's parameters."""
     paths = document.get("paths", {})
+    generic = paths.get(_QUERY_ROUTE, {}).get("get")
+    for module, names in sorted((module_queries or {}).items()):
+        for query in sorted(names):
+            operation = {
+                "summary": f"{module}/{query}",
+                "operationId": f"Query_{module}_{query}",
+                "description": f"The {module} module's {query} query (see its README).",
+                "parameters": [_parameter("prove", _PROVE)]
+                + [
+                    _parameter(name, f"a parameter of the {module} module's queries")
+                    for name in MODULE_QUERY_PARAMETERS.get(module, ())
+                ],
+                "responses": (generic or {}).get("responses", {"200": {"description": "ok"}}),
+            }
+            paths[f"/v1/query/{module}/{query}"] = {"get": operation}
     for (method, path), parameters in QUERY_PARAMETERS.items():
         operation = paths.get(path, {}).get(method)
         if operation is None:
@@ -71,13 +134,5 @@ def declare_query_parameters(document: dict[str, Any]) -> dict[str, Any]:
         present = {(p.get("in"), p.get("name")) for p in declared}
         for name, description in parameters.items():
             if ("query", name) not in present:
-                declared.append(
-                    {
-                        "name": name,
-                        "in": "query",
-                        "required": False,
-                        "description": description,
-                        "schema": {"type": "string"},
-                    }
-                )
+                declared.append(_parameter(name, description))
     return document

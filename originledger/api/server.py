@@ -597,7 +597,8 @@ def create_app(
 
     @get("/openapi.json", sync_to_thread=False, include_in_schema=False)
     def openapi(request: Request[Any, Any, Any]) -> Response[bytes]:
-        schema = declare_query_parameters(request.app.openapi_schema.to_schema())
+        queries = {module.name: list(module.queries) for module in registry.modules}
+        schema = declare_query_parameters(request.app.openapi_schema.to_schema(), queries)
         return Response(msgspec.json.encode(schema), media_type=MediaType.JSON)
 
     return Litestar(

@@ -95,3 +95,28 @@ def test_every_query_parameter_read_is_declared() -> None:
         read |= set(re.findall(r'parameter_int\(request, "([a-z_]+)"', text))
     assert read, "the scan found no query parameter at all"
     assert read <= declared, f"undeclared query parameters: {sorted(read - declared)}"
+
+
+def test_every_module_query_parameter_is_declared() -> None:
+    """Each module's queries read parameters by name; the document declares them all."""
+    import inspect
+    import re
+    import sys
+
+    from originledger.api.openapi import MODULE_QUERY_PARAMETERS
+    from originledger.app import default_registry
+
+    patterns = (
+        r'params\.get\(\s*"([a-z_]+)"',
+        r'params\[\s*"([a-z_]+)"\]',
+        r'\(\s*params,\s*"([a-z_]+)"',
+    )
+    undeclared: dict[str, set[str]] = {}
+    for module in default_registry().modules:
+        sources = {sys.modules[query.__module__] for query in module.queries.values()}
+        text = "".join(inspect.getsource(source) for source in sources)
+        read = {name for pattern in patterns for name in re.findall(pattern, text)}
+        missing = read - set(MODULE_QUERY_PARAMETERS.get(module.name, ())) - {"block_time_ms"}
+        if missing:
+            undeclared[module.name] = missing
+    assert not undeclared, f"declare these in api/openapi.py: {undeclared}"
