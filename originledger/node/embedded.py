@@ -27,7 +27,7 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
-from originledger.node.mempool import Admission, Mempool, standing_in
+from originledger.node.mempool import Admission, Mempool, committed_standing
 from originledger.node.verifier import ParallelVerifier
 from originledger.store.sqlite import SqliteStore
 
@@ -94,7 +94,7 @@ class EmbeddedNode:
             self.settings.mempool_txs_max,
             self.settings.mempool_txs_per_signer_max,
             admission=Admission(self.settings.mempool_admission),
-            standing=lambda public_key: standing_in(store, public_key),
+            standing=committed_standing(store.read_state),
             unregistered_txs_max=self.settings.mempool_unregistered_txs_max,
             unregistered_per_signer_max=self.settings.mempool_unregistered_per_signer_max,
         )

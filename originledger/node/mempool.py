@@ -42,7 +42,7 @@ from originledger.core.limits import (
 from originledger.core.tx import Tx
 from originledger.modules.accounts import load_account
 
-__all__ = ["Admission", "Mempool", "Standing", "standing_in"]
+__all__ = ["Admission", "Mempool", "Standing", "committed_standing", "standing_in"]
 
 _STANDINGS_CACHED_MAX = 100_000
 
@@ -72,6 +72,20 @@ def standing_in(state: StateGetter, public_key: bytes) -> Standing:
     return Standing.HAS_ROLE if record.roles else Standing.REGISTERED
 
 
+class _Committed:
+    """Committed state read through the store's reader connections: never through the
+    execution's cache, which only the block producer may fill."""
+
+    def __init__(self, read_state: Callable[[bytes], bytes | None]) -> None:
+        self.get = read_state
+
+
+def committed_standing(read_state: Callable[[bytes], bytes | None]) -> Callable[[bytes], Standing]:
+    """Standing read from committed state (``SqliteStore.read_state``)."""
+    state = _Committed(read_state)
+    return lambda public_key: standing_in(state, public_key)
+
+
 class Mempool:
     def __init__(
         self,
@@ -92,6 +106,7 @@ class Mempool:
         self.unregistered_per_signer_max = unregistered_per_signer_max
         self._standing_of = standing
         self._standings: dict[bytes, Standing] = {}  # this block's answers
+        self._registered: set[bytes] = set()  # signers seen registered (for good)
         self._waiting: OrderedDict[bytes, Tx] = OrderedDict()
         self._in_flight: dict[bytes, Tx] = {}
         self._per_signer: dict[bytes, int] = {}
@@ -114,12 +129,21 @@ class Mempool:
         return tx is not None and tx.raw == raw
 
     def _standing(self, signer: bytes) -> Standing:
+        # Accounts are never deleted: once registered, a signer stays registered (kept
+        # across blocks). Roles can be revoked, and an unregistered signer may register in
+        # any block: those answers hold for one block.
+        if signer in self._registered and self.admission is not Admission.ROLES:
+            return Standing.REGISTERED
         known = self._standings.get(signer)
         if known is None and self._standing_of is not None:
             known = self._standing_of(signer)
             if len(self._standings) >= _STANDINGS_CACHED_MAX:
                 self._standings = {}
             self._standings[signer] = known
+            if known >= Standing.REGISTERED:
+                if len(self._registered) >= _STANDINGS_CACHED_MAX:
+                    self._registered = set()
+                self._registered.add(signer)
         return Standing.REGISTERED if known is None else known
 
     def add(self, tx: Tx) -> TxCode | None:
