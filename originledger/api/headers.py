@@ -1,5 +1,5 @@
-"""The API's outer layer (ASGI middleware): security headers on every answer, and the
-limit on open event streams.
+"""The API's outer layer: security headers on every answer (a ``before_send`` hook), and
+the limit on open event streams (a middleware on the stream's route).
 
 Headers: ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
 ``X-Frame-Options: DENY`` and a Content-Security-Policy. The explorer's policy allows only
@@ -21,7 +21,13 @@ from typing import Any
 from originledger.api.limits import STREAMS_MAX, STREAMS_PER_CLIENT_MAX
 from originledger.core.codec import to_json
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "StreamSlots", "ingress_middleware"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "SECURITY_HEADERS",
+    "StreamSlots",
+    "add_security_headers",
+    "stream_limits",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -75,21 +81,18 @@ class StreamSlots:
             del self.per_client[client]
 
 
-def _with_headers(scope: Scope, send: Send) -> Send:
-    policy = _SCHEMA_POLICY if scope.get("path", "").startswith("/schema") else None
-    csp = (policy or CONTENT_SECURITY_POLICY).encode()
-
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = list(message.get("headers", ()))
-            present = {name.lower() for name, _ in headers}
-            headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
-            if b"content-security-policy" not in present:
-                headers.append((b"content-security-policy", csp))
-            message["headers"] = headers
-        await send(message)
-
-    return send_with_headers
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """Litestar's ``before_send`` hook: runs for every answer, 404s and 405s included."""
+    if message["type"] != "http.response.start":
+        return
+    schema_page = str(scope.get("path", "")).startswith("/schema")
+    csp = (_SCHEMA_POLICY if schema_page else CONTENT_SECURITY_POLICY).encode()
+    headers = list(message.get("headers", ()))
+    present = {bytes(name).lower() for name, _ in headers}
+    headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+    if b"content-security-policy" not in present:
+        headers.append((b"content-security-policy", csp))
+    message["headers"] = headers
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
@@ -108,27 +111,25 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def ingress_middleware(app: Asgi) -> Asgi:
-    """Wrap ``app`` (Litestar's middleware factory signature)."""
-    slots = StreamSlots()
+def stream_limits(slots: StreamSlots) -> Callable[[Asgi], Asgi]:
+    """A Litestar middleware factory that holds event streams to ``slots``."""
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        send = _with_headers(scope, send)
-        if scope.get("path") != _STREAM_PATH:
-            await app(scope, receive, send)
-            return
-        client_info = scope.get("client")
-        client = str(client_info[0]) if client_info else "unknown"
-        refusal = slots.take(client)
-        if refusal is not None:
-            await _refuse(send, 429, "too_many_streams", refusal)
-            return
-        try:
-            await app(scope, receive, send)
-        finally:
-            slots.give_back(client)
+    def factory(app: Asgi) -> Asgi:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http" or scope.get("path") != _STREAM_PATH:
+                await app(scope, receive, send)
+                return
+            client_info = scope.get("client")
+            client = str(client_info[0]) if client_info else "unknown"
+            refusal = slots.take(client)
+            if refusal is not None:
+                await _refuse(send, 429, "too_many_streams", refusal)
+                return
+            try:
+                await app(scope, receive, send)
+            finally:
+                slots.give_back(client)
 
-    return middleware
+        return middleware
+
+    return factory

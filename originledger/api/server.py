@@ -41,7 +41,7 @@ from litestar.response.sse import ServerSentEventMessage
 
 from originledger import __version__
 from originledger.api.compliance import compliance_routes
-from originledger.api.headers import ingress_middleware
+from originledger.api.headers import StreamSlots, add_security_headers, stream_limits
 from originledger.api.limits import (
     REQUEST_BODY_BYTES_MAX,
     SQLITE_INT_MAX,
@@ -636,7 +636,8 @@ def create_app(
             if cors_origins
             else None
         ),
-        middleware=[ingress_middleware],
+        middleware=[stream_limits(StreamSlots())],
+        before_send=[add_security_headers],
         debug=False,
         logging_config=None,
     )

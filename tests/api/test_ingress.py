@@ -261,7 +261,7 @@ def test_stream_replay_window(node, builder) -> None:
 
 
 def test_security_headers_and_no_cross_origin_by_default(client) -> None:
-    for path in ("/", "/v1/status", "/v1/blocks/x", "/explorer/js/app.js"):
+    for path in ("/", "/v1/status", "/v1/blocks/x", "/explorer/js/app.js", "/no/such/route"):
         response = client.get(path, headers={"origin": "https://evil.example"})
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
@@ -302,3 +302,44 @@ def test_trace_cut_at_scan_budget_says_so_with_a_cursor(node, builder, monkeypat
         assert cut["trace"]["truncated"] is True
         height, index = (int(part) for part in cut["scan"]["cursor"].split(":"))
         assert height >= 1 and index >= 0
+
+
+def test_open_streams_limited_per_client_and_given_back(node) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    from originledger.api.limits import STREAMS_PER_CLIENT_MAX
+    from originledger.node.background import BackgroundServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = BackgroundServer(node, f"127.0.0.1:{port}").start()
+    clients = [httpx.Client(base_url=server.url, timeout=10) for _ in range(3)]
+    try:
+        opened = []
+        for number in range(STREAMS_PER_CLIENT_MAX):
+            stream = clients[0].stream("GET", "/v1/events/stream")
+            response = stream.__enter__()
+            assert response.status_code == 200, number
+            opened.append(stream)
+        refused = clients[1].get("/v1/events/stream")
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "too_many_streams"
+        assert refused.headers["x-content-type-options"] == "nosniff"
+        opened.pop().__exit__(None, None, None)  # the client goes away: its slot comes back
+        deadline = time.monotonic() + 10
+        while True:
+            with clients[2].stream("GET", "/v1/events/stream") as again:
+                if again.status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "the closed stream's slot never came back"
+            time.sleep(0.1)
+        for stream in opened:
+            stream.__exit__(None, None, None)
+    finally:
+        for client in clients:
+            client.close()
+        server.stop()
