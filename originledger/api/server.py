@@ -20,6 +20,11 @@ Routes (all JSON unless said otherwise; errors are ``{"error": {"code", "message
   ``api/explorer/routes.py``.
 - ``GET /v1/payments/requests/{id}/uri|qr.svg|qr.png``: a payment request's URI and QR
   code (``api/payments.py``).
+
+Limits (body size, batch size, open streams, replay window) are in ``api/limits.py``;
+every number from outside goes through ``core.numbers.parse_decimal``; security headers and
+the stream limit are in ``api/headers.py``; the query parameters the OpenAPI document
+declares are in ``api/openapi.py``.
 """
 
 from __future__ import annotations
