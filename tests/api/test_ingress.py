@@ -343,3 +343,18 @@ def test_open_streams_limited_per_client_and_given_back(node) -> None:
         for client in clients:
             client.close()
         server.stop()
+
+
+def test_admission_quota_counts_a_signer_registered_once_its_first_tx_commits() -> None:
+    node = _node_with(
+        Admission.QUOTA, mempool_unregistered_txs_max=1, mempool_unregistered_per_signer_max=1
+    )
+    builder = TxBuilder(CHAIN)
+    first, second = node.submit([_transfer(builder, 1), _transfer(builder, 2)])
+    assert first.status == "accepted"
+    assert second.status == "rejected" and second.result.code == TxCode.SIGNER_QUOTA
+    outcome = node.produce_block()  # ALICE's first transaction creates her account
+    assert outcome is not None and outcome.txs[0].hash == first.hash
+    later = node.submit([_transfer(builder, amount) for amount in range(3, 8)])
+    assert [a.status for a in later] == ["accepted"] * 5
+    node.stop()
