@@ -1,5 +1,6 @@
 """Schemathesis over the full OpenAPI document of a node with some data: whatever a client
-sends to any route, the answer is never a 5xx. Bounded (``FUZZ_EXAMPLES`` per operation)
+sends to any route, the answer is never a 5xx. Valid and invalid requests (schemathesis's
+positive and negative modes), bounded (``FUZZ_EXAMPLES`` per operation)
 to fit the suite's budget; the event stream is left out (it never ends by design; its
 parameter is the events page's cursor, fuzzed there)."""
 
@@ -14,6 +15,7 @@ schemathesis = pytest.importorskip(
     "schemathesis", reason="FUZZ TEST SKIPPED: schemathesis is missing (pip install .[test])"
 )
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from originledger.api.openapi import QUERY_PARAMETERS  # noqa: E402
 from originledger.api.server import create_app  # noqa: E402
@@ -56,11 +58,12 @@ def test_schemathesis_finds_no_server_error(fuzzed_schema) -> None:
     # attribute pytest removed), so each operation's strategy is driven here directly.
     failures: list[str] = []
     operations = 0
+    modes = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
     for result in fuzzed_schema.get_all_operations():
         operation = result.ok()
         operations += 1
 
-        @given(case=operation.as_strategy())
+        @given(case=st.one_of(*(operation.as_strategy(mode) for mode in modes)))
         @settings(
             max_examples=FUZZ_EXAMPLES,
             deadline=None,
