@@ -10,6 +10,7 @@ from __future__ import annotations
 from originledger.core.limits import SUBMIT_BATCH_TXS_MAX
 
 __all__ = [
+    "CONNECTIONS_MAX",
     "REQUEST_BODY_BYTES_MAX",
     "SQLITE_INT_MAX",
     "STREAMS_MAX",
@@ -25,6 +26,10 @@ __all__ = [
 # its Content-Length says more, and as soon as more arrives when it does not. 8 MiB holds
 # a batch of SUBMIT_BATCH_TXS_MAX transfers (about 250 bytes each) even as hex in JSON.
 REQUEST_BODY_BYTES_MAX = 8 * 1024 * 1024
+
+# Connections and requests the server handles at once (uvicorn's limit_concurrency); one
+# more is answered 503 by the server before the API sees it. Streams count too.
+CONNECTIONS_MAX = 1_024
 
 # How long POST /v1/txs?wait_ms= may wait for a commit.
 WAIT_MS_MAX = 30_000

@@ -24,6 +24,7 @@ class BackgroundServer:
     def __init__(
         self, node: EmbeddedNode, listen: str, *, index: IndexService | None = None
     ) -> None:
+        from originledger.api.limits import CONNECTIONS_MAX
         from originledger.api.server import create_app
 
         host, port = parse_listen(listen)
@@ -35,6 +36,7 @@ class BackgroundServer:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            limit_concurrency=CONNECTIONS_MAX,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="api", daemon=True)

@@ -68,6 +68,7 @@ def tune_interpreter() -> None:
 def serve(node: LedgerNode, listen: str, *, log_level: str = "warning", index: bool = True) -> None:
     """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM); with
     ``index``, run the node's indexer into ``<home>/data/index.sqlite``."""
+    from originledger.api.limits import CONNECTIONS_MAX
     from originledger.api.server import create_app
     from originledger.indexer.service import IndexService
 
@@ -85,6 +86,7 @@ def serve(node: LedgerNode, listen: str, *, log_level: str = "warning", index: b
         log_level=log_level,
         access_log=False,
         lifespan="on",
+        limit_concurrency=CONNECTIONS_MAX,
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
