@@ -12,6 +12,7 @@ Ed25519 verification rate on all cores, the ceiling the node is compared with.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -112,6 +113,17 @@ def write_funded_genesis(home: Path, public_keys: list[bytes], amount: int = 10*
     """Give every benchmark account ``amount`` of the token ``BENCH`` in ``home``'s genesis."""
     genesis = json.loads((home / "genesis.json").read_text())
     genesis["app_state"] = {
+        # Registered accounts, as on a permissioned chain: the mempool's default admission
+        # ("quota") gives each the per-signer quota (docs/operations.md).
+        "accounts": {
+            "accounts": [
+                {
+                    "address": str(account_address(key)),
+                    "public_key": base64.b64encode(key).decode(),
+                }
+                for key in public_keys
+            ]
+        },
         "assets": {
             "assets": [
                 {
@@ -127,7 +139,7 @@ def write_funded_genesis(home: Path, public_keys: list[bytes], amount: int = 10*
                 {"account": str(account_address(key)), "symbol": SYMBOL, "amount": str(amount)}
                 for key in public_keys
             ],
-        }
+        },
     }
     (home / "genesis.json").write_text(json.dumps(genesis))
 

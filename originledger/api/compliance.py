@@ -3,7 +3,9 @@
 - ``GET /v1/compliance/trace?account=&symbol=&after_height=&hops=&fanout=``: follows the
   asset's money sent by ``account`` after ``after_height``, hop by hop, with amounts
   (FIFO attribution, see ``originledger.modules.compliance.tracing``). Reads at most
-  ``TRACE_MOVEMENTS_MAX`` movements of the asset; ``truncated`` says when a bound cut it.
+  ``TRACE_EVENTS_SCANNED_MAX`` stored events (the scan budget) and ``TRACE_MOVEMENTS_MAX``
+  movements of the asset; ``truncated`` says when a bound cut it, and ``scan`` says how
+  many events were read and the cursor (``HEIGHT:INDEX``) of the last one.
 
 ``server.create_app`` mounts the handlers ``compliance_routes`` returns.
 """
@@ -22,6 +24,7 @@ from originledger.core.context import Event
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.modules.assets.types import check_symbol
 from originledger.modules.compliance.tracing import (
+    TRACE_EVENTS_SCANNED_MAX,
     TRACE_FANOUT_MAX,
     TRACE_HOPS_MAX,
     TRACE_MOVEMENTS_MAX,
@@ -38,34 +41,37 @@ _MOVEMENT_EVENT_MARK = b"assets/"  # every event tracing reads has a type under 
 
 def compliance_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
     """The compliance route handlers over ``node``'s store."""
-    from originledger.api.server import ApiError  # the server imports this module
+    from originledger.api.server import ApiError, _parse_int  # server imports this
 
     store = node.store
     registry = node.app.registry
 
     def parameter_int(request: Request[Any, Any, Any], name: str, default: int, high: int) -> int:
-        text = request.query_params.get(name)
-        if text is None or text == "":
-            return default
-        try:
-            value = int(text)
-        except ValueError:
-            raise ApiError(400, "invalid_parameter", f"{name} must be an integer") from None
         low = 0 if name == "after_height" else 1
-        if not low <= value <= high:
-            raise ApiError(400, "invalid_parameter", f"{name} must be between {low} and {high}")
-        return value
+        return _parse_int(request.query_params.get(name), name, default, low, high)
 
-    def events_after(after_height: int) -> Iterator[tuple[int, int, Event]]:
-        height, seq = after_height + 1, -1
-        while True:
-            rows = store.events_after(height, seq, PAGE_ITEMS_MAX)
-            for row in rows:
-                height, seq = row.height, row.seq
-                if _MOVEMENT_EVENT_MARK in row.data:
-                    yield row.height, row.seq, registry.decode_event(row.data)
-            if len(rows) < PAGE_ITEMS_MAX:
-                return
+    class Scan:
+        """Reads the stored events after a height, within the scan budget."""
+
+        def __init__(self, after_height: int) -> None:
+            self.height, self.seq = after_height + 1, -1
+            self.read = 0
+            self.cut = False
+
+        def events(self) -> Iterator[tuple[int, int, Event]]:
+            while True:
+                page = min(PAGE_ITEMS_MAX, TRACE_EVENTS_SCANNED_MAX - self.read)
+                if page <= 0:
+                    self.cut = True
+                    return
+                rows = store.events_after(self.height, self.seq, page)
+                for row in rows:
+                    self.height, self.seq = row.height, row.seq
+                    self.read += 1
+                    if _MOVEMENT_EVENT_MARK in row.data:
+                        yield row.height, row.seq, registry.decode_event(row.data)
+                if len(rows) < page:
+                    return
 
     @get("/v1/compliance/trace", sync_to_thread=True)
     def trace(request: Request[Any, Any, Any]) -> Response[bytes]:
@@ -81,8 +87,9 @@ def compliance_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
         hops = parameter_int(request, "hops", 4, TRACE_HOPS_MAX)
         fanout = parameter_int(request, "fanout", 32, TRACE_FANOUT_MAX)
         movements: list[Movement] = []
+        scan = Scan(after_height)
         cut = False
-        for movement in movements_from_events(events_after(after_height)):
+        for movement in movements_from_events(scan.events()):
             if movement.symbol != symbol:
                 continue
             if len(movements) == TRACE_MOVEMENTS_MAX:
@@ -96,9 +103,18 @@ def compliance_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
             after_height=after_height,
             hops_max=hops,
             fanout_max=fanout,
-            truncated=cut,
+            truncated=cut or scan.cut,
         )
-        body = {"height": store.latest_height(), "trace": result}
+        body = {
+            "height": store.latest_height(),
+            "trace": result,
+            "scan": {
+                "events_read": scan.read,
+                "budget": TRACE_EVENTS_SCANNED_MAX,
+                "cut": cut or scan.cut,
+                "cursor": f"{scan.height}:{scan.seq}",
+            },
+        }
         return Response(to_json(body), media_type=MediaType.JSON)
 
     return [trace]

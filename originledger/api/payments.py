@@ -31,7 +31,7 @@ _SCALE_MAX = 16
 
 def payments_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
     """The payment route handlers over ``node``'s store."""
-    from originledger.api.server import ApiError  # the server imports this module
+    from originledger.api.server import ApiError, _parse_int  # server imports this
 
     store = node.store
 
@@ -52,10 +52,7 @@ def payments_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
         return uri, answer
 
     def scale_of(request: Request[Any, Any, Any]) -> int:
-        text = request.query_params.get("scale", "6")
-        if not text.isdigit() or not 1 <= int(text) <= _SCALE_MAX:
-            raise ApiError(400, "invalid_parameter", f"scale must be 1 to {_SCALE_MAX}")
-        return int(text)
+        return _parse_int(request.query_params.get("scale"), "scale", 6, 1, _SCALE_MAX)
 
     @get("/v1/payments/requests/{request_id:str}/uri", sync_to_thread=True)
     def uri(request_id: FromPath[str]) -> Response[bytes]:
@@ -65,12 +62,14 @@ def payments_routes(node: LedgerNode) -> list[HTTPRouteHandler]:
 
     @get("/v1/payments/requests/{request_id:str}/qr.svg", sync_to_thread=True)
     def svg(request_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+        scale = scale_of(request)  # bad input is refused before any lookup
         text, _ = request_uri(request_id)
-        return Response(qr_svg(text, scale=scale_of(request)).encode(), media_type="image/svg+xml")
+        return Response(qr_svg(text, scale=scale).encode(), media_type="image/svg+xml")
 
     @get("/v1/payments/requests/{request_id:str}/qr.png", sync_to_thread=True)
     def png(request_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+        scale = scale_of(request)
         text, _ = request_uri(request_id)
-        return Response(qr_png(text, scale=scale_of(request)), media_type="image/png")
+        return Response(qr_png(text, scale=scale), media_type="image/png")
 
     return [uri, svg, png]

@@ -20,13 +20,18 @@ Routes (all JSON unless said otherwise; errors are ``{"error": {"code", "message
   ``api/explorer/routes.py``.
 - ``GET /v1/payments/requests/{id}/uri|qr.svg|qr.png``: a payment request's URI and QR
   code (``api/payments.py``).
+
+Limits (body size, batch size, open streams, replay window) are in ``api/limits.py``;
+every number from outside goes through ``core.numbers.parse_decimal``; security headers and
+the stream limit are in ``api/headers.py``; the query parameters the OpenAPI document
+declares are in ``api/openapi.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -41,6 +46,15 @@ from litestar.response.sse import ServerSentEventMessage
 
 from originledger import __version__
 from originledger.api.compliance import compliance_routes
+from originledger.api.headers import StreamSlots, add_security_headers, stream_limits
+from originledger.api.limits import (
+    REQUEST_BODY_BYTES_MAX,
+    SQLITE_INT_MAX,
+    STREAM_KEEPALIVE_S,
+    STREAM_PAGE_EVENTS_MAX,
+    STREAM_REPLAY_BLOCKS_MAX,
+    WAIT_MS_MAX,
+)
 from originledger.api.models import (
     AccountAnswer,
     BlockAnswer,
@@ -57,6 +71,7 @@ from originledger.api.models import (
     SubmitAnswers,
     SubmitRequest,
 )
+from originledger.api.openapi import declare_query_parameters
 from originledger.api.payments import payments_routes
 from originledger.app import BlockOutcome
 from originledger.core.address import Address, AddressError
@@ -65,9 +80,10 @@ from originledger.core.block import ResultLeaf, SignedHeader
 from originledger.core.codec import CodecError, decode, from_json, to_builtins, to_json
 from originledger.core.codes import TxResult
 from originledger.core.context import StateReader
-from originledger.core.limits import PAGE_ITEMS_MAX, SUBMIT_BATCH_TXS_MAX, TX_BYTES_MAX
+from originledger.core.limits import PAGE_ITEMS_MAX, SUBMIT_BATCH_TXS_MAX
 from originledger.core.merkle import list_inclusion_proof
 from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
+from originledger.core.numbers import parse_decimal
 from originledger.core.tx import SignedTx, TxBody
 from originledger.modules.accounts import load_account
 from originledger.modules.assets.queries import query_balances
@@ -83,10 +99,6 @@ __all__ = ["ApiError", "create_app"]
 
 log = logging.getLogger("originledger.api")
 
-WAIT_MS_MAX = 30_000
-REQUEST_BYTES_MAX = SUBMIT_BATCH_TXS_MAX * (TX_BYTES_MAX // 8) * 2
-STREAM_KEEPALIVE_S = 15.0
-
 
 class ApiError(Exception):
     """A client error: an HTTP status, a stable code and a message."""
@@ -96,6 +108,9 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+_TOO_LARGE = f"a request body is at most {REQUEST_BODY_BYTES_MAX} bytes"
 
 
 def _error_response(status: int, code: str, message: str) -> Response[bytes]:
@@ -116,7 +131,7 @@ def _http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Resp
     elif status == 405:
         code = "method_not_allowed"
     elif status == 413:
-        code = "request_too_large"
+        return _error_response(413, "request_too_large", _TOO_LARGE)
     else:
         code = "http_error"
     message = str(error.detail)
@@ -157,28 +172,27 @@ def _parse_bool(text: str | None) -> bool:
 
 
 def _parse_int(text: str | None, name: str, default: int, low: int, high: int) -> int:
+    """A number from outside (``core.numbers.parse_decimal``): ASCII digits in range."""
     if text is None or text == "":
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ApiError(400, "invalid_parameter", f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise ApiError(400, "invalid_parameter", f"{name} must be between {low} and {high}")
+    value = parse_decimal(text, low, high)
+    if value is None:
+        raise ApiError(
+            400, "invalid_parameter", f"{name} must be a whole number from {low} to {high}"
+        )
     return value
 
 
 def _parse_cursor(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    """An event cursor ``HEIGHT:INDEX``; both are SQLite integers: -1 (before the first)
+    up to 2**63 - 1."""
     if not text:
         return default
     height_text, _, index_text = text.partition(":")
-    try:
-        height, index = int(height_text), int(index_text or "-1")
-    except ValueError:
-        raise ApiError(400, "invalid_cursor", "a cursor is HEIGHT:INDEX") from None
-    # Both are SQLite integers: -1 (before the first) up to 2**63 - 1.
-    if not (-1 <= height < 2**63 and -1 <= index < 2**63):
-        raise ApiError(400, "invalid_cursor", "a cursor's numbers lie in [-1, 2**63 - 1]")
+    height = parse_decimal(height_text, -1, SQLITE_INT_MAX)
+    index = parse_decimal(index_text or "-1", -1, SQLITE_INT_MAX)
+    if height is None or index is None:
+        raise ApiError(400, "invalid_cursor", "a cursor is HEIGHT:INDEX, each from -1 to 2**63 - 1")
     return height, index
 
 
@@ -231,10 +245,17 @@ class _Commits:
 
 
 def create_app(
-    node: LedgerNode, *, start_node: bool = True, index: IndexService | None = None
+    node: LedgerNode,
+    *,
+    start_node: bool = True,
+    index: IndexService | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> Litestar:
     """The API of ``node`` (either driver); with ``start_node`` it starts and stops it (and
     ``index``, the node's indexer, whose routes answer 503 when it is None).
+
+    ``cors_origins``: the web origins (``https://wallet.example``) whose pages may call the
+    API from a browser; none by default (the explorer is served from the API's own origin).
 
     Proofs carry what the driver's validators sign: Origin's signed header (embedded
     mode, ``signed_header``) or CometBFT's signed header of the next block (network mode,
@@ -310,10 +331,10 @@ def create_app(
     @post("/v1/txs", status_code=200)
     async def submit(request: Request[Any, Any, Any]) -> SubmitAnswers:
         wait_ms = _parse_int(request.query_params.get("wait_ms"), "wait_ms", 0, 0, WAIT_MS_MAX)
-        body = await request.body()
-        if len(body) > REQUEST_BYTES_MAX:
-            raise ApiError(413, "request_too_large", f"limit {REQUEST_BYTES_MAX} bytes")
-        raws = _decode_submission(request.headers.get("content-type", ""), body)
+        media = _submission_media(request.headers.get("content-type", ""))
+        body = await _read_submission(request, media)
+        raws = _decode_submission(media, body)
+        del body
         answers = await anyio.to_thread.run_sync(node.submit, raws)
         if wait_ms:
             answers = await _wait_for_commits(answers, wait_ms)
@@ -542,14 +563,26 @@ def create_app(
     @get("/v1/events/stream")
     async def event_stream(request: Request[Any, Any, Any]) -> ServerSentEvent:
         start = request.headers.get("last-event-id") or request.query_params.get("after")
-        cursor = _parse_cursor(start, (-1, -1))
+        latest = store.latest_height()
+        oldest = latest - STREAM_REPLAY_BLOCKS_MAX
+        if not start:
+            cursor = (-1, -1) if oldest < 0 else (oldest, SQLITE_INT_MAX)
+        else:
+            cursor = _parse_cursor(start, (-1, -1))
+            if cursor[0] < oldest:
+                raise ApiError(
+                    410,
+                    "replay_too_far",
+                    f"a stream replays at most {STREAM_REPLAY_BLOCKS_MAX} blocks; read older "
+                    "events with GET /v1/events pages, then stream from the last cursor",
+                )
 
         async def generate() -> AsyncIterator[ServerSentEventMessage]:
             height, index = cursor
             while True:
                 waiter = commits.new_block
                 rows = await anyio.to_thread.run_sync(
-                    store.events_after, height, index, PAGE_ITEMS_MAX
+                    store.events_after, height, index, STREAM_PAGE_EVENTS_MAX
                 )
                 for row in rows:
                     height, index = row.height, row.seq
@@ -569,7 +602,8 @@ def create_app(
 
     @get("/openapi.json", sync_to_thread=False, include_in_schema=False)
     def openapi(request: Request[Any, Any, Any]) -> Response[bytes]:
-        schema = request.app.openapi_schema.to_schema()
+        queries = {module.name: list(module.queries) for module in registry.modules}
+        schema = declare_query_parameters(request.app.openapi_schema.to_schema(), queries)
         return Response(msgspec.json.encode(schema), media_type=MediaType.JSON)
 
     return Litestar(
@@ -601,23 +635,101 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="Origin ledger API", version=__version__, path="/schema"
         ),
-        request_max_body_size=REQUEST_BYTES_MAX,
-        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "POST"]),
+        request_max_body_size=REQUEST_BODY_BYTES_MAX,
+        cors_config=(
+            CORSConfig(allow_origins=list(cors_origins), allow_methods=["GET", "POST"])
+            if cors_origins
+            else None
+        ),
+        middleware=[stream_limits(StreamSlots())],
+        before_send=[add_security_headers],
         debug=False,
         logging_config=None,
     )
 
 
-def _decode_submission(content_type: str, body: bytes) -> list[bytes]:
+_MSGPACK = "msgpack"
+_JSON = "json"
+
+
+def _submission_media(content_type: str) -> str:
     media = content_type.split(";")[0].strip().lower()
     if media in ("application/msgpack", "application/x-msgpack"):
+        return _MSGPACK
+    if media in ("application/json", ""):
+        return _JSON
+    raise ApiError(415, "unsupported_media_type", "send application/json or application/msgpack")
+
+
+def _batch_too_large() -> ApiError:
+    return ApiError(413, "batch_too_large", f"at most {SUBMIT_BATCH_TXS_MAX} per request")
+
+
+def msgpack_array_length(head: bytes) -> int | None:
+    """The item count a msgpack array announces in its first bytes (``head``), read before
+    any item is decoded; None when ``head`` is too short to tell or holds no array."""
+    if not head:
+        return None
+    first = head[0]
+    if 0x90 <= first <= 0x9F:
+        return first & 0x0F
+    if first == 0xDC and len(head) >= 3:
+        return int.from_bytes(head[1:3], "big")
+    if first == 0xDD and len(head) >= 5:
+        return int.from_bytes(head[1:5], "big")
+    return None
+
+
+async def _read_submission(request: Request[Any, Any, Any], media: str) -> bytes:
+    """The body of a submission, refused as early as possible: by its Content-Length
+    before a byte is read, by its size as it arrives, and (msgpack) by the item count
+    its array header announces before the rest is read."""
+    announced = request.headers.get("content-length")
+    if announced is not None:
+        length = parse_decimal(announced, 0, SQLITE_INT_MAX)
+        if length is None:
+            raise ApiError(400, "invalid_request", "Content-Length is not a number")
+        if length > REQUEST_BODY_BYTES_MAX:
+            raise ApiError(413, "request_too_large", _TOO_LARGE)
+    chunks: list[bytes] = []
+    size = 0
+    counted = media != _MSGPACK
+    head = b""
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > REQUEST_BODY_BYTES_MAX:
+            raise ApiError(413, "request_too_large", _TOO_LARGE)
+        chunks.append(chunk)
+        if not counted:
+            head = (head + chunk[:5])[:5]
+            count = msgpack_array_length(head)
+            if count is not None:
+                counted = True
+                if count > SUBMIT_BATCH_TXS_MAX:
+                    raise _batch_too_large()
+            elif len(head) >= 5 or (head and head[0] not in (0xDC, 0xDD)):
+                counted = True  # not an array: the decoder refuses it
+    return b"".join(chunks)
+
+
+def _decode_submission(media: str, body: bytes) -> list[bytes]:
+    """The transactions of a submission body; the number of items is bounded before any
+    is decoded, so that a body of many tiny items costs no more memory than its size."""
+    if media == _MSGPACK:
+        count = msgpack_array_length(body[:5])
+        if count is not None and count > SUBMIT_BATCH_TXS_MAX:
+            raise _batch_too_large()
         try:
             raws = msgspec.msgpack.decode(body, type=list[bytes])
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             raise ApiError(
                 400, "invalid_body", f"expected a msgpack array of bytes: {error}"
             ) from None
-    elif media in ("application/json", ""):
+    else:
+        # Every item is a string, and a string takes two quotes: an upper bound of the item
+        # count, taken in one pass without decoding (the key "txs" is one more string).
+        if body.count(b'"') // 2 > SUBMIT_BATCH_TXS_MAX + 1:
+            raise _batch_too_large()
         try:
             request = from_json(body, SubmitRequest)
         except CodecError as error:
@@ -629,12 +741,8 @@ def _decode_submission(content_type: str, body: bytes) -> list[bytes]:
             raws = [bytes.fromhex(text) for text in texts]
         except ValueError:
             raise ApiError(400, "invalid_body", "transactions are given in hex") from None
-    else:
-        raise ApiError(
-            415, "unsupported_media_type", "send application/json or application/msgpack"
-        )
     if not raws:
         raise ApiError(400, "invalid_body", "no transaction in the request")
     if len(raws) > SUBMIT_BATCH_TXS_MAX:
-        raise ApiError(413, "batch_too_large", f"at most {SUBMIT_BATCH_TXS_MAX} per request")
+        raise _batch_too_large()
     return raws

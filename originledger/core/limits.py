@@ -18,6 +18,8 @@ __all__ = [
     "MEMO_BYTES_MAX",
     "MEMPOOL_TXS_MAX",
     "MEMPOOL_TXS_PER_SIGNER_MAX",
+    "MEMPOOL_UNREGISTERED_PER_SIGNER_MAX",
+    "MEMPOOL_UNREGISTERED_TXS_MAX",
     "MESSAGES_PER_TX_MAX",
     "PAGE_ITEMS_MAX",
     "SIGNERS_PER_TX_MAX",
@@ -55,5 +57,10 @@ STATE_VALUE_BYTES_MAX = 64 * 1024
 # The shell: mempool and API.
 MEMPOOL_TXS_MAX = 200_000
 MEMPOOL_TXS_PER_SIGNER_MAX = 50_000
+# Admission "quota" (node/mempool.py): the places all signers without an account in state
+# share, and the most one of them may hold (a tenth of the mempool, so that new keys cannot
+# crowd out registered accounts).
+MEMPOOL_UNREGISTERED_TXS_MAX = 20_000
+MEMPOOL_UNREGISTERED_PER_SIGNER_MAX = 100
 SUBMIT_BATCH_TXS_MAX = 5_000
 PAGE_ITEMS_MAX = 500

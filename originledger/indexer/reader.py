@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, desc, func, or_, select, tuple_
 
 from originledger.core.address import Address, AddressError
 from originledger.core.limits import PAGE_ITEMS_MAX
+from originledger.core.numbers import parse_decimal
 from originledger.indexer import schema
 
 __all__ = ["PAYMENT_KINDS", "PAYMENT_STATUSES", "VOLUME_DAYS_MAX", "IndexReader", "ReaderError"]
@@ -49,13 +50,11 @@ def _check_limit(limit: int) -> int:
 def _parse_cursor(text: str | None, parts: int) -> tuple[int, ...] | None:
     if not text:
         return None
-    try:
-        values = tuple(int(part) for part in text.split(":"))
-    except ValueError:
-        raise ReaderError("invalid_cursor", "not a cursor this listing gave") from None
-    if len(values) != parts:
+    # Each part is a SQLite integer (core.numbers: ASCII digits, at most 2**63 - 1).
+    values = tuple(parse_decimal(part, -(2**63), 2**63 - 1) for part in text.split(":"))
+    if len(values) != parts or None in values:
         raise ReaderError("invalid_cursor", "not a cursor this listing gave")
-    return values
+    return tuple(value for value in values if value is not None)
 
 
 def _address(text: str) -> str:
@@ -307,11 +306,11 @@ class IndexReader:
             statement = statement.where(table.c.status == status)
         if cursor:
             height_text, _, last_id = cursor.partition(":")
-            if not height_text.isdigit() or len(height_text) > 18 or not _HEX64.fullmatch(last_id):
+            height = parse_decimal(height_text, 0, 2**63 - 1)
+            if height is None or not _HEX64.fullmatch(last_id):
                 raise ReaderError("invalid_cursor", "not a cursor this listing gave")
             statement = statement.where(
-                tuple_(table.c.created_height, table.c.payment_id)
-                < tuple_(int(height_text), last_id.lower())
+                tuple_(table.c.created_height, table.c.payment_id) < tuple_(height, last_id.lower())
             )
         statement = statement.order_by(desc(table.c.created_height), desc(table.c.payment_id))
         rows = [_amounts(row, *_PAYMENT_AMOUNTS) for row in self._rows(statement.limit(limit))]
@@ -330,9 +329,10 @@ class IndexReader:
         if len(text) > 128:
             raise ReaderError("invalid_parameter", "q is at most 128 characters")
         found: list[dict[str, Any]] = []
-        if text.isdigit() and len(text) < 19:
+        height = parse_decimal(text, 0, 2**63 - 1)
+        if height is not None:
             rows = self._rows(select(schema.blocks.c.height).where(
-                and_(schema.blocks.c.height == int(text), schema.blocks.c.hash.is_not(None))
+                and_(schema.blocks.c.height == height, schema.blocks.c.hash.is_not(None))
             ))  # fmt: skip
             found += [{"kind": "block", "id": str(r["height"])} for r in rows]
         if _HEX64.fullmatch(text):

@@ -24,17 +24,19 @@ class BackgroundServer:
     def __init__(
         self, node: EmbeddedNode, listen: str, *, index: IndexService | None = None
     ) -> None:
+        from originledger.api.limits import CONNECTIONS_MAX
         from originledger.api.server import create_app
 
         host, port = parse_listen(listen)
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(
-            create_app(node, index=index),
+            create_app(node, index=index, cors_origins=node.settings.api_cors_origins),
             host=host,
             port=port,
             log_level="warning",
             access_log=False,
             lifespan="on",
+            limit_concurrency=CONNECTIONS_MAX,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="api", daemon=True)

@@ -21,8 +21,13 @@ from originledger.app import Application, BlockOutcome, BlockRequest
 from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
-from originledger.core.limits import BLOCK_BYTES_MAX, BLOCK_TXS_MAX
-from originledger.node.mempool import Mempool
+from originledger.core.limits import (
+    BLOCK_BYTES_MAX,
+    BLOCK_TXS_MAX,
+    MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
+    MEMPOOL_UNREGISTERED_TXS_MAX,
+)
+from originledger.node.mempool import Admission, Mempool, committed_standing
 from originledger.node.verifier import ParallelVerifier
 from originledger.store.sqlite import SqliteStore
 
@@ -53,6 +58,12 @@ class NodeSettings:
     mempool_txs_max: int = 200_000
     mempool_txs_per_signer_max: int = 50_000
     verify_workers: int | None = None
+    # Who may place transactions in the mempool (node/mempool.py's Admission).
+    mempool_admission: str = Admission.QUOTA.value
+    mempool_unregistered_txs_max: int = MEMPOOL_UNREGISTERED_TXS_MAX
+    mempool_unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX
+    # Web origins whose pages may call the API (CORS); none by default.
+    api_cors_origins: tuple[str, ...] = ()
 
 
 def wall_clock_ms() -> int:
@@ -80,7 +91,12 @@ class EmbeddedNode:
         elif store.genesis() != genesis_raw:
             raise ValueError("the store holds another chain than this genesis.json")
         self.mempool = Mempool(
-            self.settings.mempool_txs_max, self.settings.mempool_txs_per_signer_max
+            self.settings.mempool_txs_max,
+            self.settings.mempool_txs_per_signer_max,
+            admission=Admission(self.settings.mempool_admission),
+            standing=committed_standing(store.read_state),
+            unregistered_txs_max=self.settings.mempool_unregistered_txs_max,
+            unregistered_per_signer_max=self.settings.mempool_unregistered_per_signer_max,
         )
         self._listeners: list[Callable[[BlockOutcome], None]] = []
         self._stop = threading.Event()
@@ -96,7 +112,7 @@ class EmbeddedNode:
             raise RuntimeError("the node stopped after a failure") from self.failure
         checks = self.app.check_txs(raws, self.clock_ms())
         answers: list[SubmitAnswer] = []
-        for check in checks:
+        for raw, check in zip(raws, checks, strict=True):
             if check.ok:
                 refusal = self.mempool.add(check.tx)
                 if refusal is None:
@@ -105,7 +121,7 @@ class EmbeddedNode:
                     answers.append(SubmitAnswer(check.hash, "rejected", TxResult.failure(refusal)))
             elif check.result.code == TxCode.ALREADY_COMMITTED and check.hash is not None:
                 answers.append(self._committed_answer(check.hash))
-            elif check.hash is not None and self.mempool.contains(check.hash):
+            elif check.hash is not None and self.mempool.holds(check.hash, raw):
                 answers.append(SubmitAnswer(check.hash, "accepted", TxResult.success()))
             else:
                 answers.append(SubmitAnswer(check.hash, "rejected", check.result))

@@ -22,7 +22,12 @@ import msgspec
 
 from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey
+from originledger.core.limits import (
+    MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
+    MEMPOOL_UNREGISTERED_TXS_MAX,
+)
 from originledger.node.embedded import NodeSettings
+from originledger.node.mempool import Admission
 from originledger.policies import load_packs, pack_document
 from originledger.sdk.wallet import Key, generate_key, save_keystore
 
@@ -56,10 +61,14 @@ class NodeSection(msgspec.Struct, forbid_unknown_fields=True):
 class MempoolSection(msgspec.Struct, forbid_unknown_fields=True):
     txs_max: int = 200_000
     txs_per_signer_max: int = 50_000
+    admission: str = "quota"  # quota | accounts | roles | open (node/mempool.py)
+    unregistered_txs_max: int = MEMPOOL_UNREGISTERED_TXS_MAX
+    unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX
 
 
 class ApiSection(msgspec.Struct, forbid_unknown_fields=True):
     listen: str = DEFAULT_API
+    cors_origins: list[str] = []
 
 
 class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -70,12 +79,19 @@ class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
     def settings(self) -> NodeSettings:
         if not 1 <= self.node.block_interval_ms <= 60_000:
             raise HomeError("node.block_interval_ms must be between 1 and 60000")
+        if self.mempool.admission not in {a.value for a in Admission}:
+            choices = ", ".join(a.value for a in Admission)
+            raise HomeError(f"mempool.admission is one of {choices}")
         return NodeSettings(
             block_interval_ms=self.node.block_interval_ms,
             block_txs_max=self.node.block_txs_max,
             mempool_txs_max=self.mempool.txs_max,
             mempool_txs_per_signer_max=self.mempool.txs_per_signer_max,
             verify_workers=self.node.verify_workers or None,
+            mempool_admission=self.mempool.admission,
+            mempool_unregistered_txs_max=self.mempool.unregistered_txs_max,
+            mempool_unregistered_per_signer_max=self.mempool.unregistered_per_signer_max,
+            api_cors_origins=tuple(self.api.cors_origins),
         )
 
 
@@ -92,10 +108,20 @@ verify_workers = 0
 [mempool]
 txs_max = 200000
 txs_per_signer_max = 50000
+# Who may submit (there are no fees): "quota" gives accounts that exist in state the
+# per-signer quota and lets all other signers share unregistered_txs_max places;
+# "accounts" admits only accounts that exist in state, "roles" only accounts with a role,
+# "open" anyone (docs/operations.md).
+admission = "quota"
+unregistered_txs_max = 20000
+unregistered_per_signer_max = 100
 
 [api]
 # The API binds to loopback unless you say otherwise.
 listen = "{listen}"
+# Web origins whose pages may call the API from a browser; none by default (the
+# explorer is served from the API's own origin). Example: ["https://wallet.example"]
+cors_origins = []
 """
 
 

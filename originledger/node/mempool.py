@@ -4,18 +4,86 @@ Bounded in total and per signer (the first signer of a transaction is the one ch
 Adding a transaction that is already waiting is not an error: it answers as the first
 submission did. Transactions taken for a block stay visible (``in_flight``) until the
 block commits, so a status query never loses sight of them.
+
+**Admission** (a node option, ``[mempool] admission``; see docs/operations.md). Origin
+charges no fees, and a new key costs nothing, so a per-signer quota alone is evaded by
+signing with ever new keys. A signer is *registered* when its account exists in state
+(created at genesis, by ``accounts/create``, by a role grant, or by a committed first
+transaction); the policy decides what an unregistered signer may do:
+
+- ``quota`` (the default): registered signers get the per-signer quota; all unregistered
+  signers together share ``unregistered_txs_max`` places, at most
+  ``unregistered_per_signer_max`` each. Spam from new keys cannot take more than that
+  share of the mempool; registered accounts always find room.
+- ``accounts``: only registered signers may submit (``SIGNER_NOT_ADMITTED``); a new
+  account is created for its owner by a registered one (``accounts/create``).
+- ``roles``: only signers whose account carries a role may submit.
+- ``open``: anyone, with the per-signer quota only (a test or a public demo chain).
+
+Standing is read from committed state, at most once per signer per block.
 """
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
+from originledger.core.address import account_address
 from originledger.core.codes import TxCode
-from originledger.core.limits import MEMPOOL_TXS_MAX, MEMPOOL_TXS_PER_SIGNER_MAX
+from originledger.core.context import StateGetter
+from originledger.core.limits import (
+    MEMPOOL_TXS_MAX,
+    MEMPOOL_TXS_PER_SIGNER_MAX,
+    MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
+    MEMPOOL_UNREGISTERED_TXS_MAX,
+)
 from originledger.core.tx import Tx
+from originledger.modules.accounts import load_account
 
-__all__ = ["Mempool"]
+__all__ = ["Admission", "Mempool", "Standing", "committed_standing", "standing_in"]
+
+_STANDINGS_CACHED_MAX = 100_000
+
+
+class Admission(enum.StrEnum):
+    """Who may place transactions in the mempool (see the module's docstring)."""
+
+    QUOTA = "quota"
+    ACCOUNTS = "accounts"
+    ROLES = "roles"
+    OPEN = "open"
+
+
+class Standing(enum.IntEnum):
+    """What committed state says of a signer."""
+
+    UNREGISTERED = 0
+    REGISTERED = 1
+    HAS_ROLE = 2
+
+
+def standing_in(state: StateGetter, public_key: bytes) -> Standing:
+    """The standing of the signer with ``public_key`` in ``state``."""
+    record = load_account(state, account_address(public_key))
+    if record is None:
+        return Standing.UNREGISTERED
+    return Standing.HAS_ROLE if record.roles else Standing.REGISTERED
+
+
+class _Committed:
+    """Committed state read through the store's reader connections: never through the
+    execution's cache, which only the block producer may fill."""
+
+    def __init__(self, read_state: Callable[[bytes], bytes | None]) -> None:
+        self.get = read_state
+
+
+def committed_standing(read_state: Callable[[bytes], bytes | None]) -> Callable[[bytes], Standing]:
+    """Standing read from committed state (``SqliteStore.read_state``)."""
+    state = _Committed(read_state)
+    return lambda public_key: standing_in(state, public_key)
 
 
 class Mempool:
@@ -23,12 +91,27 @@ class Mempool:
         self,
         txs_max: int = MEMPOOL_TXS_MAX,
         txs_per_signer_max: int = MEMPOOL_TXS_PER_SIGNER_MAX,
+        *,
+        admission: Admission = Admission.OPEN,
+        standing: Callable[[bytes], Standing] | None = None,
+        unregistered_txs_max: int = MEMPOOL_UNREGISTERED_TXS_MAX,
+        unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     ) -> None:
+        if admission is not Admission.OPEN and standing is None:
+            raise ValueError(f"admission {admission.value!r} needs a way to read standing")
         self.txs_max = txs_max
         self.txs_per_signer_max = txs_per_signer_max
+        self.admission = admission
+        self.unregistered_txs_max = unregistered_txs_max
+        self.unregistered_per_signer_max = unregistered_per_signer_max
+        self._standing_of = standing
+        self._standings: dict[bytes, Standing] = {}  # this block's answers
+        self._registered: set[bytes] = set()  # signers seen registered (for good)
         self._waiting: OrderedDict[bytes, Tx] = OrderedDict()
         self._in_flight: dict[bytes, Tx] = {}
         self._per_signer: dict[bytes, int] = {}
+        self._unregistered: dict[bytes, int] = {}  # per signer, charged to the shared pool
+        self._unregistered_total = 0
         self._lock = threading.Lock()
         self.not_empty = threading.Condition(self._lock)
 
@@ -38,17 +121,58 @@ class Mempool:
     def contains(self, tx_hash: bytes) -> bool:
         return tx_hash in self._waiting or tx_hash in self._in_flight
 
+    def holds(self, tx_hash: bytes, raw: bytes) -> bool:
+        """Whether these exact bytes are waiting (or in flight). The hash is of the body
+        only: a copy with the same hash and other signatures is another submission, and a
+        forged one must be refused for its own signatures, not answered as the waiting one."""
+        tx = self._waiting.get(tx_hash) or self._in_flight.get(tx_hash)
+        return tx is not None and tx.raw == raw
+
+    def _standing(self, signer: bytes) -> Standing:
+        # Accounts are never deleted: once registered, a signer stays registered (kept
+        # across blocks). Roles can be revoked, and an unregistered signer may register in
+        # any block: those answers hold for one block.
+        if signer in self._registered and self.admission is not Admission.ROLES:
+            return Standing.REGISTERED
+        known = self._standings.get(signer)
+        if known is None and self._standing_of is not None:
+            known = self._standing_of(signer)
+            if len(self._standings) >= _STANDINGS_CACHED_MAX:
+                self._standings = {}
+            self._standings[signer] = known
+            if known >= Standing.REGISTERED:
+                if len(self._registered) >= _STANDINGS_CACHED_MAX:
+                    self._registered = set()
+                self._registered.add(signer)
+        return Standing.REGISTERED if known is None else known
+
     def add(self, tx: Tx) -> TxCode | None:
         """Queue ``tx``; ``None`` when queued or already waiting, else the reason refused."""
+        signer = tx.signers[0]
+        standing = Standing.REGISTERED
+        if self.admission is not Admission.OPEN:
+            standing = self._standing(signer)  # a state read: outside the lock
+            if self.admission is Admission.ACCOUNTS and standing < Standing.REGISTERED:
+                return TxCode.SIGNER_NOT_ADMITTED
+            if self.admission is Admission.ROLES and standing < Standing.HAS_ROLE:
+                return TxCode.SIGNER_NOT_ADMITTED
         with self._lock:
             if tx.hash in self._waiting or tx.hash in self._in_flight:
                 return None
             if len(self._waiting) + len(self._in_flight) >= self.txs_max:
                 return TxCode.MEMPOOL_FULL
-            signer = tx.signers[0]
             count = self._per_signer.get(signer, 0)
             if count >= self.txs_per_signer_max:
                 return TxCode.SIGNER_QUOTA
+            if standing is Standing.UNREGISTERED:
+                mine = self._unregistered.get(signer, 0)
+                if (
+                    self._unregistered_total >= self.unregistered_txs_max
+                    or mine >= self.unregistered_per_signer_max
+                ):
+                    return TxCode.SIGNER_QUOTA
+                self._unregistered[signer] = mine + 1
+                self._unregistered_total += 1
             self._per_signer[signer] = count + 1
             self._waiting[tx.hash] = tx
             self.not_empty.notify()
@@ -70,8 +194,10 @@ class Mempool:
         return taken
 
     def done(self, txs: list[Tx]) -> None:
-        """The block holding ``txs`` committed (or they were dropped): forget them."""
+        """The block holding ``txs`` committed (or they were dropped): forget them, and
+        read signers' standing afresh (the block may have registered some)."""
         with self._lock:
+            self._standings = {}
             for tx in txs:
                 if self._in_flight.pop(tx.hash, None) is None:
                     continue
@@ -81,6 +207,13 @@ class Mempool:
                     self._per_signer[signer] = remaining
                 else:
                     del self._per_signer[signer]
+                charged = self._unregistered.get(signer, 0)
+                if charged:
+                    self._unregistered_total -= 1
+                    if charged > 1:
+                        self._unregistered[signer] = charged - 1
+                    else:
+                        del self._unregistered[signer]
 
     def wait_for_txs(self, timeout_s: float) -> bool:
         with self._lock:

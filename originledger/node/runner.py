@@ -9,6 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
+from originledger.core.numbers import parse_decimal
 from originledger.node.driver import LedgerNode
 from originledger.node.embedded import EmbeddedNode
 from originledger.node.home import HomeError, load_config, load_validator_key
@@ -39,9 +40,10 @@ def open_node(home: Path) -> EmbeddedNode:
 
 def parse_listen(text: str) -> tuple[str, int]:
     host, _, port_text = text.rpartition(":")
-    if not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    port = parse_decimal(port_text, 0, 65535)
+    if not host or port is None:
         raise HomeError(f"expected HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port_text)
+    return host.strip("[]"), port
 
 
 def tune_interpreter() -> None:
@@ -66,11 +68,17 @@ def tune_interpreter() -> None:
 def serve(node: LedgerNode, listen: str, *, log_level: str = "warning", index: bool = True) -> None:
     """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM); with
     ``index``, run the node's indexer into ``<home>/data/index.sqlite``."""
+    from originledger.api.limits import CONNECTIONS_MAX
     from originledger.api.server import create_app
     from originledger.indexer.service import IndexService
 
     host, port = parse_listen(listen)
-    app = create_app(node, index=IndexService.for_node(node) if index else None)
+    settings = node.settings if isinstance(node, EmbeddedNode) else None
+    app = create_app(
+        node,
+        index=IndexService.for_node(node) if index else None,
+        cors_origins=settings.api_cors_origins if settings is not None else (),
+    )
     config = uvicorn.Config(
         app,
         host=host,
@@ -78,6 +86,7 @@ def serve(node: LedgerNode, listen: str, *, log_level: str = "warning", index: b
         log_level=log_level,
         access_log=False,
         lifespan="on",
+        limit_concurrency=CONNECTIONS_MAX,
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)

@@ -12,6 +12,7 @@ from originledger.core.codec import decode
 from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.core.module import QueryError
+from originledger.core.numbers import parse_decimal
 from originledger.modules.accounts.queries import parse_address
 from originledger.modules.assets.keys import (
     ASSET_PREFIX,
@@ -201,12 +202,9 @@ def query_holds(state: StateReader, params: Mapping[str, str]) -> HoldsPage:
     maximum ``PAGE_ITEMS_MAX``) at a time, after the hold id ``after`` (hex)."""
     account = parse_address(params, "account")
     after = _hold_id(params["after"], "after") if params.get("after") else b""
-    try:
-        limit = int(params.get("limit", PAGE_ITEMS_MAX))
-    except ValueError:
-        raise QueryError("parameter 'limit' is a number") from None
-    if not 1 <= limit <= PAGE_ITEMS_MAX:
-        raise QueryError(f"parameter 'limit' is between 1 and {PAGE_ITEMS_MAX}")
+    limit = parse_decimal(params.get("limit") or str(PAGE_ITEMS_MAX), 1, PAGE_ITEMS_MAX)
+    if limit is None:
+        raise QueryError(f"parameter 'limit' is a whole number from 1 to {PAGE_ITEMS_MAX}")
     prefix = hold_account_prefix(account)
     holds: list[HoldView] = []
     more = False

@@ -9,6 +9,7 @@ import msgspec
 from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.core.module import QueryError
+from originledger.core.numbers import parse_decimal
 from originledger.modules.clearing.logic import (
     CLEARING_ACCOUNT,
     load_cycle,
@@ -54,9 +55,10 @@ def _integer(params: Mapping[str, str], name: str, default: int | None = None) -
     text = params.get(name, "")
     if not text and default is not None:
         return default
-    if not text.isdigit() or len(text) > 18:
+    value = parse_decimal(text, 0, 2**63 - 1)
+    if value is None:
         raise QueryError(f"parameter {name!r} must be a non-negative integer")
-    return int(text)
+    return value
 
 
 def _cycle(state: StateReader, params: Mapping[str, str]) -> Cycle:

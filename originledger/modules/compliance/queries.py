@@ -11,8 +11,9 @@ import msgspec
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode
 from originledger.core.context import BlockState, StateReader, TxState
-from originledger.core.limits import PAGE_ITEMS_MAX
+from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX
 from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
+from originledger.core.numbers import parse_decimal
 from originledger.core.tx import Failure
 from originledger.modules.accounts.queries import parse_address
 from originledger.modules.assets import balance_of, load_asset, move
@@ -123,12 +124,9 @@ def _jurisdiction(params: Mapping[str, str], name: str = "jurisdiction") -> str:
 
 
 def _limit(params: Mapping[str, str]) -> int:
-    try:
-        limit = int(params.get("limit", 100))
-    except ValueError:
-        raise QueryError("parameter 'limit' is a number") from None
-    if not 1 <= limit <= PAGE_ITEMS_MAX:
-        raise QueryError(f"parameter 'limit' is between 1 and {PAGE_ITEMS_MAX}")
+    limit = parse_decimal(params.get("limit") or "100", 1, PAGE_ITEMS_MAX)
+    if limit is None:
+        raise QueryError(f"parameter 'limit' is a whole number from 1 to {PAGE_ITEMS_MAX}")
     return limit
 
 
@@ -236,10 +234,9 @@ def query_orders(state: StateReader, params: Mapping[str, str]) -> OrdersPage:
     """``orders?symbol=&after=&limit=`` -> clawback orders in id order (of one asset when
     ``symbol`` is given), ``limit`` at a time after the id ``after``."""
     symbol = params.get("symbol") or None
-    try:
-        after = int(params.get("after") or 0)
-    except ValueError:
-        raise QueryError("parameter 'after' is an order id") from None
+    after = parse_decimal(params.get("after") or "0", 0, 2**64 - 1)
+    if after is None:
+        raise QueryError("parameter 'after' is an order id")
     limit = _limit(params)
     orders: list[ClawbackOrder] = []
     more = False
@@ -273,14 +270,13 @@ def query_check_transfer(state: StateReader, params: Mapping[str, str]) -> Check
     sender = parse_address(params, "sender")
     recipient = parse_address(params, "recipient")
     symbol = params.get("symbol", "")
-    try:
-        amount = Amount(int(params.get("amount", "")))
-    except (TypeError, ValueError):
-        raise QueryError("parameter 'amount' is an integer in minor units") from None
-    try:
-        now_ms = int(params.get(BLOCK_TIME_PARAMETER, ""))
-    except ValueError:
-        raise QueryError(f"parameter {BLOCK_TIME_PARAMETER!r} is required") from None
+    amount_value = parse_decimal(params.get("amount", ""), 0, AMOUNT_MAX)
+    if amount_value is None:
+        raise QueryError("parameter 'amount' is an integer in minor units")
+    amount = Amount(amount_value)
+    now_ms = parse_decimal(params.get(BLOCK_TIME_PARAMETER, ""), 0, 2**64 - 1)
+    if now_ms is None:
+        raise QueryError(f"parameter {BLOCK_TIME_PARAMETER!r} is required")
     failure = Transfer(sender, recipient, symbol, amount).validate()
     if failure is not None:
         return _answer(failure)

@@ -21,8 +21,9 @@ traced money from the report.
 **Bounds.** ``hops_max`` (at most ``TRACE_HOPS_MAX``): money is not followed further from
 an account it reached at that hop (it is reported at rest there). ``fanout_max`` (at most
 ``TRACE_FANOUT_MAX``): at most that many traced outflows are followed from one account;
-later ones still leave the queue but are not followed. ``movements_max``: the shell
-reads at most this many movements. Any bound that cut the trace sets ``truncated``.
+later ones still leave the queue but are not followed. The shell reads at most
+``TRACE_MOVEMENTS_MAX`` movements of the asset and at most ``TRACE_EVENTS_SCANNED_MAX``
+stored events in all (its scan budget). Any bound that cut the trace sets ``truncated``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from originledger.modules.assets.types import (
 )
 
 __all__ = [
+    "TRACE_EVENTS_SCANNED_MAX",
     "TRACE_FANOUT_MAX",
     "TRACE_HOPS_MAX",
     "TRACE_MOVEMENTS_MAX",
@@ -60,6 +62,9 @@ __all__ = [
 TRACE_HOPS_MAX = 8
 TRACE_FANOUT_MAX = 100  # traced outflows followed from one account
 TRACE_MOVEMENTS_MAX = 200_000  # movements one trace reads
+# Stored events one trace may read (of any kind and asset), whatever it finds: the scan
+# budget. A trace cut at the budget says so and gives the cursor it reached.
+TRACE_EVENTS_SCANNED_MAX = 200_000
 TRACE_HOPS_LISTED_MAX = 1_000  # hops one answer lists
 
 
