@@ -64,7 +64,7 @@ class TxCode(ResultCode, codespace="tx"):
     # Codes below are given by the node's mempool, never by block execution.
     MEMPOOL_FULL = 18, "the mempool is full; resubmit later"
     SIGNER_QUOTA = 19, "this signer has too many transactions waiting; resubmit later"
-    SIGNER_NOT_ADMITTED = 20, "this node admits transactions only from registered accounts"
+    SIGNER_NOT_ADMITTED = 21, "this node admits transactions only from registered accounts"
 
 
 class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
