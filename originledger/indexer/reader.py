@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, desc, func, or_, select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
 
 from originledger.core.address import Address, AddressError
 from originledger.core.limits import PAGE_ITEMS_MAX
@@ -76,6 +77,24 @@ class IndexReader:
     def indexed_height(self) -> int | None:
         rows = self._rows(select(schema.cursor.c.height))
         return int(rows[0]["height"]) if rows else None
+
+    def failures(self, limit: int = 10) -> dict[str, Any]:
+        """What the indexer skipped (``ix_failures``): how many, and the newest ``limit``.
+
+        ``degraded`` while any: the index may then differ from the ledger for what those
+        events touched (see docs/explorer.md)."""
+        limit = _check_limit(limit)
+        table = schema.failures
+        with self.engine.connect() as connection:
+            try:
+                count = connection.execute(select(func.count()).select_from(table)).scalar_one()
+            except SQLAlchemyError:  # no index yet (the table is made on the first block)
+                return {"degraded": False, "count": 0, "items": []}
+            rows = connection.execute(
+                select(table).order_by(desc(table.c.height), desc(table.c.seq)).limit(limit)
+            )
+            items = [dict(row._mapping) for row in rows]
+        return {"degraded": count > 0, "count": int(count), "items": items}
 
     # -- blocks and transactions ----------------------------------------------------------
 

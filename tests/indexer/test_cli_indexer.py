@@ -46,7 +46,15 @@ def test_indexer_run_rebuild_and_status(served, tmp_path) -> None:
     code, answer = _origin("indexer", "run", "--node", url, "--db", db, "--once")
     assert code == 0 and answer["indexed_blocks"] == 0  # resumed: nothing twice
     code, answer = _origin("indexer", "status", "--db", db)
-    assert code == 0 and answer == {"db": db, "chain_id": "indexer-test", "height": height}
+    assert code == 0 and answer == {
+        "db": db,
+        "chain_id": "indexer-test",
+        "height": height,
+        "schema_version": 3,
+        "degraded": False,
+        "failures": 0,
+        "skipped": [],
+    }
     code, answer = _origin("indexer", "rebuild", "--node", url, "--db", db)
     assert code == 0 and answer["indexed_blocks"] == height + 1
 
