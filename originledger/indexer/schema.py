@@ -73,7 +73,8 @@ class _PaddedNumber(TypeDecorator[int]):
     impl = String
     cache_ok = True
     digits = AMOUNT_DIGITS
-    limit = 2**128
+    bits = 128
+    limit = 2**bits
     what = "amount"
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
@@ -87,7 +88,7 @@ class _PaddedNumber(TypeDecorator[int]):
         if type(value) is not int:
             raise ColumnValueError(f"{self.what} {value!r} is not an integer")
         if not 0 <= value < self.limit:
-            raise ColumnValueError(f"{self.what} {value} outside [0, {self.limit})")
+            raise ColumnValueError(f"{self.what} {value} outside [0, 2^{self.bits})")
         if dialect.name == "postgresql":
             return Decimal(value)
         return f"{value:0{self.digits}d}"
@@ -100,13 +101,13 @@ class _PaddedNumber(TypeDecorator[int]):
     def bind_processor(self, dialect: Dialect) -> Any:
         if dialect.name == "postgresql":
             return _chained(self, dialect, self.process_bind_param)
-        digits, limit, what = self.digits, self.limit, self.what
+        digits, limit, what, bits = self.digits, self.limit, self.what, self.bits
 
         def padded(value: Any) -> Any:  # the hot path on SQLite
             if value is None:
                 return None
             if type(value) is not int or not 0 <= value < limit:
-                raise ColumnValueError(f"{what} {value!r} outside [0, {limit})")
+                raise ColumnValueError(f"{what} {value!r} outside [0, 2^{bits})")
             return f"{value:0{digits}d}"
 
         return _chained(self, dialect, lambda value, _: padded(value), padded)
@@ -123,7 +124,8 @@ class TotalType(_PaddedNumber):
 
     cache_ok = True
     digits = TOTAL_DIGITS
-    limit = 2**191
+    bits = 191
+    limit = 2**bits
     what = "total"
 
 
@@ -132,7 +134,8 @@ class TimeType(_PaddedNumber):
 
     cache_ok = True
     digits = TIME_DIGITS
-    limit = 2**64
+    bits = 64
+    limit = 2**bits
     what = "time"
 
 
