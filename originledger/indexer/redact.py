@@ -6,12 +6,15 @@ An index database URL may carry a password (``postgresql://user:secret@host/db``
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, quote_plus, unquote
 
 __all__ = ["MASK", "redact_text", "redact_url", "url_secrets"]
 
 MASK = "***"
 _SECRET_PARAMETERS = frozenset({"password", "passwd", "pwd", "sslpassword", "passfile"})
+_USERINFO_SECRET = re.compile(r"[^\s:/@]*:([^\s/@]+)@")
+_QUERY_SECRET = re.compile(r"(?i)[?&](?:" + "|".join(_SECRET_PARAMETERS) + r")=([^&\s]+)")
 
 
 def url_secrets(url: str) -> list[str]:
@@ -22,11 +25,9 @@ def url_secrets(url: str) -> list[str]:
     found: set[str] = set()
     try:
         parsed = make_url(url)
-    except Exception:  # not a URL SQLAlchemy reads: take the text between ':' and '@'
-        _, _, rest = url.partition("://")
-        userinfo, at, _ = rest.rpartition("@")
-        if at and ":" in userinfo:
-            found.add(userinfo.split(":", 1)[1])
+    except Exception:  # not a URL SQLAlchemy reads: whatever sits in "user:secret@"
+        found.update(match.group(1) for match in _USERINFO_SECRET.finditer(url))
+        found.update(match.group(1) for match in _QUERY_SECRET.finditer(url))
     else:
         if parsed.password:
             found.add(str(parsed.password))
