@@ -50,7 +50,11 @@ def _genesis(public_keys: list[bytes]) -> bytes:
                         }
                     ],
                     "balances": [
-                        {"account": str(account_address(k)), "symbol": SYMBOL, "amount": str(amount)}
+                        {
+                            "account": str(account_address(k)),
+                            "symbol": SYMBOL,
+                            "amount": str(amount),
+                        }
                         for k in public_keys
                     ],
                 }
