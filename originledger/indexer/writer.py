@@ -197,6 +197,7 @@ class BlockWriter:
         return row
 
     def new_asset(self, row: dict[str, Any]) -> None:
+        self.asset(row["symbol"])  # a row already there is replaced, not inserted twice
         self._assets[row["symbol"]] = row
         self._supply_changed.add(row["symbol"])
 
@@ -244,6 +245,9 @@ class BlockWriter:
         return row
 
     def new_hold(self, row: dict[str, Any]) -> None:
+        # The ledger deletes a hold when it closes, so its id may be used again: the new
+        # hold replaces the closed one's row.
+        self.hold(row["hold_id"])
         self._holds[row["hold_id"]] = row
 
     def attestation(self, attestation_id: str) -> dict[str, Any] | None:
@@ -261,6 +265,7 @@ class BlockWriter:
         return row
 
     def new_attestation(self, row: dict[str, Any]) -> None:
+        self.attestation(row["attestation_id"])  # replaced if there, as a hold
         self._attestations[row["attestation_id"]] = row
 
     def payment(self, payment_id: str) -> dict[str, Any] | None:
@@ -280,6 +285,7 @@ class BlockWriter:
         return row
 
     def new_payment(self, row: dict[str, Any]) -> None:
+        self.payment(row["payment_id"])  # replaced if there (an id used again), as a hold
         self._payments[row["payment_id"]] = row
 
     def concerns(self, event: EventData, *addresses: str | None) -> None:

@@ -34,14 +34,14 @@ from originledger.indexer import (
 from originledger.indexer.service import IndexService
 from originledger.indexer.source import _builtins
 from originledger.indexer.writer import EVENT_HANDLERS
-from originledger.modules.assets.types import Minted, Transferred
+from originledger.modules.assets.types import Minted, PlaceHold, Transferred, VoidHold
 from originledger.modules.assets.types import Transfer as TransferMessage
 from originledger.modules.attest.types import Attested, Revoked
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key, TxBuilder
 from originledger.store.sqlite import SqliteStore
 
-from .conftest import VALIDATOR, dump, new_node
+from .conftest import HOLDERS, VALIDATOR, dump, new_node
 
 CHAIN = "skip-test"
 U64_MAX = 2**64 - 1
@@ -333,3 +333,37 @@ def test_node_index_of_an_older_schema_is_indexed_again(tmp_path) -> None:
     assert own.catch_up() == node.store.latest_height() + 1
     with own.engine.connect() as connection:
         assert connection.execute(select(schema.cursor.c.schema_version)).scalar_one() == 3
+
+
+def test_regression_indexer_survives_hold_id_reused(index_url: str) -> None:
+    """The ledger deletes a closed hold, so its id may be placed again; the index once
+    inserted the second hold's row beside the first and stopped on the duplicate key."""
+    node = new_node()
+    payer, payee = HOLDERS[0], HOLDERS[1]
+    builder = TxBuilder("indexer-test")
+    hold_id = b"\x42" * 32
+    expires = time.time_ns() // 1_000_000 + 3_600_000
+
+    def place(amount: int) -> bytes:
+        message = PlaceHold(payer.address, payee.address, "USDX", Amount(amount), expires, hold_id)
+        return builder.build([message], [payer]).raw
+
+    for raw in (place(10), builder.build([VoidHold(payee.address, hold_id)], [payee]).raw):
+        node.submit([raw])
+        node.produce_block()
+    node.submit([place(25)])
+    node.produce_block()
+    indexer = Indexer(open_engine(index_url), StoreSource(node.store, node.app.registry))
+    assert indexer.catch_up() == node.store.latest_height() + 1
+    with indexer.engine.connect() as connection:
+        codes = connection.execute(select(schema.txs.c.code)).scalars().all()
+        holds = connection.execute(select(schema.holds.c.amount, schema.holds.c.status)).all()
+    assert codes == [0, 0, 0], "the ledger refused a step: the test proves nothing"
+    assert [tuple(row) for row in holds] == [(25, "open")]
+    assert _failures(indexer.engine) == []
+    assert _balances(indexer.engine)[(str(payer.address), "USDX")] == 200_000
+    with indexer.engine.connect() as connection:
+        held = connection.execute(
+            select(schema.balances.c.held).where(schema.balances.c.address == str(payer.address))
+        ).scalars()
+        assert set(held) == {25, 0}  # USDX holds 25; GLD none
