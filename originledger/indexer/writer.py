@@ -15,6 +15,7 @@ import base64
 import json
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,10 +23,9 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, event, select
 from sqlalchemy.exc import (
+    DataError,
     DBAPIError,
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
+    IntegrityError,
     SQLAlchemyError,
     StatementError,
 )
@@ -53,6 +53,8 @@ _IN_CHUNK_MAX = 400
 _ADDRESS_START = ADDRESS_PREFIX + "1"
 VOLUME_KINDS = frozenset({"transfer", "hold_post", "forced"})
 ERROR_TEXT_MAX = 500
+SKIPPED_KEPT = 1_000
+CHAIN_ID_MAX = 128  # ix_cursor.chain_id
 
 
 class IndexerError(RuntimeError):
@@ -542,16 +544,22 @@ class _EventFailed(Exception):
         self.message = message
 
 
-_TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, TimeoutError)
-
-
 def _transient(error: BaseException) -> bool:
-    """Whether ``error`` may go away by itself (the database unreachable, locked, full):
-    such a block is retried, never skipped. Anything else a block causes is deterministic:
-    indexing the same block again fails again."""
-    if isinstance(error, _TRANSIENT):
+    """Whether ``error`` may go away by itself: such a block is rolled back and retried,
+    never skipped. Deterministic (indexing the same block again fails again, so its event
+    is skipped) are only what the block's data causes: a value refused by a column's check
+    or by the database (``DataError``, ``IntegrityError``), and the handlers' own errors.
+    Everything else the database says (unreachable, locked, disconnected, full, a table
+    missing, a permission refused) is about the database, not the block."""
+    if isinstance(error, IntegrityError | DataError):
+        return False
+    if isinstance(error, DBAPIError):  # OperationalError, ProgrammingError, ...
         return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    if isinstance(error, StatementError):  # a parameter refused before the database saw it
+        return False
+    if isinstance(error, SQLAlchemyError):
+        return True
+    return isinstance(error, OSError | MemoryError | sqlite3.Error)
 
 
 def describe_error(error: BaseException) -> str:
@@ -603,7 +611,8 @@ class Indexer:
         self.handlers = dict(EVENT_HANDLERS if handlers is None else handlers)
         self.rebuild_outdated = rebuild_outdated
         self._prepared = False
-        self.skipped: list[Skip] = []  # what this indexer skipped since it started
+        # What this indexer skipped since it started (the newest; ix_failures has all).
+        self.skipped: deque[Skip] = deque(maxlen=SKIPPED_KEPT)
 
     def prepare(self) -> None:
         """Create the tables if needed and check the index belongs to the source's chain."""
@@ -614,7 +623,10 @@ class Indexer:
             row = connection.execute(
                 select(schema.cursor).where(schema.cursor.c.name == CURSOR_NAME)
             ).first()
-        if row is not None and row.chain_id != self.source.chain_id():
+        chain_id = self.source.chain_id()
+        if len(chain_id) > CHAIN_ID_MAX:
+            raise IndexerError(f"a chain id of {len(chain_id)} characters: the index holds 128")
+        if row is not None and row.chain_id != chain_id:
             raise IndexerError(
                 f"the index holds chain {row.chain_id!r}, the source is "
                 f"{self.source.chain_id()!r}: rebuild it or use another database"
