@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
 from originledger.api.server import create_app
 from originledger.core.amounts import Amount
@@ -273,23 +273,41 @@ def test_skips_are_the_same_on_sqlite_and_postgresql(postgres) -> None:
     assert indexes[0]["ix_failures"] and indexes[1]["ix_failures"]
 
 
-def test_transient_database_error_is_retried_not_skipped(monkeypatch) -> None:
+@pytest.mark.parametrize("kind", [OperationalError, ProgrammingError])
+def test_transient_database_error_is_retried_not_skipped(kind) -> None:
     indexer = Indexer(open_engine("sqlite://"), _time_overflow_chain())
     calls = []
 
     def flaky(writer, event) -> None:
         calls.append(event.seq)
         if len(calls) == 1:
-            raise OperationalError("INSERT", {}, Exception("database is locked"))
+            raise kind("INSERT", {}, Exception("database is locked, or a permission refused"))
         EVENT_HANDLERS["attest/attested"](writer, event)
 
     indexer.handlers["attest/attested"] = flaky
-    with pytest.raises(OperationalError):
+    with pytest.raises(kind):
         indexer.catch_up()
     assert IndexReader(indexer.engine).indexed_height() == 0  # block 1 not skipped
     assert _failures(indexer.engine) == []
     assert indexer.catch_up() == 4  # tried again, then on
     assert "01" in _attestations(indexer.engine)
+
+
+def test_database_refusing_an_events_value_skips_that_event() -> None:
+    indexer = Indexer(open_engine("sqlite://"), _time_overflow_chain())
+
+    def refused(writer, event) -> None:
+        if event.data["expires_at_ms"] == 1:
+            raise DataError("INSERT", {}, Exception("numeric field overflow"))
+        EVENT_HANDLERS["attest/attested"](writer, event)
+
+    indexer.handlers["attest/attested"] = refused
+    assert indexer.catch_up() == 5
+    assert [(f[0], f[3]) for f in _failures(indexer.engine)] == [
+        (3, "attest/attested"),  # 2^64, as before
+        (4, "attest/attested"),  # refused by the "database"
+    ]
+    assert "numeric field overflow" in _failures(indexer.engine)[1][4]
 
 
 def test_index_status_route_reports_skipped_events(tmp_path) -> None:
