@@ -217,7 +217,9 @@ metadata = MetaData()
 Amount = AmountType
 Total = TotalType
 Time = TimeType
-Height = Int64
+# Heights all come from the block being indexed, which the indexer checks once per block
+# (it refuses heights above 2^63 - 1), so their columns need no check of their own.
+Height = BigInteger
 Label = String  # text the indexer writes itself (a kind, a status): not checked
 
 cursor = Table(
