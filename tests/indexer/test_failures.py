@@ -385,3 +385,43 @@ def test_regression_indexer_survives_hold_id_reused(index_url: str) -> None:
             select(schema.balances.c.held).where(schema.balances.c.address == str(payer.address))
         ).scalars()
         assert set(held) == {25, 0}  # USDX holds 25; GLD none
+
+
+def test_times_and_totals_keep_their_order_and_bounds(index_url: str) -> None:
+    engine = open_engine(index_url)
+    schema.metadata.create_all(engine)
+    times = [U64_MAX, 2**63, 2**63 - 1, 1_700_000_000_000, 0]
+    totals = [2**191 - 1, 3 * U128_MAX, U128_MAX, 10, 0]
+    with engine.begin() as connection:
+        connection.execute(
+            schema.attestations.insert(),
+            [
+                {"attestation_id": f"{i:064x}", "schema_id": "00", "attester": "a",
+                 "recipient": "b", "expires_at_ms": t, "revoked_at_ms": None, "height": 1}
+                for i, t in enumerate(times)
+            ],
+        )  # fmt: skip
+        connection.execute(
+            schema.volume_daily.insert(),
+            [
+                {"symbol": "X", "day": f"2026-01-{i + 1:02d}", "amount": v, "transfers": 2**62}
+                for i, v in enumerate(totals)
+            ],
+        )
+        table = schema.attestations
+        ordered = connection.execute(select(table.c.expires_at_ms).order_by(table.c.expires_at_ms))
+        assert list(ordered.scalars()) == sorted(times)
+        volume = schema.volume_daily
+        ordered = connection.execute(select(volume.c.amount).order_by(volume.c.amount))
+        assert list(ordered.scalars()) == sorted(totals)
+    for table, row in (
+        (schema.volume_daily, {"symbol": "Y", "day": "d", "amount": 2**191, "transfers": 1}),
+        (schema.holds, {"hold_id": "h", "symbol": "X", "payer": "a", "payee": "b", "amount": 1,
+                        "expires_at_ms": 2**64, "status": "open", "settled": 0,
+                        "released": 0, "placed_height": 1}),
+        (schema.events, {"height": 1, "seq": 2**31, "tx_index": 0, "type": "t", "data": "{}"}),
+        (schema.events, {"height": 1, "seq": 0, "tx_index": 0, "type": "t" * 65, "data": "{}"}),
+    ):  # fmt: skip
+        with pytest.raises(Exception, match=r"outside|longer than"), engine.begin() as connection:
+            connection.execute(table.insert(), row)
+    engine.dispose()
