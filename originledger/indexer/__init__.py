@@ -16,6 +16,7 @@ from originledger.indexer.writer import (
     BlockWriter,
     Indexer,
     IndexerError,
+    Skip,
     open_engine,
     register_handler,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Indexer",
     "IndexerError",
     "ReaderError",
+    "Skip",
     "Source",
     "SourceError",
     "StoreSource",

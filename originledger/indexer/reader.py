@@ -13,7 +13,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, desc, func, or_, select, tuple_
+from sqlalchemy import Engine, and_, desc, func, inspect, or_, select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
 
 from originledger.core.address import Address, AddressError
 from originledger.core.limits import PAGE_ITEMS_MAX
@@ -73,8 +74,32 @@ class IndexReader:
             return [dict(row._mapping) for row in connection.execute(statement)]
 
     def indexed_height(self) -> int | None:
-        rows = self._rows(select(schema.cursor.c.height))
+        """The last indexed height; None before the first block (or before the indexer
+        made its tables: the status route may ask before that)."""
+        try:
+            rows = self._rows(select(schema.cursor.c.height))
+        except SQLAlchemyError:
+            if schema.cursor.name in inspect(self.engine).get_table_names():
+                raise
+            return None
         return int(rows[0]["height"]) if rows else None
+
+    def failures(self, limit: int = 10) -> dict[str, Any]:
+        """What the indexer skipped (``ix_failures``): how many, and the newest ``limit``.
+
+        ``degraded`` while any: the index may then differ from the ledger for what those
+        events touched (see docs/explorer.md)."""
+        limit = _check_limit(limit)
+        table = schema.failures
+        with self.engine.connect() as connection:
+            if table.name not in inspect(connection).get_table_names():
+                return {"degraded": False, "count": 0, "items": []}  # no index yet
+            count = connection.execute(select(func.count()).select_from(table)).scalar_one()
+            rows = connection.execute(
+                select(table).order_by(desc(table.c.height), desc(table.c.seq)).limit(limit)
+            )
+            items = [dict(row._mapping) for row in rows]
+        return {"degraded": count > 0, "count": int(count), "items": items}
 
     # -- blocks and transactions ----------------------------------------------------------
 

@@ -7,8 +7,9 @@ import threading
 from pathlib import Path
 
 from originledger.indexer.reader import IndexReader
+from originledger.indexer.redact import redact_text
 from originledger.indexer.source import Source, StoreSource
-from originledger.indexer.writer import Indexer, open_engine
+from originledger.indexer.writer import Indexer, describe_error, open_engine
 from originledger.node.driver import LedgerNode
 
 __all__ = ["IndexService", "default_index_url"]
@@ -30,7 +31,10 @@ class IndexService:
     """Keeps an index up to date with a node: catches up at start, then after each block.
 
     The thread only reads the node's store through its reader connections and writes its
-    own database; a failure is logged and retried, it never stops the chain.
+    own database. It never stops the chain, and no block stops it: what the indexer cannot
+    index it skips and records (``ix_failures``, the status route's ``failures``); what may
+    pass (the database unreachable) is logged and tried again every ``RETRY_S`` seconds.
+    An index of an older schema version is indexed again from genesis.
     """
 
     def __init__(self, indexer: Indexer) -> None:
@@ -44,7 +48,8 @@ class IndexService:
     @classmethod
     def for_node(cls, node: LedgerNode, url: str | None = None) -> IndexService:
         source: Source = StoreSource(node.store, node.app.registry)
-        service = cls(Indexer(open_engine(url or default_index_url(node)), source))
+        engine = open_engine(url or default_index_url(node))
+        service = cls(Indexer(engine, source, rebuild_outdated=True))
         node.add_listener(lambda _outcome: service._wake.set())
         return service
 
@@ -65,11 +70,29 @@ class IndexService:
                     pass
                 self.last_error = None
             except Exception as error:  # keep the node serving; say why the index lags
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.exception("indexer failed; retrying in %s s", RETRY_S)
+                self.last_error = self._redacted(describe_error(error))
+                log.error(
+                    "indexer failed (%s); retrying in %s s", self.last_error, RETRY_S
+                )  # no traceback: its messages may quote the database URL
                 self._stop.wait(RETRY_S)
                 continue
             self._wake.wait(1.0)
+
+    def _redacted(self, text: str) -> str:
+        url = self.indexer.engine.url.render_as_string(hide_password=False)
+        return redact_text(text, url)
+
+    def status(self) -> dict[str, object]:
+        """``{indexed_height, error, degraded, failures, skipped}`` for the status route:
+        ``skipped`` lists the newest skipped events (at most 10)."""
+        failures = self.reader.failures(10)
+        return {
+            "indexed_height": self.reader.indexed_height(),
+            "error": self.last_error,
+            "degraded": failures["degraded"],
+            "failures": failures["count"],
+            "skipped": failures["items"],
+        }
 
     def stop(self) -> None:
         self._stop.set()

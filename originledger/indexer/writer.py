@@ -14,22 +14,34 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import sqlite3
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, event, select
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    SQLAlchemyError,
+    StatementError,
+)
 from sqlalchemy.pool import StaticPool
 
 from originledger.core.address import ADDRESS_PREFIX
 from originledger.indexer import schema
-from originledger.indexer.source import BlockData, EventData, Source
+from originledger.indexer.source import BlockData, EventData, Source, SourceError
 
 __all__ = [
     "EVENT_HANDLERS",
     "BlockWriter",
     "Indexer",
     "IndexerError",
+    "Skip",
+    "describe_error",
     "open_engine",
     "register_handler",
 ]
@@ -40,6 +52,9 @@ CURSOR_NAME = "main"
 _IN_CHUNK_MAX = 400
 _ADDRESS_START = ADDRESS_PREFIX + "1"
 VOLUME_KINDS = frozenset({"transfer", "hold_post", "forced"})
+ERROR_TEXT_MAX = 500
+SKIPPED_KEPT = 1_000
+CHAIN_ID_MAX = 128  # ix_cursor.chain_id
 
 
 class IndexerError(RuntimeError):
@@ -85,9 +100,12 @@ def _hex_of_base64(text: str) -> str:
 class BlockWriter:
     """The rows of one block, computed in memory and written in one transaction."""
 
-    def __init__(self, connection: Connection, block: BlockData) -> None:
+    def __init__(
+        self, connection: Connection, block: BlockData, events: list[EventData] | None = None
+    ) -> None:
         self.connection = connection
         self.block = block
+        self.events = block.events if events is None else events  # those indexed
         self._balances: dict[tuple[str, str], dict[str, Any]] = {}
         self._balances_existing: set[tuple[str, str]] = set()
         self._assets: dict[str, dict[str, Any]] = {}
@@ -181,6 +199,7 @@ class BlockWriter:
         return row
 
     def new_asset(self, row: dict[str, Any]) -> None:
+        self.asset(row["symbol"])  # a row already there is replaced, not inserted twice
         self._assets[row["symbol"]] = row
         self._supply_changed.add(row["symbol"])
 
@@ -228,6 +247,9 @@ class BlockWriter:
         return row
 
     def new_hold(self, row: dict[str, Any]) -> None:
+        # The ledger deletes a hold when it closes, so its id may be used again: the new
+        # hold replaces the closed one's row.
+        self.hold(row["hold_id"])
         self._holds[row["hold_id"]] = row
 
     def attestation(self, attestation_id: str) -> dict[str, Any] | None:
@@ -245,6 +267,7 @@ class BlockWriter:
         return row
 
     def new_attestation(self, row: dict[str, Any]) -> None:
+        self.attestation(row["attestation_id"])  # replaced if there, as a hold
         self._attestations[row["attestation_id"]] = row
 
     def payment(self, payment_id: str) -> dict[str, Any] | None:
@@ -264,6 +287,7 @@ class BlockWriter:
         return row
 
     def new_payment(self, row: dict[str, Any]) -> None:
+        self.payment(row["payment_id"])  # replaced if there (an id used again), as a hold
         self._payments[row["payment_id"]] = row
 
     def concerns(self, event: EventData, *addresses: str | None) -> None:
@@ -384,7 +408,7 @@ class BlockWriter:
                     for tx in block.txs
                 ],
             )
-        if block.events:
+        if self.events:
             connection.execute(
                 schema.events.insert(),
                 [
@@ -395,7 +419,7 @@ class BlockWriter:
                         "type": e.type,
                         "data": json.dumps(e.data, sort_keys=True, separators=(",", ":")),
                     }
-                    for e in block.events
+                    for e in self.events
                 ],
             )
         for rows, table in (
@@ -511,8 +535,68 @@ def register_handler(event_type: str) -> Callable[[EventHandler], EventHandler]:
     return decorate
 
 
+class _EventFailed(Exception):
+    """A handler failed on the event at ``index`` in its block (``message`` says why)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.message = message
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether ``error`` may go away by itself: such a block is rolled back and retried,
+    never skipped. Deterministic (indexing the same block again fails again, so its event
+    is skipped) are only what the block's data causes: a value refused by a column's check
+    or by the database (``DataError``, ``IntegrityError``), and the handlers' own errors.
+    Everything else the database says (unreachable, locked, disconnected, full, a table
+    missing, a permission refused) is about the database, not the block."""
+    if isinstance(error, IntegrityError | DataError):
+        return False
+    if isinstance(error, DBAPIError):  # OperationalError, ProgrammingError, ...
+        return True
+    if isinstance(error, StatementError):  # a parameter refused before the database saw it
+        return False
+    if isinstance(error, SQLAlchemyError):
+        return True
+    return isinstance(error, OSError | MemoryError | sqlite3.Error)
+
+
+def describe_error(error: BaseException) -> str:
+    """What went wrong, without the SQL statement and its parameters (and so without
+    anything from the database URL)."""
+    cause = error.orig if isinstance(error, StatementError) and error.orig else error
+    text = (
+        f"{type(cause).__name__}: {cause}".splitlines()[0] if str(cause) else type(cause).__name__
+    )
+    return text[:ERROR_TEXT_MAX]
+
+
+class Skip(msgspec.Struct, frozen=True):
+    """What the indexer skipped of one block: an event (``seq``) or the whole block
+    (``seq`` -1), and why."""
+
+    height: int
+    seq: int
+    tx_index: int
+    event_type: str | None
+    error: str
+
+
 class Indexer:
-    """Follows ``source`` into the database behind ``engine``."""
+    """Follows ``source`` into the database behind ``engine``.
+
+    A block the indexer cannot take whole is not retried forever: the events that fail
+    (a handler raises, or a row they make does not fit its column) are skipped one by one,
+    the rest of the block is indexed, and each skipped event is recorded in
+    ``ix_failures`` and logged (see docs/explorer.md, "When a block does not fit").
+    Errors that may pass (the database unreachable) are raised, and the block is tried
+    again later.
+
+    ``rebuild_outdated``: an index written with an older schema version is dropped and
+    indexed again from genesis (the node's own index); without it such an index is
+    refused, as one of another chain always is.
+    """
 
     def __init__(
         self,
@@ -520,11 +604,15 @@ class Indexer:
         source: Source,
         *,
         handlers: dict[str, EventHandler] | None = None,
+        rebuild_outdated: bool = False,
     ) -> None:
         self.engine = engine
         self.source = source
         self.handlers = dict(EVENT_HANDLERS if handlers is None else handlers)
+        self.rebuild_outdated = rebuild_outdated
         self._prepared = False
+        # What this indexer skipped since it started (the newest; ix_failures has all).
+        self.skipped: deque[Skip] = deque(maxlen=SKIPPED_KEPT)
 
     def prepare(self) -> None:
         """Create the tables if needed and check the index belongs to the source's chain."""
@@ -535,16 +623,27 @@ class Indexer:
             row = connection.execute(
                 select(schema.cursor).where(schema.cursor.c.name == CURSOR_NAME)
             ).first()
-            if row is not None and row.chain_id != self.source.chain_id():
-                raise IndexerError(
-                    f"the index holds chain {row.chain_id!r}, the source is "
-                    f"{self.source.chain_id()!r}: rebuild it or use another database"
-                )
-            if row is not None and row.schema_version != schema.SCHEMA_VERSION:
+        chain_id = self.source.chain_id()
+        if len(chain_id) > CHAIN_ID_MAX:
+            raise IndexerError(f"a chain id of {len(chain_id)} characters: the index holds 128")
+        if row is not None and row.chain_id != chain_id:
+            raise IndexerError(
+                f"the index holds chain {row.chain_id!r}, the source is "
+                f"{self.source.chain_id()!r}: rebuild it or use another database"
+            )
+        if row is not None and row.schema_version != schema.SCHEMA_VERSION:
+            if not self.rebuild_outdated or row.schema_version > schema.SCHEMA_VERSION:
                 raise IndexerError(
                     f"the index has schema version {row.schema_version}, this code "
-                    f"{schema.SCHEMA_VERSION}: rebuild it"
+                    f"{schema.SCHEMA_VERSION}: rebuild it (origin indexer rebuild)"
                 )
+            log.warning(
+                "the index has schema version %s, this code %s: indexing again from genesis",
+                row.schema_version,
+                schema.SCHEMA_VERSION,
+            )
+            schema.metadata.drop_all(self.engine)
+            schema.metadata.create_all(self.engine)
         self._prepared = True
 
     def height(self) -> int | None:
@@ -554,48 +653,158 @@ class Indexer:
             return _cursor_height(connection)
 
     def index_block(self, block: BlockData) -> bool:
-        """Index ``block`` if it is the next one; False when it was already indexed."""
+        """Index ``block`` if it is the next one; False when it was already indexed.
+
+        Events that cannot be indexed are skipped and recorded (``ix_failures``); the
+        cursor always moves past the block, so one bad block never stops the index.
+        """
+        return self._index(block, None)
+
+    def _index(self, block: BlockData, whole_block: str | None) -> bool:
+        """``index_block``; with ``whole_block``, only record the block as skipped (why)."""
         self.prepare()
-        with self.engine.begin() as connection:
-            height = _cursor_height(connection)
-            expected = self.source.genesis_height() if height is None else height + 1
-            if block.height < expected:
-                return False
-            if block.height > expected:
-                raise IndexerError(f"block {block.height} arrives before block {expected}")
-            writer = BlockWriter(connection, block)
-            addresses: set[str] = set()
-            symbols: set[str] = set()
-            for event_data in block.events:
-                for name, value in event_data.data.items():
-                    if type(value) is str and value.startswith(_ADDRESS_START):
-                        addresses.add(value)
-                    elif name == "symbol" and type(value) is str:
-                        symbols.add(value)
-            for tx in block.txs:
-                addresses.update(tx.signers)
-            writer.prefetch(addresses, symbols)
-            for tx in block.txs:
-                for signer in tx.signers:
-                    writer.account(signer)
-                    writer.tx_accounts.add((signer, block.height, tx.position))
-            for event_data in block.events:
-                handler = self.handlers.get(event_data.type)
-                if handler is not None:
-                    handler(writer, event_data)
-            writer.flush(len(block.txs), len(block.events))
-            values = {
-                "height": block.height,
-                "chain_id": block.chain_id,
-                "schema_version": schema.SCHEMA_VERSION,
-            }
-            if height is None:
-                connection.execute(schema.cursor.insert(), {"name": CURSOR_NAME, **values})
-            else:
-                connection.execute(
-                    schema.cursor.update().where(schema.cursor.c.name == CURSOR_NAME).values(values)
-                )
+        if not 0 <= block.height <= schema.HEIGHT_MAX:
+            raise IndexerError(f"height {block.height} is outside what the index can hold")
+        skipped: dict[int, str] = {}
+        retried = False
+        while True:
+            try:
+                with self.engine.begin() as connection:
+                    height = _cursor_height(connection)
+                    expected = self.source.genesis_height() if height is None else height + 1
+                    if block.height < expected:
+                        return False
+                    if block.height > expected:
+                        raise IndexerError(f"block {block.height} arrives before block {expected}")
+                    if whole_block is None:
+                        writer = self._apply(connection, block, skipped, len(block.events))
+                        writer.flush(len(block.txs), len(block.events))
+                    skips = self._skips(block, skipped, whole_block)
+                    if skips:
+                        connection.execute(
+                            schema.failures.insert(), [msgspec.structs.asdict(s) for s in skips]
+                        )
+                    _advance_cursor(connection, block, height)
+                break
+            except _EventFailed as failed:
+                skipped[failed.index] = failed.message
+            except IndexerError:
+                raise
+            except Exception as error:
+                if _transient(error) or whole_block is not None:
+                    raise
+                culprit, message = self._find_culprit(block, skipped)
+                if message is None and not retried:
+                    retried = True  # it went through when probed: try once more
+                elif culprit is None or culprit in skipped:
+                    whole_block = message or describe_error(error)
+                else:
+                    skipped[culprit] = message or describe_error(error)
+        for skip in skips:
+            log.error(
+                "index: skipped %s at height %s (seq %s): %s; the index is degraded",
+                skip.event_type or "the whole block",
+                skip.height,
+                skip.seq,
+                skip.error,
+            )
+        self.skipped.extend(skips)
         return True
+
+    def _apply(
+        self, connection: Connection, block: BlockData, skipped: dict[int, str], upto: int
+    ) -> BlockWriter:
+        """A writer holding the rows of the block's first ``upto`` events but ``skipped``."""
+        included = [
+            (index, event)
+            for index, event in enumerate(block.events[:upto])
+            if index not in skipped
+        ]
+        writer = BlockWriter(connection, block, [event for _, event in included])
+        addresses: set[str] = set()
+        symbols: set[str] = set()
+        for _, event_data in included:
+            for name, value in event_data.data.items():
+                if type(value) is str and value.startswith(_ADDRESS_START):
+                    addresses.add(value)
+                elif name == "symbol" and type(value) is str:
+                    symbols.add(value)
+        for tx in block.txs:
+            addresses.update(tx.signers)
+        writer.prefetch(addresses, symbols)
+        for tx in block.txs:
+            for signer in tx.signers:
+                writer.account(signer)
+                writer.tx_accounts.add((signer, block.height, tx.position))
+        for index, event_data in included:
+            handler = self.handlers.get(event_data.type)
+            if handler is None:
+                continue
+            try:
+                handler(writer, event_data)
+            except Exception as error:
+                if _transient(error):
+                    raise
+                raise _EventFailed(index, describe_error(error)) from error
+        return writer
+
+    def _probe(self, block: BlockData, skipped: dict[int, str], upto: int) -> str | None:
+        """Why the block's first ``upto`` events (but ``skipped``) cannot be written, or
+        None when they can (written in a transaction that is then rolled back)."""
+        connection = self.engine.connect()
+        try:
+            with connection.begin() as transaction:
+                try:
+                    writer = self._apply(connection, block, skipped, upto)
+                    writer.flush(len(block.txs), len(block.events))
+                except _EventFailed as failed:
+                    return failed.message
+                except Exception as error:
+                    if _transient(error):
+                        raise
+                    return describe_error(error)
+                finally:
+                    transaction.rollback()
+        finally:
+            connection.close()
+        return None
+
+    def _find_culprit(
+        self, block: BlockData, skipped: dict[int, str]
+    ) -> tuple[int | None, str | None]:
+        """The event whose rows do not fit (found by bisection over the block's events:
+        the first prefix that cannot be written ends with it), and why; (None, why) when
+        the block's own rows do not fit even without any event."""
+        failure = self._probe(block, skipped, 0)
+        if failure is not None:
+            return None, failure
+        good, bad = 0, len(block.events)
+        failure = self._probe(block, skipped, bad)
+        if failure is None:  # it passed this time: nothing to skip, let the caller retry
+            return None, None
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            found = self._probe(block, skipped, middle)
+            if found is None:
+                good = middle
+            else:
+                bad, failure = middle, found
+        return bad - 1, failure
+
+    @staticmethod
+    def _skips(block: BlockData, skipped: dict[int, str], whole_block: str | None) -> list[Skip]:
+        if whole_block is not None:
+            return [Skip(block.height, -1, -1, None, whole_block)]
+        return [
+            Skip(
+                block.height,
+                block.events[index].seq,
+                block.events[index].tx_index,
+                block.events[index].type[:ERROR_TEXT_MAX],
+                message,
+            )
+            for index, message in sorted(skipped.items())
+        ]
 
     def catch_up(self, blocks_max: int | None = None) -> int:
         """Index every committed block after the cursor (at most ``blocks_max``); nothing
@@ -610,18 +819,47 @@ class Indexer:
             next_height = self.source.genesis_height() if height is None else height + 1
             if next_height > latest:
                 break
-            block = self.source.block(next_height)
+            block = self._read(next_height)
             if block is None:
+                if self.height() == next_height:  # recorded as skipped whole
+                    done += 1
+                    continue
                 break
             if self.index_block(block):
                 done += 1
         return done
+
+    def _read(self, height: int) -> BlockData | None:
+        """The source's block; a block the source cannot even decode is recorded as
+        skipped whole (an unreachable source, or a read that may pass, raises)."""
+        try:
+            return self.source.block(height)
+        except (SourceError, sqlite3.Error, OSError, SQLAlchemyError):
+            raise
+        except Exception as error:
+            empty = BlockData(self.source.chain_id(), height, None, 0, None, None, [], [])
+            self._index(empty, f"the source cannot read the block: {describe_error(error)}")
+            return None
 
     def rebuild(self) -> int:
         """Drop every table, then index again from the genesis."""
         schema.metadata.drop_all(self.engine)
         self._prepared = False
         return self.catch_up()
+
+
+def _advance_cursor(connection: Connection, block: BlockData, height: int | None) -> None:
+    values = {
+        "height": block.height,
+        "chain_id": block.chain_id,
+        "schema_version": schema.SCHEMA_VERSION,
+    }
+    if height is None:
+        connection.execute(schema.cursor.insert(), {"name": CURSOR_NAME, **values})
+    else:
+        connection.execute(
+            schema.cursor.update().where(schema.cursor.c.name == CURSOR_NAME).values(values)
+        )
 
 
 def _cursor_height(connection: Connection) -> int | None:

@@ -2,7 +2,7 @@
 
 - ``GET /``: the explorer page; ``GET /explorer/{path}``: its scripts and styles.
 - ``GET /v1/search?q=``: what a height, hash, address or asset symbol names.
-- ``GET /v1/index/status``: how far the index has come.
+- ``GET /v1/index/status``: how far the index has come, and what it skipped.
 - ``GET /v1/index/blocks?before=&limit=``, ``GET /v1/index/txs?before=&limit=&height=&address=``.
 - ``GET /v1/index/accounts/{address}``, ``.../history?cursor=&limit=``.
 - ``GET /v1/index/assets``, ``/v1/index/assets/{symbol}``, ``.../holders?limit=``,
@@ -79,14 +79,12 @@ def explorer_handlers(node: LedgerNode, index: IndexService | None) -> list[Any]
 
     @get("/v1/index/status", sync_to_thread=True)
     def index_status() -> Response[bytes]:
-        return _json(
-            {
-                "enabled": index is not None,
-                "indexed_height": None if index is None else index.reader.indexed_height(),
-                "node_height": store.latest_height(),
-                "error": None if index is None else index.last_error,
-            }
-        )
+        if index is None:
+            answer: dict[str, Any] = {"indexed_height": None, "error": None}
+            answer.update(degraded=False, failures=0, skipped=[])
+        else:
+            answer = index.status()  # error: the last one, without the database's password
+        return _json({"enabled": index is not None, "node_height": store.latest_height(), **answer})
 
     @get("/v1/index/blocks", sync_to_thread=True)
     def index_blocks(request: Request[Any, Any, Any]) -> Response[bytes]:
