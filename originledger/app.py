@@ -47,6 +47,7 @@ from originledger.core.limits import (
     BLOCK_TXS_MAX,
     CHAIN_ID_BYTES_MAX,
     EVENTS_PER_TX_MAX,
+    TIME_MS_MAX,
     TX_TTL_MS_MAX,
 )
 from originledger.core.merkle import list_root
@@ -607,6 +608,8 @@ def parse_genesis(raw: bytes) -> Genesis:
         raise ValueError(f"genesis.json: chain_id is longer than {CHAIN_ID_BYTES_MAX} bytes")
     if genesis.initial_height < 1:
         raise ValueError("genesis.json: initial_height must be at least 1")
+    if not 0 <= genesis.genesis_time_ms <= TIME_MS_MAX:
+        raise ValueError(f"genesis.json: genesis_time_ms must be in [0, {TIME_MS_MAX}]")
     keys = [validator.public_key for validator in genesis.validators]
     if len(set(keys)) != len(keys):
         raise ValueError("genesis.json: a validator is listed twice")

@@ -628,6 +628,7 @@ def test_assets_codes_stable() -> None:
         "INVALID_POLICY_FIELD": 19,
         "INVALID_FREEZE": 20,
         "INVALID_HOLD_ID": 21,
+        "TIME_OUT_OF_RANGE": 22,
         "PAUSED": 30,
         "ASSET_FROZEN": 31,
         "SENDER_FROZEN": 32,

@@ -20,7 +20,7 @@ from originledger.core.amounts import Amount
 from originledger.core.codec import CodecError, decode, encode, from_json, to_json
 from originledger.core.context import BlockState, TxState
 from originledger.core.crypto import sha256
-from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX
+from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX, TIME_MS_MAX
 from originledger.core.module import QueryError
 from originledger.core.tx import SignedTx
 from originledger.modules.accounts.types import AccountCreated
@@ -427,7 +427,7 @@ def test_attest_every_field_type_and_boundaries(chain: Chain) -> None:
         BoolValue(False),
         Bytes32Value(DIGEST),
         AddressValue(BOB.address),
-        TimestampValue(2**64 - 1),
+        TimestampValue(TIME_MS_MAX),  # the last millisecond of the year 9999
         JurisdictionValue("DE"),
     ]
     attestation_id = attested_id(chain, attest_message(schema_id, data, recipient=BOB))
@@ -1440,6 +1440,7 @@ def test_attest_codes_stable() -> None:
         "INVALID_ID": 9,
         "INVALID_VALUE": 10,
         "INVALID_SCOPE": 11,
+        "TIME_OUT_OF_RANGE": 12,
         "SCHEMA_EXISTS": 20,
         "SCHEMA_NOT_FOUND": 21,
         "DATA_MISMATCH": 22,

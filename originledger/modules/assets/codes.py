@@ -48,6 +48,7 @@ class AssetsCode(ResultCode, codespace="assets"):
     )
     INVALID_FREEZE = 20, "a deep freeze must also be a freeze"
     INVALID_HOLD_ID = 21, "a hold id is 32 bytes"
+    TIME_OUT_OF_RANGE = 22, "a time is later than the end of the year 9999 (TIME_MS_MAX)"
     # Stateful.
     PAUSED = 30, "the asset is paused"
     ASSET_FROZEN = 31, "the asset is frozen for every account"

@@ -32,6 +32,7 @@ from originledger.core.context import (
     TxContext,
 )
 from originledger.core.crypto import tagged_hash
+from originledger.core.limits import TIME_MS_MAX
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.assets.codes import AssetsCode
@@ -978,6 +979,8 @@ def void(ctx: TxContext, message: VoidHold) -> Failure | None:
 def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
     events: list[Event] = []
     records: dict[str, AssetRecord] = {}
+    if genesis.params.reserve_attestation_age_max_ms > TIME_MS_MAX:
+        raise ValueError(f"genesis: reserve_attestation_age_max_ms above {TIME_MS_MAX}")
     state.set(PARAMS_KEY, encode(genesis.params))
     for entry in genesis.assets:
         message = Issue(

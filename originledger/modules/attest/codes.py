@@ -30,6 +30,7 @@ class AttestCode(ResultCode, codespace="attest"):
         11,
         "a scope is asset:<symbol> or policy:<name>, a name of 1 to 32 of A-Z a-z 0-9 . _ -",
     )
+    TIME_OUT_OF_RANGE = 12, "a time is later than the end of the year 9999 (TIME_MS_MAX)"
     # Stateful checks, in the order they run.
     SCHEMA_EXISTS = 20, "a schema with this definition already exists"
     SCHEMA_NOT_FOUND = 21, "no schema has this id"

@@ -12,6 +12,8 @@ import msgspec
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.context import Event
+from originledger.core.limits import TIME_MS_MAX
+from originledger.core.text import is_free_text
 from originledger.core.tx import Failure, Msg
 from originledger.modules.attest.codes import AttestCode
 
@@ -190,6 +192,8 @@ def check_value(value: Value) -> Failure | None:
         and _JURISDICTION_PATTERN.fullmatch(value.value) is None
     ):
         problem = f"jurisdiction {value.value!r}"[:60]
+    elif isinstance(value, TimestampValue) and value.value > TIME_MS_MAX:
+        problem = f"timestamp_ms {value.value} > {TIME_MS_MAX}"
     return Failure(AttestCode.INVALID_VALUE, problem) if problem else None
 
 
@@ -233,7 +237,7 @@ def check_schema(
 ) -> Failure | None:
     """The stateless checks of a schema definition, in code order."""
     name_bytes = len(name.encode())
-    if not 1 <= name_bytes <= SCHEMA_NAME_BYTES_MAX or not name.isprintable():
+    if not 1 <= name_bytes <= SCHEMA_NAME_BYTES_MAX or not is_free_text(name):
         return Failure(AttestCode.INVALID_SCHEMA_NAME)
     if len(fields) > FIELDS_PER_SCHEMA_MAX:
         return Failure(AttestCode.TOO_MANY_FIELDS, str(len(fields)))
@@ -362,6 +366,8 @@ class Attest(Msg, frozen=True, tag="attest/attest"):
             failure = check_value(value)
             if failure:
                 return failure
+        if self.expires_at_ms > TIME_MS_MAX:
+            return Failure(AttestCode.TIME_OUT_OF_RANGE, f"{self.expires_at_ms} > {TIME_MS_MAX}")
         return None
 
 
