@@ -27,6 +27,7 @@ from __future__ import annotations
 __all__ = [
     "FREE_TEXT_REFUSED_RANGES",
     "ascii_lower",
+    "ascii_upper",
     "has_edge_space",
     "is_ascii_alnum",
     "is_ascii_digits",
@@ -68,6 +69,7 @@ _EDGE_SPACES = frozenset(
 )
 
 _ASCII_UPPER_TO_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+_ASCII_LOWER_TO_UPPER = {code: code - 32 for code in range(ord("a"), ord("z") + 1)}
 
 
 def is_ascii_printable(text: str) -> bool:
@@ -97,6 +99,11 @@ def ascii_lower(text: str) -> str:
     """``text`` with ``A-Z`` mapped to ``a-z`` and every other character kept: the length
     never changes, and the result is the same on every Python."""
     return text.translate(_ASCII_UPPER_TO_LOWER)
+
+
+def ascii_upper(text: str) -> str:
+    """``text`` with ``a-z`` mapped to ``A-Z`` and every other character kept."""
+    return text.translate(_ASCII_LOWER_TO_UPPER)
 
 
 def _refused(code: int) -> bool:

@@ -142,6 +142,10 @@ def attest_genesis(section: dict[str, Any] | None = None) -> dict[str, Any]:
         ],
         assets=[usd_asset()],
     )
+    # REGULATOR regulates the EU: it sets the trusted attesters of policy:eu-mica.
+    document["app_state"]["compliance"] = {
+        "regulators": [{"jurisdiction": "EU", "account": str(REGULATOR.address)}]
+    }
     if section is not None:
         document["app_state"]["attest"] = section
     return document
@@ -781,8 +785,13 @@ def test_invalid_set_trusted_scope(chain: Chain, scope: str) -> None:
 
 def test_set_trusted_scope_name_boundaries(chain: Chain) -> None:
     for scope in ["policy:" + "p" * 32, "policy:0", "policy:EU.mica_2-b"]:
-        trust(chain, scope=scope)
-        assert trusted_attesters(chain.store, scope, "kyc_level") == [KYC_PROVIDER.address]
+        message = SetTrusted(REGULATOR.address, scope, "kyc_level", KYC_PROVIDER.address, True)
+        assert message.validate() is None
+    # Only a policy of the regulator's own jurisdiction (EU) takes its word on chain.
+    trust(chain, scope="policy:EU.mica_2-b")
+    assert trusted_attesters(chain.store, "policy:EU.mica_2-b", "kyc_level") == [
+        KYC_PROVIDER.address
+    ]
 
 
 def test_invalid_set_trusted_asset_not_found(chain: Chain) -> None:

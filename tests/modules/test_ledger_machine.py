@@ -357,6 +357,10 @@ class Model:
                 message.authority, "regulator"
             ):
                 return assets_code(36)  # NOT_AUTHORITY
+            if asset.issuer != message.authority and message.authority != REGULATOR.address:
+                # A regulator acts only within its jurisdiction: REGULATOR is the one
+                # appointed for the US, where every asset here is at home.
+                return ("compliance", 16)  # OUT_OF_JURISDICTION
             if not asset.freezable:
                 return assets_code(37)  # NOT_FREEZABLE
             if isinstance(message, FreezeAsset):
@@ -435,13 +439,17 @@ class Model:
 
 
 def machine_genesis() -> dict[str, object]:
-    return genesis_document(
+    document = genesis_document(
         accounts=[
             {"address": str(ADMIN.address), "roles": ["admin"]},
             {"address": str(ISSUER.address), "roles": ["custodian", "issuer"]},
             {"address": str(REGULATOR.address), "roles": ["regulator"]},
         ]
     )
+    document["app_state"]["compliance"] = {
+        "regulators": [{"jurisdiction": "US", "account": str(REGULATOR.address)}]
+    }
+    return document
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -494,7 +502,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def open_with_one_asset(self) -> None:
         messages: list[Msg] = [
-            Issue(ISSUER.address, "AAA", "AAA coin", 2, "payment", Amount(10**6)),
+            Issue(
+                ISSUER.address, "AAA", "AAA coin", 2, "payment", Amount(10**6), jurisdiction="US"
+            ),
             AttestReserves(ISSUER.address, "AAA", Amount(10**6), self.block_time_ms),
             Mint(ISSUER.address, "AAA", ALICE.address, Amount(500)),
             Mint(ISSUER.address, "AAA", BOB.address, Amount(300)),
@@ -505,7 +515,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(issuer=parties, symbol=symbols, asset_class=asset_classes, max_supply=max_supplies)
     def issue(self, issuer: Party, symbol: str, asset_class: str, max_supply: int) -> None:
         message = Issue(
-            issuer.address, symbol, f"{symbol} coin", 2, asset_class, Amount(max_supply)
+            issuer.address,
+            symbol,
+            f"{symbol} coin",
+            2,
+            asset_class,
+            Amount(max_supply),
+            jurisdiction="US",
         )
         self.queue([message], [issuer])
 
