@@ -40,6 +40,11 @@ from originledger.core.block import (
 )
 from originledger.core.codec import CodecError, TypedDecoder, encode, from_json
 from originledger.core.codes import TxCode, TxResult
+from originledger.core.consensus import (
+    ConsensusVersions,
+    local_consensus_versions,
+    require_consensus_versions,
+)
 from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
 from originledger.core.crypto import PUBLIC_KEY_BYTES, sha256, verify_signature
 from originledger.core.limits import (
@@ -282,6 +287,16 @@ class Application:
 
     # -- info / genesis -------------------------------------------------------------------
 
+    def consensus_versions(self) -> ConsensusVersions:
+        """What this process runs: protocol, msgspec, PyNaCl and the composed modules."""
+        return local_consensus_versions((m.name, m.version) for m in self.registry.modules)
+
+    def check_consensus_versions(self, genesis: Genesis) -> None:
+        """Raise ``ConsensusVersionError`` when ``genesis`` declares other consensus versions
+        than this process runs. Drivers call it before they start or join a chain."""
+        declared = genesis.consensus_versions
+        require_consensus_versions(declared, self.consensus_versions(), genesis.chain_id)
+
     def info(self) -> AppInfo | None:
         meta = self.store.chain_meta()
         if meta is None:
@@ -296,6 +311,7 @@ class Application:
         if self.store.chain_meta() is not None:
             raise RuntimeError("the chain is already initialized")
         genesis = parse_genesis(genesis_raw)
+        self.check_consensus_versions(genesis)
         outcome = self.genesis_outcome(genesis, genesis_raw)
         self.store.commit_genesis(genesis_raw, outcome)
         return outcome.app_hash
@@ -596,6 +612,12 @@ class Application:
         return meta
 
 
+def default_consensus_versions() -> ConsensusVersions:
+    """The consensus versions of the default composition (what ``origin init`` and
+    ``origin net up`` declare in genesis)."""
+    return local_consensus_versions((m.name, m.version) for m in DEFAULT_MODULES)
+
+
 def parse_genesis(raw: bytes) -> Genesis:
     try:
         genesis = from_json(raw, Genesis)
@@ -623,4 +645,4 @@ def parse_genesis(raw: bytes) -> Genesis:
     return genesis
 
 
-__all__ += ["ChainMeta", "InvariantBroken", "parse_genesis"]
+__all__ += ["ChainMeta", "InvariantBroken", "default_consensus_versions", "parse_genesis"]

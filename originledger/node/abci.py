@@ -79,6 +79,7 @@ from originledger.core.amounts import Amount
 from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
 from originledger.core.codec import encode, to_json
 from originledger.core.codes import TxCode
+from originledger.core.consensus import ConsensusVersionError
 from originledger.core.context import Event
 from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_TXS_MAX
@@ -224,6 +225,9 @@ class AbciApp:
             ),
             "finalize_block": self.finalize_block,
         }
+        raw = self.store.genesis()
+        if raw is not None:  # a restart: refuse a chain that declares other versions
+            self.app.check_consensus_versions(parse_genesis(raw))
         self._load_proposers()
 
     # -- dispatch -------------------------------------------------------------------------
@@ -566,6 +570,13 @@ class AbciApp:
             if request.sender:
                 answer.reject_senders.append(request.sender)
             return answer
+        if index == 0:  # the chain's genesis: join it only with its consensus versions
+            try:
+                self.app.check_consensus_versions(parse_genesis(restore.genesis))
+            except (ConsensusVersionError, ValueError):
+                log.exception("refusing to join this chain by state sync")
+                self._restore = None
+                return results(result=results.ABORT)
         try:
             done = Snapshots.finish(self.store, restore)
         except ValueError:

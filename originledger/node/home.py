@@ -20,7 +20,9 @@ from pathlib import Path
 
 import msgspec
 
+from originledger.app import default_consensus_versions
 from originledger.core.amounts import Amount
+from originledger.core.codec import to_builtins
 from originledger.core.crypto import SigningKey
 from originledger.node.embedded import NodeSettings
 from originledger.policies import load_packs, pack_document
@@ -212,6 +214,8 @@ def init_home(
         ],
         "app_state": app_state,
         "initial_height": 1,
+        # What every validator must run; a node with other versions refuses the chain.
+        "consensus_versions": to_builtins(default_consensus_versions()),
     }
     (home / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
     return written

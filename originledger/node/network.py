@@ -37,6 +37,9 @@ from typing import Any
 import httpx
 import msgspec
 
+from originledger.app import default_consensus_versions, parse_genesis
+from originledger.core.codec import to_builtins
+from originledger.core.consensus import ConsensusVersionError, require_consensus_versions
 from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_BYTES_MAX
 from originledger.node.abci import APP_VERSION, genesis_validator_entry
@@ -231,6 +234,7 @@ def create_network(
         ],
         "app_state": app_state,
         "initial_height": 1,
+        "consensus_versions": to_builtins(default_consensus_versions()),
     }
     genesis_raw = json.dumps(genesis, separators=(",", ":"), sort_keys=True)
     (directory / "genesis.json").write_text(genesis_raw)
@@ -303,6 +307,18 @@ def _make_home(
     )
 
 
+def _require_consensus_versions(genesis_raw: str) -> None:
+    """Refuse (``NetworkError``) a network whose genesis declares consensus versions this
+    installation does not run."""
+    try:
+        genesis = parse_genesis(genesis_raw.encode())
+        require_consensus_versions(
+            genesis.consensus_versions, default_consensus_versions(), genesis.chain_id
+        )
+    except (ConsensusVersionError, ValueError) as error:
+        raise NetworkError(str(error)) from error
+
+
 def add_node(directory: Path, *, state_sync: bool = True) -> ValidatorPlan:
     """Add a node to a running network: a new home (its own key) with the network's
     genesis, dialing every other node. It is a full node until the validators module adds
@@ -318,6 +334,7 @@ def add_node(directory: Path, *, state_sync: bool = True) -> ValidatorPlan:
     first = plan.validators[0]
     genesis_raw = (directory / "genesis.json").read_text()
     time_ms = int(json.loads(genesis_raw)["genesis_time_ms"])
+    _require_consensus_versions(genesis_raw)  # refuse before writing anything
     node = _make_home(
         cometbft,
         directory,
