@@ -1465,5 +1465,6 @@ def test_attest_codes_stable() -> None:
         "ALREADY_TRUSTED": 32,
         "NOT_TRUSTED": 33,
         "TOO_MANY_TRUSTED": 34,
+        "ISSUER_ROLE_REVOKED": 35,
     }
     assert all(code.message for code in AttestCode)

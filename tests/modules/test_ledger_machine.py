@@ -154,6 +154,11 @@ class Model:
     def balance(self, account: Address, symbol: str) -> int:
         return self.line(account, symbol).amount
 
+    def in_standing(self, asset: AssetModel, issuer: Address) -> bool:
+        """The issuer keeps its powers while it holds the role its asset's class needs."""
+        required = CLASS_POLICIES[asset.asset_class].issuer_role_required
+        return not required or self.has_role(issuer, "issuer")
+
     def has_role(self, account: Address, role: str) -> bool:
         return role in self.roles.get(account, set())
 
@@ -237,6 +242,8 @@ class Model:
                 return assets_code(10)
             if asset.issuer != message.issuer:
                 return assets_code(13)  # NOT_ISSUER
+            if not self.in_standing(asset, message.issuer):
+                return assets_code(56)  # ISSUER_ROLE_REVOKED
             failure = self.receive_check(asset, message.recipient, message.symbol)
             if failure:
                 return failure
@@ -353,14 +360,15 @@ class Model:
             asset = self.assets.get(message.symbol)
             if asset is None:
                 return assets_code(10)
-            if asset.issuer != message.authority and not self.has_role(
-                message.authority, "regulator"
-            ):
-                return assets_code(36)  # NOT_AUTHORITY
-            if asset.issuer != message.authority and message.authority != REGULATOR.address:
+            is_issuer = asset.issuer == message.authority
+            regulator = self.has_role(message.authority, "regulator")
+            if not is_issuer and regulator and message.authority != REGULATOR.address:
                 # A regulator acts only within its jurisdiction: REGULATOR is the one
-                # appointed for the US, where every asset here is at home.
+                # appointed for the US, where every asset here is at home (compliance's
+                # guard runs before the assets handler).
                 return ("compliance", 16)  # OUT_OF_JURISDICTION
+            if not (is_issuer and self.in_standing(asset, message.authority)) and not regulator:
+                return assets_code(56 if is_issuer else 36)  # ISSUER_ROLE_REVOKED, NOT_AUTHORITY
             if not asset.freezable:
                 return assets_code(37)  # NOT_FREEZABLE
             if isinstance(message, FreezeAsset):
@@ -394,6 +402,8 @@ class Model:
                 return assets_code(10)
             if asset.issuer != message.issuer:
                 return assets_code(13)
+            if not self.in_standing(asset, message.issuer):
+                return assets_code(56)
             if asset.paused == message.paused:
                 return assets_code(49)
             asset.paused = message.paused
@@ -404,6 +414,8 @@ class Model:
                 return assets_code(10)
             if asset.issuer != message.issuer:
                 return assets_code(13)
+            if not self.in_standing(asset, message.issuer):
+                return assets_code(56)
             if not asset.clawback:
                 return assets_code(39)  # CLAWBACK_DISABLED
             line = self.line(message.account, message.symbol)

@@ -91,3 +91,8 @@ class AssetsCode(ResultCode, codespace="assets"):
     NOT_PAYEE = 53, "only the hold's payee may post or void it"
     HOLD_EXPIRED = 54, "the hold has expired"
     POST_EXCEEDS_HOLD = 55, "the amount to post is larger than the hold"
+    ISSUER_ROLE_REVOKED = (
+        56,
+        "the asset's issuer no longer holds the issuer role its class requires: "
+        "its powers over the asset are suspended",
+    )

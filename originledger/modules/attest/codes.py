@@ -47,3 +47,7 @@ class AttestCode(ResultCode, codespace="attest"):
     ALREADY_TRUSTED = 32, "the attester is already trusted for this topic in this scope"
     NOT_TRUSTED = 33, "the attester is not trusted for this topic in this scope"
     TOO_MANY_TRUSTED = 34, "a scope trusts at most 16 attesters per topic"
+    ISSUER_ROLE_REVOKED = (
+        35,
+        "the asset's issuer no longer holds the issuer role its class requires",
+    )

@@ -20,7 +20,7 @@ from originledger.core.crypto import tagged_hash
 from originledger.core.limits import MESSAGES_PER_TX_MAX
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
-from originledger.modules.assets import load_asset
+from originledger.modules.assets import issuer_in_good_standing, load_asset
 from originledger.modules.attest.codes import AttestCode
 from originledger.modules.attest.keys import (
     BY_ATTESTER_PREFIX,
@@ -336,6 +336,8 @@ def _authority_failure(state: StateGetter, scope: str, authority: Address) -> Fa
             return Failure(AttestCode.ASSET_NOT_FOUND, symbol)
         if asset.issuer != authority:
             return Failure(AttestCode.NOT_ASSET_ISSUER)
+        if not issuer_in_good_standing(state, asset, authority):
+            return Failure(AttestCode.ISSUER_ROLE_REVOKED, str(authority))
         return None
     if not has_role(state, authority, Role.REGULATOR):
         return Failure(AttestCode.REGULATOR_ROLE_REQUIRED)
