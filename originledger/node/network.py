@@ -46,6 +46,7 @@ from originledger.node.abci import APP_VERSION, genesis_validator_entry
 from originledger.node.home import init_home, load_validator_key
 from originledger.node.network_node import RPC_BATCH_MAX
 from originledger.node.toolchain import check_cometbft
+from originledger.sdk.wallet import child_environment, write_private_file
 
 __all__ = [
     "DEFAULT_BASE_PORT",
@@ -170,9 +171,7 @@ def _node_id(node_key_path: Path) -> str:
 
 
 def _write_private(path: Path, text: str) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
+    write_private_file(path, text)  # 0600 even over an older file with a wider mode
 
 
 def create_network(
@@ -535,7 +534,8 @@ def _launch(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # outlives `origin net up`; Ctrl-C there does not reach it
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            # Never the keystore passphrase: a node or CometBFT needs none.
+            env={**child_environment(), "PYTHONUNBUFFERED": "1", **(env or {})},
         )
     _children[child.pid] = child
     paths.pid_file(process).write_text(f"{child.pid}\n")
