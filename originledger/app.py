@@ -433,7 +433,9 @@ class Application:
                 del self._verified[key]
         self._verified[tx.raw] = tx
 
-    def _envelope_failure(self, tx: Tx, time_ms: int, committed: bool) -> TxResult | None:
+    def _envelope_failure(
+        self, tx: Tx, time_ms: int, committed: bool, state: BlockState | None = None
+    ) -> TxResult | None:
         if tx.body.expires_at_ms <= time_ms:
             return TxResult.failure(TxCode.EXPIRED)
         if tx.body.expires_at_ms > time_ms + TX_TTL_MS_MAX:
@@ -443,7 +445,11 @@ class Application:
         authorized = set(tx.signer_addresses)
         for index, message in enumerate(tx.messages):
             for signer in message.required_signers():
-                if signer not in authorized:
+                # A key's account signs itself; a multisig account (accounts module) is
+                # signed for by enough weight of its members among the signers.
+                if signer not in authorized and not accounts.authorizes(
+                    self.store if state is None else state, signer, authorized
+                ):
                     return TxResult.failure(TxCode.SIGNER_MISSING, str(signer), index)
         return None
 
@@ -545,7 +551,7 @@ class Application:
     def _execute(
         self, block: BlockContext, state: BlockState, tx: Tx, committed: bool
     ) -> tuple[TxResult, list[Event]]:
-        failure = self._envelope_failure(tx, block.time_ms, committed)
+        failure = self._envelope_failure(tx, block.time_ms, committed, state)
         if failure is not None:
             return failure, []
         tx_state = TxState(state)

@@ -298,10 +298,12 @@ def test_accounts_codes_stable() -> None:
         "OK": 0,
         "INVALID_ROLE": 1,
         "PUBLIC_KEY_MISMATCH": 2,
+        "INVALID_MULTISIG": 3,
         "NOT_ADMIN": 10,
         "ACCOUNT_EXISTS": 11,
         "ROLE_ALREADY_GRANTED": 12,
         "ROLE_NOT_GRANTED": 13,
         "LAST_ADMIN": 14,
+        "NESTED_MULTISIG": 15,
     }
     assert all(code.message for code in AccountsCode)
