@@ -80,7 +80,7 @@ def test_init_chain_same_genesis_same_app_hash() -> None:
 
 def test_init_chain_chain_id_at_limit() -> None:
     chain = Chain(default_genesis() | {"chain_id": "c" * 64})
-    raw = chain.tx(GrantRole(ADMIN.address, ALICE.address, "oracle"), ADMIN, chain_id="c" * 64)
+    raw = chain.tx(GrantRole(ADMIN.address, ALICE.address, "custodian"), ADMIN, chain_id="c" * 64)
     assert chain.check(raw).ok
     assert chain.block([raw]).txs[0].result.ok
     chain.store.close()

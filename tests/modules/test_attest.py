@@ -1466,5 +1466,6 @@ def test_attest_codes_stable() -> None:
         "NOT_TRUSTED": 33,
         "TOO_MANY_TRUSTED": 34,
         "ISSUER_ROLE_REVOKED": 35,
+        "ATTESTER_ROLE_REQUIRED": 36,
     }
     assert all(code.message for code in AttestCode)

@@ -17,6 +17,10 @@ class AccountsCode(ResultCode, codespace="accounts"):
         "a multisig has 1 to 16 distinct members in address order, weights of 1 to 255, "
         "and a threshold of 1 to the sum of the weights",
     )
+    ROLE_RESERVED = (
+        4,
+        "the oracle and validator roles are reserved: no module of this chain checks them",
+    )
     # Stateful checks.
     NOT_ADMIN = 10, "only an account with the admin role may do this"
     ACCOUNT_EXISTS = 11, "the account already exists"

@@ -16,6 +16,7 @@ from originledger.core.tx import Failure
 from originledger.modules.accounts.codes import AccountsCode
 from originledger.modules.accounts.keys import account_key, multisig_key
 from originledger.modules.accounts.types import (
+    RESERVED_ROLES,
     ROLE_VALUES,
     AccountCreated,
     AccountRecord,
@@ -161,6 +162,8 @@ def genesis_init(state: BlockState, genesis: AccountsGenesis) -> list[Event]:
         for role in entry.roles:
             if role not in ROLE_VALUES:
                 raise ValueError(f"genesis: unknown role {role!r} for {entry.address}")
+            if role in RESERVED_ROLES:
+                raise ValueError(f"genesis: the role {role!r} is reserved ({entry.address})")
         key = account_key(entry.address)
         if state.get(key) is not None:
             raise ValueError(f"genesis: account {entry.address} listed twice")

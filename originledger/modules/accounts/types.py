@@ -17,6 +17,7 @@ from originledger.modules.accounts.codes import AccountsCode
 __all__ = [
     "MULTISIG_MEMBERS_MAX",
     "MULTISIG_WEIGHT_MAX",
+    "RESERVED_ROLES",
     "ROLES_PER_ACCOUNT_MAX",
     "ROLE_VALUES",
     "AccountCreated",
@@ -58,6 +59,11 @@ class Role(StrEnum):
 
 
 ROLE_VALUES = frozenset(role.value for role in Role)
+# Roles no module of this chain checks: granting them would promise a power nobody has.
+# The validator set is governed by consensus keys and the admin (validators module), and
+# oracle feeds come with the oracle module, which will give ``oracle`` its meaning. Until a
+# module checks them they are not granted (nor in genesis); revoking one stays possible.
+RESERVED_ROLES = frozenset({Role.ORACLE.value, Role.VALIDATOR.value})
 RoleText = Annotated[str, msgspec.Meta(max_length=_ROLE_TEXT_MAX)]
 PublicKey = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
 
@@ -66,6 +72,12 @@ def _role_failure(role: str) -> Failure | None:
     if role not in ROLE_VALUES:
         return Failure(AccountsCode.INVALID_ROLE, repr(role))
     return None
+
+
+def _grant_failure(role: str) -> Failure | None:
+    if role in RESERVED_ROLES:
+        return Failure(AccountsCode.ROLE_RESERVED, role)
+    return _role_failure(role)
 
 
 # State ----------------------------------------------------------------------------------
@@ -155,7 +167,7 @@ class GrantRole(Msg, frozen=True, tag="accounts/grant_role"):
         return (self.admin,)
 
     def validate(self) -> Failure | None:
-        return _role_failure(self.role)
+        return _grant_failure(self.role)
 
 
 class RevokeRole(Msg, frozen=True, tag="accounts/revoke_role"):

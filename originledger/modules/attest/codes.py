@@ -51,3 +51,4 @@ class AttestCode(ResultCode, codespace="attest"):
         35,
         "the asset's issuer no longer holds the issuer role its class requires",
     )
+    ATTESTER_ROLE_REQUIRED = 36, "attesting under this schema needs the attester role"

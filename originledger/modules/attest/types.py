@@ -274,13 +274,16 @@ def check_id(identifier: bytes, *, optional: bool = False) -> Failure | None:
 # State ----------------------------------------------------------------------------------
 
 
-class SchemaDefinition(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """What a schema's id is the hash of (the registrant is not part of it)."""
+class SchemaDefinition(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """What a schema's id is the hash of (the registrant is not part of it).
+    ``attester_role_required`` is left out of the encoding when false, so a schema without
+    it keeps the id it always had."""
 
     name: str
     fields: list[Field]
     revocable: bool
     topic: str | None
+    attester_role_required: bool = False
 
 
 class SchemaRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -291,6 +294,7 @@ class SchemaRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     revocable: bool
     topic: str | None
     height: int
+    attester_role_required: bool = False  # only accounts with the attester role attest
 
 
 class Attestation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -329,13 +333,17 @@ class TrustedAttesters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class RegisterSchema(Msg, frozen=True, tag="attest/register_schema"):
-    """Register a schema; its id is the hash of ``(name, fields, revocable, topic)``."""
+    """Register a schema; its id is the hash of ``(name, fields, revocable, topic,
+    attester_role_required)``. With ``attester_role_required`` only accounts holding the
+    ``attester`` role (granted by an admin: licensed KYC providers, notaries) attest
+    under it."""
 
     registrant: Address
     name: NameText
     fields: Annotated[list[Field], _ListMax]
     revocable: bool
     topic: ShortText | None = None
+    attester_role_required: bool = False
 
     def required_signers(self) -> tuple[Address, ...]:
         return (self.registrant,)
@@ -409,6 +417,7 @@ class SchemaRegistered(Event, frozen=True, tag="attest/schema_registered"):
     fields: list[Field]
     revocable: bool
     topic: str | None
+    attester_role_required: bool = False
 
 
 class Attested(Event, frozen=True, tag="attest/attested"):
@@ -447,6 +456,7 @@ class GenesisSchema(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     fields: list[Field] = []
     revocable: bool = True
     topic: str | None = None
+    attester_role_required: bool = False
 
 
 class GenesisTrust(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
