@@ -32,6 +32,7 @@ from originledger.modules.compliance.types import (
 from tests.conftest import ALICE, ISSUER, Chain, assert_failed, close_chain
 from tests.modules.compliance_helpers import (
     BANK,
+    CUSTODIAN,
     KYC,
     OTHER_REGULATOR,
     REGULATOR,
@@ -84,13 +85,24 @@ def test_regression_regulator_cannot_act_outside_jurisdiction_freeze_asset(chain
     ok(chain.run(FreezeAsset(OTHER_REGULATOR.address, "SGT", True), OTHER_REGULATOR))
 
 
-def test_regulator_of_a_jurisdiction_that_decided_on_the_asset_may_freeze_it(
+def test_regulator_of_a_jurisdiction_whose_rules_reach_the_asset_may_freeze_it(
     chain: Chain,
 ) -> None:
-    # HK (which has a pack) records a decision on SGT: its regulator now reaches the asset.
+    # CN's pack needs CN's approval for any CNY stablecoin, wherever its home: CN reaches it.
+    decision = DecideIssuance(REGULATOR.address, "CN", "SGC", ISSUER.address, True)
+    ok(chain.run(decision, REGULATOR))
+    sgc = issue("SGC", "payment", peg="CNY", jurisdiction="SG", custodian=CUSTODIAN.address)
+    ok(chain.run(sgc, ISSUER))
+    ok(chain.run(FreezeAsset(REGULATOR.address, "SGC", True), REGULATOR))
+
+
+def test_regression_a_decision_alone_gives_a_regulator_no_reach(chain: Chain) -> None:
+    # HK records a denial of SGT, which no HK rule reaches: HK still may not freeze it.
     decision = DecideIssuance(REGULATOR.address, "HK", "SGT", ISSUER.address, False, "denied")
     ok(chain.run(decision, REGULATOR))
-    ok(chain.run(_freeze(REGULATOR), REGULATOR))
+    assert_failed(chain.run(_freeze(REGULATOR), REGULATOR), ComplianceCode.OUT_OF_JURISDICTION)
+    message = FreezeAsset(REGULATOR.address, "SGT", True)
+    assert_failed(chain.run(message, REGULATOR), ComplianceCode.OUT_OF_JURISDICTION)
 
 
 def test_regulator_without_the_role_is_no_authority_even_when_appointed(chain: Chain) -> None:

@@ -9,9 +9,9 @@ their messages and refuses a regulator acting outside its jurisdictions:
 
 - ``assets/freeze`` and ``assets/freeze_asset`` by an account that is not the asset's
   issuer: the account must be an appointed regulator of the asset's home jurisdiction, or
-  of a jurisdiction with a pack that decided on the asset (approved or denied it; the
-  same reach as ``compliance/order_clawback``). An asset with neither is the issuer's to
-  freeze alone.
+  of a jurisdiction whose issuance rules reach the asset (its approval or licence was
+  needed to issue it: a CNY stablecoin at home elsewhere, under CN's "any" scope). An
+  asset no jurisdiction reaches is the issuer's to freeze alone.
 - ``attest/set_trusted`` on ``policy:<name>``: the policy belongs to the jurisdiction its
   name starts with (``policy:HK``, ``policy:HK-vasp``: ``HK``), and only an appointed
   regulator of that jurisdiction sets its trusted attesters (the code is read in either
@@ -34,8 +34,14 @@ from originledger.modules.assets import load_asset
 from originledger.modules.assets.types import AssetRecord, Freeze, FreezeAsset
 from originledger.modules.attest.types import SetTrusted
 from originledger.modules.compliance.codes import ComplianceCode
-from originledger.modules.compliance.logic import is_regulator, load_approval, load_index
-from originledger.modules.compliance.types import JURISDICTION_PATTERN
+from originledger.modules.compliance.logic import _active_packs as active_packs
+from originledger.modules.compliance.logic import is_regulator, load_index
+from originledger.modules.compliance.rules import facts_of_record, rule_reaches
+from originledger.modules.compliance.types import (
+    JURISDICTION_PATTERN,
+    IssuanceApproval,
+    LicensedIssuer,
+)
 
 __all__ = [
     "guard_freeze",
@@ -61,18 +67,22 @@ def policy_jurisdiction(name: str) -> str | None:
 
 
 def regulates_asset(state: StateGetter, account: Address, asset: AssetRecord) -> bool:
-    """Whether ``account`` is an appointed regulator (with the role) of the asset's home
-    jurisdiction, or of a jurisdiction with a pack that has a decision on the asset."""
+    """Whether ``account`` is an appointed regulator (with the role) of a jurisdiction that
+    reaches the asset: its home jurisdiction, or one whose pack's issuance rules
+    (``issuance_approval``, ``licensed_issuer``) reach it, so that the asset needed that
+    jurisdiction's word to exist. Recording a decision on an asset gives no reach."""
     home = asset.jurisdiction
     if home is not None and is_regulator(state, home, account):
         return True
-    for jurisdiction in load_index(state).jurisdictions:
-        if (
-            jurisdiction != home
-            and load_approval(state, jurisdiction, asset.symbol) is not None
-            and is_regulator(state, jurisdiction, account)
-        ):
-            return True
+    facts = facts_of_record(asset)
+    for pack in active_packs(state, load_index(state)):
+        if pack.jurisdiction == home or not is_regulator(state, pack.jurisdiction, account):
+            continue
+        for rule in pack.rules:
+            if isinstance(rule, IssuanceApproval | LicensedIssuer) and rule_reaches(
+                rule, pack.jurisdiction, facts
+            ):
+                return True
     return False
 
 
