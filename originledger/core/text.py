@@ -20,6 +20,9 @@ Two kinds of text:
   is accepted today and tomorrow alike.
 
 Case folding is ASCII only (:func:`ascii_lower`): other scripts keep their case.
+
+A transaction's memo is opaque: consensus bounds its length in bytes and never reads it,
+so it needs no rule here. Attestation ``string`` values are data, bounded in bytes.
 """
 
 from __future__ import annotations

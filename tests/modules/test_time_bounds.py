@@ -152,3 +152,12 @@ def test_invalid_genesis_time_beyond_the_limit(time_ms: int) -> None:
     }
     with pytest.raises(ValueError, match="genesis_time_ms"):
         parse_genesis(json.dumps(document).encode())
+
+
+def test_invalid_genesis_time_parameter_beyond_the_limit() -> None:
+    from tests.conftest import Chain, genesis_document
+
+    document = genesis_document()
+    document["app_state"]["assets"]["params"] = {"reserve_attestation_age_max_ms": 2**64 - 1}
+    with pytest.raises(ValueError, match="reserve_attestation_age_max_ms"):
+        Chain(document)
