@@ -42,8 +42,9 @@ class ConsensusVersions(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     modules: dict[str, int] = {}
 
 
-class ConsensusVersionError(RuntimeError):
-    """This node's consensus versions differ from what the chain declares."""
+class ConsensusVersionError(ValueError):
+    """This node's consensus versions differ from what the chain declares (a ``ValueError``:
+    the genesis is input this node cannot accept)."""
 
 
 def local_consensus_versions(modules: Iterable[tuple[str, int]]) -> ConsensusVersions:

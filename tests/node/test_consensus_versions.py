@@ -138,3 +138,18 @@ def test_net_join_refuses_a_network_with_other_consensus_versions() -> None:
     with pytest.raises(NetworkError, match=r"pynacl: the chain declares 1\.5\.0"):
         _require_consensus_versions(_genesis(_other(pynacl="1.5.0")).decode())
     _require_consensus_versions(_genesis(_ours()).decode())  # its own versions: joins
+
+
+def test_origin_start_refuses_a_home_whose_genesis_declares_other_versions(
+    tmp_path: Path,
+) -> None:
+    from originledger.node.home import HomeError
+    from originledger.node.runner import open_node
+
+    home = tmp_path / "home"
+    init_home(home, policies=[])
+    genesis = json.loads((home / "genesis.json").read_text())
+    genesis["consensus_versions"]["pynacl"] = "1.5.0"
+    (home / "genesis.json").write_text(json.dumps(genesis))
+    with pytest.raises(HomeError, match=r"pynacl: the chain declares 1\.5\.0"):
+        open_node(home)
