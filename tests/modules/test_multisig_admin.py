@@ -168,3 +168,23 @@ def test_invalid_multisig_exists_or_nested(chain: Chain) -> None:
 
 def _role(name: str) -> Role:
     return Role(name)
+
+
+def test_council_members_sign_apart_with_the_sdk(chain: Chain) -> None:
+    from originledger.sdk.builder import TxBuilder, assemble_transaction, sign_transaction_body
+    from originledger.sdk.wallet import Key
+    from tests.conftest import CHAIN_ID
+
+    alice, carol = Key(ALICE.key), Key(CAROL.key)
+    body = TxBuilder(CHAIN_ID).build_body(
+        [GrantRole(COUNCIL, TREASURER.address, "custodian")],
+        [alice.public_key, carol.public_key],
+        expires_at_ms=chain.next_time_ms + 60_000,
+    )
+    # Each member signs on their own machine; anyone assembles and submits.
+    signatures = [sign_transaction_body(alice, body), sign_transaction_body(carol, body)]
+    transaction = assemble_transaction(body, signatures)
+    outcome = chain.block([transaction.raw]).txs[0]
+    assert outcome.result.ok, outcome.result
+    assert outcome.hash == transaction.hash
+    assert has_role(chain.store, TREASURER.address, Role.CUSTODIAN)
