@@ -79,7 +79,6 @@ from originledger.core.amounts import Amount
 from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
 from originledger.core.codec import encode, to_json
 from originledger.core.codes import TxCode
-from originledger.core.consensus import ConsensusVersionError
 from originledger.core.context import Event
 from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_TXS_MAX
@@ -573,7 +572,7 @@ class AbciApp:
         if index == 0:  # the chain's genesis: join it only with its consensus versions
             try:
                 self.app.check_consensus_versions(parse_genesis(restore.genesis))
-            except (ConsensusVersionError, ValueError):
+            except ValueError:  # ConsensusVersionError, or a genesis that does not parse
                 log.exception("refusing to join this chain by state sync")
                 self._restore = None
                 return results(result=results.ABORT)

@@ -39,7 +39,7 @@ import msgspec
 
 from originledger.app import default_consensus_versions, parse_genesis
 from originledger.core.codec import to_builtins
-from originledger.core.consensus import ConsensusVersionError, require_consensus_versions
+from originledger.core.consensus import require_consensus_versions
 from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_BYTES_MAX
 from originledger.node.abci import APP_VERSION, genesis_validator_entry
@@ -314,7 +314,7 @@ def _require_consensus_versions(genesis_raw: str) -> None:
         require_consensus_versions(
             genesis.consensus_versions, default_consensus_versions(), genesis.chain_id
         )
-    except (ConsensusVersionError, ValueError) as error:
+    except ValueError as error:  # ConsensusVersionError, or a genesis that does not parse
         raise NetworkError(str(error)) from error
 
 
