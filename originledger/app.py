@@ -40,6 +40,11 @@ from originledger.core.block import (
 )
 from originledger.core.codec import CodecError, TypedDecoder, encode, from_json
 from originledger.core.codes import TxCode, TxResult
+from originledger.core.consensus import (
+    ConsensusVersions,
+    local_consensus_versions,
+    require_consensus_versions,
+)
 from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
 from originledger.core.crypto import PUBLIC_KEY_BYTES, sha256, verify_signature
 from originledger.core.limits import (
@@ -47,6 +52,7 @@ from originledger.core.limits import (
     BLOCK_TXS_MAX,
     CHAIN_ID_BYTES_MAX,
     EVENTS_PER_TX_MAX,
+    TIME_MS_MAX,
     TX_TTL_MS_MAX,
 )
 from originledger.core.merkle import list_root
@@ -300,6 +306,16 @@ class Application:
 
     # -- info / genesis -------------------------------------------------------------------
 
+    def consensus_versions(self) -> ConsensusVersions:
+        """What this process runs: protocol, msgspec, PyNaCl and the composed modules."""
+        return local_consensus_versions((m.name, m.version) for m in self.registry.modules)
+
+    def check_consensus_versions(self, genesis: Genesis) -> None:
+        """Raise ``ConsensusVersionError`` when ``genesis`` declares other consensus versions
+        than this process runs. Drivers call it before they start or join a chain."""
+        declared = genesis.consensus_versions
+        require_consensus_versions(declared, self.consensus_versions(), genesis.chain_id)
+
     def info(self) -> AppInfo | None:
         meta = self.store.chain_meta()
         if meta is None:
@@ -314,6 +330,7 @@ class Application:
         if self.store.chain_meta() is not None:
             raise RuntimeError("the chain is already initialized")
         genesis = parse_genesis(genesis_raw)
+        self.check_consensus_versions(genesis)
         outcome = self.genesis_outcome(genesis, genesis_raw)
         self.store.commit_genesis(genesis_raw, outcome)
         return outcome.app_hash
@@ -435,7 +452,9 @@ class Application:
                 del self._verified[key]
         self._verified[tx.raw] = tx
 
-    def _envelope_failure(self, tx: Tx, time_ms: int, committed: bool) -> TxResult | None:
+    def _envelope_failure(
+        self, tx: Tx, time_ms: int, committed: bool, state: BlockState | None = None
+    ) -> TxResult | None:
         if tx.body.expires_at_ms <= time_ms:
             return TxResult.failure(TxCode.EXPIRED)
         if tx.body.expires_at_ms > time_ms + TX_TTL_MS_MAX:
@@ -445,7 +464,11 @@ class Application:
         authorized = set(tx.signer_addresses)
         for index, message in enumerate(tx.messages):
             for signer in message.required_signers():
-                if signer not in authorized:
+                # A key's account signs itself; a multisig account (accounts module) is
+                # signed for by enough weight of its members among the signers.
+                if signer not in authorized and not accounts.authorizes(
+                    self.store if state is None else state, signer, authorized
+                ):
                     return TxResult.failure(TxCode.SIGNER_MISSING, str(signer), index)
         return None
 
@@ -547,7 +570,7 @@ class Application:
     def _execute(
         self, block: BlockContext, state: BlockState, tx: Tx, committed: bool
     ) -> tuple[TxResult, list[Event]]:
-        failure = self._envelope_failure(tx, block.time_ms, committed)
+        failure = self._envelope_failure(tx, block.time_ms, committed, state)
         if failure is not None:
             return failure, []
         tx_state = TxState(state)
@@ -626,6 +649,12 @@ class Application:
         return meta
 
 
+def default_consensus_versions() -> ConsensusVersions:
+    """The consensus versions of the default composition (what ``origin init`` and
+    ``origin net up`` declare in genesis)."""
+    return local_consensus_versions((m.name, m.version) for m in DEFAULT_MODULES)
+
+
 def parse_genesis(raw: bytes) -> Genesis:
     try:
         genesis = from_json(raw, Genesis)
@@ -638,6 +667,8 @@ def parse_genesis(raw: bytes) -> Genesis:
         raise ValueError(f"genesis.json: chain_id is longer than {CHAIN_ID_BYTES_MAX} bytes")
     if genesis.initial_height < 1:
         raise ValueError("genesis.json: initial_height must be at least 1")
+    if not 0 <= genesis.genesis_time_ms <= TIME_MS_MAX:
+        raise ValueError(f"genesis.json: genesis_time_ms must be in [0, {TIME_MS_MAX}]")
     keys = [validator.public_key for validator in genesis.validators]
     if len(set(keys)) != len(keys):
         raise ValueError("genesis.json: a validator is listed twice")
@@ -651,4 +682,4 @@ def parse_genesis(raw: bytes) -> Genesis:
     return genesis
 
 
-__all__ += ["ChainMeta", "InvariantBroken", "parse_genesis"]
+__all__ += ["ChainMeta", "InvariantBroken", "default_consensus_versions", "parse_genesis"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -27,7 +26,11 @@ from originledger.core.tx import Msg
 from originledger.node.home import HomeError, load_config
 from originledger.node.runner import parse_listen
 from originledger.sdk import Client, ClientError, Key, KeystoreError, TxBuilder, VerificationError
-from originledger.sdk.wallet import load_keystore, read_keystore_public
+from originledger.sdk.wallet import (
+    load_keystore,
+    pop_environment_passphrase,
+    read_keystore_public,
+)
 
 __all__ = [
     "DEFAULT_HOME",
@@ -236,6 +239,16 @@ def keystore_path(home: Path, name: str) -> Path:
     return home_path(home) / "keys" / f"{name}.json"
 
 
+_environment_passphrase: list[str | None] = [None]
+
+
+def take_environment_passphrase() -> None:
+    """Take ``$ORIGIN_PASSPHRASE`` out of the environment at the start of a command (the
+    root callback), before anything can start a child process that would inherit it; the
+    command's ``read_passphrase`` answers it from memory."""
+    _environment_passphrase[0] = pop_environment_passphrase()
+
+
 def read_passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> str:
     """From --passphrase-file, else $ORIGIN_PASSPHRASE, else a hidden prompt."""
     if passphrase_file is not None:
@@ -245,7 +258,9 @@ def read_passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> s
             raise CliError(
                 ExitCode.SETUP_ERROR, "passphrase_file", f"cannot read the passphrase file: {error}"
             ) from None
-    from_environment = os.environ.get(PASSPHRASE_ENV)
+    from_environment = _environment_passphrase[0]
+    if from_environment is None:  # not taken at the start of this command (a direct call)
+        from_environment = pop_environment_passphrase()
     if from_environment is not None:
         return from_environment
     try:

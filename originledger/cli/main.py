@@ -9,7 +9,12 @@ import typer
 
 from originledger import __version__
 from originledger.cli.clearing import clearing_app
-from originledger.cli.common import JsonOption, OriginTyper, Output
+from originledger.cli.common import (
+    JsonOption,
+    OriginTyper,
+    Output,
+    take_environment_passphrase,
+)
 from originledger.cli.compliance import compliance_app
 from originledger.cli.controls import hold_app
 from originledger.cli.indexer import indexer_app
@@ -47,6 +52,7 @@ def root(
     ] = False,
 ) -> None:
     """Origin: a verifiable ledger for tokenized money and assets."""
+    take_environment_passphrase()  # no child process inherits $ORIGIN_PASSPHRASE
 
 
 app.command("init")(init)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 
+from originledger.core.text import ascii_lower, is_ascii_lower, is_ascii_upper
+
 __all__ = [
     "ADDRESS_BYTES",
     "ADDRESS_PREFIX",
@@ -89,9 +91,9 @@ def bech32m_decode(text: str) -> tuple[str, bytes]:
         raise AddressError("too long")
     if any(ord(c) < 33 or ord(c) > 126 for c in text):
         raise AddressError("invalid character")
-    if text.lower() != text and text.upper() != text:
+    if any(map(is_ascii_upper, text)) and any(map(is_ascii_lower, text)):
         raise AddressError("mixed case")
-    text = text.lower()
+    text = ascii_lower(text)
     separator = text.rfind("1")
     if separator < 1 or separator + 7 > len(text):
         raise AddressError("missing separator or checksum")

@@ -9,6 +9,7 @@ by returning ``None``; callers turn that into their module's result code.
 from __future__ import annotations
 
 from originledger.core.limits import AMOUNT_MAX, ASSET_DECIMALS_MAX
+from originledger.core.text import is_ascii_digits
 
 __all__ = [
     "AMOUNT_BYTES",
@@ -45,7 +46,7 @@ class Amount(int):
 
     @classmethod
     def from_decimal_string(cls, text: str) -> Amount:
-        if not text or not text.isascii() or not text.isdigit():
+        if not is_ascii_digits(text):
             raise ValueError(f"amount must be a string of decimal digits, got {text!r}")
         if len(text) > 1 and text[0] == "0":
             raise ValueError(f"amount must not have leading zeros, got {text!r}")
@@ -92,14 +93,14 @@ def parse_units(text: str, decimals: int) -> Amount:
     """Parse ``"123.45"`` with 2 decimals into ``Amount(12345)``; excess precision is an error."""
     if not 0 <= decimals <= ASSET_DECIMALS_MAX:
         raise ValueError(f"decimals must be in [0, {ASSET_DECIMALS_MAX}]")
-    text = text.strip().replace("_", "")
+    text = text.strip(" \t\r\n").replace("_", "")
     whole, _, fraction = text.partition(".")
     # ASCII only: str.isdigit also accepts other scripts' digits, which int() would read.
     if not text.isascii() or not (whole or fraction):
         raise ValueError(f"not a decimal amount: {text!r}")
     if not whole:
         whole = "0"
-    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+    if not is_ascii_digits(whole) or (fraction and not is_ascii_digits(fraction)):
         raise ValueError(f"not a decimal amount: {text!r}")
     if len(fraction) > decimals:
         raise ValueError(f"{text!r} has more than {decimals} decimal places")

@@ -13,6 +13,7 @@ import msgspec
 
 from originledger.core.codec import encode
 from originledger.core.codes import TxResult
+from originledger.core.consensus import ConsensusVersions
 from originledger.core.crypto import sha256, tagged_hash, verify_signature
 
 __all__ = [
@@ -126,6 +127,8 @@ class Genesis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # typed genesis: a genesis of a million accounts never exists as Python dicts.
     app_state: dict[str, msgspec.Raw] = {}
     initial_height: int = 1
+    # What every validator must run (core/consensus.py); checked when a node starts.
+    consensus_versions: ConsensusVersions | None = None
 
 
 __all__ += ["header_signing_digest"]

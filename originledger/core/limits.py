@@ -26,6 +26,7 @@ __all__ = [
     "STATE_KEY_BYTES_MAX",
     "STATE_VALUE_BYTES_MAX",
     "SUBMIT_BATCH_TXS_MAX",
+    "TIME_MS_MAX",
     "TX_BYTES_MAX",
     "TX_TTL_MS_MAX",
 ]
@@ -35,6 +36,11 @@ AMOUNT_MAX = 2**128 - 1
 ASSET_DECIMALS_MAX = 18
 ASSET_SYMBOL_BYTES_MAX = 12
 ASSET_NAME_BYTES_MAX = 64
+
+# Every time on the ledger (an expiry, a deadline, a maturity, an "as of" time, in ms
+# since the Unix epoch) is at most the last millisecond of the year 9999 (UTC): far below
+# 2**63, so that no index, database column or date library overflows on a ledger time.
+TIME_MS_MAX = 253_402_300_799_999
 
 # The transaction envelope.
 CHAIN_ID_BYTES_MAX = 64

@@ -224,6 +224,9 @@ class AbciApp:
             ),
             "finalize_block": self.finalize_block,
         }
+        raw = self.store.genesis()
+        if raw is not None:  # a restart: refuse a chain that declares other versions
+            self.app.check_consensus_versions(parse_genesis(raw))
         self._load_proposers()
 
     # -- dispatch -------------------------------------------------------------------------
@@ -566,6 +569,13 @@ class AbciApp:
             if request.sender:
                 answer.reject_senders.append(request.sender)
             return answer
+        if index == 0:  # the chain's genesis: join it only with its consensus versions
+            try:
+                self.app.check_consensus_versions(parse_genesis(restore.genesis))
+            except ValueError:  # ConsensusVersionError, or a genesis that does not parse
+                log.exception("refusing to join this chain by state sync")
+                self._restore = None
+                return results(result=results.ABORT)
         try:
             done = Snapshots.finish(self.store, restore)
         except ValueError:

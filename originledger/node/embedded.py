@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from originledger.app import Application, BlockOutcome, BlockRequest
+from originledger.app import Application, BlockOutcome, BlockRequest, parse_genesis
 from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
@@ -90,6 +90,8 @@ class EmbeddedNode:
             self.app.init_chain(genesis_raw)
         elif store.genesis() != genesis_raw:
             raise ValueError("the store holds another chain than this genesis.json")
+        else:  # a restart: this process may run other versions than the last one
+            self.app.check_consensus_versions(parse_genesis(genesis_raw))
         self.mempool = Mempool(
             self.settings.mempool_txs_max,
             self.settings.mempool_txs_per_signer_max,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 import tomllib
 from collections.abc import Sequence
@@ -20,7 +19,9 @@ from pathlib import Path
 
 import msgspec
 
+from originledger.app import default_consensus_versions
 from originledger.core.amounts import Amount
+from originledger.core.codec import to_builtins
 from originledger.core.crypto import SigningKey
 from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
@@ -29,7 +30,13 @@ from originledger.core.limits import (
 from originledger.node.embedded import NodeSettings
 from originledger.node.mempool import Admission
 from originledger.policies import load_packs, pack_document
-from originledger.sdk.wallet import Key, generate_key, save_keystore
+from originledger.sdk.wallet import (
+    KDF_INTERACTIVE,
+    Key,
+    generate_key,
+    save_keystore,
+    write_private_file,
+)
 
 __all__ = [
     "DEV_ASSET",
@@ -46,6 +53,7 @@ DEV_PASSPHRASE = "dev"  # the passphrase of the keystores `origin init --dev` wr
 DEV_ASSET = "USDD"
 DEV_ACCOUNTS = ("admin", "alice", "bob", "carol")
 DEV_BALANCE_MINOR = 1_000_000_00  # 1,000,000.00 USDD each
+_DEV_KDF = KDF_INTERACTIVE
 
 
 class HomeError(Exception):
@@ -148,9 +156,7 @@ def load_validator_key(home: Path) -> SigningKey:
 
 
 def _write_private(path: Path, text: str) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
+    write_private_file(path, text)  # 0600 even over an older file with a wider mode
 
 
 def init_home(
@@ -192,7 +198,14 @@ def init_home(
     if dev:
         keys: dict[str, Key] = {name: generate_key(name) for name in DEV_ACCOUNTS}
         for name, key in keys.items():
-            save_keystore(key, home / "keys" / f"{name}.json", DEV_PASSPHRASE)
+            # Dev keys: a public passphrase, so the fast derivation (wallet.py explains).
+            save_keystore(
+                key,
+                home / "keys" / f"{name}.json",
+                DEV_PASSPHRASE,
+                opslimit=_DEV_KDF[0],
+                memlimit=_DEV_KDF[1],
+            )
             written[name] = str(key.address)
         admin = keys["admin"]
         app_state = {
@@ -238,6 +251,8 @@ def init_home(
         ],
         "app_state": app_state,
         "initial_height": 1,
+        # What every validator must run; a node with other versions refuses the chain.
+        "consensus_versions": to_builtins(default_consensus_versions()),
     }
     (home / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
     return written

@@ -37,12 +37,16 @@ from typing import Any
 import httpx
 import msgspec
 
+from originledger.app import default_consensus_versions, parse_genesis
+from originledger.core.codec import to_builtins
+from originledger.core.consensus import require_consensus_versions
 from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_BYTES_MAX
 from originledger.node.abci import APP_VERSION, genesis_validator_entry
 from originledger.node.home import init_home, load_validator_key
 from originledger.node.network_node import RPC_BATCH_MAX
 from originledger.node.toolchain import check_cometbft
+from originledger.sdk.wallet import child_environment, write_private_file
 
 __all__ = [
     "DEFAULT_BASE_PORT",
@@ -167,9 +171,7 @@ def _node_id(node_key_path: Path) -> str:
 
 
 def _write_private(path: Path, text: str) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
+    write_private_file(path, text)  # 0600 even over an older file with a wider mode
 
 
 def create_network(
@@ -231,6 +233,7 @@ def create_network(
         ],
         "app_state": app_state,
         "initial_height": 1,
+        "consensus_versions": to_builtins(default_consensus_versions()),
     }
     genesis_raw = json.dumps(genesis, separators=(",", ":"), sort_keys=True)
     (directory / "genesis.json").write_text(genesis_raw)
@@ -303,6 +306,18 @@ def _make_home(
     )
 
 
+def _require_consensus_versions(genesis_raw: str) -> None:
+    """Refuse (``NetworkError``) a network whose genesis declares consensus versions this
+    installation does not run."""
+    try:
+        genesis = parse_genesis(genesis_raw.encode())
+        require_consensus_versions(
+            genesis.consensus_versions, default_consensus_versions(), genesis.chain_id
+        )
+    except ValueError as error:  # ConsensusVersionError, or a genesis that does not parse
+        raise NetworkError(str(error)) from error
+
+
 def add_node(directory: Path, *, state_sync: bool = True) -> ValidatorPlan:
     """Add a node to a running network: a new home (its own key) with the network's
     genesis, dialing every other node. It is a full node until the validators module adds
@@ -318,6 +333,7 @@ def add_node(directory: Path, *, state_sync: bool = True) -> ValidatorPlan:
     first = plan.validators[0]
     genesis_raw = (directory / "genesis.json").read_text()
     time_ms = int(json.loads(genesis_raw)["genesis_time_ms"])
+    _require_consensus_versions(genesis_raw)  # refuse before writing anything
     node = _make_home(
         cometbft,
         directory,
@@ -518,7 +534,8 @@ def _launch(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # outlives `origin net up`; Ctrl-C there does not reach it
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            # Never the keystore passphrase: a node or CometBFT needs none.
+            env={**child_environment(), "PYTHONUNBUFFERED": "1", **(env or {})},
         )
     _children[child.pid] = child
     paths.pid_file(process).write_text(f"{child.pid}\n")

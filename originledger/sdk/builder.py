@@ -12,7 +12,13 @@ from originledger.core.crypto import sha256
 from originledger.core.tx import Msg, build_body, build_signed, signing_digest
 from originledger.sdk.wallet import Key
 
-__all__ = ["DEFAULT_TTL_MS", "SignedTransaction", "TxBuilder"]
+__all__ = [
+    "DEFAULT_TTL_MS",
+    "SignedTransaction",
+    "TxBuilder",
+    "assemble_transaction",
+    "sign_transaction_body",
+]
 
 DEFAULT_TTL_MS = 10 * 60 * 1000
 
@@ -36,6 +42,33 @@ class TxBuilder:
     def __init__(self, chain_id: str, *, ttl_ms: int = DEFAULT_TTL_MS) -> None:
         self.chain_id = chain_id
         self.ttl_ms = ttl_ms
+
+    def build_body(
+        self,
+        messages: Sequence[Msg],
+        signer_public_keys: Sequence[bytes],
+        *,
+        client_id: int | None = None,
+        expires_at_ms: int | None = None,
+        memo: str = "",
+    ) -> bytes:
+        """The body to be signed by several people apart (the members of a multisig
+        account): each calls ``sign_transaction_body`` with their key, and anyone then
+        ``assemble_transaction``s the signatures in the order of ``signer_public_keys``."""
+        if not signer_public_keys:
+            raise ValueError("a transaction needs at least one signer")
+        if client_id is None:
+            client_id = int.from_bytes(nacl.utils.random(8), "big")
+        if expires_at_ms is None:
+            expires_at_ms = time.time_ns() // 1_000_000 + self.ttl_ms
+        return build_body(
+            chain_id=self.chain_id,
+            client_id=client_id,
+            expires_at_ms=expires_at_ms,
+            signers=list(signer_public_keys),
+            messages=messages,
+            memo=memo,
+        )
 
     def build(
         self,
@@ -63,3 +96,13 @@ class TxBuilder:
         digest = signing_digest(body)
         raw = build_signed(body, [key.sign(digest) for key in signers])
         return SignedTransaction(raw, sha256(body))
+
+
+def sign_transaction_body(key: Key, body: bytes) -> bytes:
+    """One signer's signature of a transaction body (what ``TxBuilder.build_body`` gives)."""
+    return key.sign(signing_digest(body))
+
+
+def assemble_transaction(body: bytes, signatures: Sequence[bytes]) -> SignedTransaction:
+    """The signed transaction: ``signatures`` in the order of the body's signers."""
+    return SignedTransaction(build_signed(body, list(signatures)), sha256(body))

@@ -55,7 +55,7 @@ def build_blocks() -> Blocks:
     # 1: roles and assets.
     time_ms = at(1)
     roles: list[Msg] = [GrantRole(ADMIN.address, user.address, "issuer") for user in USERS[:4]]
-    roles.append(GrantRole(ADMIN.address, USERS[4].address, "oracle"))
+    roles.append(GrantRole(ADMIN.address, USERS[4].address, "custodian"))
     txs = [tx(time_ms, roles, [ADMIN])]
     txs.append(
         tx(

@@ -57,7 +57,7 @@ def test_init_chain_info(chain: Chain) -> None:
     assert (info.chain_id, info.height, info.time_ms) == (CHAIN_ID, 0, GENESIS_TIME_MS)
     assert info.app_hash == chain.genesis_app_hash
     assert info.modules == {
-        "accounts": 1,
+        "accounts": 2,
         "assets": 2,
         "attest": 1,
         "compliance": 1,
@@ -80,7 +80,7 @@ def test_init_chain_same_genesis_same_app_hash() -> None:
 
 def test_init_chain_chain_id_at_limit() -> None:
     chain = Chain(default_genesis() | {"chain_id": "c" * 64})
-    raw = chain.tx(GrantRole(ADMIN.address, ALICE.address, "oracle"), ADMIN, chain_id="c" * 64)
+    raw = chain.tx(GrantRole(ADMIN.address, ALICE.address, "custodian"), ADMIN, chain_id="c" * 64)
     assert chain.check(raw).ok
     assert chain.block([raw]).txs[0].result.ok
     chain.store.close()
@@ -397,6 +397,7 @@ def test_default_registry_knows_every_message() -> None:
     assert default_registry().message_tags() == sorted(
         [
             "accounts/create",
+            "accounts/create_multisig",
             "accounts/grant_role",
             "accounts/revoke_role",
             "assets/attest_reserves",

@@ -28,6 +28,7 @@ __all__ = [
     "AGENT",
     "CUSTODIAN",
     "REGULATOR",
+    "REGULATOR_JURISDICTION",
     "asset_of",
     "controls_genesis",
     "hold_id_of",
@@ -38,6 +39,7 @@ __all__ = [
 
 CUSTODIAN = party("custodian")
 REGULATOR = party("regulator")
+REGULATOR_JURISDICTION = "US"
 AGENT = party("agent")
 
 
@@ -51,6 +53,10 @@ def controls_genesis(**assets_section: Any) -> dict[str, Any]:
         ]
     )
     document["app_state"]["assets"].update(assets_section)
+    # REGULATOR acts for the US only: the assets it freezes are at home there.
+    document["app_state"]["compliance"] = {
+        "regulators": [{"jurisdiction": REGULATOR_JURISDICTION, "account": str(REGULATOR.address)}]
+    }
     return document
 
 

@@ -11,7 +11,14 @@ from originledger.core.amounts import Amount
 from originledger.core.tx import Msg
 from originledger.modules.assets.types import AttestReserves, Authorize, Mint, Pause
 from tests.conftest import ALICE, BOB, ISSUER, Chain, Party, close_chain
-from tests.modules.assets_helpers import AGENT, CUSTODIAN, controls_genesis, issue, ok
+from tests.modules.assets_helpers import (
+    AGENT,
+    CUSTODIAN,
+    REGULATOR_JURISDICTION,
+    controls_genesis,
+    issue,
+    ok,
+)
 
 
 def _setup(chain: Chain, messages: list[Msg], signers: list[Party]) -> None:
@@ -32,7 +39,15 @@ def payment_chain() -> Iterator[Chain]:
     fresh = Chain(controls_genesis())
     _setup(
         fresh,
-        [issue("USD", "payment", custodian=CUSTODIAN.address, agent=AGENT.address)],
+        [
+            issue(
+                "USD",
+                "payment",
+                custodian=CUSTODIAN.address,
+                agent=AGENT.address,
+                jurisdiction=REGULATOR_JURISDICTION,
+            )
+        ],
         [ISSUER],
     )
     _setup(
@@ -59,7 +74,7 @@ def utility_chain() -> Iterator[Chain]:
     _setup(
         fresh,
         [
-            issue("PTS", "utility"),
+            issue("PTS", "utility", jurisdiction=REGULATOR_JURISDICTION),
             Mint(ISSUER.address, "PTS", ALICE.address, Amount(1_000)),
             Mint(ISSUER.address, "PTS", BOB.address, Amount(500)),
         ],

@@ -12,6 +12,8 @@ from originledger.core.address import account_address
 from originledger.core.module import QueryError
 from originledger.modules.accounts import AccountsCode, Role, has_role, load_account
 from originledger.modules.accounts.types import (
+    RESERVED_ROLES,
+    ROLE_VALUES,
     AccountCreated,
     AccountRecord,
     CreateAccount,
@@ -29,6 +31,7 @@ from tests.conftest import (
     ISSUER,
     Chain,
     assert_failed,
+    default_genesis,
     genesis_document,
 )
 
@@ -49,14 +52,14 @@ def test_genesis_roles_sorted_and_deduplicated() -> None:
             accounts=[
                 {
                     "address": str(ALICE.address),
-                    "roles": ["oracle", "admin", "oracle"],
+                    "roles": ["custodian", "admin", "custodian"],
                     "public_key": base64.b64encode(ALICE.key.public_key).decode(),
                 },
             ]
         )
     )
     record = load_account(chain.store, ALICE.address)
-    assert record == AccountRecord(0, ALICE.key.public_key, ["admin", "oracle"])
+    assert record == AccountRecord(0, ALICE.key.public_key, ["admin", "custodian"])
     chain.app.check_invariants()
 
 
@@ -79,16 +82,16 @@ def test_invalid_genesis_accounts(accounts: list[dict[str, object]]) -> None:
 
 
 def test_note_signer_creates_account_on_first_use(chain: Chain) -> None:
-    grant = GrantRole(ADMIN.address, ALICE.address, "oracle")
+    grant = GrantRole(ADMIN.address, ALICE.address, "custodian")
     # ALICE co-signs: her account is created by her signature, before the grant runs.
     outcome = chain.run(grant, [ADMIN, ALICE])
     assert outcome.result.ok
     assert outcome.events == [
         AccountCreated(ALICE.address),
-        RoleGranted(ALICE.address, "oracle", ADMIN.address),
+        RoleGranted(ALICE.address, "custodian", ADMIN.address),
     ]
     record = load_account(chain.store, ALICE.address)
-    assert record == AccountRecord(1, ALICE.key.public_key, ["oracle"])
+    assert record == AccountRecord(1, ALICE.key.public_key, ["custodian"])
     # The second signature creates nothing.
     again = chain.run(GrantRole(ADMIN.address, ALICE.address, "attester"), [ADMIN, ALICE])
     assert again.events == [RoleGranted(ALICE.address, "attester", ADMIN.address)]
@@ -96,11 +99,11 @@ def test_note_signer_creates_account_on_first_use(chain: Chain) -> None:
 
 def test_note_signer_records_key_of_genesis_account(chain: Chain) -> None:
     assert load_account(chain.store, ADMIN.address).public_key == b""  # type: ignore[union-attr]
-    outcome = chain.run(GrantRole(ADMIN.address, ALICE.address, "oracle"), ADMIN)
+    outcome = chain.run(GrantRole(ADMIN.address, ALICE.address, "custodian"), ADMIN)
     # ALICE was unknown: granting her a role creates her account, and says so.
     assert outcome.events == [
         AccountCreated(ALICE.address),
-        RoleGranted(ALICE.address, "oracle", ADMIN.address),
+        RoleGranted(ALICE.address, "custodian", ADMIN.address),
     ]
     admin = load_account(chain.store, ADMIN.address)
     assert admin == AccountRecord(1, ADMIN.key.public_key, ["admin"])
@@ -108,7 +111,7 @@ def test_note_signer_records_key_of_genesis_account(chain: Chain) -> None:
 
 def test_note_signer_undone_when_tx_fails(chain: Chain) -> None:
     root = chain.state_root
-    outcome = chain.run(GrantRole(ALICE.address, BOB.address, "oracle"), ALICE)
+    outcome = chain.run(GrantRole(ALICE.address, BOB.address, "custodian"), ALICE)
     assert_failed(outcome, AccountsCode.NOT_ADMIN)
     assert load_account(chain.store, ALICE.address) is None
     assert chain.state_root == root
@@ -127,7 +130,7 @@ def test_create_account_with_key(chain: Chain) -> None:
 def test_create_account_without_key_then_first_use_fills_it(chain: Chain) -> None:
     assert chain.run(CreateAccount(BOB.address), ALICE).result.ok
     assert load_account(chain.store, BOB.address) == AccountRecord(1, b"", [])
-    outcome = chain.run(GrantRole(ADMIN.address, CAROL.address, "oracle"), [ADMIN, BOB])
+    outcome = chain.run(GrantRole(ADMIN.address, CAROL.address, "custodian"), [ADMIN, BOB])
     assert outcome.result.ok
     assert AccountCreated(BOB.address) not in outcome.events
     assert load_account(chain.store, BOB.address) == AccountRecord(2, BOB.key.public_key, [])
@@ -148,7 +151,7 @@ def test_invalid_create_account_public_key_mismatch(chain: Chain) -> None:
 # -- roles ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [role.value for role in Role])
+@pytest.mark.parametrize("role", sorted(ROLE_VALUES - RESERVED_ROLES))
 def test_grant_role_each_role(chain: Chain, role: str) -> None:
     outcome = chain.run(GrantRole(ADMIN.address, ALICE.address, role), ADMIN)
     assert outcome.result.ok
@@ -160,12 +163,12 @@ def test_grant_role_each_role(chain: Chain, role: str) -> None:
 
 
 def test_grant_role_keeps_roles_sorted(chain: Chain) -> None:
-    for role in ("validator", "attester", "oracle"):
+    for role in ("regulator", "attester", "custodian"):
         assert chain.run(GrantRole(ADMIN.address, ALICE.address, role), ADMIN).result.ok
     assert load_account(chain.store, ALICE.address).roles == [  # type: ignore[union-attr]
         "attester",
-        "oracle",
-        "validator",
+        "custodian",
+        "regulator",
     ]
 
 
@@ -231,7 +234,7 @@ def test_invalid_revoke_role_not_admin(chain: Chain) -> None:
 
 @pytest.mark.parametrize("account", [ALICE, ISSUER])
 def test_invalid_revoke_role_not_granted(chain: Chain, account: object) -> None:
-    outcome = chain.run(RevokeRole(ADMIN.address, account.address, "oracle"), ADMIN)  # type: ignore[attr-defined]
+    outcome = chain.run(RevokeRole(ADMIN.address, account.address, "custodian"), ADMIN)  # type: ignore[attr-defined]
     assert_failed(outcome, AccountsCode.ROLE_NOT_GRANTED)
 
 
@@ -251,8 +254,8 @@ def test_invalid_revoke_role_own_admin_even_with_another_admin(chain: Chain) -> 
 
 
 def test_revoke_role_own_non_admin_role(chain: Chain) -> None:
-    assert chain.run(GrantRole(ADMIN.address, ADMIN.address, "oracle"), ADMIN).result.ok
-    assert chain.run(RevokeRole(ADMIN.address, ADMIN.address, "oracle"), ADMIN).result.ok
+    assert chain.run(GrantRole(ADMIN.address, ADMIN.address, "custodian"), ADMIN).result.ok
+    assert chain.run(RevokeRole(ADMIN.address, ADMIN.address, "custodian"), ADMIN).result.ok
     assert load_account(chain.store, ADMIN.address).roles == ["admin"]  # type: ignore[union-attr]
 
 
@@ -260,8 +263,8 @@ def test_grant_role_atomic_with_failing_message(chain: Chain) -> None:
     root = chain.state_root
     outcome = chain.run(
         [
-            GrantRole(ADMIN.address, ALICE.address, "oracle"),
-            GrantRole(ADMIN.address, ALICE.address, "oracle"),
+            GrantRole(ADMIN.address, ALICE.address, "custodian"),
+            GrantRole(ADMIN.address, ALICE.address, "custodian"),
         ],
         ADMIN,
     )
@@ -299,10 +302,29 @@ def test_accounts_codes_stable() -> None:
         "INVALID_ROLE": 1,
         "PUBLIC_KEY_MISMATCH": 2,
         "MODULE_ACCOUNT": 3,
+        "INVALID_MULTISIG": 4,
+        "ROLE_RESERVED": 5,
         "NOT_ADMIN": 10,
         "ACCOUNT_EXISTS": 11,
         "ROLE_ALREADY_GRANTED": 12,
         "ROLE_NOT_GRANTED": 13,
         "LAST_ADMIN": 14,
+        "NESTED_MULTISIG": 15,
     }
     assert all(code.message for code in AccountsCode)
+
+
+@pytest.mark.parametrize("role", sorted(RESERVED_ROLES))
+def test_invalid_grant_role_reserved(chain: Chain, role: str) -> None:
+    # No module checks these roles: a grant would promise a power nobody has.
+    outcome = chain.run(GrantRole(ADMIN.address, ALICE.address, role), ADMIN)
+    assert_failed(outcome, AccountsCode.ROLE_RESERVED)
+
+
+def test_invalid_genesis_reserved_role() -> None:
+    document = default_genesis()
+    document["app_state"]["accounts"]["accounts"].append(
+        {"address": str(ALICE.address), "roles": ["validator"]}
+    )
+    with pytest.raises(ValueError, match="reserved"):
+        Chain(document)

@@ -516,6 +516,8 @@ def test_invalid_query_assets(
 
 def usd_genesis(balances: list[dict[str, object]], max_supply: str = "1000") -> dict[str, object]:
     return genesis_document(
+        # A payment asset's issuer keeps its powers only while it holds the issuer role.
+        accounts=[{"address": str(ISSUER.address), "roles": ["issuer"]}],
         assets=[
             {
                 "symbol": "USD",
@@ -628,6 +630,7 @@ def test_assets_codes_stable() -> None:
         "INVALID_POLICY_FIELD": 19,
         "INVALID_FREEZE": 20,
         "INVALID_HOLD_ID": 21,
+        "TIME_OUT_OF_RANGE": 22,
         "PAUSED": 30,
         "ASSET_FROZEN": 31,
         "SENDER_FROZEN": 32,
@@ -654,5 +657,6 @@ def test_assets_codes_stable() -> None:
         "NOT_PAYEE": 53,
         "HOLD_EXPIRED": 54,
         "POST_EXCEEDS_HOLD": 55,
+        "ISSUER_ROLE_REVOKED": 56,
     }
     assert all(code.message for code in AssetsCode)

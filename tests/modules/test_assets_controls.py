@@ -245,7 +245,7 @@ def test_invalid_freeze_asset(
 
 
 def test_invalid_freeze_asset_not_freezable(controls_chain: Chain) -> None:
-    ok(controls_chain.run(issue("BTC", "reserve"), ISSUER))
+    ok(controls_chain.run(issue("BTC", "reserve", jurisdiction="US"), ISSUER))
     outcome = controls_chain.run(FreezeAsset(REGULATOR.address, "BTC", True), REGULATOR)
     assert_failed(outcome, AssetsCode.NOT_FREEZABLE)
 

@@ -20,7 +20,7 @@ from originledger.core.amounts import Amount
 from originledger.core.codec import CodecError, decode, encode, from_json, to_json
 from originledger.core.context import BlockState, TxState
 from originledger.core.crypto import sha256
-from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX
+from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX, TIME_MS_MAX
 from originledger.core.module import QueryError
 from originledger.core.tx import SignedTx
 from originledger.modules.accounts.types import AccountCreated
@@ -142,6 +142,10 @@ def attest_genesis(section: dict[str, Any] | None = None) -> dict[str, Any]:
         ],
         assets=[usd_asset()],
     )
+    # REGULATOR regulates the EU: it sets the trusted attesters of policy:eu-mica.
+    document["app_state"]["compliance"] = {
+        "regulators": [{"jurisdiction": "EU", "account": str(REGULATOR.address)}]
+    }
     if section is not None:
         document["app_state"]["attest"] = section
     return document
@@ -427,7 +431,7 @@ def test_attest_every_field_type_and_boundaries(chain: Chain) -> None:
         BoolValue(False),
         Bytes32Value(DIGEST),
         AddressValue(BOB.address),
-        TimestampValue(2**64 - 1),
+        TimestampValue(TIME_MS_MAX),  # the last millisecond of the year 9999
         JurisdictionValue("DE"),
     ]
     attestation_id = attested_id(chain, attest_message(schema_id, data, recipient=BOB))
@@ -781,8 +785,13 @@ def test_invalid_set_trusted_scope(chain: Chain, scope: str) -> None:
 
 def test_set_trusted_scope_name_boundaries(chain: Chain) -> None:
     for scope in ["policy:" + "p" * 32, "policy:0", "policy:EU.mica_2-b"]:
-        trust(chain, scope=scope)
-        assert trusted_attesters(chain.store, scope, "kyc_level") == [KYC_PROVIDER.address]
+        message = SetTrusted(REGULATOR.address, scope, "kyc_level", KYC_PROVIDER.address, True)
+        assert message.validate() is None
+    # Only a policy of the regulator's own jurisdiction (EU) takes its word on chain.
+    trust(chain, scope="policy:EU.mica_2-b")
+    assert trusted_attesters(chain.store, "policy:EU.mica_2-b", "kyc_level") == [
+        KYC_PROVIDER.address
+    ]
 
 
 def test_invalid_set_trusted_asset_not_found(chain: Chain) -> None:
@@ -1440,6 +1449,7 @@ def test_attest_codes_stable() -> None:
         "INVALID_ID": 9,
         "INVALID_VALUE": 10,
         "INVALID_SCOPE": 11,
+        "TIME_OUT_OF_RANGE": 12,
         "SCHEMA_EXISTS": 20,
         "SCHEMA_NOT_FOUND": 21,
         "DATA_MISMATCH": 22,
@@ -1455,5 +1465,7 @@ def test_attest_codes_stable() -> None:
         "ALREADY_TRUSTED": 32,
         "NOT_TRUSTED": 33,
         "TOO_MANY_TRUSTED": 34,
+        "ISSUER_ROLE_REVOKED": 35,
+        "ATTESTER_ROLE_REQUIRED": 36,
     }
     assert all(code.message for code in AttestCode)

@@ -154,6 +154,11 @@ class Model:
     def balance(self, account: Address, symbol: str) -> int:
         return self.line(account, symbol).amount
 
+    def in_standing(self, asset: AssetModel, issuer: Address) -> bool:
+        """The issuer keeps its powers while it holds the role its asset's class needs."""
+        required = CLASS_POLICIES[asset.asset_class].issuer_role_required
+        return not required or self.has_role(issuer, "issuer")
+
     def has_role(self, account: Address, role: str) -> bool:
         return role in self.roles.get(account, set())
 
@@ -237,6 +242,8 @@ class Model:
                 return assets_code(10)
             if asset.issuer != message.issuer:
                 return assets_code(13)  # NOT_ISSUER
+            if not self.in_standing(asset, message.issuer):
+                return assets_code(56)  # ISSUER_ROLE_REVOKED
             failure = self.receive_check(asset, message.recipient, message.symbol)
             if failure:
                 return failure
@@ -353,10 +360,15 @@ class Model:
             asset = self.assets.get(message.symbol)
             if asset is None:
                 return assets_code(10)
-            if asset.issuer != message.authority and not self.has_role(
-                message.authority, "regulator"
-            ):
-                return assets_code(36)  # NOT_AUTHORITY
+            is_issuer = asset.issuer == message.authority
+            regulator = self.has_role(message.authority, "regulator")
+            if not is_issuer and regulator and message.authority != REGULATOR.address:
+                # A regulator acts only within its jurisdiction: REGULATOR is the one
+                # appointed for the US, where every asset here is at home (compliance's
+                # guard runs before the assets handler).
+                return ("compliance", 16)  # OUT_OF_JURISDICTION
+            if not (is_issuer and self.in_standing(asset, message.authority)) and not regulator:
+                return assets_code(56 if is_issuer else 36)  # ISSUER_ROLE_REVOKED, NOT_AUTHORITY
             if not asset.freezable:
                 return assets_code(37)  # NOT_FREEZABLE
             if isinstance(message, FreezeAsset):
@@ -390,6 +402,8 @@ class Model:
                 return assets_code(10)
             if asset.issuer != message.issuer:
                 return assets_code(13)
+            if not self.in_standing(asset, message.issuer):
+                return assets_code(56)
             if asset.paused == message.paused:
                 return assets_code(49)
             asset.paused = message.paused
@@ -400,6 +414,8 @@ class Model:
                 return assets_code(10)
             if asset.issuer != message.issuer:
                 return assets_code(13)
+            if not self.in_standing(asset, message.issuer):
+                return assets_code(56)
             if not asset.clawback:
                 return assets_code(39)  # CLAWBACK_DISABLED
             line = self.line(message.account, message.symbol)
@@ -435,13 +451,17 @@ class Model:
 
 
 def machine_genesis() -> dict[str, object]:
-    return genesis_document(
+    document = genesis_document(
         accounts=[
             {"address": str(ADMIN.address), "roles": ["admin"]},
             {"address": str(ISSUER.address), "roles": ["custodian", "issuer"]},
             {"address": str(REGULATOR.address), "roles": ["regulator"]},
         ]
     )
+    document["app_state"]["compliance"] = {
+        "regulators": [{"jurisdiction": "US", "account": str(REGULATOR.address)}]
+    }
+    return document
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -494,7 +514,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def open_with_one_asset(self) -> None:
         messages: list[Msg] = [
-            Issue(ISSUER.address, "AAA", "AAA coin", 2, "payment", Amount(10**6)),
+            Issue(
+                ISSUER.address, "AAA", "AAA coin", 2, "payment", Amount(10**6), jurisdiction="US"
+            ),
             AttestReserves(ISSUER.address, "AAA", Amount(10**6), self.block_time_ms),
             Mint(ISSUER.address, "AAA", ALICE.address, Amount(500)),
             Mint(ISSUER.address, "AAA", BOB.address, Amount(300)),
@@ -505,7 +527,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(issuer=parties, symbol=symbols, asset_class=asset_classes, max_supply=max_supplies)
     def issue(self, issuer: Party, symbol: str, asset_class: str, max_supply: int) -> None:
         message = Issue(
-            issuer.address, symbol, f"{symbol} coin", 2, asset_class, Amount(max_supply)
+            issuer.address,
+            symbol,
+            f"{symbol} coin",
+            2,
+            asset_class,
+            Amount(max_supply),
+            jurisdiction="US",
         )
         self.queue([message], [issuer])
 

@@ -380,7 +380,8 @@ def test_escrow_cancelled_by_the_payee_any_time(chain: Chain) -> None:
         ({"hash_lock": bytes(32)}, PaymentsCode.INVALID_CONDITIONS),
         ({"hash_lock": bytes(31), "cancel_after_ms": 2**40}, PaymentsCode.INVALID_HASH_LOCK),
         ({"release_after_ms": 1, "cancel_after_ms": 2}, PaymentsCode.TIME_INVALID),
-        ({"release_after_ms": 2**62}, PaymentsCode.TIME_INVALID),
+        ({"release_after_ms": 2**45}, PaymentsCode.TIME_INVALID),
+        ({"release_after_ms": 2**62}, PaymentsCode.TIME_OUT_OF_RANGE),
     ],
 )
 def test_invalid_create_escrow(chain: Chain, options: dict[str, object], code: object) -> None:

@@ -1,35 +1,48 @@
 """Pure handlers of the accounts module, and the protocol other modules use.
 
-Protocol (for other modules and the app): ``has_role``, ``note_signer``.
+Protocol (for other modules and the app): ``has_role``, ``note_signer``, and
+``authorizes`` (whether a transaction's signers authorize an account: its own key, or
+enough weight of a multisig account's members).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from originledger.core.address import Address
 from originledger.core.codec import decode, encode
 from originledger.core.context import BlockState, Event, StateGetter, TxContext, TxState
 from originledger.core.tx import Failure
 from originledger.modules.accounts.codes import AccountsCode
-from originledger.modules.accounts.keys import account_key
+from originledger.modules.accounts.keys import account_key, multisig_key
 from originledger.modules.accounts.types import (
+    RESERVED_ROLES,
     ROLE_VALUES,
     AccountCreated,
     AccountRecord,
     AccountsGenesis,
     CreateAccount,
+    CreateMultisig,
     GrantRole,
+    MultisigCreated,
+    MultisigRecord,
     RevokeRole,
     Role,
     RoleGranted,
     RoleRevoked,
+    check_multisig,
+    multisig_address,
 )
 
 __all__ = [
+    "authorizes",
     "create_account",
+    "create_multisig",
     "genesis_init",
     "grant_role",
     "has_role",
     "load_account",
+    "load_multisig",
     "note_signer",
     "revoke_role",
 ]
@@ -43,6 +56,47 @@ def load_account(state: StateGetter, address: Address) -> AccountRecord | None:
 def has_role(state: StateGetter, address: Address, role: Role) -> bool:
     record = load_account(state, address)
     return record is not None and role.value in record.roles
+
+
+def load_multisig(state: StateGetter, address: Address) -> MultisigRecord | None:
+    raw = state.get(multisig_key(address))
+    return None if raw is None else decode(raw, MultisigRecord)
+
+
+def authorizes(state: StateGetter, account: Address, signers: Collection[Address]) -> bool:
+    """Whether a transaction signed by ``signers`` speaks for ``account``: ``account`` is
+    one of them, or it is a multisig whose members among them weigh at least its
+    threshold. This is how one admin key stops controlling everything: an admin role held
+    by a multisig needs a threshold of its members' keys on every admin message."""
+    if account in signers:
+        return True
+    record = load_multisig(state, account)
+    if record is None:
+        return False
+    weight = sum(member.weight for member in record.members if member.address in signers)
+    return weight >= record.threshold
+
+
+def _member_failure(state: StateGetter, members: list[Address]) -> Failure | None:
+    for member in members:
+        if state.get(multisig_key(member)) is not None:
+            return Failure(AccountsCode.NESTED_MULTISIG, str(member))
+    return None
+
+
+def create_multisig(ctx: TxContext, message: CreateMultisig) -> Failure | None:
+    address = message.address
+    if load_account(ctx.state, address) is not None:
+        return Failure(AccountsCode.ACCOUNT_EXISTS, str(address))
+    failure = _member_failure(ctx.state, [member.address for member in message.members])
+    if failure:
+        return failure
+    record = MultisigRecord(message.members, message.threshold)
+    ctx.state.put_record(multisig_key(address), record)
+    ctx.state.put_record(account_key(address), AccountRecord(ctx.block.height))
+    ctx.emit(AccountCreated(address))
+    ctx.emit(MultisigCreated(address, message.members, message.threshold))
+    return None
 
 
 def note_signer(state: TxState, address: Address, public_key: bytes, height: int) -> Event | None:
@@ -108,11 +162,32 @@ def genesis_init(state: BlockState, genesis: AccountsGenesis) -> list[Event]:
         for role in entry.roles:
             if role not in ROLE_VALUES:
                 raise ValueError(f"genesis: unknown role {role!r} for {entry.address}")
+            if role in RESERVED_ROLES:
+                raise ValueError(f"genesis: the role {role!r} is reserved ({entry.address})")
         key = account_key(entry.address)
         if state.get(key) is not None:
             raise ValueError(f"genesis: account {entry.address} listed twice")
+        if entry.multisig is not None:
+            definition = entry.multisig
+            if check_multisig(definition.members, definition.threshold) is not None:
+                raise ValueError(
+                    f"genesis: {entry.address}: {AccountsCode.INVALID_MULTISIG.message}"
+                )
+            if multisig_address(definition.members, definition.threshold) != entry.address:
+                raise ValueError(
+                    f"genesis: {entry.address} is not the address of its multisig definition"
+                )
+            if entry.public_key is not None:
+                raise ValueError(f"genesis: multisig {entry.address} has no public key")
+            record = MultisigRecord(definition.members, definition.threshold)
+            state.set(multisig_key(entry.address), encode(record))
         roles = sorted(set(entry.roles))
         state.set(key, encode(AccountRecord(0, entry.public_key or b"", roles)))
         events.append(AccountCreated(entry.address))
         events.extend(RoleGranted(entry.address, role, None) for role in roles)
+    for entry in genesis.accounts:
+        if entry.multisig is not None:
+            failure = _member_failure(state, [m.address for m in entry.multisig.members])
+            if failure is not None:
+                raise ValueError(f"genesis: {entry.address}: {failure.code.message}")
     return events

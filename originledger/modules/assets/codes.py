@@ -48,6 +48,7 @@ class AssetsCode(ResultCode, codespace="assets"):
     )
     INVALID_FREEZE = 20, "a deep freeze must also be a freeze"
     INVALID_HOLD_ID = 21, "a hold id is 32 bytes"
+    TIME_OUT_OF_RANGE = 22, "a time is later than the end of the year 9999 (TIME_MS_MAX)"
     # Stateful.
     PAUSED = 30, "the asset is paused"
     ASSET_FROZEN = 31, "the asset is frozen for every account"
@@ -90,3 +91,8 @@ class AssetsCode(ResultCode, codespace="assets"):
     NOT_PAYEE = 53, "only the hold's payee may post or void it"
     HOLD_EXPIRED = 54, "the hold has expired"
     POST_EXCEEDS_HOLD = 55, "the amount to post is larger than the hold"
+    ISSUER_ROLE_REVOKED = (
+        56,
+        "the asset's issuer no longer holds the issuer role its class requires: "
+        "its powers over the asset are suspended",
+    )

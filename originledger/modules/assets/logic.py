@@ -33,6 +33,7 @@ from originledger.core.context import (
     TxContext,
 )
 from originledger.core.crypto import tagged_hash
+from originledger.core.limits import TIME_MS_MAX
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.assets.codes import AssetsCode
@@ -111,6 +112,7 @@ __all__ = [
     "freeze_asset",
     "genesis_init",
     "issue",
+    "issuer_in_good_standing",
     "load_asset",
     "load_hold",
     "load_line",
@@ -639,23 +641,44 @@ def expire_holds(block: BlockContext, state: BlockState) -> list[Event]:
 # Handlers -------------------------------------------------------------------------------
 
 
-def _issuer_asset(state: StateGetter, symbol: str, issuer: Address) -> AssetRecord | Failure:
+def issuer_in_good_standing(state: StateGetter, asset: AssetRecord, account: Address) -> bool:
+    """``account`` is the asset's issuer and, when the asset's class needs the issuer role
+    to issue, still holds it: an issuer whose role an admin revoked keeps no power over
+    the assets it issued (no mint, pause, freeze, authorization, clawback, trust list)."""
+    if asset.issuer != account:
+        return False
+    policy = CLASS_POLICIES[asset.asset_class]
+    return not policy.issuer_role_required or has_role(state, account, Role.ISSUER)
+
+
+def _issuer_asset(
+    state: StateGetter, symbol: str, issuer: Address, *, winding_down: bool = False
+) -> AssetRecord | Failure:
+    """The asset, when ``issuer`` is its issuer in good standing; ``winding_down`` (burning
+    its own units) needs no standing, so that a revoked issuer can still redeem."""
     asset = load_asset(state, symbol)
     if asset is None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, symbol)
     if asset.issuer != issuer:
         return Failure(AssetsCode.NOT_ISSUER)
+    if not winding_down and not issuer_in_good_standing(state, asset, issuer):
+        return Failure(AssetsCode.ISSUER_ROLE_REVOKED, str(issuer))
     return asset
 
 
 def _authority_asset(state: StateGetter, symbol: str, authority: Address) -> AssetRecord | Failure:
-    """The asset, when ``authority`` is its issuer or holds the regulator role."""
+    """The asset, when ``authority`` is its issuer in good standing or holds the regulator
+    role (which the compliance module scopes to the regulator's jurisdictions)."""
     asset = load_asset(state, symbol)
     if asset is None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, symbol)
-    if asset.issuer != authority and not has_role(state, authority, Role.REGULATOR):
-        return Failure(AssetsCode.NOT_AUTHORITY)
-    return asset
+    if issuer_in_good_standing(state, asset, authority):
+        return asset
+    if has_role(state, authority, Role.REGULATOR):
+        return asset
+    if asset.issuer == authority:
+        return Failure(AssetsCode.ISSUER_ROLE_REVOKED, str(authority))
+    return Failure(AssetsCode.NOT_AUTHORITY)
 
 
 def _agent_asset(state: StateGetter, symbol: str, agent: Address) -> AssetRecord | Failure:
@@ -745,7 +768,7 @@ def mint(ctx: TxContext, message: Mint) -> Failure | None:
 
 
 def burn(ctx: TxContext, message: Burn) -> Failure | None:
-    asset = _issuer_asset(ctx.state, message.symbol, message.issuer)
+    asset = _issuer_asset(ctx.state, message.symbol, message.issuer, winding_down=True)
     if isinstance(asset, Failure):
         return asset
     updated, failure = burn_from(ctx.state, asset, message.issuer, message.amount)
@@ -1016,6 +1039,8 @@ def void(ctx: TxContext, message: VoidHold) -> Failure | None:
 def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
     events: list[Event] = []
     records: dict[str, AssetRecord] = {}
+    if genesis.params.reserve_attestation_age_max_ms > TIME_MS_MAX:
+        raise ValueError(f"genesis: reserve_attestation_age_max_ms above {TIME_MS_MAX}")
     state.set(PARAMS_KEY, encode(genesis.params))
     for entry in genesis.assets:
         message = Issue(

@@ -15,7 +15,9 @@ from originledger.core.limits import (
     ASSET_DECIMALS_MAX,
     ASSET_NAME_BYTES_MAX,
     ASSET_SYMBOL_BYTES_MAX,
+    TIME_MS_MAX,
 )
+from originledger.core.text import is_ascii_printable, is_free_text
 from originledger.core.tx import Failure, Msg
 from originledger.modules.assets.codes import AssetsCode
 
@@ -204,6 +206,13 @@ def check_hold_id(hold_id: bytes) -> Failure | None:
     return None
 
 
+def check_time(time_ms: int | None) -> Failure | None:
+    """A time field of a message: absent, or at most ``TIME_MS_MAX`` (end of year 9999)."""
+    if time_ms is not None and time_ms > TIME_MS_MAX:
+        return Failure(AssetsCode.TIME_OUT_OF_RANGE, f"{time_ms} > {TIME_MS_MAX}")
+    return None
+
+
 # State ----------------------------------------------------------------------------------
 
 
@@ -332,7 +341,7 @@ def _check_policy_fields(
     ):
         return Failure(AssetsCode.INVALID_POLICY_FIELD, "required_claims")
     for topic in required_claims:
-        if not 1 <= len(topic.encode()) <= CLAIM_TOPIC_BYTES_MAX or not topic.isprintable():
+        if not 1 <= len(topic.encode()) <= CLAIM_TOPIC_BYTES_MAX or not is_ascii_printable(topic):
             return Failure(AssetsCode.INVALID_POLICY_FIELD, f"claim topic {topic[:20]!r}")
     if len(jurisdictions) > JURISDICTIONS_MAX or len(set(jurisdictions)) != len(jurisdictions):
         return Failure(AssetsCode.INVALID_POLICY_FIELD, "jurisdictions")
@@ -390,7 +399,7 @@ class Issue(Msg, frozen=True, tag="assets/issue"):
         if failure:
             return failure
         name_bytes = len(self.name.encode())
-        if not 1 <= name_bytes <= ASSET_NAME_BYTES_MAX or not self.name.isprintable():
+        if not 1 <= name_bytes <= ASSET_NAME_BYTES_MAX or not is_free_text(self.name):
             return Failure(AssetsCode.INVALID_NAME)
         if not 0 <= self.decimals <= ASSET_DECIMALS_MAX:
             return Failure(AssetsCode.INVALID_DECIMALS, str(self.decimals))
@@ -409,7 +418,7 @@ class Issue(Msg, frozen=True, tag="assets/issue"):
                 return Failure(
                     AssetsCode.POLICY_NOT_ALLOWED, f"{self.asset_class}: {name} is {rule}"
                 )
-        return _check_policy_fields(
+        failure = _check_policy_fields(
             self.asset_class,
             self.custodian,
             self.maturity_ms,
@@ -421,6 +430,9 @@ class Issue(Msg, frozen=True, tag="assets/issue"):
             self.peg,
             self.jurisdiction,
         )
+        if failure:
+            return failure
+        return check_time(self.maturity_ms)
 
 
 class Mint(Msg, frozen=True, tag="assets/mint"):
@@ -478,7 +490,7 @@ class AttestReserves(Msg, frozen=True, tag="assets/attest_reserves"):
         return (self.custodian,)
 
     def validate(self) -> Failure | None:
-        return check_symbol(self.symbol)
+        return check_symbol(self.symbol) or check_time(self.as_of_ms)
 
 
 class EnableClawback(Msg, frozen=True, tag="assets/enable_clawback"):
@@ -636,8 +648,10 @@ class PlaceHold(Msg, frozen=True, tag="assets/hold"):
         if failure:
             return failure
         if self.hold_id is not None:
-            return check_hold_id(self.hold_id)
-        return None
+            failure = check_hold_id(self.hold_id)
+            if failure:
+                return failure
+        return check_time(self.expires_at_ms)
 
 
 class PostHold(Msg, frozen=True, tag="assets/post"):

@@ -30,6 +30,7 @@ class AttestCode(ResultCode, codespace="attest"):
         11,
         "a scope is asset:<symbol> or policy:<name>, a name of 1 to 32 of A-Z a-z 0-9 . _ -",
     )
+    TIME_OUT_OF_RANGE = 12, "a time is later than the end of the year 9999 (TIME_MS_MAX)"
     # Stateful checks, in the order they run.
     SCHEMA_EXISTS = 20, "a schema with this definition already exists"
     SCHEMA_NOT_FOUND = 21, "no schema has this id"
@@ -46,3 +47,8 @@ class AttestCode(ResultCode, codespace="attest"):
     ALREADY_TRUSTED = 32, "the attester is already trusted for this topic in this scope"
     NOT_TRUSTED = 33, "the attester is not trusted for this topic in this scope"
     TOO_MANY_TRUSTED = 34, "a scope trusts at most 16 attesters per topic"
+    ISSUER_ROLE_REVOKED = (
+        35,
+        "the asset's issuer no longer holds the issuer role its class requires",
+    )
+    ATTESTER_ROLE_REQUIRED = 36, "attesting under this schema needs the attester role"

@@ -47,7 +47,13 @@ def schemas_hash_to_their_ids(state: StateReader) -> str | None:
             schema = decode(raw, SchemaRecord)
         except CodecError as error:
             return f"schema {key.hex()} does not decode: {error}"
-        expected = schema_id_of(schema.name, schema.fields, schema.revocable, schema.topic)
+        expected = schema_id_of(
+            schema.name,
+            schema.fields,
+            schema.revocable,
+            schema.topic,
+            schema.attester_role_required,
+        )
         if key[len(SCHEMA_PREFIX) :] != schema.id or schema.id != expected:
             return f"schema {schema.id.hex()} is not stored under the hash of its definition"
         failure = check_schema(schema.name, schema.fields, schema.revocable, schema.topic)

@@ -20,7 +20,7 @@ from originledger.core.crypto import tagged_hash
 from originledger.core.limits import MESSAGES_PER_TX_MAX
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
-from originledger.modules.assets import load_asset
+from originledger.modules.assets import issuer_in_good_standing, load_asset
 from originledger.modules.attest.codes import AttestCode
 from originledger.modules.attest.keys import (
     BY_ATTESTER_PREFIX,
@@ -100,9 +100,16 @@ def policy_scope(name: str) -> str:
     return POLICY_SCOPE_PREFIX + name
 
 
-def schema_id_of(name: str, fields: list[Field], revocable: bool, topic: str | None) -> bytes:
+def schema_id_of(
+    name: str,
+    fields: list[Field],
+    revocable: bool,
+    topic: str | None,
+    attester_role_required: bool = False,
+) -> bytes:
     """A schema's id: the tagged hash of its canonical definition."""
-    return tagged_hash(SCHEMA_ID_TAG, encode(SchemaDefinition(name, fields, revocable, topic)))
+    definition = SchemaDefinition(name, fields, revocable, topic, attester_role_required)
+    return tagged_hash(SCHEMA_ID_TAG, encode(definition))
 
 
 def attestation_id_of(message: Attest, time_ms: int, tx_hash: bytes, bump: int = 0) -> bytes:
@@ -216,12 +223,24 @@ def claim_value(
 def _write_schema(state: StateView, record: SchemaRecord) -> SchemaRegistered:
     state.set(schema_key(record.id), encode(record))
     return SchemaRegistered(
-        record.id, record.registrant, record.name, record.fields, record.revocable, record.topic
+        record.id,
+        record.registrant,
+        record.name,
+        record.fields,
+        record.revocable,
+        record.topic,
+        record.attester_role_required,
     )
 
 
 def register_schema(ctx: TxContext, message: RegisterSchema) -> Failure | None:
-    schema_id = schema_id_of(message.name, message.fields, message.revocable, message.topic)
+    schema_id = schema_id_of(
+        message.name,
+        message.fields,
+        message.revocable,
+        message.topic,
+        message.attester_role_required,
+    )
     if ctx.state.get(schema_key(schema_id)) is not None:
         return Failure(AttestCode.SCHEMA_EXISTS, schema_id.hex())
     record = SchemaRecord(
@@ -232,6 +251,7 @@ def register_schema(ctx: TxContext, message: RegisterSchema) -> Failure | None:
         message.revocable,
         message.topic,
         ctx.block.height,
+        message.attester_role_required,
     )
     ctx.emit(_write_schema(ctx.state, record))
     return None
@@ -255,6 +275,8 @@ def attest(ctx: TxContext, message: Attest) -> Failure | None:
     failure = _data_mismatch(schema.fields, message.data)
     if failure:
         return failure
+    if schema.attester_role_required and not has_role(ctx.state, message.attester, Role.ATTESTER):
+        return Failure(AttestCode.ATTESTER_ROLE_REQUIRED, str(message.attester))
     now_ms = ctx.block.time_ms
     if message.expires_at_ms and message.expires_at_ms <= now_ms:
         return Failure(AttestCode.EXPIRY_IN_PAST, f"{message.expires_at_ms} <= {now_ms}")
@@ -336,6 +358,8 @@ def _authority_failure(state: StateGetter, scope: str, authority: Address) -> Fa
             return Failure(AttestCode.ASSET_NOT_FOUND, symbol)
         if asset.issuer != authority:
             return Failure(AttestCode.NOT_ASSET_ISSUER)
+        if not issuer_in_good_standing(state, asset, authority):
+            return Failure(AttestCode.ISSUER_ROLE_REVOKED, str(authority))
         return None
     if not has_role(state, authority, Role.REGULATOR):
         return Failure(AttestCode.REGULATOR_ROLE_REQUIRED)
@@ -383,16 +407,30 @@ def genesis_init(state: BlockState, genesis: AttestGenesis) -> list[Event]:
     events: list[Event] = []
     for entry in genesis.schemas:
         message = RegisterSchema(
-            entry.registrant, entry.name, entry.fields, entry.revocable, entry.topic
+            entry.registrant,
+            entry.name,
+            entry.fields,
+            entry.revocable,
+            entry.topic,
+            entry.attester_role_required,
         )
         failure = message.validate()
         if failure is not None:
             raise ValueError(f"genesis: schema {entry.name!r}: {failure.code.message}")
-        schema_id = schema_id_of(entry.name, entry.fields, entry.revocable, entry.topic)
+        schema_id = schema_id_of(
+            entry.name, entry.fields, entry.revocable, entry.topic, entry.attester_role_required
+        )
         if state.get(schema_key(schema_id)) is not None:
             raise ValueError(f"genesis: schema {entry.name!r} listed twice")
         record = SchemaRecord(
-            schema_id, entry.registrant, entry.name, entry.fields, entry.revocable, entry.topic, 0
+            schema_id,
+            entry.registrant,
+            entry.name,
+            entry.fields,
+            entry.revocable,
+            entry.topic,
+            0,
+            entry.attester_role_required,
         )
         events.append(_write_schema(state, record))
     for trust in genesis.trusted:

@@ -12,6 +12,8 @@ import msgspec
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.context import Event
+from originledger.core.limits import TIME_MS_MAX
+from originledger.core.text import is_free_text
 from originledger.core.tx import Failure, Msg
 from originledger.modules.attest.codes import AttestCode
 
@@ -190,6 +192,8 @@ def check_value(value: Value) -> Failure | None:
         and _JURISDICTION_PATTERN.fullmatch(value.value) is None
     ):
         problem = f"jurisdiction {value.value!r}"[:60]
+    elif isinstance(value, TimestampValue) and value.value > TIME_MS_MAX:
+        problem = f"timestamp_ms {value.value} > {TIME_MS_MAX}"
     return Failure(AttestCode.INVALID_VALUE, problem) if problem else None
 
 
@@ -233,7 +237,7 @@ def check_schema(
 ) -> Failure | None:
     """The stateless checks of a schema definition, in code order."""
     name_bytes = len(name.encode())
-    if not 1 <= name_bytes <= SCHEMA_NAME_BYTES_MAX or not name.isprintable():
+    if not 1 <= name_bytes <= SCHEMA_NAME_BYTES_MAX or not is_free_text(name):
         return Failure(AttestCode.INVALID_SCHEMA_NAME)
     if len(fields) > FIELDS_PER_SCHEMA_MAX:
         return Failure(AttestCode.TOO_MANY_FIELDS, str(len(fields)))
@@ -270,13 +274,16 @@ def check_id(identifier: bytes, *, optional: bool = False) -> Failure | None:
 # State ----------------------------------------------------------------------------------
 
 
-class SchemaDefinition(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """What a schema's id is the hash of (the registrant is not part of it)."""
+class SchemaDefinition(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """What a schema's id is the hash of (the registrant is not part of it).
+    ``attester_role_required`` is left out of the encoding when false, so a schema without
+    it keeps the id it always had."""
 
     name: str
     fields: list[Field]
     revocable: bool
     topic: str | None
+    attester_role_required: bool = False
 
 
 class SchemaRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -287,6 +294,7 @@ class SchemaRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     revocable: bool
     topic: str | None
     height: int
+    attester_role_required: bool = False  # only accounts with the attester role attest
 
 
 class Attestation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -325,13 +333,17 @@ class TrustedAttesters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class RegisterSchema(Msg, frozen=True, tag="attest/register_schema"):
-    """Register a schema; its id is the hash of ``(name, fields, revocable, topic)``."""
+    """Register a schema; its id is the hash of ``(name, fields, revocable, topic,
+    attester_role_required)``. With ``attester_role_required`` only accounts holding the
+    ``attester`` role (granted by an admin: licensed KYC providers, notaries) attest
+    under it."""
 
     registrant: Address
     name: NameText
     fields: Annotated[list[Field], _ListMax]
     revocable: bool
     topic: ShortText | None = None
+    attester_role_required: bool = False
 
     def required_signers(self) -> tuple[Address, ...]:
         return (self.registrant,)
@@ -362,6 +374,8 @@ class Attest(Msg, frozen=True, tag="attest/attest"):
             failure = check_value(value)
             if failure:
                 return failure
+        if self.expires_at_ms > TIME_MS_MAX:
+            return Failure(AttestCode.TIME_OUT_OF_RANGE, f"{self.expires_at_ms} > {TIME_MS_MAX}")
         return None
 
 
@@ -403,6 +417,7 @@ class SchemaRegistered(Event, frozen=True, tag="attest/schema_registered"):
     fields: list[Field]
     revocable: bool
     topic: str | None
+    attester_role_required: bool = False
 
 
 class Attested(Event, frozen=True, tag="attest/attested"):
@@ -441,6 +456,7 @@ class GenesisSchema(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     fields: list[Field] = []
     revocable: bool = True
     topic: str | None = None
+    attester_role_required: bool = False
 
 
 class GenesisTrust(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -25,6 +25,7 @@ class ClearingCode(ResultCode, codespace="clearing"):
         "a symbol is 1 to 12 characters of A-Z, 0-9, '.' and '-', starting with a letter",
     )
     INVALID_REFERENCE = 7, "a reference is at most 64 bytes of printable text"
+    TIME_OUT_OF_RANGE = 8, "a time is later than the end of the year 9999 (TIME_MS_MAX)"
     # Stateful checks.
     TIME_INVALID = 20, "a cycle must close after the block time and within 7 days of it"
     CYCLE_NOT_FOUND = 21, "no clearing cycle has this id"

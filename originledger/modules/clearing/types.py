@@ -10,6 +10,8 @@ import msgspec
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.context import Event
+from originledger.core.limits import TIME_MS_MAX
+from originledger.core.text import is_free_text
 from originledger.core.tx import Failure, Msg
 from originledger.modules.assets.types import check_symbol as assets_check_symbol
 from originledger.modules.clearing.codes import ClearingCode
@@ -131,7 +133,7 @@ class CycleReport(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def _check_reference(text: str) -> Failure | None:
-    if len(text.encode()) > REFERENCE_BYTES_MAX or not text.isprintable():
+    if len(text.encode()) > REFERENCE_BYTES_MAX or not is_free_text(text):
         return Failure(ClearingCode.INVALID_REFERENCE)
     return None
 
@@ -149,7 +151,7 @@ class OpenCycle(Msg, frozen=True, tag="clearing/open_cycle"):
         return (self.operator,)
 
     def validate(self) -> Failure | None:
-        if not 1 <= len(self.name.encode()) <= NAME_BYTES_MAX or not self.name.isprintable():
+        if not 1 <= len(self.name.encode()) <= NAME_BYTES_MAX or not is_free_text(self.name):
             return Failure(ClearingCode.INVALID_NAME)
         participants = self.participants
         if not 2 <= len(participants) <= PARTICIPANTS_MAX or len(set(participants)) != len(
@@ -158,6 +160,8 @@ class OpenCycle(Msg, frozen=True, tag="clearing/open_cycle"):
             return Failure(ClearingCode.INVALID_PARTICIPANTS, f"{len(participants)} participants")
         if self.default_rule not in (DefaultRule.EXCLUDE, DefaultRule.REJECT):
             return Failure(ClearingCode.INVALID_RULE, repr(self.default_rule)[:20])
+        if self.closes_at_ms > TIME_MS_MAX:
+            return Failure(ClearingCode.TIME_OUT_OF_RANGE, f"{self.closes_at_ms} > {TIME_MS_MAX}")
         return None
 
 

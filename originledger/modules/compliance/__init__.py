@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from originledger.core.module import Module
 from originledger.modules.assets import types as assets_types
+from originledger.modules.attest import types as attest_types
 from originledger.modules.compliance import types
 from originledger.modules.compliance.codes import ComplianceCode
 from originledger.modules.compliance.genesis import ComplianceGenesis, genesis_init
@@ -52,6 +53,12 @@ from originledger.modules.compliance.queries import (
     query_rule,
     rule_id_of,
 )
+from originledger.modules.compliance.scope import (
+    guard_freeze,
+    guard_set_trusted,
+    policy_jurisdiction,
+    regulates_asset,
+)
 from originledger.modules.compliance.tracing import (
     Movement,
     Trace,
@@ -76,6 +83,8 @@ __all__ = [
     "load_pack",
     "movements_from_events",
     "pack_problem",
+    "policy_jurisdiction",
+    "regulates_asset",
     "rule_id_of",
     "trace_funds",
 ]
@@ -104,6 +113,10 @@ MODULE = Module(
         assets_types.PlaceHold: guard_hold,
         assets_types.ForceTransfer: guard_force_transfer,
         assets_types.Recover: guard_recover,
+        # A regulator acts within its jurisdictions only (scope.py).
+        assets_types.Freeze: guard_freeze,
+        assets_types.FreezeAsset: guard_freeze,
+        attest_types.SetTrusted: guard_set_trusted,
     },
     events=(
         types.RegulatorAppointed,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from originledger.core.text import ascii_lower, is_ascii_alnum, is_ascii_lower, is_ascii_upper
 from originledger.modules.assets.types import AssetRecord, Issue
 from originledger.modules.compliance.types import (
     MONITOR_RULES,
@@ -92,12 +93,15 @@ def rule_reaches(
 
 
 def _boundaries(text: str) -> set[int]:
-    """Positions where a word starts: the beginning, after a character that is neither a
-    letter nor a digit, and at a capital that follows a small letter (camelCase)."""
+    """Positions where a word starts: the beginning, after a character that is not an ASCII
+    letter or digit, and at a capital that follows a small letter (camelCase). ASCII only,
+    so that the answer never depends on the interpreter's Unicode version."""
     starts = {0}
     for position in range(1, len(text)):
         before, here = text[position - 1], text[position]
-        if (not before.isalnum() and here.isalnum()) or (before.islower() and here.isupper()):
+        if (not is_ascii_alnum(before) and is_ascii_alnum(here)) or (
+            is_ascii_lower(before) and is_ascii_upper(here)
+        ):
             starts.add(position)
     return starts
 
@@ -105,16 +109,14 @@ def _boundaries(text: str) -> set[int]:
 def _term_pattern(term: str) -> re.Pattern[str]:
     # Words of the term may be joined by any run of separators, or by none:
     # "crypto asset" matches "Crypto-Asset" and "CryptoAsset".
-    words = [re.escape(word) for word in re.split(r"[^0-9a-z]+", term.lower()) if word]
+    words = [re.escape(word) for word in re.split(r"[^0-9a-z]+", ascii_lower(term)) if word]
     return re.compile(r"[^0-9a-z]*".join(words))
 
 
 def find_restricted_term(text: str, terms: Sequence[str]) -> str | None:
-    """The first of ``terms`` that ``text`` contains from a word start (case-insensitive;
+    """The first of ``terms`` that ``text`` contains from a word start (ASCII case-insensitive;
     plurals and suffixes match: "stablecoins", "RWAs"; "forward" does not contain "RWA")."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a case mapping changed the length: compare as is
-        lowered = text
+    lowered = ascii_lower(text)  # the same length, on every Python
     starts = _boundaries(text)
     for term in terms:
         for match in _term_pattern(term).finditer(lowered):

@@ -12,6 +12,13 @@ import msgspec
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.context import Event
+from originledger.core.text import (
+    ascii_lower,
+    has_edge_space,
+    is_ascii_alnum,
+    is_ascii_printable,
+    is_free_text,
+)
 from originledger.core.tx import Failure, Msg
 from originledger.modules.assets.types import CLASS_POLICIES, check_symbol
 from originledger.modules.compliance.codes import ComplianceCode
@@ -109,7 +116,7 @@ def check_symbol_text(symbol: str) -> Failure | None:
 
 
 def check_note(note: str) -> Failure | None:
-    if len(note.encode()) > NOTE_BYTES_MAX or not note.isprintable():
+    if len(note.encode()) > NOTE_BYTES_MAX or not is_free_text(note):
         return Failure(ComplianceCode.NOTE_TOO_LONG)
     return None
 
@@ -260,7 +267,18 @@ class PolicyPack(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def _text_ok(text: str, low: int, high: int) -> bool:
-    return low <= len(text.encode()) <= high and text.isprintable()
+    return low <= len(text.encode()) <= high and is_free_text(text)
+
+
+def _term_ok(term: str) -> bool:
+    """A restricted name term: printable ASCII (terms are matched ASCII-case-insensitively,
+    by their ASCII letters and digits), no edge spaces, at least one letter or digit."""
+    return (
+        2 <= len(term) <= TERM_BYTES_MAX
+        and is_ascii_printable(term)
+        and not has_edge_space(term)
+        and any(is_ascii_alnum(character) for character in term)
+    )
 
 
 def _classes_ok(classes: list[str]) -> bool:
@@ -301,10 +319,12 @@ def _rule_problem(rule: Rule) -> str | None:
             return "a licence kind is 1 to 32 characters of a-z, 0-9 and '_'"
     elif isinstance(rule, RestrictedNameTerms):
         terms = rule.terms
-        if not 1 <= len(terms) <= RULE_ITEMS_MAX or len({t.lower() for t in terms}) != len(terms):
+        if not 1 <= len(terms) <= RULE_ITEMS_MAX or len({ascii_lower(t) for t in terms}) != len(
+            terms
+        ):
             return f"1 to {RULE_ITEMS_MAX} terms, without repeats"
-        if not all(_text_ok(term, 2, TERM_BYTES_MAX) and term.strip() == term for term in terms):
-            return f"a term is 2 to {TERM_BYTES_MAX} bytes of printable text"
+        if not all(_term_ok(term) for term in terms):
+            return f"a term is 2 to {TERM_BYTES_MAX} printable ASCII characters, with a letter"
     elif isinstance(rule, CustodyApproval | RestrictClass):
         if not _classes_ok(rule.classes):
             return "classes must be asset classes, without repeats"
@@ -337,7 +357,7 @@ def pack_problem(pack: PolicyPack) -> str | None:
         return f"name is 1 to {PACK_NAME_BYTES_MAX} bytes of printable text"
     if not _text_ok(pack.source, 1, PACK_SOURCE_BYTES_MAX):
         return f"source is 1 to {PACK_SOURCE_BYTES_MAX} bytes of printable text"
-    if len(pack.regulator.encode()) > PACK_NAME_BYTES_MAX or not pack.regulator.isprintable():
+    if len(pack.regulator.encode()) > PACK_NAME_BYTES_MAX or not is_free_text(pack.regulator):
         return f"regulator is at most {PACK_NAME_BYTES_MAX} bytes of printable text"
     if pack.version < 1:
         return "version starts at 1"
@@ -507,7 +527,7 @@ class RegisterEntity(Msg, frozen=True, tag="compliance/register_entity"):
         return (self.account, self.regulator)
 
     def validate(self) -> Failure | None:
-        if not _text_ok(self.name, 1, ENTITY_NAME_BYTES_MAX) or self.name.strip() != self.name:
+        if not _text_ok(self.name, 1, ENTITY_NAME_BYTES_MAX) or has_edge_space(self.name):
             return Failure(ComplianceCode.INVALID_ENTITY_NAME)
         return check_jurisdiction(self.jurisdiction)
 

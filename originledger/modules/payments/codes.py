@@ -41,6 +41,7 @@ class PaymentsCode(ResultCode, codespace="payments"):
         "a swap has 1 to 16 legs, each of a positive amount between two different accounts",
     )
     INVALID_DISPUTE_WINDOW = 11, "a dispute window is 1 second to 30 days"
+    TIME_OUT_OF_RANGE = 12, "a time is later than the end of the year 9999 (TIME_MS_MAX)"
     # Stateful: times and ids.
     TIME_INVALID = (
         20,

@@ -11,6 +11,8 @@ from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.context import Event
 from originledger.core.crypto import PUBLIC_KEY_BYTES, tagged_hash
+from originledger.core.limits import TIME_MS_MAX
+from originledger.core.text import is_free_text
 from originledger.core.tx import Failure, Msg
 from originledger.modules.assets.types import check_symbol as assets_check_symbol
 from originledger.modules.payments.codes import PaymentsCode
@@ -129,8 +131,14 @@ def _check_amount(amount: int) -> Failure | None:
     return Failure(PaymentsCode.AMOUNT_ZERO) if amount == 0 else None
 
 
+def _check_time(time_ms: int | None) -> Failure | None:
+    if time_ms is not None and time_ms > TIME_MS_MAX:
+        return Failure(PaymentsCode.TIME_OUT_OF_RANGE, f"{time_ms} > {TIME_MS_MAX}")
+    return None
+
+
 def _check_reference(reference: str) -> Failure | None:
-    if len(reference.encode()) > REFERENCE_BYTES_MAX or not reference.isprintable():
+    if len(reference.encode()) > REFERENCE_BYTES_MAX or not is_free_text(reference):
         return Failure(PaymentsCode.INVALID_REFERENCE)
     return None
 
@@ -281,7 +289,7 @@ class CreateRequest(Msg, frozen=True, tag="payments/create_request"):
         for item in self.accepted:
             if item.amount == 0 or assets_check_symbol(item.symbol) is not None:
                 return Failure(PaymentsCode.INVALID_ALTERNATIVES, repr(item.symbol)[:40])
-        return None
+        return _check_time(self.expires_at_ms)
 
 
 class PayRequest(Msg, frozen=True, tag="payments/pay"):
@@ -338,7 +346,7 @@ class Authorize(Msg, frozen=True, tag="payments/authorize"):
             return failure
         if self.payer == self.merchant:
             return Failure(PaymentsCode.SELF_PAYMENT)
-        return None
+        return _check_time(self.expires_at_ms)
 
 
 class Capture(Msg, frozen=True, tag="payments/capture"):
@@ -430,7 +438,7 @@ class CreateEscrow(Msg, frozen=True, tag="payments/create_escrow"):
             return Failure(PaymentsCode.INVALID_CONDITIONS, "a hash-lock needs a cancel time")
         if self.hash_lock is not None and len(self.hash_lock) != ID_BYTES:
             return Failure(PaymentsCode.INVALID_HASH_LOCK, f"{len(self.hash_lock)} bytes")
-        return None
+        return _check_time(self.release_after_ms) or _check_time(self.cancel_after_ms)
 
 
 class ReleaseEscrow(Msg, frozen=True, tag="payments/release_escrow"):
