@@ -26,7 +26,13 @@ from originledger.core.module import Module
 from originledger.core.tx import Msg
 from originledger.modules.accounts import AccountsCode
 from originledger.modules.accounts.counterparties import account_checks, address_fields
-from originledger.modules.accounts.types import CreateAccount, GrantRole, RevokeRole
+from originledger.modules.accounts.types import (
+    CreateAccount,
+    CreateMultisig,
+    GrantRole,
+    MultisigMember,
+    RevokeRole,
+)
 from originledger.modules.assets import balance_of, load_asset
 from originledger.modules.assets import types as assets
 from originledger.modules.attest import schema_id_of
@@ -156,7 +162,10 @@ def _base_messages(now: int) -> dict[type[Msg], Msg]:
     claim = DEVICE.key.sign(claim_digest(CHAIN_ID, _id("c"), 10))
     messages: list[Msg] = [
         CreateAccount(CAROL.address),
-        GrantRole(ADMIN.address, CAROL.address, "oracle"),
+        CreateMultisig(
+            [MultisigMember(a, 1) for a in sorted([ALICE.address, BOB.address], key=bytes)], 2
+        ),
+        GrantRole(ADMIN.address, CAROL.address, "custodian"),
         RevokeRole(ADMIN.address, ISSUER.address, "issuer"),
         assets.Issue(ISSUER.address, "NEW", "new", 2, "utility", Amount(10**9), agent=BOB.address),
         assets.Mint(ISSUER.address, "USD", ALICE.address, Amount(10)),
