@@ -1,0 +1,305 @@
+"""The explorer's in-browser verifier is as strict as the SDK's (docs/verification.md):
+every field of a receipt the page shows is checked against proven bytes, state proofs are
+bound to their key, the genesis is pinned by the user (else the page says that trust comes
+from the node), and the validator set is followed as it changes. A node, or a proxy, that
+rewrites an answer is simulated with Playwright's route interception."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from originledger.core.amounts import Amount
+from originledger.core.crypto import SigningKey
+from originledger.modules.assets.types import Transfer
+from originledger.modules.validators.types import SetValidatorPower
+from originledger.sdk import Client, TxBuilder
+
+from . import event_schema
+from .conftest import ALICE, ARTIFACTS, BOB, CHAIN, ISSUER, VALIDATOR, genesis_bytes
+
+TIMEOUT_MS = 15_000
+EVENTS_JS = (
+    Path(__file__).resolve().parents[2] / "originledger/api/explorer/static/js/events.js"
+)
+NEWCOMER = SigningKey(b"\x0c" * 32)
+GENESIS_HASH = hashlib.sha256(genesis_bytes()).hexdigest()
+
+
+def _submit(client: Client, messages: list[Any], signer: Any) -> dict[str, Any]:
+    tx = TxBuilder(CHAIN).build(messages, [signer])
+    answer = client.submit(tx, wait_ms=10_000)
+    assert answer.status == "committed", answer
+    return client.receipt(tx.hash_hex)
+
+
+def _transfer(client: Client, amount: int) -> dict[str, Any]:
+    return _submit(client, [Transfer(ALICE.address, BOB.address, "USDX", Amount(amount))], ALICE)
+
+
+def _verdict(page: Any, url: str) -> tuple[str, str]:
+    """Open a transaction page; its verdict (data-verified) and the proof box's text."""
+    page.goto(url)
+    tx_hash = url.rsplit("/", 1)[1]
+    # The page is replaced on a hash change: wait for this transaction's own verdict.
+    page.wait_for_selector(f'[data-testid="tx-hash"]:text-is("{tx_hash}")', timeout=TIMEOUT_MS)
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    return (
+        page.get_attribute("#proof-result", "data-verified") or "",
+        page.text_content("#proof-result") or "",
+    )
+
+
+def _rewrite(page: Any, pattern: str, change: Callable[[Any], Any]) -> None:
+    """Serve the node's real answer to ``pattern``, rewritten by ``change``."""
+
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        body = change(response.json())
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route(pattern, handle)
+
+
+def _section_badges(page: Any) -> list[str]:
+    return [
+        (text or "").strip()
+        for text in page.locator('[data-testid="section-status"]').all_text_contents()
+    ]
+
+
+def _set(path: list[Any], value: Any) -> Callable[[Any], Any]:
+    def change(receipt: Any) -> Any:
+        target = receipt
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value(target[path[-1]]) if callable(value) else value
+        return receipt
+
+    return change
+
+
+TAMPERING: dict[str, Callable[[Any], Any]] = {
+    "recipient": _set(["tx", "messages", 0, "recipient"], str(ISSUER.address)),
+    "amount": _set(["tx", "messages", 0, "amount"], "990000"),
+    "sender": _set(["tx", "messages", 0, "sender"], str(BOB.address)),
+    "memo": _set(["tx", "memo"], "refund"),
+    "message": _set(["result", "message"], "ok, reversed"),
+    "message_index": _set(["result", "message_index"], 0),
+    "code": _set(["result", "code"], 3),
+    "index": _set(["index"], 1),
+    "index_and_proof": lambda r: _set(["proof", "index"], 1)(_set(["index"], 1)(r)),
+    "event_amount": _set(["events", -1, "data", "amount"], "1"),
+    "event_recipient": _set(["events", -1, "data", "recipient"], str(ISSUER.address)),
+    "event_dropped": _set(["events"], lambda events: events[:-1]),
+    "event_added": _set(["events"], lambda events: events + events[-1:]),
+    "event_moved": _set(["events", -1, "tx_index"], 3),
+}
+
+
+@pytest.mark.parametrize("field", sorted(TAMPERING))
+def test_regression_browser_receipt_tampering_detected(explorer, page, field: str) -> None:
+    """Before the fix, the page bound only the code and codespace to the proven leaf: a
+    rewritten recipient, amount, message, message index, index or event showed as
+    verified."""
+    client = Client(explorer.url)
+    receipt = _transfer(client, 4321)
+    url = f"{explorer.url}/#/tx/{receipt['hash']}"
+    verdict, text = _verdict(page, url)
+    assert verdict == "true", text
+    assert set(_section_badges(page)) == {"verified"}
+
+    _rewrite(page, f"**/v1/txs/{receipt['hash']}", TAMPERING[field])
+    page.reload()
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    text = page.text_content("#proof-result") or ""
+    assert page.get_attribute("#proof-result", "data-verified") == "false", text
+    assert "Not verified" in text
+    assert set(_section_badges(page)) == {"not verified"}
+    if field == "recipient":
+        _shot(page, "tx-forged-recipient")
+
+
+def test_regression_browser_failed_result_fields_bound(explorer, page) -> None:
+    """A failed transaction: its message and message index are proven, and a node that
+    turns the failure into a success (or moves the failing message) is caught."""
+    client = Client(explorer.url)
+    tx = TxBuilder(CHAIN).build(
+        [Transfer(ALICE.address, BOB.address, "NOPE", Amount(1))], [ALICE]
+    )
+    answer = client.submit(tx, wait_ms=10_000)
+    receipt = client.receipt(tx.hash_hex)
+    assert answer.status == "committed" and receipt["result"]["code"] != 0, receipt
+    url = f"{explorer.url}/#/tx/{tx.hash_hex}"
+    verdict, text = _verdict(page, url)
+    assert verdict == "true", text
+    assert "(message 0)" in (page.text_content('[data-testid="tx-result"]') or "")
+    _rewrite(
+        page,
+        f"**/v1/txs/{tx.hash_hex}",
+        _set(["result"], {"codespace": "tx", "code": 0, "message": "ok", "message_index": -1}),
+    )
+    page.reload()
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    assert page.get_attribute("#proof-result", "data-verified") == "false"
+
+
+def test_first_visit_says_trust_comes_from_the_node(explorer, page) -> None:
+    receipt = _transfer(Client(explorer.url), 10)
+    verdict, text = _verdict(page, f"{explorer.url}/#/tx/{receipt['hash']}")
+    assert verdict == "true", text
+    assert page.get_attribute("#proof-result", "data-trust") == "node"
+    assert "not pinned" in text
+    warning = page.text_content('[data-testid="trust-warning"]') or ""
+    assert "Trust comes from this node" in warning
+    assert page.text_content('[data-testid="node-genesis-hash"]') == GENESIS_HASH
+    _shot(page, "tx-unpinned")
+
+    # The user confirms the node's hash: pinned, stored, and kept across a reload.
+    page.click("#pin-node")
+    page.wait_for_selector('#proof-result[data-trust="pinned"][data-verified]', timeout=TIMEOUT_MS)
+    assert page.get_attribute("#proof-result", "data-verified") == "true"
+    assert page.evaluate("localStorage.getItem('origin.genesis_hash')") == GENESIS_HASH
+    page.reload()
+    page.wait_for_selector('#proof-result[data-trust="pinned"][data-verified]', timeout=TIMEOUT_MS)
+    assert page.text_content('[data-testid="pinned-hash"]') == GENESIS_HASH
+    assert page.locator('[data-testid="trust-warning"]').count() == 0
+    _shot(page, "tx-pinned")
+
+
+def test_regression_browser_pinned_genesis_mismatch_refused(explorer, page) -> None:
+    """Before the fix the page took the genesis from the node, whatever it was."""
+    receipt = _transfer(Client(explorer.url), 11)
+    url = f"{explorer.url}/#/tx/{receipt['hash']}"
+    page.goto(url)
+    page.wait_for_selector("#pin-input", timeout=TIMEOUT_MS)
+    # A hash the user typed in that is not this chain's.
+    page.fill("#pin-input", "ab" * 32)
+    page.click("#pin-submit")
+    page.wait_for_selector('#proof-result[data-verified="false"]', timeout=TIMEOUT_MS)
+    assert "not the pinned" in (page.text_content("#proof-result") or "")
+    assert "another genesis" in (page.text_content('[data-testid="trust"]') or "")
+    # Malformed input is refused and changes nothing.
+    page.fill("#pin-input", "not a hash")
+    page.click("#pin-submit")
+    assert "64 hexadecimal" in (page.text_content("#pin-error") or "")
+    assert page.evaluate("localStorage.getItem('origin.genesis_hash')") == "ab" * 32
+
+    # The right pin, and a node (or proxy) that serves another genesis with its own
+    # validator: refused, though that genesis' validator "signs" everything.
+    page.evaluate(f"localStorage.setItem('origin.genesis_hash', '{GENESIS_HASH}')")
+    page.reload()
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    assert page.get_attribute("#proof-result", "data-verified") == "true"
+
+    other = json.loads(genesis_bytes())
+    other["genesis_time_ms"] = 2_000
+
+    def serve_other(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(other))
+
+    page.route("**/v1/genesis", serve_other)
+    page.reload()
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    text = page.text_content("#proof-result") or ""
+    assert page.get_attribute("#proof-result", "data-verified") == "false", text
+    assert "not the pinned" in text
+
+
+def test_regression_browser_state_proof_for_another_key_refused(explorer, page) -> None:
+    """A valid proof of another key proves nothing about the validator set."""
+    client = Client(explorer.url)
+    receipt = _transfer(client, 12)
+    other_key = b"accounts/acct/" + bytes(ALICE.address)
+
+    def other_proof(route: Any) -> None:
+        url = route.request.url
+        response = route.fetch(url=url.split("/v1/state/")[0] + f"/v1/state/{other_key.hex()}?prove=true")
+        route.fulfill(response=response)
+
+    page.route("**/v1/state/76616c696461746f72732f736574*", other_proof)
+    verdict, text = _verdict(page, f"{explorer.url}/#/tx/{receipt['hash']}")
+    assert verdict == "false", text
+    assert "not for the key asked for" in text
+
+    # The same, called directly: a proof of another key is refused, the right one accepted.
+    outcome = page.evaluate(
+        """async ([otherHex]) => {
+            const p = await import('/explorer/js/proof.js');
+            const raw = new Uint8Array(await (await fetch('/v1/genesis')).arrayBuffer());
+            const trust = await p.Trust.fromGenesis(raw);
+            trust.sequential = true;
+            const asked = p.VALIDATOR_SET_KEY;
+            const other = await (await fetch('/v1/state/' + otherHex + '?prove=true')).json();
+            let refused = '';
+            try { await p.verifyStateValue(trust, other, asked); }
+            catch (error) { refused = error.message; }
+            const own = await p.verifyStateValue(trust, other, p.hexToBytes(otherHex));
+            return [refused, own.value !== null];
+        }""",
+        [other_key.hex()],
+    )
+    assert "not for the key asked for" in outcome[0]
+    assert outcome[1] is True
+
+
+def test_browser_follows_validator_set_changes(explorer, page) -> None:
+    """The page learns set changes from proven receipts (in block order) and the proven
+    validators/set record, as the SDK does; a set that moved on refuses the old signer."""
+    client = Client(explorer.url)
+    _submit(client, [SetValidatorPower(ISSUER.address, VALIDATOR.public_key, 5)], ISSUER)
+    _submit(client, [SetValidatorPower(ISSUER.address, NEWCOMER.public_key, 1)], ISSUER)
+    receipt = _transfer(client, 13)
+    url = f"{explorer.url}/#/tx/{receipt['hash']}"
+    verdict, text = _verdict(page, url)
+    assert verdict == "true", text
+    powers = page.evaluate(
+        """async () => {
+            const p = await import('/explorer/js/proof.js');
+            const raw = new Uint8Array(await (await fetch('/v1/genesis')).arrayBuffer());
+            const trust = await p.Trust.fromGenesis(raw);
+            const get = async (path) => (await fetch(path)).json();
+            await p.followValidatorSet(trust, get);
+            return Object.fromEntries([...trust.epochAt(1e9)].map(([k, v]) => [k, Number(v)]));
+        }"""
+    )
+    assert powers == {VALIDATOR.public_key.hex(): 5, NEWCOMER.public_key.hex(): 1}
+
+    # A node hiding the change's events is caught by the proven set.
+    def hide(body: Any) -> Any:
+        body["events"] = [e for e in body["events"] if e["type"] != "validators/power_changed"]
+        return body
+
+    _rewrite(page, "**/v1/events?*", hide)
+    page.reload()
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    text = page.text_content("#proof-result") or ""
+    assert page.get_attribute("#proof-result", "data-verified") == "false", text
+    assert "hid a change" in text
+    page.unroute("**/v1/events?*")
+
+    # A newcomer with most of the power: the node's validator alone no longer signs for
+    # the set, and the page says so for a transaction committed after the change.
+    _submit(client, [SetValidatorPower(ISSUER.address, NEWCOMER.public_key, 50)], ISSUER)
+    later = _transfer(client, 14)
+    verdict, text = _verdict(page, f"{explorer.url}/#/tx/{later['hash']}")
+    assert verdict == "false", text
+    assert "2/3" in text
+
+
+def test_event_schema_is_current() -> None:
+    """js/events.js lists every event's fields as the registry encodes them."""
+    assert EVENTS_JS.read_text() == event_schema.render(), (
+        "js/events.js is stale: regenerate it with "
+        "`PYTHONPATH=$PWD python3 -m tests.browser.event_schema > "
+        "originledger/api/explorer/static/js/events.js`"
+    )
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
