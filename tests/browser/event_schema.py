@@ -67,7 +67,8 @@ def event_fields() -> dict[str, list[Any]]:
 
 
 def render() -> str:
-    lines = [f"  {json.dumps(tag)}: {json.dumps(fields)}," for tag, fields in event_fields().items()]
+    table = event_fields()
+    lines = [f"  {json.dumps(tag)}: {json.dumps(fields)}," for tag, fields in table.items()]
     return HEADER + "export const EVENT_FIELDS = {\n" + "\n".join(lines) + "\n};\n"
 
 

@@ -24,9 +24,7 @@ from . import event_schema
 from .conftest import ALICE, ARTIFACTS, BOB, CHAIN, ISSUER, VALIDATOR, genesis_bytes
 
 TIMEOUT_MS = 15_000
-EVENTS_JS = (
-    Path(__file__).resolve().parents[2] / "originledger/api/explorer/static/js/events.js"
-)
+EVENTS_JS = Path(__file__).resolve().parents[2] / "originledger/api/explorer/static/js/events.js"
 NEWCOMER = SigningKey(b"\x0c" * 32)
 GENESIS_HASH = hashlib.sha256(genesis_bytes()).hexdigest()
 
@@ -91,7 +89,6 @@ TAMPERING: dict[str, Callable[[Any], Any]] = {
     "memo": _set(["tx", "memo"], "refund"),
     "message": _set(["result", "message"], "ok, reversed"),
     "message_index": _set(["result", "message_index"], 0),
-    "code": _set(["result", "code"], 3),
     "index": _set(["index"], 1),
     "index_and_proof": lambda r: _set(["proof", "index"], 1)(_set(["index"], 1)(r)),
     "event_amount": _set(["events", -1, "data", "amount"], "1"),
@@ -125,13 +122,19 @@ def test_regression_browser_receipt_tampering_detected(explorer, page, field: st
         _shot(page, "tx-forged-recipient")
 
 
+def test_browser_receipt_tampering_code_detected(explorer, page) -> None:
+    """The result code was bound before the fix too; it stays bound."""
+    receipt = _transfer(Client(explorer.url), 4322)
+    _rewrite(page, f"**/v1/txs/{receipt['hash']}", _set(["result", "code"], 3))
+    verdict, text = _verdict(page, f"{explorer.url}/#/tx/{receipt['hash']}")
+    assert verdict == "false", text
+
+
 def test_regression_browser_failed_result_fields_bound(explorer, page) -> None:
     """A failed transaction: its message and message index are proven, and a node that
     turns the failure into a success (or moves the failing message) is caught."""
     client = Client(explorer.url)
-    tx = TxBuilder(CHAIN).build(
-        [Transfer(ALICE.address, BOB.address, "NOPE", Amount(1))], [ALICE]
-    )
+    tx = TxBuilder(CHAIN).build([Transfer(ALICE.address, BOB.address, "NOPE", Amount(1))], [ALICE])
     answer = client.submit(tx, wait_ms=10_000)
     receipt = client.receipt(tx.hash_hex)
     assert answer.status == "committed" and receipt["result"]["code"] != 0, receipt
@@ -218,8 +221,8 @@ def test_regression_browser_state_proof_for_another_key_refused(explorer, page) 
     other_key = b"accounts/acct/" + bytes(ALICE.address)
 
     def other_proof(route: Any) -> None:
-        url = route.request.url
-        response = route.fetch(url=url.split("/v1/state/")[0] + f"/v1/state/{other_key.hex()}?prove=true")
+        base = route.request.url.split("/v1/state/")[0]
+        response = route.fetch(url=f"{base}/v1/state/{other_key.hex()}?prove=true")
         route.fulfill(response=response)
 
     page.route("**/v1/state/76616c696461746f72732f736574*", other_proof)
