@@ -86,11 +86,21 @@ async function genesisBytes() {
 
 // The light client's trust, built from the node's genesis (which must hash to the pinned
 // hash when one is pinned), then brought up to the node's latest validator set.
+// The proven validator sets are kept in localStorage by genesis hash, so that the next
+// visit can skip to the latest set (within the trusting period) instead of re-reading every
+// change since genesis.
+const trustStoreKey = (genesisHash) => `origin.trust.${genesisHash}`;
+
 async function trust() {
   const pinned = pinnedGenesis();
   if (!state.trust || state.trust.pinnedHash !== pinned) {
     const fresh = await Trust.fromGenesis(await genesisBytes(), pinned);
     fresh.pinnedHash = pinned;
+    try {
+      fresh.restore(JSON.parse(localStorage.getItem(trustStoreKey(fresh.genesisHash)) || "null"));
+    } catch {
+      /* nothing saved, or unreadable: start from the genesis */
+    }
     state.trust = fresh;
   }
   try {
@@ -98,6 +108,11 @@ async function trust() {
   } catch (error) {
     state.trust = null;
     throw error;
+  }
+  try {
+    localStorage.setItem(trustStoreKey(state.trust.genesisHash), JSON.stringify(state.trust.export()));
+  } catch {
+    /* storage full or disabled: the next visit starts from the genesis again */
   }
   return state.trust;
 }

@@ -662,6 +662,49 @@ export class Trust {
     return true;
   }
 
+  // The trust state as JSON-ready data (the page keeps it in localStorage, see restore).
+  export() {
+    return {
+      chain_id: this.chainId,
+      genesis_hash: this.genesisHash,
+      initial_height: this.initialHeight,
+      anchor_height: this.anchorHeight,
+      anchor_time_ms: this.anchorTimeMs,
+      epochs: this.epochs.map(([first, powers]) => ({
+        first_height: first,
+        validators: Object.fromEntries([...powers].map(([k, p]) => [k, p.toString()])),
+      })),
+    };
+  }
+
+  // Resume from export() data of the same chain and genesis (ignored otherwise, or when it
+  // knows less than this trust already does). True when it was taken.
+  restore(saved) {
+    try {
+      if (!saved || saved.chain_id !== this.chainId || saved.genesis_hash !== this.genesisHash) return false;
+      if (saved.initial_height !== this.initialHeight) return false;
+      const epochs = saved.epochs.map((item) => {
+        if (!Number.isSafeInteger(item.first_height)) throw new Error("bad epoch");
+        const powers = new Map(
+          Object.entries(item.validators).map(([k, p]) => {
+            if (!/^[0-9a-f]{64}$/.test(k) || !/^[0-9]+$/.test(p)) throw new Error("bad validator");
+            return [k, BigInt(p)];
+          }),
+        );
+        return [item.first_height, powers];
+      });
+      const { anchor_height: anchorHeight, anchor_time_ms: anchorTimeMs } = saved;
+      if (!epochs.length || !Number.isSafeInteger(anchorHeight) || !Number.isSafeInteger(anchorTimeMs)) return false;
+      if (anchorHeight < this.anchorHeight) return false;
+      this.epochs = epochs.sort((a, b) => a[0] - b[0]);
+      this.anchorHeight = anchorHeight;
+      this.anchorTimeMs = anchorTimeMs;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   // An embedded-mode signed header: the chain's, linked to the genesis at the first height,
   // signed by more than 2/3 of the set in effect at its height.
   async checkHeader(signed) {
