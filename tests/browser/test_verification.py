@@ -108,7 +108,7 @@ def test_regression_browser_receipt_tampering_detected(explorer, page, field: st
     url = f"{explorer.url}/#/tx/{receipt['hash']}"
     verdict, text = _verdict(page, url)
     assert verdict == "true", text
-    assert set(_section_badges(page)) == {"verified"}
+    assert set(_section_badges(page)) == {"verified (genesis not pinned)"}
 
     _rewrite(page, f"**/v1/txs/{receipt['hash']}", TAMPERING[field])
     page.reload()
@@ -177,6 +177,7 @@ def test_first_visit_says_trust_comes_from_the_node(explorer, page) -> None:
     page.reload()
     page.wait_for_selector('#proof-result[data-trust="pinned"][data-verified]', timeout=TIMEOUT_MS)
     assert page.text_content('[data-testid="pinned-hash"]') == GENESIS_HASH
+    assert set(_section_badges(page)) == {"verified"}
     assert page.locator('[data-testid="trust-warning"]').count() == 0
     _shot(page, "tx-pinned")
 

@@ -252,9 +252,9 @@ async function txView(hash) {
 }
 
 // Mark every section of the transaction page verified or not.
-function markSections(verdict) {
-  const text = { true: "verified", false: "not verified", pending: "not yet verified" }[verdict];
-  const kind = { true: "ok", false: "fail", pending: "pending" }[verdict];
+function markSections(verdict, pinned = false) {
+  const text = { true: pinned ? "verified" : "verified (genesis not pinned)", false: "not verified", pending: "not yet verified" }[verdict];
+  const kind = { true: pinned ? "ok" : "warn", false: "fail", pending: "pending" }[verdict];
   for (const node of view.querySelectorAll('[data-testid="section-status"]')) {
     node.className = `badge ${kind}`;
     node.textContent = text;
@@ -289,7 +289,7 @@ async function verifyShown(receipt, button) {
     <ul>${outcome.checks.map((c) => `<li class="${c.ok ? "ok" : "fail"}">${c.ok ? "✔" : "✘"} ${h(c.name)}${c.detail ? ` <small class="mono">${h(c.detail)}</small>` : ""}</li>`).join("")}</ul>
     ${outcome.ok ? `<p class="note">Amounts are proven in the asset's smallest unit; where the decimal point goes comes from the node's index, not from the proof. Event numbers are positions in this transaction.</p>` : ""}`;
   box.dataset.verified = outcome.ok ? "true" : "false";
-  markSections(outcome.ok ? true : false);
+  markSections(outcome.ok ? true : false, pinned);
   button.disabled = false;
 }
 
