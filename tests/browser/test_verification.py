@@ -136,6 +136,19 @@ def test_browser_receipt_tampering_caught_before_still_detected(explorer, page, 
     assert verdict == "false", text
 
 
+def test_regression_browser_receipt_of_another_transaction_refused(explorer, page) -> None:
+    """A node answering the page's question with another transaction's valid receipt."""
+    client = Client(explorer.url)
+    asked = _transfer(client, 15)
+    other = _transfer(client, 16)
+    _rewrite(page, f"**/v1/txs/{asked['hash']}", lambda _: other)
+    page.goto(f"{explorer.url}/#/tx/{asked['hash']}")
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    text = page.text_content("#proof-result") or ""
+    assert page.get_attribute("#proof-result", "data-verified") == "false", text
+    assert "the transaction asked for" in text
+
+
 def test_regression_browser_failed_result_fields_bound(explorer, page) -> None:
     """A failed transaction: its message and message index are proven, and a node that
     turns the failure into a success (or moves the failing message) is caught."""

@@ -245,7 +245,7 @@ async function txView(hash) {
     <section class="card" data-section="messages"><h2>Messages ${status}</h2>${tx.messages.map((m) => `<div class="message"><h3>${h(m.type)}</h3>${keyValues(Object.entries(m).filter(([k]) => k !== "type").map(([k, v]) => [k, plainAmount(k, v, m.symbol)]))}</div>`).join("") || `<p class="empty">Undecodable.</p>`}</section>
     <section class="card" data-section="events"><h2>Events ${status}</h2>${table(["#", "Type", "Data"], receipt.events.map((e, i) => `<tr><td>${i}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [k, plainAmount(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"')}</section>`;
   const button = document.getElementById("verify-proof");
-  const run = () => verifyShown(receipt, button);
+  const run = () => verifyShown(receipt, button, hash);
   button.addEventListener("click", run);
   await renderTrustPanel(run);
   run();
@@ -261,7 +261,7 @@ function markSections(verdict, pinned = false) {
   }
 }
 
-async function verifyShown(receipt, button) {
+async function verifyShown(receipt, button, askedHash) {
   const box = document.getElementById("proof-result");
   if (!box || button.disabled) return;
   button.disabled = true;
@@ -273,7 +273,7 @@ async function verifyShown(receipt, button) {
   let trusted = null;
   try {
     trusted = await trust();
-    outcome = await verifyReceipt(receipt, trusted);
+    outcome = await verifyReceipt(receipt, trusted, askedHash);
   } catch (error) {
     outcome = { ok: false, checks: [{ name: "the chain's validators are known from the trusted genesis", ok: false, detail: error.message || String(error) }] };
   }

@@ -794,7 +794,7 @@ export async function followValidatorSet(trust, get) {
         seen.add(place);
         const block = await get(`/v1/blocks/${event.height}`);
         const receipt = await get(`/v1/txs/${block.txs[event.tx_index]}`);
-        const verified = await verifyReceiptStrict(receipt, trust);
+        const verified = await verifyReceiptStrict(receipt, trust, block.txs[event.tx_index]);
         trust.applyChanges(verified, EMBEDDED_SET_DELAY);
       }
       if (!page.events.length || page.next_cursor === after) break;
@@ -850,8 +850,9 @@ function decodeLeaf(leafBytes) {
 
 // Verify a committed receipt (GET /v1/txs/{hash}, embedded mode) under `trust`: every check
 // is listed as {name, ok, detail}, and `proven` holds what the proofs establish (hash,
-// height, index, result, tx, events). Never throws.
-export async function verifyReceipt(receipt, trust) {
+// height, index, result, tx, events). With `askedHash` (hex), the proven transaction must
+// be that one: a valid receipt of another transaction proves nothing about it. Never throws.
+export async function verifyReceipt(receipt, trust, askedHash = null) {
   const checks = [];
   const check = (name, ok, detail = "") => {
     checks.push({ name, ok: Boolean(ok), detail: String(detail) });
@@ -885,6 +886,9 @@ export async function verifyReceipt(receipt, trust) {
     const txHash = await sha256(body);
     const hashHex = bytesToHex(txHash);
     check("the raw transaction's body hashes to the receipt's hash", hashHex === receipt.hash, hashHex);
+    if (askedHash !== null) {
+      check("it is the transaction asked for", hashHex === String(askedHash).toLowerCase(), `asked ${askedHash}`);
+    }
     const index = proof.index;
     const count = proof.count;
     check(
@@ -976,8 +980,8 @@ export async function verifyReceipt(receipt, trust) {
 }
 
 // The same, throwing a VerificationError on the first failed check (for the light client).
-export async function verifyReceiptStrict(receipt, trust) {
-  const outcome = await verifyReceipt(receipt, trust);
+export async function verifyReceiptStrict(receipt, trust, askedHash = null) {
+  const outcome = await verifyReceipt(receipt, trust, askedHash);
   if (!outcome.ok) {
     const failed = outcome.checks.find((c) => !c.ok);
     fail(`${failed.name}${failed.detail ? `: ${failed.detail}` : ""}`);
