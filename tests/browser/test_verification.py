@@ -343,3 +343,89 @@ def test_event_schema_is_current() -> None:
 
 def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_browser_verifier_matches_the_specification_vectors(explorer, page) -> None:
+    """js/proof.js, run in the browser, re-derives docs/verification.md's test vectors:
+    the pinned genesis, the signed header of block 1, each transaction's hash, signing
+    digest and inclusion proofs, every state proof (bound to its key), and addresses."""
+    vectors = json.loads(
+        (Path(__file__).resolve().parents[2] / "docs/verification-vectors.json").read_text()
+    )
+    page.goto(explorer.url + "/")
+    page.wait_for_selector("main .card", timeout=TIMEOUT_MS)
+    outcome = page.evaluate(
+        """async (v) => {
+            const p = await import('/explorer/js/proof.js');
+            const x = p.hexToBytes, b64 = (hex) => p.bytesToBase64(x(hex));
+            const out = {};
+            const genesis = x(v.genesis.file);
+            const trust = await p.Trust.fromGenesis(genesis, v.genesis.hash);
+            const fields = p.msgpackDecode(x(v.header.encoding));
+            const header = {};
+            for (const [k, value] of fields) {
+                header[k] = value instanceof Uint8Array ? p.bytesToBase64(value) : Number(value);
+            }
+            header.chain_id = fields.get('chain_id');
+            out.header = p.bytesToHex(p.encodeHeader(header)) === v.header.encoding;
+            out.digest = p.bytesToHex(await p.headerSigningDigest(header));
+            const signature = {
+                public_key: b64(v.header.validator_public_key),
+                signature: b64(v.header.signature),
+            };
+            const signed = {header, signatures: [signature]};
+            out.signed = (await trust.checkHeader(signed)).ok;
+            let refused = '';
+            try { await p.Trust.fromGenesis(genesis, '00'.repeat(32)); }
+            catch (error) { refused = error.message; }
+            out.refused = refused;
+            out.txs = [];
+            for (const [i, t] of v.txs.entries()) {
+                const raw = p.msgpackDecode(x(t.raw));
+                const hash = await p.sha256(raw.get('body'));
+                out.txs.push([
+                    p.bytesToHex(hash) === t.hash,
+                    p.bytesToHex(await p.taggedHash('origin/tx', raw.get('body')))
+                        === t.signing_digest,
+                    await p.verifyListInclusion(x(v.header.tx_root), hash, i, v.header.tx_count,
+                                                t.tx_proof.map(x)),
+                    await p.verifyListInclusion(x(v.header.results_root), x(t.result_leaf), i,
+                                                v.header.tx_count, t.result_proof.map(x)),
+                    p.bytesToHex(await p.sha256(x(t.events))) === t.events_hash,
+                ]);
+            }
+            out.states = [];
+            for (const s of v.state_proofs) {
+                const m = p.msgpackDecode(x(s.proof));
+                const json = {
+                    key: p.bytesToBase64(m.get('key')),
+                    value: m.get('value') === null ? null : p.bytesToBase64(m.get('value')),
+                    nodes: m.get('nodes').map((n) => ({
+                        bitmap: n.get('bitmap'), hashes: n.get('hashes').map(p.bytesToBase64)})),
+                    other_leaf: m.get('other_leaf') && {
+                        key_hash: p.bytesToBase64(m.get('other_leaf').get('key_hash')),
+                        value_hash: p.bytesToBase64(m.get('other_leaf').get('value_hash'))},
+                };
+                const answer = {height: v.header.height, proof: json, signed_header: signed};
+                const proven = await p.verifyStateValue(trust, answer, x(s.key));
+                const value = proven.value === null ? null : p.bytesToHex(proven.value);
+                let other = '';
+                try { await p.verifyStateValue(trust, answer, x(s.key + '00')); }
+                catch (error) { other = error.message; }
+                out.states.push([value === s.value, other.includes('not for the key')]);
+            }
+            out.addresses = v.addresses.map((a) =>
+                p.addressToText(x(a.address)) === a.text
+                && p.bytesToHex(p.addressFromText(a.text)) === a.address
+                && p.bytesToHex(p.addressFromText(a.text.toUpperCase())) === a.address);
+            return out;
+        }""",
+        vectors,
+    )
+    assert outcome["header"] is True
+    assert outcome["digest"] == vectors["header"]["signing_digest"]
+    assert outcome["signed"] is True
+    assert "not the pinned" in outcome["refused"]
+    assert outcome["txs"] == [[True] * 5 for _ in vectors["txs"]]
+    assert outcome["states"] == [[True, True] for _ in vectors["state_proofs"]]
+    assert outcome["addresses"] == [True for _ in vectors["addresses"]]

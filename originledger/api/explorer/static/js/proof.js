@@ -427,7 +427,7 @@ export function sameValue(proven, shown, where = []) {
     }
     return p === s || differ(path);
   };
-  return walk(proven, shown, where.length ? "" : "");
+  return walk(proven, shown, "");
 }
 
 // -- events (docs/verification.md, section 5) ------------------------------------------------
