@@ -90,6 +90,8 @@ TAMPERING: dict[str, Callable[[Any], Any]] = {
     "message": _set(["result", "message"], "ok, reversed"),
     "message_index": _set(["result", "message_index"], 0),
     "index": _set(["index"], 1),
+    # The amount's 16 bytes in hex: all digits here, they would read as another amount.
+    "amount_as_hex": _set(["tx", "messages", 0, "amount"], (0x1234).to_bytes(16, "big").hex()),
     "event_amount": _set(["events", -1, "data", "amount"], "1"),
     "event_recipient": _set(["events", -1, "data", "recipient"], str(ISSUER.address)),
     "event_dropped": _set(["events"], lambda events: events[:-1]),
@@ -104,7 +106,7 @@ def test_regression_browser_receipt_tampering_detected(explorer, page, field: st
     rewritten recipient, amount, message, message index, index or event showed as
     verified."""
     client = Client(explorer.url)
-    receipt = _transfer(client, 4321)
+    receipt = _transfer(client, 0x1234)  # 46.60, whose 16 bytes in hex are all digits
     url = f"{explorer.url}/#/tx/{receipt['hash']}"
     verdict, text = _verdict(page, url)
     assert verdict == "true", text

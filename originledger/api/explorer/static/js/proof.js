@@ -389,9 +389,9 @@ function strictBase64(text) {
 const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Map);
 
 // True when `shown` (the node's JSON) says exactly what `proven` (decoded from proven bytes)
-// holds: the same keys, items and values; bytes may be shown as base64, hex, an address's
-// bech32m text (20 bytes) or an amount's decimal digits (16 bytes), each of which names
-// the bytes uniquely. `where` collects the path of the first difference.
+// holds: the same keys, items and values; bytes may be shown as base64, hex (32 bytes), an
+// address's bech32m text (20 bytes) or an amount's canonical decimal digits (16 bytes),
+// forms that cannot be mistaken for one another. `where` collects the path of the first difference.
 export function sameValue(proven, shown, where = []) {
   const differ = (path) => {
     where.push(path);
@@ -414,7 +414,10 @@ export function sameValue(proven, shown, where = []) {
     }
     if (p instanceof Uint8Array) {
       if (typeof s !== "string") return differ(path);
-      const forms = [bytesToBase64(p), bytesToHex(p)];
+      // Hex only for 32-byte keys (the API writes signers so): the hex of an amount can be
+      // all digits and would read as another amount.
+      const forms = [bytesToBase64(p)];
+      if (p.length === 32) forms.push(bytesToHex(p));
       if (p.length === 20) forms.push(addressToText(p));
       if (p.length === 16) forms.push(amountToDecimal(p));
       return forms.includes(s) || differ(path);
