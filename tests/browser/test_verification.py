@@ -151,6 +151,30 @@ def test_regression_browser_receipt_of_another_transaction_refused(explorer, pag
     assert "the transaction asked for" in text
 
 
+def test_regression_browser_decimals_checked_against_the_asset_record(explorer, page) -> None:
+    """The index's decimals place the decimal point of every amount shown: a node that
+    shifts them (46.60 shown as 4.660) is caught against the proven asset record."""
+    client = Client(explorer.url)
+    receipt = _transfer(client, 4660)
+    explorer.index.wait_for(client.status()["height"])
+    url = f"{explorer.url}/#/tx/{receipt['hash']}"
+    verdict, text = _verdict(page, url)
+    assert verdict == "true", text
+    assert "USDX amounts are placed by the asset's proven decimals" in text
+
+    def shift(body: Any) -> Any:
+        for asset in body["assets"]:
+            asset["decimals"] += 1
+        return body
+
+    _rewrite(page, "**/v1/index/assets*", shift)
+    page.reload()
+    page.wait_for_selector("#proof-result[data-verified]", timeout=TIMEOUT_MS)
+    text = page.text_content("#proof-result") or ""
+    assert page.get_attribute("#proof-result", "data-verified") == "false", text
+    assert "proven 2, shown 3" in text
+
+
 def test_regression_browser_failed_result_fields_bound(explorer, page) -> None:
     """A failed transaction: its message and message index are proven, and a node that
     turns the failure into a success (or moves the failing message) is caught."""

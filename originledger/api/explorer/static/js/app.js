@@ -4,7 +4,16 @@
 import { api, enc, ApiError } from "./api.js";
 import { barChart, lineChart } from "./charts.js";
 import { ago, escapeHtml as h, formatAmount, formatTime, short } from "./format.js";
-import { Trust, VerificationError, followValidatorSet, genesisHashHex, verifyReceipt } from "./proof.js";
+import {
+  Trust,
+  VerificationError,
+  bytesToHex,
+  followValidatorSet,
+  genesisHashHex,
+  msgpackDecode,
+  verifyReceipt,
+  verifyStateValue,
+} from "./proof.js";
 
 const view = document.getElementById("view");
 const state = { trust: null, decimals: new Map(), route: "", live: null, lastHeight: 0 };
@@ -274,6 +283,10 @@ async function verifyShown(receipt, button, askedHash) {
   try {
     trusted = await trust();
     outcome = await verifyReceipt(receipt, trusted, askedHash);
+    if (outcome.ok) {
+      outcome.checks.push(...(await checkDecimals(receipt, trusted)));
+      outcome.ok = outcome.checks.every((c) => c.ok);
+    }
   } catch (error) {
     outcome = { ok: false, checks: [{ name: "the chain's validators are known from the trusted genesis", ok: false, detail: error.message || String(error) }] };
   }
@@ -287,10 +300,31 @@ async function verifyShown(receipt, button, askedHash) {
     : "✘ Not verified: what this page shows may be forged";
   box.innerHTML = `<p><strong data-testid="proof-headline">${h(headline)}</strong></p>
     <ul>${outcome.checks.map((c) => `<li class="${c.ok ? "ok" : "fail"}">${c.ok ? "✔" : "✘"} ${h(c.name)}${c.detail ? ` <small class="mono">${h(c.detail)}</small>` : ""}</li>`).join("")}</ul>
-    ${outcome.ok ? `<p class="note">Amounts are proven in the asset's smallest unit; where the decimal point goes comes from the node's index, not from the proof. Event numbers are positions in this transaction.</p>` : ""}`;
+    ${outcome.ok ? `<p class="note">Event numbers are positions in this transaction (the node's sequence numbers are not proven).</p>` : ""}`;
   box.dataset.verified = outcome.ok ? "true" : "false";
   markSections(outcome.ok ? true : false, pinned);
   button.disabled = false;
+}
+
+// The amounts on the page are placed by each asset's decimals, which come from the index:
+// check them against the asset record proven in the latest state (assets/asset/<symbol>).
+async function checkDecimals(receipt, trusted) {
+  const symbols = new Set();
+  for (const m of (receipt.tx && receipt.tx.messages) || []) if (typeof m.symbol === "string") symbols.add(m.symbol);
+  for (const e of receipt.events || []) if (e.data && typeof e.data.symbol === "string") symbols.add(e.data.symbol);
+  const checks = [];
+  for (const symbol of symbols) {
+    const key = new TextEncoder().encode(`assets/asset/${symbol}`);
+    try {
+      const proven = await verifyStateValue(trusted, await api(`/v1/state/${bytesToHex(key)}?prove=true`), key);
+      const decimals = proven.value === null ? 0 : Number(msgpackDecode(proven.value).get("decimals"));
+      const shown = state.decimals.get(symbol) ?? 0;
+      checks.push({ name: `${symbol} amounts are placed by the asset's proven decimals`, ok: decimals === shown, detail: `proven ${decimals}, shown ${shown}` });
+    } catch (error) {
+      checks.push({ name: `${symbol} amounts are placed by the asset's proven decimals`, ok: false, detail: error.message || String(error) });
+    }
+  }
+  return checks;
 }
 
 // Where the page's trust comes from, and the form to pin a genesis hash.
