@@ -191,3 +191,5 @@ def test_explorer_without_index_says_so(explorer_without_index, page) -> None:
     page.goto(f"{explorer_without_index.url}/#/tx/{tx_hash}")
     page.click("#verify-proof")
     page.wait_for_selector("#proof-result[data-verified=true]", timeout=TIMEOUT_MS)
+    # No index to say where the decimal point goes: the proven asset record does.
+    assert "0.03" in (page.text_content('[data-section="messages"]') or "")

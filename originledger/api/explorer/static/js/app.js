@@ -284,7 +284,14 @@ async function verifyShown(receipt, button, askedHash) {
     trusted = await trust();
     outcome = await verifyReceipt(receipt, trusted, askedHash);
     if (outcome.ok) {
-      outcome.checks.push(...(await checkDecimals(receipt, trusted)));
+      const decimals = await checkDecimals(receipt, trusted);
+      if (decimals.learned && view.contains(box)) {
+        // Render the page again with the proven decimals (it verifies again, once).
+        button.disabled = false;
+        await render();
+        return;
+      }
+      outcome.checks.push(...decimals.checks);
       outcome.ok = outcome.checks.every((c) => c.ok);
     }
   } catch (error) {
@@ -313,18 +320,25 @@ async function checkDecimals(receipt, trusted) {
   for (const m of (receipt.tx && receipt.tx.messages) || []) if (typeof m.symbol === "string") symbols.add(m.symbol);
   for (const e of receipt.events || []) if (e.data && typeof e.data.symbol === "string") symbols.add(e.data.symbol);
   const checks = [];
+  let learned = false;
   for (const symbol of symbols) {
     const key = new TextEncoder().encode(`assets/asset/${symbol}`);
     try {
       const proven = await verifyStateValue(trusted, await api(`/v1/state/${bytesToHex(key)}?prove=true`), key);
       const decimals = proven.value === null ? 0 : Number(msgpackDecode(proven.value).get("decimals"));
-      const shown = state.decimals.get(symbol) ?? 0;
+      if (!state.decimals.has(symbol)) {
+        // The index does not know the asset (or there is no index): the page placed its
+        // amounts as whole units; take the proven decimals and show the page again.
+        state.decimals.set(symbol, decimals);
+        learned = true;
+      }
+      const shown = state.decimals.get(symbol);
       checks.push({ name: `${symbol} amounts are placed by the asset's proven decimals`, ok: decimals === shown, detail: `proven ${decimals}, shown ${shown}` });
     } catch (error) {
       checks.push({ name: `${symbol} amounts are placed by the asset's proven decimals`, ok: false, detail: error.message || String(error) });
     }
   }
-  return checks;
+  return { checks, learned };
 }
 
 // Where the page's trust comes from, and the form to pin a genesis hash.
