@@ -272,7 +272,12 @@ function markSections(verdict, pinned = false) {
 
 async function verifyShown(receipt, button, askedHash) {
   const box = document.getElementById("proof-result");
-  if (!box || button.disabled) return;
+  if (!box) return;
+  if (button.disabled) {
+    // A check is running (e.g. the user pinned a genesis meanwhile): run again after it.
+    box.dataset.again = "true";
+    return;
+  }
   button.disabled = true;
   delete box.dataset.verified;
   box.className = "proof";
@@ -311,6 +316,10 @@ async function verifyShown(receipt, button, askedHash) {
   box.dataset.verified = outcome.ok ? "true" : "false";
   markSections(outcome.ok ? true : false, pinned);
   button.disabled = false;
+  if (box.dataset.again) {
+    delete box.dataset.again;
+    await verifyShown(receipt, button, askedHash);
+  }
 }
 
 // The amounts on the page are placed by each asset's decimals, which come from the index:
