@@ -4,10 +4,19 @@
 import { api, enc, ApiError } from "./api.js";
 import { barChart, lineChart } from "./charts.js";
 import { ago, escapeHtml as h, formatAmount, formatTime, short } from "./format.js";
-import { verifyReceipt } from "./proof.js";
+import {
+  Trust,
+  VerificationError,
+  bytesToHex,
+  followValidatorSet,
+  genesisHashHex,
+  msgpackDecode,
+  verifyReceipt,
+  verifyStateValue,
+} from "./proof.js";
 
 const view = document.getElementById("view");
-const state = { genesis: null, decimals: new Map(), route: "", live: null, lastHeight: 0 };
+const state = { trust: null, decimals: new Map(), route: "", live: null, lastHeight: 0 };
 
 // -- small helpers -------------------------------------------------------------------------
 
@@ -56,9 +65,65 @@ async function loadAssets() {
   }
 }
 
-async function genesis() {
-  if (!state.genesis) state.genesis = await api("/v1/genesis");
-  return state.genesis;
+// -- trust: the genesis the user pins, and the validator sets followed from it ---------------
+
+// The genesis hash the user pinned in this browser (localStorage, per node origin), or null.
+const PIN_KEY = "origin.genesis_hash";
+const HASH_RE = /^[0-9a-f]{64}$/;
+
+function pinnedGenesis() {
+  try {
+    const value = localStorage.getItem(PIN_KEY);
+    return value && HASH_RE.test(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function setPinnedGenesis(hash) {
+  if (hash === null) localStorage.removeItem(PIN_KEY);
+  else localStorage.setItem(PIN_KEY, hash);
+  state.trust = null;
+}
+
+// The node's genesis file, its exact bytes (the genesis hash is over them).
+async function genesisBytes() {
+  const response = await fetch("/v1/genesis", { headers: { accept: "application/json" } });
+  if (!response.ok) throw new VerificationError(`the node serves no genesis (${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// The light client's trust, built from the node's genesis (which must hash to the pinned
+// hash when one is pinned), then brought up to the node's latest validator set.
+// The proven validator sets are kept in localStorage by genesis hash, so that the next
+// visit can skip to the latest set (within the trusting period) instead of re-reading every
+// change since genesis.
+const trustStoreKey = (genesisHash) => `origin.trust.${genesisHash}`;
+
+async function trust() {
+  const pinned = pinnedGenesis();
+  if (!state.trust || state.trust.pinnedHash !== pinned) {
+    const fresh = await Trust.fromGenesis(await genesisBytes(), pinned);
+    fresh.pinnedHash = pinned;
+    try {
+      fresh.restore(JSON.parse(localStorage.getItem(trustStoreKey(fresh.genesisHash)) || "null"));
+    } catch {
+      /* nothing saved, or unreadable: start from the genesis */
+    }
+    state.trust = fresh;
+  }
+  try {
+    await followValidatorSet(state.trust, api);
+  } catch (error) {
+    state.trust = null;
+    throw error;
+  }
+  try {
+    localStorage.setItem(trustStoreKey(state.trust.genesisHash), JSON.stringify(state.trust.export()));
+  } catch {
+    /* storage full or disabled: the next visit starts from the genesis again */
+  }
+  return state.trust;
 }
 
 // -- views ---------------------------------------------------------------------------------
@@ -170,33 +235,161 @@ async function txView(hash) {
   const result = receipt.result;
   const ok = result.code === 0;
   const tx = receipt.tx || { messages: [], signers: [], memo: "" };
-  view.innerHTML = `<section class="card"><h2>Transaction</h2>
+  const status = `<span class="badge pending" data-testid="section-status">not yet verified</span>`;
+  const failedAt = result.message_index >= 0 ? ` (message ${h(result.message_index)})` : "";
+  view.innerHTML = `<section class="card" data-section="tx"><h2>Transaction ${status}</h2>
     ${keyValues([
       ["Hash", `<span class="mono" data-testid="tx-hash">${h(receipt.hash)}</span>`],
-      ["Result", `${badge(ok, ok ? "ok" : "failed")} <span data-testid="tx-result">${h(result.codespace)} ${result.code}: ${h(result.message)}</span>`],
-      ["Block", `${blockLink(receipt.height)} · position ${receipt.index}`],
+      ["Result", `${badge(ok, ok ? "ok" : "failed")} <span data-testid="tx-result">${h(result.codespace)} ${h(result.code)}: ${h(result.message)}${failedAt}</span>`],
+      ["Block", `${blockLink(receipt.height)} · position <span data-testid="tx-index">${h(receipt.index)}</span>`],
+      ["Signers", tx.signers.length ? tx.signers.map((k) => `<span class="mono">${h(short(k, 10))}</span>`).join(", ") : "—"],
       ["Memo", h(tx.memo || "—")],
       ["Expires", h(formatTime(tx.expires_at_ms))],
     ])}</section>
     <section class="card"><h2>Proof</h2>
-      <p>Checks in this browser that the transaction and its result are in a block signed by the chain's validators (Ed25519, RFC 6962 Merkle proofs, WebCrypto).</p>
+      <p>Checks in this browser, against the validators of the genesis below, that this transaction, its whole result, its position and its events are in a block those validators signed (Ed25519, RFC 6962 Merkle proofs, the state tree's proofs for validator-set changes, WebCrypto). Only what matches the proven bytes is marked verified.</p>
+      <div id="trust-panel" data-testid="trust"></div>
       <button id="verify-proof" type="button">Verify proof</button>
       <div id="proof-result" aria-live="polite"></div></section>
-    <section class="card"><h2>Messages</h2>${tx.messages.map((m) => `<div class="message"><h3>${h(m.type)}</h3>${keyValues(Object.entries(m).filter(([k]) => k !== "type").map(([k, v]) => [k, plainAmount(k, v, m.symbol)]))}</div>`).join("") || `<p class="empty">Undecodable.</p>`}</section>
-    <section class="card"><h2>Events</h2>${table(["#", "Type", "Data"], receipt.events.map((e) => `<tr><td>${e.index}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [k, plainAmount(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"')}</section>`;
-  document.getElementById("verify-proof").addEventListener("click", async (event) => {
-    const button = event.currentTarget;
-    const box = document.getElementById("proof-result");
-    button.disabled = true;
-    box.innerHTML = "Verifying…";
-    const outcome = await verifyReceipt(receipt, await genesis());
-    box.className = outcome.ok ? "proof ok" : "proof fail";
-    box.dataset.verified = outcome.ok ? "true" : "false";
-    box.innerHTML = `<p><strong>${outcome.ok ? "✔ Proof verified" : "✘ Proof does not verify"}</strong></p>
-      <ul>${outcome.checks.map((c) => `<li class="${c.ok ? "ok" : "fail"}">${c.ok ? "✔" : "✘"} ${h(c.name)}${c.detail ? ` <small class="mono">${h(c.detail)}</small>` : ""}</li>`).join("")}</ul>
-      <p class="note">Not re-derived here: the events' hash (the API shows events as JSON); the SDK's verify_receipt checks it too.</p>`;
-    button.disabled = false;
+    <section class="card" data-section="messages"><h2>Messages ${status}</h2>${tx.messages.map((m) => `<div class="message"><h3>${h(m.type)}</h3>${keyValues(Object.entries(m).filter(([k]) => k !== "type").map(([k, v]) => [k, plainAmount(k, v, m.symbol)]))}</div>`).join("") || `<p class="empty">Undecodable.</p>`}</section>
+    <section class="card" data-section="events"><h2>Events ${status}</h2>${table(["#", "Type", "Data"], receipt.events.map((e, i) => `<tr><td>${i}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [k, plainAmount(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"')}</section>`;
+  const button = document.getElementById("verify-proof");
+  const run = () => verifyShown(receipt, button, hash);
+  button.addEventListener("click", run);
+  await renderTrustPanel(run);
+  run();
+}
+
+// Mark every section of the transaction page verified or not.
+function markSections(verdict, pinned = false) {
+  const text = { true: pinned ? "verified" : "verified (genesis not pinned)", false: "not verified", pending: "not yet verified" }[verdict];
+  const kind = { true: pinned ? "ok" : "warn", false: "fail", pending: "pending" }[verdict];
+  for (const node of view.querySelectorAll('[data-testid="section-status"]')) {
+    node.className = `badge ${kind}`;
+    node.textContent = text;
+  }
+}
+
+async function verifyShown(receipt, button, askedHash) {
+  const box = document.getElementById("proof-result");
+  if (!box) return;
+  if (button.disabled) {
+    // A check is running (e.g. the user pinned a genesis meanwhile): run again after it.
+    box.dataset.again = "true";
+    return;
+  }
+  button.disabled = true;
+  delete box.dataset.verified;
+  box.className = "proof";
+  box.innerHTML = "Verifying…";
+  markSections("pending");
+  let outcome;
+  let trusted = null;
+  try {
+    trusted = await trust();
+    outcome = await verifyReceipt(receipt, trusted, askedHash);
+    if (outcome.ok) {
+      const decimals = await checkDecimals(receipt, trusted);
+      if (decimals.learned && view.contains(box)) {
+        // Render the page again with the proven decimals (it verifies again, once).
+        button.disabled = false;
+        await render();
+        return;
+      }
+      outcome.checks.push(...decimals.checks);
+      outcome.ok = outcome.checks.every((c) => c.ok);
+    }
+  } catch (error) {
+    outcome = { ok: false, checks: [{ name: "the chain's validators are known from the trusted genesis", ok: false, detail: error.message || String(error) }] };
+  }
+  const pinned = trusted !== null && trusted.pinned;
+  box.className = outcome.ok ? (pinned ? "proof ok" : "proof warn") : "proof fail";
+  box.dataset.trust = pinned ? "pinned" : "node";
+  const headline = outcome.ok
+    ? pinned
+      ? "✔ Verified against the genesis you pinned"
+      : "✔ Verified, but only against the node's own genesis (not pinned): pin a genesis hash for a check that does not trust this node"
+    : "✘ Not verified: what this page shows may be forged";
+  box.innerHTML = `<p><strong data-testid="proof-headline">${h(headline)}</strong></p>
+    <ul>${outcome.checks.map((c) => `<li class="${c.ok ? "ok" : "fail"}">${c.ok ? "✔" : "✘"} ${h(c.name)}${c.detail ? ` <small class="mono">${h(c.detail)}</small>` : ""}</li>`).join("")}</ul>
+    ${outcome.ok ? `<p class="note">Event numbers are positions in this transaction (the node's sequence numbers are not proven).</p>` : ""}`;
+  box.dataset.verified = outcome.ok ? "true" : "false";
+  markSections(outcome.ok ? true : false, pinned);
+  button.disabled = false;
+  if (box.dataset.again) {
+    delete box.dataset.again;
+    await verifyShown(receipt, button, askedHash);
+  }
+}
+
+// The amounts on the page are placed by each asset's decimals, which come from the index:
+// check them against the asset record proven in the latest state (assets/asset/<symbol>).
+async function checkDecimals(receipt, trusted) {
+  const symbols = new Set();
+  for (const m of (receipt.tx && receipt.tx.messages) || []) if (typeof m.symbol === "string") symbols.add(m.symbol);
+  for (const e of receipt.events || []) if (e.data && typeof e.data.symbol === "string") symbols.add(e.data.symbol);
+  const checks = [];
+  let learned = false;
+  for (const symbol of symbols) {
+    const key = new TextEncoder().encode(`assets/asset/${symbol}`);
+    try {
+      const proven = await verifyStateValue(trusted, await api(`/v1/state/${bytesToHex(key)}?prove=true`), key);
+      const decimals = proven.value === null ? 0 : Number(msgpackDecode(proven.value).get("decimals"));
+      if (!state.decimals.has(symbol)) {
+        // The index does not know the asset (or there is no index): the page placed its
+        // amounts as whole units; take the proven decimals and show the page again.
+        state.decimals.set(symbol, decimals);
+        learned = true;
+      }
+      const shown = state.decimals.get(symbol);
+      checks.push({ name: `${symbol} amounts are placed by the asset's proven decimals`, ok: decimals === shown, detail: `proven ${decimals}, shown ${shown}` });
+    } catch (error) {
+      checks.push({ name: `${symbol} amounts are placed by the asset's proven decimals`, ok: false, detail: error.message || String(error) });
+    }
+  }
+  return { checks, learned };
+}
+
+// Where the page's trust comes from, and the form to pin a genesis hash.
+async function renderTrustPanel(onChange) {
+  const panel = document.getElementById("trust-panel");
+  const pinned = pinnedGenesis();
+  let served = "unavailable";
+  try {
+    served = await genesisHashHex(await genesisBytes());
+  } catch {
+    /* shown as unavailable */
+  }
+  panel.dataset.pinned = pinned ? "true" : "false";
+  panel.className = pinned ? "trust" : "trust warn";
+  panel.innerHTML = `${
+    pinned
+      ? `<p>Genesis pinned in this browser: <code class="mono" data-testid="pinned-hash">${h(pinned)}</code>${pinned === served ? "" : ` <strong class="fail">— the node serves another genesis (${h(served)}): it is not the chain you pinned</strong>`}</p>`
+      : `<p data-testid="trust-warning"><strong>Trust comes from this node.</strong> No genesis hash is pinned in this browser, so the proofs are checked against the genesis this node serves: they show that the node agrees with itself, not that it tells the truth. Pin the genesis hash of the chain you trust, obtained from somewhere other than this node (its operators, or a genesis file you hold: SHA-256 of its exact bytes).</p>`
+  }
+    <p class="note">The node's genesis hash, computed here from <code>/v1/genesis</code>: <code class="mono" data-testid="node-genesis-hash">${h(served)}</code></p>
+    <form id="pin-form" class="pin"><input id="pin-input" name="hash" autocomplete="off" spellcheck="false" placeholder="genesis hash (64 hex digits)" aria-label="Genesis hash to pin" value="${h(pinned || "")}">
+      <button type="submit" id="pin-submit">Pin</button>
+      ${HASH_RE.test(served) && served !== pinned ? `<button type="button" id="pin-node">Pin the node's hash (trust on first use)</button>` : ""}
+      ${pinned ? `<button type="button" id="pin-forget">Forget the pin</button>` : ""}</form>
+    <p class="note">This page's code is served by the node too: pinning stops a node or a proxy that rewrites answers, or a node of another chain, but not a node that changes this page. For a check that trusts no node at all, use the SDK or <code>origin query tx HASH --prove --genesis-hash HEX</code>.</p>
+    <p class="error" id="pin-error" role="alert"></p>`;
+  const changed = async (hash) => {
+    setPinnedGenesis(hash);
+    await renderTrustPanel(onChange);
+    onChange();
+  };
+  panel.querySelector("#pin-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = panel.querySelector("#pin-input").value.trim().toLowerCase();
+    if (!HASH_RE.test(value)) {
+      panel.querySelector("#pin-error").textContent = "A genesis hash is 64 hexadecimal digits.";
+      return;
+    }
+    changed(value);
   });
+  panel.querySelector("#pin-node")?.addEventListener("click", () => changed(served));
+  panel.querySelector("#pin-forget")?.addEventListener("click", () => changed(null));
 }
 
 const AMOUNT_FIELDS = new Set(["amount", "supply", "max_supply", "released", "amount_frozen", "held", "available", "reserves"]);
