@@ -344,12 +344,20 @@ class Client:
         """A committed transaction's receipt, verified (after following the validator set
         to the node's latest state): the node's answer and what it proves. Show only the
         proven fields."""
+        wanted = tx_hash if isinstance(tx_hash, bytes) else bytes.fromhex(tx_hash)
         receipt = self.receipt(tx_hash)
         trusted = self.trust()
         height = receipt.get("height")
         if isinstance(height, int) and height > trusted.anchor_height:
             self.update_trust()
-        return receipt, verify_receipt(trusted, receipt)
+        verified = verify_receipt(trusted, receipt)
+        if verified.hash != wanted:
+            # Another transaction's receipt verifies on its own: it must be the one asked for.
+            raise VerificationError(
+                f"the node answered with the receipt of {verified.hash.hex()}, "
+                f"not of {wanted.hex()}"
+            )
+        return receipt, verified
 
     def verified_account(self, address: Address | str) -> VerifiedAccount:
         """An account's record (roles, key) and balances, every one of them proven against a

@@ -172,6 +172,21 @@ def test_receipt_tampering_code_detected(http, builder) -> None:
     _assert_tampering_detected(http, builder, "code")
 
 
+def test_regression_receipt_of_another_transaction_refused(http, builder) -> None:
+    """A node answering with another transaction's (valid, proven) receipt is refused."""
+    first = _pay(http, builder, 100)
+    second = _pay(http, builder, 200)
+
+    def swap(path: str, body: Any) -> Any:
+        return second if path == f"/v1/txs/{first['hash']}" else body
+
+    proxied = sdk_client(http, swap, genesis=genesis_bytes())
+    with pytest.raises(VerificationError, match="not of"):
+        proxied.verified_receipt(first["hash"])
+    honest = sdk_client(http, genesis=genesis_bytes())
+    assert honest.verified_receipt(first["hash"])[1].hash.hex() == first["hash"]
+
+
 def test_receipt_verified_fields_come_from_proven_bytes(http, builder) -> None:
     receipt = _pay(http, builder, amount=321)
     verified = verify_receipt(_trusted(), receipt)
