@@ -29,6 +29,7 @@ from originledger.core.codes import TxResult
 from originledger.core.context import StateReader
 from originledger.core.crypto import sha256
 from originledger.core.state_proof import StateProof
+from originledger.core.tx import SPENT_PREFIX, split_spent_record
 from originledger.store.tree import PendingUpdate, StateTree
 
 __all__ = ["EventRow", "ProvenValue", "SqliteStore", "StoredBlock", "StoredTx"]
@@ -56,6 +57,9 @@ CREATE TABLE IF NOT EXISTS txs (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS txs_by_hash ON txs (hash);
 CREATE UNIQUE INDEX IF NOT EXISTS txs_spent ON txs (hash) WHERE spent = 1;
+-- The index of the state's replay protection: every hash in a ``tx/spent/`` state record
+-- (core/tx.py), kept equal to those records by each commit and by a snapshot's restore.
+CREATE TABLE IF NOT EXISTS spent_hashes (hash BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
     height INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -187,6 +191,29 @@ class SqliteStore:
         with self._lock:
             return self.tree.prepare(writes)
 
+    def spent_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]:
+        """Which of ``hashes`` the state's ``tx/spent/`` records hold (through their index,
+        the ``spent_hashes`` table, which every commit keeps equal to those records)."""
+        found: set[bytes] = set()
+        with self._lock:
+            for start in range(0, len(hashes), _IN_CHUNK_MAX):
+                chunk = hashes[start : start + _IN_CHUNK_MAX]
+                marks = ",".join("?" * len(chunk))
+                rows = self._writer.execute(
+                    f"SELECT hash FROM spent_hashes WHERE hash IN ({marks})", chunk
+                )
+                found.update(bytes(row[0]) for row in rows)
+        return found
+
+    def scan_range(self, start: bytes, end: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+        """Committed rows with ``start <= key < end``, in key order, at most ``limit``."""
+        with self._lock:
+            rows = self._writer.execute(
+                "SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key LIMIT ?",
+                (start, end, limit),
+            ).fetchall()
+        return [(bytes(key), bytes(value)) for key, value in rows]
+
     def committed_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]:
         found: set[bytes] = set()
         with self._lock:
@@ -228,6 +255,7 @@ class SqliteStore:
 
     def _write_state(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
         writes = outcome.writes
+        self._index_spent(connection, writes)
         connection.executemany(
             "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
             [(key, value) for key, value in writes.items() if value is not None],
@@ -239,6 +267,26 @@ class SqliteStore:
         if not isinstance(outcome.pending_root, PendingUpdate):
             raise TypeError("the block was finalized against another store")
         self.tree.apply(outcome.pending_root)
+
+    @staticmethod
+    def _index_spent(connection: sqlite3.Connection, writes: Mapping[bytes, bytes | None]) -> None:
+        """Keep ``spent_hashes`` equal to the ``tx/spent/`` records (before the state rows
+        change: a deleted record's hashes are read from its row)."""
+        added: list[tuple[bytes]] = []
+        removed: list[tuple[bytes]] = []
+        for key, value in writes.items():
+            if not key.startswith(SPENT_PREFIX):
+                continue
+            if value is None:
+                row = connection.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    removed.extend((h,) for h in split_spent_record(bytes(row[0])))
+            else:
+                added.extend((h,) for h in split_spent_record(value))
+        if removed:
+            connection.executemany("DELETE FROM spent_hashes WHERE hash = ?", removed)
+        if added:
+            connection.executemany("INSERT OR IGNORE INTO spent_hashes (hash) VALUES (?)", added)
 
     def _write_events(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
         connection.executemany(
@@ -343,7 +391,8 @@ class SqliteStore:
     def spent_txs_since(self, time_ms: int) -> list[tuple[int, int, bytes, bytes, bytes]]:
         """The transactions that spent their hash in blocks at or after ``time_ms`` (or in
         blocks this store does not hold: a store restored from a snapshot), as
-        ``(height, position, hash, raw, result_leaf)``: what replay protection needs."""
+        ``(height, position, hash, raw, result_leaf)``. (Replay protection does not need
+        them: the spent hashes are in state, under ``tx/spent/``.)"""
         with self._lock:
             cutoff = self._first_height_at_or_after(time_ms)
             rows = self._writer.execute(
@@ -385,14 +434,18 @@ class SqliteStore:
         genesis_raw: bytes,
         meta: ChainMeta,
         rows: Mapping[bytes, bytes],
-        txs: Sequence[tuple[int, int, bytes, bytes, bytes]],
     ) -> None:
-        """Fill an empty store from a snapshot: state, tree, recent transactions and the
-        chain's position, in one transaction. Raises (and writes nothing) when the
-        rebuilt state root is not ``meta.app_hash``."""
+        """Fill an empty store from a snapshot: state (with the spent hashes of replay
+        protection), tree, genesis and the chain's position, in one transaction. Raises
+        (and writes nothing) when the rebuilt state root is not ``meta.app_hash`` or the
+        genesis is not ``meta.genesis_hash``'s. The store holds no block or transaction
+        before the snapshot's height."""
+        if sha256(genesis_raw) != meta.genesis_hash:
+            raise ValueError("the snapshot's genesis does not hash to its chain's genesis hash")
         with self._transaction() as connection:
             if self._load_meta() is not None:
                 raise RuntimeError("the store already holds a chain")
+            self._index_spent(connection, rows)
             connection.executemany(
                 "INSERT INTO state (key, value) VALUES (?, ?)", list(rows.items())
             )
@@ -403,11 +456,6 @@ class SqliteStore:
                     f"{meta.app_hash.hex()}"
                 )
             self.tree.apply(update)
-            connection.executemany(
-                "INSERT INTO txs (height, position, hash, spent, raw, result_leaf) "
-                "VALUES (?, ?, ?, 1, ?, ?)",
-                list(txs),
-            )
             connection.execute(
                 "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
             )
