@@ -430,9 +430,7 @@ class Application:
         the store's transaction index."""
         committed = self.store.spent_tx_hashes([tx.hash for tx in txs])
         expired = [
-            tx.hash
-            for tx in txs
-            if tx.body.expires_at_ms <= now_ms and tx.hash not in committed
+            tx.hash for tx in txs if tx.body.expires_at_ms <= now_ms and tx.hash not in committed
         ]
         if expired:
             committed |= self.store.committed_tx_hashes(expired)
