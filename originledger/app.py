@@ -47,6 +47,7 @@ from originledger.core.context import (
     BlockContext,
     BlockState,
     Event,
+    NestedBlockState,
     StateGetter,
     TxContext,
     TxState,
@@ -625,7 +626,7 @@ class Application:
         for module in self.registry.modules:
             if module.end_block is None:
                 continue
-            layer = BlockState(state)  # the hook's writes, kept only if it returns
+            layer = NestedBlockState(state)  # the hook's writes, kept only if it returns
             try:
                 hook_events = module.end_block(block, layer)
             except _NOT_CONTAINED:
@@ -637,7 +638,7 @@ class Application:
             if blame:
                 where = f"the end-of-block hook of {module.name}"
                 self._blame(block, state, layer.writes, where)
-            state.writes.update(layer.writes)
+            layer.commit()
             block_events.extend(hook_events)
         for key, value in spent_records(block.height, spent_now).items():
             state.set(key, value)

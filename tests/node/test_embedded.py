@@ -234,3 +234,31 @@ def test_regression_invalid_message_refused_at_admission(node: EmbeddedNode, clo
     answer = node.submit([junk.raw])[0]
     assert answer.status == "rejected" and answer.result.codespace == "assets"
     assert node.produce_block() is None, "junk entered a block"
+
+
+def test_live_invariant_breach_halts_block_production_loudly(clock: Clock, caplog) -> None:  # type: ignore[no-untyped-def]
+    from originledger.app import InvariantBroken
+    from tests.core.faulty import Mint
+
+    node = _faulty_node(clock)
+    try:
+        bad = TxBuilder(CHAIN).build(
+            [Mint(BOB.address, "TOK", 5)], [BOB], expires_at_ms=clock.now_ms + 60_000
+        )
+        node.submit([_transfer(clock).raw, bad.raw])
+        node.start()
+        deadline = time.monotonic() + 10
+        while node.failure is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert isinstance(node.failure, InvariantBroken)
+        assert node._thread is not None
+        node._thread.join(timeout=10)  # it logs, then ends
+        text = str(node.failure)
+        assert f"block 1, transaction 1 ({bad.hash.hex()})" in text
+        assert "assets.supply_moves_with_balances" in text
+        assert node.store.latest_height() == 0, "a breaking block was committed"
+        assert "block production stopped" in caplog.text
+        with pytest.raises(RuntimeError, match="stopped after a failure"):
+            node.submit([_transfer(clock, client_id=9).raw])
+    finally:
+        node.stop()
