@@ -388,47 +388,6 @@ class SqliteStore:
             yield [(bytes(key), bytes(value)) for key, value in rows]
             last = bytes(rows[-1][0])
 
-    def spent_txs_since(self, time_ms: int) -> list[tuple[int, int, bytes, bytes, bytes]]:
-        """The transactions that spent their hash in blocks at or after ``time_ms`` (or in
-        blocks this store does not hold: a store restored from a snapshot), as
-        ``(height, position, hash, raw, result_leaf)``. (Replay protection does not need
-        them: the spent hashes are in state, under ``tx/spent/``.)"""
-        with self._lock:
-            cutoff = self._first_height_at_or_after(time_ms)
-            rows = self._writer.execute(
-                "SELECT height, position, hash, raw, result_leaf FROM txs "
-                "WHERE spent = 1 AND height >= ? ORDER BY height, position",
-                (cutoff,),
-            ).fetchall()
-        return [(r[0], r[1], bytes(r[2]), bytes(r[3]), bytes(r[4])) for r in rows]
-
-    def _first_height_at_or_after(self, time_ms: int) -> int:
-        """The lowest stored block at or after ``time_ms`` (block times only grow: a binary
-        search); 0 when even the lowest stored block is (below it the store may hold a
-        snapshot's rows: all kept)."""
-        bounds = self._writer.execute("SELECT MIN(height), MAX(height) FROM blocks").fetchone()
-        if bounds is None or bounds[0] is None:
-            return 0
-
-        def time_at(height: int) -> int:
-            row = self._writer.execute(
-                "SELECT header FROM blocks WHERE height = ?", (height,)
-            ).fetchone()
-            return decode(bytes(row[0]), BlockHeader).time_ms
-
-        low, high = int(bounds[0]), int(bounds[1])
-        if time_at(low) >= time_ms:
-            return 0
-        if time_at(high) < time_ms:
-            return high + 1
-        while high - low > 1:  # time_at(low) < time_ms <= time_at(high)
-            middle = (low + high) // 2
-            if time_at(middle) < time_ms:
-                low = middle
-            else:
-                high = middle
-        return high
-
     def restore_snapshot(
         self,
         genesis_raw: bytes,
