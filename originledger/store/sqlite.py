@@ -57,8 +57,9 @@ CREATE TABLE IF NOT EXISTS txs (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS txs_by_hash ON txs (hash);
 CREATE UNIQUE INDEX IF NOT EXISTS txs_spent ON txs (hash) WHERE spent = 1;
--- The index of the state's replay protection: every hash in a ``tx/spent/`` state record
--- (core/tx.py), kept equal to those records by each commit and by a snapshot's restore.
+-- On a store restored from a snapshot: the hashes of the ``tx/spent/`` state records it
+-- restored (core/tx.py), whose transactions are not in ``txs``. With the spending rows of
+-- ``txs`` they answer "is this hash spent" (``spent_tx_hashes``).
 CREATE TABLE IF NOT EXISTS spent_hashes (hash BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
     height INTEGER NOT NULL,
@@ -125,6 +126,10 @@ class SqliteStore:
         self.tree = StateTree(self._writer)
         self._local = threading.local()
         self._meta: ChainMeta | None = self._load_meta()
+        # Whether ``spent_hashes`` holds anything (a store restored from a snapshot).
+        self._restored_spent = (
+            self._writer.execute("SELECT 1 FROM spent_hashes LIMIT 1").fetchone() is not None
+        )
         # Committed values (and absences) by key, for execution reads. Filled on reads,
         # updated only after a block is durably committed; evicted oldest first.
         self._cache: dict[bytes, bytes | None] = {}
@@ -192,16 +197,21 @@ class SqliteStore:
             return self.tree.prepare(writes)
 
     def spent_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]:
-        """Which of ``hashes`` the state's ``tx/spent/`` records hold (through their index,
-        the ``spent_hashes`` table, which every commit keeps equal to those records)."""
+        """Which of ``hashes`` spent their hash in a committed block: the transaction table's
+        spending occurrences, and on a store restored from a snapshot the hashes of the
+        ``tx/spent/`` records it restored (``spent_hashes``). For a transaction not yet
+        expired this is exactly "its hash is in an unpruned ``tx/spent/`` record": a record
+        is pruned only once every transaction in it has expired."""
         found: set[bytes] = set()
         with self._lock:
             for start in range(0, len(hashes), _IN_CHUNK_MAX):
                 chunk = hashes[start : start + _IN_CHUNK_MAX]
                 marks = ",".join("?" * len(chunk))
-                rows = self._writer.execute(
-                    f"SELECT hash FROM spent_hashes WHERE hash IN ({marks})", chunk
-                )
+                query = f"SELECT hash FROM txs WHERE spent = 1 AND hash IN ({marks})"
+                if self._restored_spent:
+                    query += f" UNION ALL SELECT hash FROM spent_hashes WHERE hash IN ({marks})"
+                    chunk = [*chunk, *chunk]
+                rows = self._writer.execute(query, chunk)
                 found.update(bytes(row[0]) for row in rows)
         return found
 
@@ -255,7 +265,6 @@ class SqliteStore:
 
     def _write_state(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
         writes = outcome.writes
-        self._index_spent(connection, writes)
         connection.executemany(
             "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
             [(key, value) for key, value in writes.items() if value is not None],
@@ -267,26 +276,6 @@ class SqliteStore:
         if not isinstance(outcome.pending_root, PendingUpdate):
             raise TypeError("the block was finalized against another store")
         self.tree.apply(outcome.pending_root)
-
-    @staticmethod
-    def _index_spent(connection: sqlite3.Connection, writes: Mapping[bytes, bytes | None]) -> None:
-        """Keep ``spent_hashes`` equal to the ``tx/spent/`` records (before the state rows
-        change: a deleted record's hashes are read from its row)."""
-        added: list[tuple[bytes]] = []
-        removed: list[tuple[bytes]] = []
-        for key, value in writes.items():
-            if not key.startswith(SPENT_PREFIX):
-                continue
-            if value is None:
-                row = connection.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-                if row is not None:
-                    removed.extend((h,) for h in split_spent_record(bytes(row[0])))
-            else:
-                added.extend((h,) for h in split_spent_record(value))
-        if removed:
-            connection.executemany("DELETE FROM spent_hashes WHERE hash = ?", removed)
-        if added:
-            connection.executemany("INSERT OR IGNORE INTO spent_hashes (hash) VALUES (?)", added)
 
     def _write_events(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
         connection.executemany(
@@ -404,7 +393,15 @@ class SqliteStore:
         with self._transaction() as connection:
             if self._load_meta() is not None:
                 raise RuntimeError("the store already holds a chain")
-            self._index_spent(connection, rows)
+            connection.executemany(
+                "INSERT OR IGNORE INTO spent_hashes (hash) VALUES (?)",
+                [
+                    (tx_hash,)
+                    for key, value in rows.items()
+                    if key.startswith(SPENT_PREFIX)
+                    for tx_hash in split_spent_record(value)
+                ],
+            )
             connection.executemany(
                 "INSERT INTO state (key, value) VALUES (?, ?)", list(rows.items())
             )
@@ -421,6 +418,7 @@ class SqliteStore:
             self._set_meta(connection, meta)
         self._cache.clear()
         self._meta = meta
+        self._restored_spent = True
 
     # -- reads for the API (their own connections) ---------------------------------------
 

@@ -207,7 +207,10 @@ def test_spent_hashes_recorded_in_state_and_pruned_after_expiry(funded_chain: Ch
     assert spent_records(funded_chain) == earlier
     funded_chain.block([], time_ms=expiry + TX_TTL_MS_MAX)
     assert spent_records(funded_chain) == {}
-    assert funded_chain.store.spent_tx_hashes([tx.hash for tx in outcome.txs]) == set()
+    # A copy now fails EXPIRED, spending nothing; admission still answers committed.
+    late = funded_chain.time_ms + 1
+    assert funded_chain.block(raws[:1], time_ms=late).txs[0].result.code == TxCode.EXPIRED
+    assert funded_chain.app.check_tx(raws[0], late).result.code == TxCode.ALREADY_COMMITTED
 
 
 def test_failed_undecodable_and_forged_copies_record_nothing(funded_chain: Chain) -> None:

@@ -31,9 +31,12 @@ _AMOUNT_AT = 1 + len(_AMOUNT_ENTRY)
 def _line_amount(raw: bytes | None) -> int:
     if raw is None:
         return 0
-    if 0x81 <= raw[0] <= 0x8F and raw[1:_AMOUNT_AT] == _AMOUNT_ENTRY:
-        return int.from_bytes(raw[_AMOUNT_AT : _AMOUNT_AT + 16], "big")
+    if raw[1:_AMOUNT_AT] == _AMOUNT_ENTRY and 0x81 <= raw[0] <= 0x8F:
+        return _from_bytes(raw[_AMOUNT_AT : _AMOUNT_AT + 16], "big")
     return int(decode(raw, Balance).amount)
+
+
+_from_bytes = int.from_bytes
 
 
 def _supply(raw: bytes | None) -> int:
@@ -44,11 +47,12 @@ def supply_moves_with_balances(
     before: StateGetter, writes: Mapping[bytes, bytes | None]
 ) -> str | None:
     moved: dict[bytes, int] = {}
+    read = before.get
+    amount = _line_amount
     for key, value in writes.items():
         if key.startswith(BALANCE_PREFIX):
             symbol = key[_SYMBOL_AT:]
-            change = _line_amount(value) - _line_amount(before.get(key))
-            moved[symbol] = moved.get(symbol, 0) + change
+            moved[symbol] = moved.get(symbol, 0) + amount(value) - amount(read(key))
         elif key.startswith(ASSET_PREFIX):
             moved.setdefault(key[len(ASSET_PREFIX) :], 0)
     for symbol, change in moved.items():
