@@ -95,6 +95,8 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
         including the duplicate check: it was well formed, validly signed, unexpired and
         new. Anything that failed earlier leaves the hash free, so that nobody can burn
         someone else's transaction by getting a broken or expired copy of it into a block.
+        Later failures spend it: ``SIGNER_MISSING``, ``TOO_MANY_EVENTS``, ``INTERNAL`` (the
+        execution barrier's) and every module's codes.
         """
         return not (self.codespace == TxCode.codespace and 0 < self.code <= _LAST_UNSPENT_CODE)
 
