@@ -779,3 +779,28 @@ def test_regression_state_sync_rejects_wrong_genesis(toolchain: Path, tmp_path: 
     assert results[-1] == cheated.pb.ResponseApplySnapshotChunk.REJECT_SNAPSHOT
     assert cheated.store.chain_meta() is None
     source.close()
+
+
+def test_live_invariant_breach_answers_exception_naming_it(toolchain: Path) -> None:
+    # The one right halt: CometBFT stops on ResponseException; nothing is committed.
+    from tests.core.faulty import Mint, faulty_registry
+
+    store = SqliteStore(None)
+    handler = AbciApp(Application(store, faulty_registry()), store)
+    pb = handler.pb
+    init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=_genesis_raw())
+    init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+    handler.handle(pb.Request(init_chain=init))
+    bad = sign_tx([Mint(BOB.address, "USD", 3)], [BOB.key], expires_at_ms=BLOCK_TIME_MS + 60_000)
+    request = pb.RequestFinalizeBlock(
+        txs=[_transfer(5), bad],
+        height=1,
+        proposer_address=validator_address(VALIDATOR.key.public_key),
+    )
+    request.time.FromMilliseconds(BLOCK_TIME_MS)
+    response = handler.handle(pb.Request(finalize_block=request))
+    assert response.WhichOneof("value") == "exception"
+    text = response.exception.error
+    assert "block 1, transaction 1 (" in text and "assets.supply_moves_with_balances" in text
+    assert handler.failure is not None and store.latest_height() == 0
+    store.close()
