@@ -487,12 +487,14 @@ class Application:
 
     def _remember(self, txs: Sequence[Tx]) -> None:
         cache = self._verified
+        limit = self._verified_cache_max
         with self._verified_lock:
-            if len(cache) + len(txs) > self._verified_cache_max:
-                # Drop the oldest half; dicts keep insertion order.
-                for key in list(cache)[: max(len(txs), self._verified_cache_max // 2)]:
+            overflow = len(cache) + len(txs) - limit
+            if overflow > 0:
+                # Drop the oldest (at least half); dicts keep insertion order.
+                for key in list(cache)[: max(overflow, limit // 2)]:
                     del cache[key]
-            for tx in txs:
+            for tx in txs[-limit:]:
                 cache[tx.raw] = tx
 
     def _envelope_failure(self, tx: Tx, time_ms: int, committed: bool) -> TxResult | None:

@@ -4,6 +4,7 @@ expiry, and replay protection kept in authenticated, pruned state."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -256,14 +257,22 @@ def test_regression_verify_ahead_beside_the_driver_keeps_the_cache_consistent(
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=ahead, args=(raws[i::4],)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for start in range(0, len(raws), 13):
-        app.check_txs(raws[start : start + 13], funded_chain.next_time_ms)
-    for thread in threads:
-        thread.join()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows
+    try:
+        for _ in range(5):
+            threads = [threading.Thread(target=ahead, args=(raws[i::4],)) for i in range(4)]
+            for thread in threads:
+                thread.start()
+            for start in range(0, len(raws), 13):
+                app.check_txs(raws[start : start + 13], funded_chain.next_time_ms)
+            for thread in threads:
+                thread.join()
+            app._verified.clear()
+    finally:
+        sys.setswitchinterval(interval)
     assert errors == []
+    app.verify_ahead(raws[:100])
     assert len(app._verified) <= 64
 
 
