@@ -25,6 +25,9 @@ Composition order (it is also the order of genesis and of end-of-block hooks):
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Union
@@ -45,7 +48,15 @@ from originledger.core.consensus import (
     local_consensus_versions,
     require_consensus_versions,
 )
-from originledger.core.context import BlockContext, BlockState, Event, TxContext, TxState
+from originledger.core.context import (
+    BlockContext,
+    BlockState,
+    Event,
+    NestedBlockState,
+    StateGetter,
+    TxContext,
+    TxState,
+)
 from originledger.core.crypto import PUBLIC_KEY_BYTES, sha256, verify_signature
 from originledger.core.limits import (
     BLOCK_BYTES_MAX,
@@ -58,12 +69,22 @@ from originledger.core.limits import (
 from originledger.core.merkle import list_root
 from originledger.core.module import (
     BLOCK_TIME_PARAMETER,
+    EndBlockFailed,
     Guard,
+    HaltNode,
     Module,
     MovementWatch,
     QueryError,
 )
-from originledger.core.tx import Failure, Msg, Tx, TxDecoder
+from originledger.core.tx import (
+    SPENT_PREFIX,
+    SPENT_PRUNE_MAX,
+    Failure,
+    Msg,
+    Tx,
+    TxDecoder,
+    spent_records,
+)
 from originledger.modules import (
     accounts,
     assets,
@@ -93,6 +114,8 @@ __all__ = [
     "default_registry",
 ]
 
+log = logging.getLogger("originledger.app")
+
 DEFAULT_MODULES: tuple[Module, ...] = (
     accounts.MODULE,
     assets.MODULE,
@@ -118,10 +141,13 @@ class Registry:
         names = [module.name for module in modules]
         if len(set(names)) != len(names):
             raise ValueError(f"module names repeat: {names}")
+        reserved = set(names) & set(KERNEL_NAMESPACES)
+        if reserved:
+            raise ValueError(f"module names {sorted(reserved)} are the kernel's")
         self.modules = tuple(modules)
         self.by_name = {module.name: module for module in modules}
         self.handlers: dict[type[Msg], Callable[[TxContext, Any], Failure | None]] = {}
-        event_types: list[type[Event]] = []
+        event_types: list[type[Event]] = list(KERNEL_EVENTS)
         for module in modules:
             for kind, handler in module.handlers.items():
                 if kind in self.handlers:
@@ -157,6 +183,10 @@ class Registry:
         return sorted(self.tx_decoder.tags)
 
 
+# State keys under ``tx/`` and events tagged ``kernel/`` belong to the kernel, not to a module.
+KERNEL_NAMESPACES = ("tx", "kernel")
+KERNEL_EVENTS: tuple[type[Event], ...] = (EndBlockFailed,)
+
 _DEFAULT_REGISTRY: Registry | None = None
 
 
@@ -181,6 +211,10 @@ class StateStore(Protocol):
     def prepare_root(self, writes: Mapping[bytes, bytes | None]) -> PendingRoot: ...
 
     def committed_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]: ...
+
+    def spent_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]: ...
+
+    def scan_range(self, start: bytes, end: bytes, limit: int) -> list[tuple[bytes, bytes]]: ...
 
     def chain_meta(self) -> ChainMeta | None: ...
 
@@ -282,8 +316,25 @@ class BlockOutcome:
         return records
 
 
-class InvariantBroken(RuntimeError):
+class InvariantBroken(HaltNode):
     """A registered invariant does not hold: a bug. The node must stop."""
+
+
+# Errors the barrier lets through: the node halts. ``MemoryError`` and ``RecursionError``
+# depend on the machine and the interpreter, not on the transaction: failing the
+# transaction on one validator only would fork the chain.
+_NOT_CONTAINED = (HaltNode, MemoryError, RecursionError)
+_ERROR_TEXT_MAX = 200
+_MEMORY_ADDRESS = re.compile(r"\s*\bat 0x[0-9a-fA-F]+")
+
+
+def describe_error(error: BaseException) -> str:
+    """The exception's class name and text, without memory addresses, cut to a bound: what
+    a ``tx/INTERNAL`` result and a ``kernel/end_block_failed`` event record. Tracebacks,
+    which name files and lines, are logged by the node, never recorded."""
+    text = _MEMORY_ADDRESS.sub("", str(error))
+    described = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return described[:_ERROR_TEXT_MAX]
 
 
 class Application:
@@ -300,7 +351,11 @@ class Application:
         self.store = store
         self.registry = registry or default_registry()
         self.verifier = verifier
+        # Transactions whose signatures verified, by raw bytes. API threads add to it
+        # (``verify_ahead``) beside the driver's thread: every change happens under
+        # ``_verified_lock``; lookups (one dict read, atomic) take no lock.
         self._verified: dict[bytes, Tx] = {}
+        self._verified_lock = threading.Lock()
         self._verified_cache_max = verified_cache_max
         self._pending: BlockOutcome | None = None
 
@@ -374,14 +429,16 @@ class Application:
     # -- mempool path ---------------------------------------------------------------------
 
     def check_txs(self, raws: Sequence[bytes], now_ms: int) -> list[CheckResult]:
-        """Check transactions for the mempool: stateless checks, signatures (through the
-        verifier, which may use several cores), expiry against ``now_ms``, and whether
-        they are already committed. Messages are not executed here."""
+        """Check transactions for the mempool: stateless checks (of the envelope and of each
+        message: ``Msg.validate``), signatures (through the verifier, which may use several
+        cores), whether they are already committed, and expiry against ``now_ms``, in
+        that order: a committed transaction answers ``ALREADY_COMMITTED`` (its first
+        outcome) even after its expiry. Messages are not executed here."""
         meta = self._meta()
         decoded: list[Tx | TxResult] = [self._decode(raw, meta.chain_id) for raw in raws]
         bad = self._verify_signatures(decoded)
         txs = [item for item in decoded if isinstance(item, Tx)]
-        committed = self.store.committed_tx_hashes([tx.hash for tx in txs])
+        committed = self._committed(txs, now_ms)
         results: list[CheckResult] = []
         for position, item in enumerate(decoded):
             if isinstance(item, TxResult):
@@ -391,11 +448,25 @@ class Application:
                 results.append(CheckResult(item.hash, TxResult.failure(TxCode.SIGNATURE_INVALID)))
                 continue
             failure = self._envelope_failure(item, now_ms, item.hash in committed)
+            if failure is None:
+                failure = _stateless_failure(item, self.registry.account_checks)
             if failure is not None:
                 results.append(CheckResult(item.hash, failure))
             else:
                 results.append(CheckResult(item.hash, TxResult.success(), item))
         return results
+
+    def _committed(self, txs: Sequence[Tx], now_ms: int) -> set[bytes]:
+        """The hashes of ``txs`` that committed: spent in state (every transaction inside
+        its expiry window), or, for one already expired (its record may be pruned), in
+        the store's transaction index."""
+        committed = self.store.spent_tx_hashes([tx.hash for tx in txs])
+        expired = [
+            tx.hash for tx in txs if tx.body.expires_at_ms <= now_ms and tx.hash not in committed
+        ]
+        if expired:
+            committed |= self.store.committed_tx_hashes(expired)
+        return committed
 
     def check_tx(self, raw: bytes, now_ms: int) -> CheckResult:
         return self.check_txs([raw], now_ms)[0]
@@ -445,22 +516,29 @@ class Application:
             return cached
         return self.registry.tx_decoder.decode(raw, chain_id)
 
-    def _remember(self, tx: Tx) -> None:
-        if len(self._verified) >= self._verified_cache_max:
-            # Drop the oldest half; dicts keep insertion order.
-            for key in list(self._verified)[: self._verified_cache_max // 2]:
-                del self._verified[key]
-        self._verified[tx.raw] = tx
+    def _remember(self, txs: Sequence[Tx]) -> None:
+        cache = self._verified
+        limit = self._verified_cache_max
+        with self._verified_lock:
+            overflow = len(cache) + len(txs) - limit
+            if overflow > 0:
+                # Drop the oldest (at least half); dicts keep insertion order.
+                for key in list(cache)[: max(overflow, limit // 2)]:
+                    del cache[key]
+            for tx in txs[-limit:]:
+                cache[tx.raw] = tx
 
     def _envelope_failure(
         self, tx: Tx, time_ms: int, committed: bool, state: BlockState | None = None
     ) -> TxResult | None:
+        # Committed first: a committed transaction's answer is its first outcome, at any
+        # time (a wallet told that a final payment expired might pay twice).
+        if committed:
+            return TxResult.failure(TxCode.ALREADY_COMMITTED)
         if tx.body.expires_at_ms <= time_ms:
             return TxResult.failure(TxCode.EXPIRED)
         if tx.body.expires_at_ms > time_ms + TX_TTL_MS_MAX:
             return TxResult.failure(TxCode.EXPIRY_TOO_FAR, f"limit {TX_TTL_MS_MAX} ms ahead")
-        if committed:
-            return TxResult.failure(TxCode.ALREADY_COMMITTED)
         authorized = set(tx.signer_addresses)
         for index, message in enumerate(tx.messages):
             for signer in message.required_signers():
@@ -497,37 +575,39 @@ class Application:
     # -- execution ------------------------------------------------------------------------
 
     def finalize_block(self, request: BlockRequest) -> BlockOutcome:
-        """Execute a block and compute its app hash. Persists nothing."""
+        """Execute a block and compute its app hash. Persists nothing.
+
+        Raises ``InvariantBroken`` (the node must halt) when a block invariant does not
+        hold, naming the block, the transaction (or end-of-block hook) and the invariant.
+        Any other error of a module's code is contained: see ``_execute``."""
         meta = self._meta()
         if request.height != meta.height + 1:
             raise RuntimeError(
                 f"finalize_block at height {request.height}, expected {meta.height + 1}"
             )
         block = BlockContext(meta.chain_id, request.height, request.time_ms, request.proposer)
-        state = BlockState(self.store)
         decoded = [self._decode(raw, meta.chain_id) for raw in request.txs]
         for position in self._verify_signatures(decoded):
             decoded[position] = TxResult.failure(TxCode.SIGNATURE_INVALID)
-        hashes = [item.hash for item in decoded if isinstance(item, Tx)]
-        committed = self.store.committed_tx_hashes(hashes)
-        seen: set[bytes] = set()
-        outcomes: list[TxOutcome] = []
-        for index, (raw, item) in enumerate(zip(request.txs, decoded, strict=True)):
-            if isinstance(item, TxResult):
-                outcomes.append(TxOutcome(sha256(raw), index, raw, item, [], encode([])))
-                continue
-            if item.hash in seen:
-                result = TxResult.failure(TxCode.ALREADY_COMMITTED, "twice in one block")
-                events: list[Event] = []
-            else:
-                result, events = self._execute(block, state, item, item.hash in committed)
-                if result.spends_hash:
-                    seen.add(item.hash)
-            outcomes.append(TxOutcome(item.hash, index, raw, result, events, encode(events)))
-        block_events: list[Event] = []
-        for module in self.registry.modules:
-            if module.end_block is not None:
-                block_events.extend(module.end_block(block, state))
+        # Spent hashes are looked up for unexpired transactions only: an expired one fails
+        # EXPIRED whether or not it committed (its record may be pruned already), so the
+        # outcome depends on authenticated state alone (the store's index of its records).
+        spent = self.store.spent_tx_hashes(
+            [
+                item.hash
+                for item in decoded
+                if isinstance(item, Tx) and item.body.expires_at_ms > request.time_ms
+            ]
+        )
+        state, outcomes, block_events = self._run_block(block, request.txs, decoded, spent)
+        breach = self._block_breach(self.store, state.writes)
+        if breach is not None:
+            # Find the culprit: execute again, checking each transaction and hook alone.
+            self._run_block(block, request.txs, decoded, spent, blame=True)
+            raise InvariantBroken(
+                f"block {request.height}: invariant {breach} (no single transaction or "
+                "end-of-block hook breaks it alone)"
+            )
         pending = self.store.prepare_root(state.writes)
         leaves = [encode(result_leaf(o.hash, o.result, o.events_encoded)) for o in outcomes]
         header = BlockHeader(
@@ -547,6 +627,98 @@ class Application:
         )
         return self._pending
 
+    def _run_block(
+        self,
+        block: BlockContext,
+        raws: Sequence[bytes],
+        decoded: Sequence[Tx | TxResult],
+        spent: set[bytes],
+        *,
+        blame: bool = False,
+    ) -> tuple[BlockState, list[TxOutcome], list[Event]]:
+        """Execute the block's transactions, the end-of-block hooks and the pruning of
+        spent hashes. With ``blame``, check the block invariants on each transaction's and
+        each hook's writes alone, and raise ``InvariantBroken`` naming the first breach."""
+        state = BlockState(self.store)
+        seen: set[bytes] = set()
+        outcomes: list[TxOutcome] = []
+        spent_now: list[tuple[int, bytes]] = []
+        for index, (raw, item) in enumerate(zip(raws, decoded, strict=True)):
+            if isinstance(item, TxResult):
+                outcomes.append(TxOutcome(sha256(raw), index, raw, item, [], encode([])))
+                continue
+            if item.hash in seen:
+                result = TxResult.failure(TxCode.ALREADY_COMMITTED, "twice in one block")
+                events: list[Event] = []
+            else:
+                result, events, tx_state = self._execute(block, state, item, item.hash in spent)
+                if tx_state is not None:
+                    if blame:
+                        where = f"transaction {index} ({item.hash.hex()})"
+                        self._blame(block, state, tx_state.writes, where)
+                    tx_state.commit()
+                if result.spends_hash:
+                    seen.add(item.hash)
+                    spent_now.append((item.body.expires_at_ms, item.hash))
+            outcomes.append(TxOutcome(item.hash, index, raw, result, events, encode(events)))
+        block_events: list[Event] = []
+        for module in self.registry.modules:
+            if module.end_block is None:
+                continue
+            layer = NestedBlockState(state)  # the hook's writes, kept only if it returns
+            try:
+                hook_events = module.end_block(block, layer)
+            except _NOT_CONTAINED:
+                raise
+            except Exception as error:
+                block_events.append(EndBlockFailed(module.name, describe_error(error)))
+                _log_contained(f"the end-of-block hook of {module.name}", block.height, error)
+                continue
+            if blame:
+                where = f"the end-of-block hook of {module.name}"
+                self._blame(block, state, layer.writes, where)
+            layer.commit()
+            block_events.extend(hook_events)
+        for key, value in spent_records(block.height, spent_now).items():
+            state.set(key, value)
+        self._prune_spent(block, state)
+        return state, outcomes, block_events
+
+    def _prune_spent(self, block: BlockContext, state: BlockState) -> None:
+        """Delete the records of spent hashes whose transactions all expired (at most
+        ``SPENT_PRUNE_MAX`` a block; the rest go at the next): an expired transaction
+        fails ``EXPIRED`` before its hash is looked up, so the record protects nothing any
+        more. Records this block wrote expire after it: committed state holds every one
+        to prune."""
+        end = SPENT_PREFIX + (block.time_ms + 1).to_bytes(8, "big")
+        for key, _ in self.store.scan_range(SPENT_PREFIX, end, SPENT_PRUNE_MAX):
+            state.delete(key)
+
+    def _block_breach(
+        self, before: StateGetter, writes: Mapping[bytes, bytes | None]
+    ) -> str | None:
+        """The first block invariant that ``writes`` over ``before`` breaks, as
+        ``module.name: description``; None when all hold."""
+        if not writes:
+            return None
+        for module in self.registry.modules:
+            for name, invariant in module.block_invariants.items():
+                breach = invariant(before, writes)
+                if breach is not None:
+                    return f"{module.name}.{name}: {breach}"
+        return None
+
+    def _blame(
+        self,
+        block: BlockContext,
+        before: StateGetter,
+        writes: Mapping[bytes, bytes | None],
+        where: str,
+    ) -> None:
+        breach = self._block_breach(before, writes)
+        if breach is not None:
+            raise InvariantBroken(f"block {block.height}, {where}: invariant {breach}")
+
     def _verify_signatures(self, decoded: Sequence[Tx | TxResult]) -> set[int]:
         """Verify, in one batch through the verifier, the signatures of every decoded
         transaction not verified before; remember the good ones and return the positions
@@ -561,18 +733,39 @@ class Application:
             return set()
         verdicts = self.verifier([check for _, check in need])
         bad = {position for (position, _), ok in zip(need, verdicts, strict=True) if not ok}
-        for position in {position for position, _ in need} - bad:
+        good: list[Tx] = []
+        for position in sorted({position for position, _ in need} - bad):
             item = decoded[position]
             if isinstance(item, Tx):
-                self._remember(item)
+                good.append(item)
+        self._remember(good)
         return bad
 
     def _execute(
         self, block: BlockContext, state: BlockState, tx: Tx, committed: bool
-    ) -> tuple[TxResult, list[Event]]:
+    ) -> tuple[TxResult, list[Event], TxState | None]:
+        """Run one transaction over the block's state. Returns its result, its events and
+        (when it succeeded) its writes, not yet folded into the block.
+
+        The execution barrier: an exception that a guard, handler or the kernel's own
+        account bookkeeping raises fails this transaction only, with ``tx/INTERNAL`` and
+        the error's class and text (the same on every validator); its writes and events
+        are dropped. The hash is spent (the transaction was valid and new). ``HaltNode``
+        and the machine-dependent errors are not contained: they stop the node."""
         failure = self._envelope_failure(tx, block.time_ms, committed, state)
         if failure is not None:
-            return failure, []
+            return failure, [], None
+        try:
+            return self._run_messages(block, state, tx)
+        except _NOT_CONTAINED:
+            raise
+        except Exception as error:
+            _log_contained(f"transaction {tx.hash.hex()}", block.height, error)
+            return TxResult.failure(TxCode.INTERNAL, describe_error(error)), [], None
+
+    def _run_messages(
+        self, block: BlockContext, state: BlockState, tx: Tx
+    ) -> tuple[TxResult, list[Event], TxState | None]:
         tx_state = TxState(state)
         ctx = TxContext(block, tx.hash, tx.signer_addresses, tx_state)
         for address, public_key in zip(tx.signer_addresses, tx.signers, strict=True):
@@ -594,9 +787,13 @@ class Application:
             if rejection is None:
                 rejection = handlers[kind](ctx, message)
             if rejection is not None:
-                return TxResult.failure(rejection.code, rejection.detail, index), []
+                return TxResult.failure(rejection.code, rejection.detail, index), [], None
         if len(ctx.events) > EVENTS_PER_TX_MAX:
-            return TxResult.failure(TxCode.TOO_MANY_EVENTS, f"limit {EVENTS_PER_TX_MAX}"), []
+            return (
+                TxResult.failure(TxCode.TOO_MANY_EVENTS, f"limit {EVENTS_PER_TX_MAX}"),
+                [],
+                None,
+            )
         if tx_state.movements:
             # Every movement of units the messages made, whichever module made it (the
             # assets move path records them): monitoring sees them all, before commit.
@@ -605,9 +802,8 @@ class Application:
             for watch in self.registry.movement_watches:
                 rejection = watch(ctx, tx_state.movements, self.registry.module_accounts)
                 if rejection is not None:
-                    return TxResult.failure(rejection.code, rejection.detail), []
-        tx_state.commit()
-        return TxResult.success(), ctx.events
+                    return TxResult.failure(rejection.code, rejection.detail), [], None
+        return TxResult.success(), ctx.events, tx_state
 
     def commit(self, signatures: Sequence[CommitSignature] = ()) -> BlockOutcome:
         """Persist the last finalized block: state, tree, block, transactions, events."""
@@ -615,8 +811,9 @@ class Application:
             raise RuntimeError("commit without finalize_block")
         outcome, self._pending = self._pending, None
         self.store.commit_block(outcome, signatures)
-        for tx in outcome.txs:  # committed: a resubmission is answered from the store
-            self._verified.pop(tx.raw, None)
+        with self._verified_lock:  # committed: a resubmission is answered from the store
+            for tx in outcome.txs:
+                self._verified.pop(tx.raw, None)
         return outcome
 
     def discard(self) -> None:
@@ -655,6 +852,35 @@ def default_consensus_versions() -> ConsensusVersions:
     return local_consensus_versions((m.name, m.version) for m in DEFAULT_MODULES)
 
 
+def _stateless_failure(tx: Tx, checks: Mapping[type[Msg], AccountCheck]) -> TxResult | None:
+    """The first message of ``tx`` that fails its stateless checks (``validate``, then no
+    module account where a counterparty is expected), as a result: the admission check;
+    execution checks again."""
+    for index, message in enumerate(tx.messages):
+        try:
+            rejection = message.validate()
+            check = checks.get(type(message))
+            if rejection is None and check is not None:
+                rejection = check(message)
+        except _NOT_CONTAINED:
+            raise
+        except Exception as error:
+            return TxResult.failure(TxCode.INTERNAL, describe_error(error), index)
+        if rejection is not None:
+            return TxResult.failure(rejection.code, rejection.detail, index)
+    return None
+
+
+def _log_contained(where: str, height: int, error: Exception) -> None:
+    log.error(
+        "block %d: %s raised %s; contained by the execution barrier",
+        height,
+        where,
+        describe_error(error),
+        exc_info=error,
+    )
+
+
 def parse_genesis(raw: bytes) -> Genesis:
     try:
         genesis = from_json(raw, Genesis)
@@ -682,4 +908,12 @@ def parse_genesis(raw: bytes) -> Genesis:
     return genesis
 
 
-__all__ += ["ChainMeta", "InvariantBroken", "default_consensus_versions", "parse_genesis"]
+__all__ += [
+    "KERNEL_EVENTS",
+    "KERNEL_NAMESPACES",
+    "ChainMeta",
+    "InvariantBroken",
+    "default_consensus_versions",
+    "describe_error",
+    "parse_genesis",
+]

@@ -27,7 +27,7 @@ from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
 from originledger.core.codes import ResultCode
 from originledger.core.crypto import SigningKey
-from originledger.core.tx import Msg, build_body, build_signed, signing_digest
+from originledger.core.tx import SPENT_PREFIX, Msg, build_body, build_signed, signing_digest
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets.logic import balance_of, load_asset
@@ -213,6 +213,12 @@ class Chain:
 
     def state_items(self) -> dict[bytes, bytes]:
         return dict(self.store.scan(b""))
+
+    def module_state(self) -> dict[bytes, bytes]:
+        """Committed state without the kernel's records of spent hashes (``tx/spent/``):
+        what the modules hold. A failed transaction that spent its hash changes the
+        state root (its hash is recorded) but never this."""
+        return {k: v for k, v in self.store.scan(b"") if not k.startswith(SPENT_PREFIX)}
 
     def issue_and_mint(
         self,

@@ -3,10 +3,15 @@
 An amount is a non-negative integer below 2**128. It travels as 16 big-endian bytes in
 the canonical (msgpack) encoding and as a decimal string in JSON, so that no client ever
 reads it through a float. Arithmetic that would leave the range is a rejection, reported
-by returning ``None``; callers turn that into their module's result code.
+by returning ``None``; callers turn that into their module's result code. Compute through
+``add``, ``subtract``, ``checked`` and ``total``: ``Amount(value)`` of a computed value
+raises when it is out of range, which in a handler is a bug (the execution barrier then
+fails the transaction with ``tx/INTERNAL``, but a module must not rely on that).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from originledger.core.limits import AMOUNT_MAX, ASSET_DECIMALS_MAX
 from originledger.core.text import is_ascii_digits
@@ -15,9 +20,11 @@ __all__ = [
     "AMOUNT_BYTES",
     "Amount",
     "add",
+    "checked",
     "format_units",
     "parse_units",
     "subtract",
+    "total",
 ]
 
 AMOUNT_BYTES = 16
@@ -70,6 +77,24 @@ def add(left: int, right: int) -> Amount | None:
     if total > AMOUNT_MAX:
         return None
     return Amount(total)
+
+
+def checked(value: int) -> Amount | None:
+    """``value`` as an ``Amount``, or ``None`` when it lies outside the amount range: the
+    way to turn the result of arithmetic into an amount (``Amount(value)`` raises)."""
+    if value < 0 or value > AMOUNT_MAX:
+        return None
+    return Amount(value)
+
+
+def total(values: Iterable[int]) -> Amount | None:
+    """The sum of ``values``, or ``None`` as soon as a running total leaves the range."""
+    running = 0
+    for value in values:
+        running += value
+        if running > AMOUNT_MAX or value < 0:
+            return None
+    return Amount(running)
 
 
 def subtract(left: int, right: int) -> Amount | None:

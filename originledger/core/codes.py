@@ -41,7 +41,11 @@ class ResultCode(IntEnum):
 
 
 class TxCode(ResultCode, codespace="tx"):
-    """Codes of the transaction envelope, checked before any message runs, in this order."""
+    """Codes of the transaction envelope, checked before any message runs, in this order,
+    except that ``ALREADY_COMMITTED`` is checked before ``EXPIRED`` and ``EXPIRY_TOO_FAR``:
+    a transaction that committed answers its first outcome whenever it is resubmitted.
+    ``INTERNAL`` is the execution barrier's: an unexpected error in a message's execution
+    failed the transaction (nothing it did is kept; it spends its hash)."""
 
     OK = 0, "ok"
     TOO_LARGE = 1, "the transaction is larger than the limit"
@@ -64,6 +68,8 @@ class TxCode(ResultCode, codespace="tx"):
     # Codes below are given by the node's mempool, never by block execution.
     MEMPOOL_FULL = 18, "the mempool is full; resubmit later"
     SIGNER_QUOTA = 19, "this signer has too many transactions waiting; resubmit later"
+    # Given by block execution when a module's code raised an unexpected error.
+    INTERNAL = 20, "the transaction failed on an unexpected error; nothing it did was kept"
     SIGNER_NOT_ADMITTED = 21, "this node admits transactions only from registered accounts"
 
 
@@ -90,6 +96,8 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
         including the duplicate check: it was well formed, validly signed, unexpired and
         new. Anything that failed earlier leaves the hash free, so that nobody can burn
         someone else's transaction by getting a broken or expired copy of it into a block.
+        Later failures spend it: ``SIGNER_MISSING``, ``TOO_MANY_EVENTS``, ``INTERNAL`` (the
+        execution barrier's) and every module's codes.
         """
         return not (self.codespace == TxCode.codespace and 0 < self.code <= _LAST_UNSPENT_CODE)
 

@@ -24,6 +24,7 @@ __all__ = [
     "BlockState",
     "Event",
     "Movement",
+    "NestedBlockState",
     "StateGetter",
     "StateReader",
     "StateView",
@@ -114,6 +115,28 @@ class BlockState(_WriteLayer):
         if key in writes:
             return writes[key]
         return self.reader.get(key)
+
+
+class NestedBlockState(BlockState):
+    """Writes over a block's writes, kept apart until ``commit`` folds them into the block:
+    what an end-of-block hook runs in, so that a hook that raises leaves nothing behind.
+    ``reader`` is still committed state (hooks scan it), reads see the block's writes."""
+
+    __slots__ = ("block",)
+
+    def __init__(self, block: BlockState) -> None:
+        super().__init__(block.reader)
+        self.block = block
+
+    def get(self, key: bytes) -> bytes | None:
+        writes = self.writes
+        if key in writes:
+            return writes[key]
+        return self.block.get(key)
+
+    def commit(self) -> None:
+        self.block.writes.update(self.writes)
+        self.writes = {}
 
 
 class TxState(_WriteLayer):

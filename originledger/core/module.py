@@ -4,7 +4,16 @@ A module owns the state keys under its prefix, a set of messages with their hand
 read-only queries, invariants that must hold after every block, its genesis, and a
 version. Handlers are pure: they read and write state through the context, emit events,
 and return ``None`` on success or a ``Failure`` with one of the module's result codes.
-A bug (a broken invariant, an impossible state) raises, and stops the node.
+
+Two kinds of invariants: ``invariants`` read the whole module state (replays and tests
+run them: they cost a scan); ``block_invariants`` are cheap checks of what one block (or
+one transaction) wrote against the state before it, and the node runs them on every
+block. A breach of either halts the node (``HaltNode``): that is the one right halt.
+
+An exception a handler, guard or hook raises is a bug. The kernel's execution barrier
+contains it: a transaction fails with ``tx/INTERNAL`` and nothing it did is kept; an
+end-of-block hook's writes are dropped for that block. Only ``HaltNode`` (and errors that
+are not deterministic, such as ``MemoryError``) pass the barrier and stop the node.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from originledger.core.context import (
     BlockState,
     Event,
     Movement,
+    StateGetter,
     StateReader,
     TxContext,
 )
@@ -31,8 +41,11 @@ from originledger.core.tx import Failure, Msg
 __all__ = [
     "BLOCK_TIME_PARAMETER",
     "BlockHook",
+    "BlockInvariant",
+    "EndBlockFailed",
     "GenesisInit",
     "Guard",
+    "HaltNode",
     "Handler",
     "Invariant",
     "Module",
@@ -58,6 +71,14 @@ BLOCK_TIME_PARAMETER = "block_time_ms"
 
 Invariant = Callable[[StateReader], str | None]
 """``invariant(state) -> None`` when it holds, else a description of the breach."""
+
+BlockInvariant = Callable[[StateGetter, Mapping[bytes, bytes | None]], str | None]
+"""``invariant(before, writes) -> None`` when it holds, else a description of the breach.
+
+``before`` is the state before the writes (committed state for a block, the block's state
+so far for one transaction); ``writes`` maps each key written to its new value (``None``:
+deleted). It must cost in proportion to ``writes``, never scan: the node runs it on every
+block. It must hold for every transaction's writes alone, and so for any block's."""
 
 GenesisInit = Callable[[BlockState, Any], list[Event]]
 """``init(state, section) -> events``: writes the module's genesis state."""
@@ -96,6 +117,7 @@ class Module:
     end_block: BlockHook | None = None
     guards: Mapping[type[Msg], Guard] = field(default_factory=dict)
     summary: str = ""
+    block_invariants: Mapping[str, BlockInvariant] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.codes.codespace != self.name:
@@ -106,6 +128,20 @@ class Module:
             tag = kind.__struct_config__.tag
             if not isinstance(tag, str) or not tag.startswith(self.name + "/"):
                 raise ValueError(f"message {kind.__name__} of {self.name!r} has tag {tag!r}")
+
+
+class HaltNode(RuntimeError):
+    """Raised where the node must stop rather than go on: a broken invariant, a state that
+    cannot be. The execution barrier lets it through; the drivers stop on it."""
+
+
+class EndBlockFailed(Event, frozen=True, tag="kernel/end_block_failed"):
+    """A module's end-of-block hook raised: its writes and events were dropped for this
+    block (the hook runs again at the next one). ``error`` is the exception's class name
+    and text, as the ``tx/INTERNAL`` message records them."""
+
+    module: str
+    error: str
 
 
 class QueryError(ValueError):

@@ -35,6 +35,9 @@ from originledger.core.limits import (
 )
 
 __all__ = [
+    "SPENT_CHUNK_HASHES",
+    "SPENT_PREFIX",
+    "SPENT_PRUNE_MAX",
     "Failure",
     "Msg",
     "SignedTx",
@@ -42,9 +45,52 @@ __all__ = [
     "TxBody",
     "TxDecoder",
     "signing_digest",
+    "spent_key",
+    "spent_records",
+    "split_spent_record",
 ]
 
 TX_SIGNING_TAG = b"origin/tx"
+
+# Replay protection in authenticated state. Each block writes the hashes its transactions
+# spent (``TxResult.spends_hash``) as records ``tx/spent/<expires: 8 bytes><height: 8 bytes>
+# <chunk: 2 bytes>`` (big-endian) -> the hashes (32 bytes each, concatenated), at most
+# ``SPENT_CHUNK_HASHES`` a record, ordered by expiry; ``expires`` is the latest expiry in
+# the record. Once a block's time reaches ``expires`` every transaction in the record has
+# expired, so no copy of one can commit again, and the end of the block deletes the
+# record (at most ``SPENT_PRUNE_MAX`` records a block; the rest go at the next). Ordering
+# by expiry makes that one range read. A few records per block keep the cost of replay
+# protection in the state tree per block rather than per transaction; nodes look hashes
+# up in an index of these records that the store keeps beside them.
+SPENT_PREFIX = b"tx/spent/"
+SPENT_CHUNK_HASHES = 2_000
+SPENT_PRUNE_MAX = 1_000
+_HASH_BYTES = 32
+
+
+def spent_key(expires_at_ms: int, height: int, chunk: int) -> bytes:
+    return (
+        SPENT_PREFIX
+        + expires_at_ms.to_bytes(8, "big")
+        + height.to_bytes(8, "big")
+        + chunk.to_bytes(2, "big")
+    )
+
+
+def spent_records(height: int, spent: Sequence[tuple[int, bytes]]) -> dict[bytes, bytes]:
+    """The records of the hashes a block spent, given ``(expires_at_ms, hash)`` in block
+    order: sorted by expiry (stably), in chunks of ``SPENT_CHUNK_HASHES``."""
+    ordered = sorted(spent, key=lambda entry: entry[0])
+    records: dict[bytes, bytes] = {}
+    for chunk, start in enumerate(range(0, len(ordered), SPENT_CHUNK_HASHES)):
+        part = ordered[start : start + SPENT_CHUNK_HASHES]
+        records[spent_key(part[-1][0], height, chunk)] = b"".join(h for _, h in part)
+    return records
+
+
+def split_spent_record(value: bytes) -> list[bytes]:
+    """The hashes of a ``tx/spent/`` record."""
+    return [value[i : i + _HASH_BYTES] for i in range(0, len(value), _HASH_BYTES)]
 
 
 class Failure(msgspec.Struct, frozen=True, gc=False):

@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--snapshots-keep", type=int, default=2, help="snapshots kept")
     parser.add_argument(
+        "--genesis-hash",
+        type=bytes.fromhex,
+        default=None,
+        help="with --abci: the sha256 (hex) of the chain's genesis document; state sync "
+        "accepts only snapshots of it (default: the hash of HOME/genesis.json)",
+    )
+    parser.add_argument(
         "--test-wrong-app-hash-from", type=int, default=None, help=argparse.SUPPRESS
     )
     parser.add_argument(
@@ -52,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             snapshot_interval_blocks=arguments.snapshot_interval_blocks,
             snapshots_keep=arguments.snapshots_keep,
             index=not arguments.no_index,
+            genesis_hash=arguments.genesis_hash,
         )
     try:
         listen = arguments.api or load_config(arguments.home).api.listen

@@ -182,6 +182,7 @@ class AbciApp:
         wrong_app_hash_from: int | None = None,
         validator_updates: Callable[[BlockOutcome], list[ValidatorUpdate]] | None = None,
         snapshots: Snapshots | None = None,
+        genesis_hash: bytes | None = None,
     ) -> None:
         self.pb = abci_types()
         self.app = app
@@ -196,6 +197,10 @@ class AbciApp:
         self.validator_updates = validator_updates
         # State sync: the snapshots this app takes and serves, and one being restored.
         self.snapshots = snapshots
+        # The sha256 of the chain's genesis document, as configured: a snapshot (state
+        # sync) must carry exactly that genesis. None: no state sync. (InitChain's genesis
+        # comes from the local CometBFT's genesis file, which the operator wrote.)
+        self.genesis_hash = genesis_hash
         self._restore: Restore | None = None
         self.lock = threading.Lock()
         # Called with each block's outcome once it is durably committed (the API's waiters).
@@ -549,9 +554,10 @@ class AbciApp:
             int(snapshot.format),
             bytes(snapshot.metadata),
             bytes(request.app_hash),
+            self.genesis_hash,
         )
         if isinstance(offered, str):
-            log.warning("refused snapshot at height %d: %s", snapshot.height, offered)
+            log.error("refused snapshot at height %d: %s", snapshot.height, offered)
             refusal = results.REJECT_FORMAT if offered == "format" else results.REJECT
             return results(result=refusal)
         self._restore = offered
@@ -563,7 +569,16 @@ class AbciApp:
         if restore is None:
             return results(result=results.ABORT)
         index = int(request.index)
-        if not Snapshots.apply_chunk(restore, index, bytes(request.chunk)):
+        try:
+            applied = Snapshots.apply_chunk(restore, index, bytes(request.chunk))
+        except ValueError as error:  # a forged genesis, or a chunk that does not decode
+            log.error("rejected the snapshot at chunk %d: %s", index, error)
+            self._restore = None
+            answer = results(result=results.REJECT_SNAPSHOT)
+            if request.sender:
+                answer.reject_senders.append(request.sender)
+            return answer
+        if not applied:
             log.warning("snapshot chunk %d does not match its hash: refetching", index)
             answer = results(result=results.RETRY, refetch_chunks=[index])
             if request.sender:
@@ -579,7 +594,7 @@ class AbciApp:
         try:
             done = Snapshots.finish(self.store, restore)
         except ValueError:
-            log.exception("the restored state does not match the snapshot's app hash")
+            log.exception("the restored state does not match the snapshot's app hash or genesis")
             self._restore = None
             return results(result=results.REJECT_SNAPSHOT)
         if done:
@@ -761,6 +776,7 @@ class AbciProcess:
         wrong_app_hash_from: int | None = None,
         snapshot_interval_blocks: int = 0,
         snapshots_keep: int = 2,
+        genesis_hash: bytes | None = None,
     ):
         path = parse_abci_address(address)
         (home / "data").mkdir(parents=True, exist_ok=True)
@@ -770,7 +786,11 @@ class AbciProcess:
         app = Application(self.store, verifier=self.verifier)
         snapshots = Snapshots(home / "data" / "snapshots", snapshot_interval_blocks, snapshots_keep)
         self.handler = AbciApp(
-            app, self.store, wrong_app_hash_from=wrong_app_hash_from, snapshots=snapshots
+            app,
+            self.store,
+            wrong_app_hash_from=wrong_app_hash_from,
+            snapshots=snapshots,
+            genesis_hash=configured_genesis_hash(home, genesis_hash),
         )
         self.server = AbciServer(self.handler, path)
 
@@ -785,6 +805,15 @@ class AbciProcess:
         self.store.close()
 
 
+def configured_genesis_hash(home: Path, explicit: bytes | None = None) -> bytes | None:
+    """The chain's genesis hash: ``explicit`` (``--genesis-hash``), else the sha256 of
+    ``HOME/genesis.json`` when the home has one, else None (state sync is then refused)."""
+    if explicit is not None:
+        return explicit
+    path = home / "genesis.json"
+    return sha256(path.read_bytes()) if path.is_file() else None
+
+
 def serve_home(
     home: Path,
     address: str,
@@ -793,6 +822,7 @@ def serve_home(
     wrong_app_hash_from: int | None = None,
     snapshot_interval_blocks: int = 0,
     snapshots_keep: int = 2,
+    genesis_hash: bytes | None = None,
 ) -> int:
     """Serve the ledger of ``home`` to CometBFT until ``stop`` is set."""
     process = AbciProcess(
@@ -801,6 +831,7 @@ def serve_home(
         wrong_app_hash_from=wrong_app_hash_from,
         snapshot_interval_blocks=snapshot_interval_blocks,
         snapshots_keep=snapshots_keep,
+        genesis_hash=genesis_hash,
     ).start()
     stopped = stop or threading.Event()
     try:
@@ -826,7 +857,12 @@ def genesis_validator_entry(public_key: bytes, power: int, name: str) -> dict[st
     }
 
 
-__all__ += ["genesis_validator_entry", "parse_abci_address", "timestamp_ms"]
+__all__ += [
+    "configured_genesis_hash",
+    "genesis_validator_entry",
+    "parse_abci_address",
+    "timestamp_ms",
+]
 
 
 def run_abci_process(
@@ -839,6 +875,7 @@ def run_abci_process(
     snapshot_interval_blocks: int = 0,
     snapshots_keep: int = 2,
     index: bool = True,
+    genesis_hash: bytes | None = None,
 ) -> int:
     """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
     serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``, and (with
@@ -856,6 +893,7 @@ def run_abci_process(
             wrong_app_hash_from=wrong_app_hash_from,
             snapshot_interval_blocks=snapshot_interval_blocks,
             snapshots_keep=snapshots_keep,
+            genesis_hash=genesis_hash,
         )
     from originledger.node.home import load_validator_key
     from originledger.node.network_node import NetworkNode
@@ -867,6 +905,7 @@ def run_abci_process(
         wrong_app_hash_from=wrong_app_hash_from,
         snapshot_interval_blocks=snapshot_interval_blocks,
         snapshots_keep=snapshots_keep,
+        genesis_hash=genesis_hash,
     ).start()
     node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from originledger.app import Application, BlockOutcome, BlockRequest, parse_genesis
+from originledger.app import Application, BlockOutcome, BlockRequest, Registry, parse_genesis
 from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
@@ -79,13 +79,14 @@ class EmbeddedNode:
         settings: NodeSettings | None = None,
         *,
         clock_ms: Callable[[], int] = wall_clock_ms,
+        registry: Registry | None = None,
     ) -> None:
         self.settings = settings or NodeSettings()
         self.store = store
         self.validator_key = validator_key
         self.clock_ms = clock_ms
         self.verifier = ParallelVerifier(self.settings.verify_workers)
-        self.app = Application(store, verifier=self.verifier)
+        self.app = Application(store, registry, verifier=self.verifier)
         if store.chain_meta() is None:
             self.app.init_chain(genesis_raw)
         elif store.genesis() != genesis_raw:
@@ -122,17 +123,19 @@ class EmbeddedNode:
                 else:
                     answers.append(SubmitAnswer(check.hash, "rejected", TxResult.failure(refusal)))
             elif check.result.code == TxCode.ALREADY_COMMITTED and check.hash is not None:
-                answers.append(self._committed_answer(check.hash))
+                answers.append(self._committed_answer(check.hash, check.result))
             elif check.hash is not None and self.mempool.holds(check.hash, raw):
                 answers.append(SubmitAnswer(check.hash, "accepted", TxResult.success()))
             else:
+                # Also when a transaction of the same hash waits: these bytes failed (a
+                # forged signature, say), and the answer is about them.
                 answers.append(SubmitAnswer(check.hash, "rejected", check.result))
         return answers
 
-    def _committed_answer(self, tx_hash: bytes) -> SubmitAnswer:
+    def _committed_answer(self, tx_hash: bytes, refusal: TxResult) -> SubmitAnswer:
         stored = self.store.tx(tx_hash)
-        if stored is None:  # committed a moment ago by another thread's view
-            return SubmitAnswer(tx_hash, "accepted", TxResult.success())
+        if stored is None:  # spent in state, but its block is not in this store
+            return SubmitAnswer(tx_hash, "rejected", refusal)
         return SubmitAnswer(tx_hash, "committed", stored.result, stored.height)
 
     def status(self, tx_hash: bytes) -> str | None:

@@ -195,7 +195,7 @@ class NetworkNode:
                 to_send.append((len(answers), check.hash or b"", raw, expiry))
                 answers.append(None)
             elif check.result.code == TxCode.ALREADY_COMMITTED and check.hash is not None:
-                answers.append(self._committed_answer(check.hash))
+                answers.append(self._committed_answer(check.hash, check.result))
             else:
                 answers.append(SubmitAnswer(check.hash, "rejected", check.result))
         if to_send:
@@ -262,8 +262,12 @@ class NetworkNode:
             raise RuntimeError(f"CometBFT did not answer the batch: {answers[:1]}")
         return [by_id[first + offset] for offset in range(len(raws))]
 
-    def _committed_answer(self, tx_hash: bytes) -> SubmitAnswer:
+    def _committed_answer(self, tx_hash: bytes, refusal: TxResult | None = None) -> SubmitAnswer:
         stored = self.store.tx(tx_hash)
+        if stored is None and refusal is not None:
+            # Spent in authenticated state, committed before this node's snapshot: its
+            # receipt is on the nodes that hold that block.
+            return SubmitAnswer(tx_hash, "rejected", refusal)
         if stored is None:
             return SubmitAnswer(tx_hash, "accepted", TxResult.success())
         return SubmitAnswer(tx_hash, "committed", stored.result, stored.height)

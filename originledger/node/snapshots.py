@@ -2,24 +2,29 @@
 LoadSnapshotChunk, ApplySnapshotChunk).
 
 Every ``interval_blocks`` blocks, right after the commit (under the ABCI lock, so at one
-height), the app writes a snapshot of format 1 to ``HOME/data/snapshots/HEIGHT/``:
+height), the app writes a snapshot of format 2 to ``HOME/data/snapshots/HEIGHT/``:
 
-- chunk 0: the genesis document (raw bytes) and the transactions that spent their hash
-  within the last ``TX_TTL_MS_MAX`` of block time (replay protection must survive: a
-  transaction committed before the snapshot may not commit again after it);
+- chunk 0: the genesis document (raw bytes);
 - chunks 1..n: the state rows ``(key, value)`` in key order, at most
-  ``CHUNK_BYTES_MAX`` bytes of rows per chunk;
+  ``CHUNK_BYTES_MAX`` bytes of rows per chunk. Replay protection is part of them: the
+  hashes that committed transactions spent stay in state (``tx/spent/``) until their
+  expiry, so the state root authenticates them like any other row;
 - ``metadata``: the msgpack ``SnapshotMetadata`` (the chain's position — height, app
   hash, last block hash, time — and each chunk's sha256); the snapshot's ``hash`` is the
   sha256 of the metadata.
 
 The ``keep`` newest snapshots are kept; older ones are deleted.
 
-Restoring (a fresh node): OfferSnapshot accepts format 1 for an empty store when the
-metadata's height and app hash are what CometBFT's light client trusts; each chunk must
-hash to its entry in the metadata (else the chunk is refetched from another peer); after
+Restoring (a fresh node): OfferSnapshot accepts format 2 for an empty store when the
+metadata's height and app hash are what CometBFT's light client trusts and its genesis
+hash is the one the node is configured with (its ``HOME/genesis.json``, or
+``--genesis-hash``; without either, state sync is refused); each chunk must hash to its
+entry in the metadata (else the chunk is refetched from another peer); the genesis in
+chunk 0 must hash to the configured genesis hash (else the snapshot is rejected); after
 the last chunk the store is filled in one transaction, and only if the rebuilt state
 tree's root equals the trusted app hash. A restore holds the state in memory until then.
+The light client authenticates the app hash, and through it every row (the spent hashes
+too); the configured hash authenticates the genesis. Nothing else is taken on trust.
 """
 
 from __future__ import annotations
@@ -35,7 +40,6 @@ import msgspec
 from originledger.app import ChainMeta
 from originledger.core.codec import decode, encode
 from originledger.core.crypto import sha256
-from originledger.core.limits import TX_TTL_MS_MAX
 from originledger.store.sqlite import SqliteStore
 
 __all__ = [
@@ -44,12 +48,13 @@ __all__ = [
     "Restore",
     "SnapshotInfo",
     "SnapshotMetadata",
+    "SnapshotRejected",
     "Snapshots",
 ]
 
 log = logging.getLogger("originledger.node.snapshots")
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 1 carried an unauthenticated set of spent transactions
 CHUNK_BYTES_MAX = 4 * 1024 * 1024  # CometBFT takes chunks up to 16 MiB
 CHUNKS_MAX = 100_000
 
@@ -61,7 +66,10 @@ class SnapshotMetadata(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class FirstChunk(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     genesis: bytes
-    txs: list[tuple[int, int, bytes, bytes, bytes]]  # height, position, hash, raw, leaf
+
+
+class SnapshotRejected(ValueError):
+    """The snapshot is not of the configured chain: reject it whole (not a refetch)."""
 
 
 class RowsChunk(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -82,9 +90,9 @@ class Restore:
     """A snapshot being applied: its metadata, and what the chunks gave so far."""
 
     metadata: SnapshotMetadata
+    genesis_hash: bytes
     next_chunk: int = 0
     genesis: bytes = b""
-    txs: list[tuple[int, int, bytes, bytes, bytes]] = field(default_factory=list)
     rows: dict[bytes, bytes] = field(default_factory=dict)
 
 
@@ -112,8 +120,7 @@ class Snapshots:
         staging = self.directory / f".staging-{meta.height}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        txs = store.spent_txs_since(meta.time_ms - TX_TTL_MS_MAX)
-        hashes = [self._write(staging, 0, encode(FirstChunk(genesis, txs)))]
+        hashes = [self._write(staging, 0, encode(FirstChunk(genesis)))]
         batch: list[tuple[bytes, bytes]] = []
         size = 0
         for rows in store.snapshot_rows():
@@ -174,32 +181,51 @@ class Snapshots:
 
     @staticmethod
     def offer(
-        store: SqliteStore, height: int, snapshot_format: int, metadata: bytes, app_hash: bytes
+        store: SqliteStore,
+        height: int,
+        snapshot_format: int,
+        metadata: bytes,
+        app_hash: bytes,
+        genesis_hash: bytes | None,
     ) -> Restore | str:
-        """A restore session for an offered snapshot, or the reason to refuse it."""
+        """A restore session for an offered snapshot, or the reason to refuse it.
+        ``genesis_hash``: the chain's, as configured (None: refuse every snapshot)."""
         if snapshot_format != SNAPSHOT_FORMAT:
             return "format"
         if store.chain_meta() is not None:
             return "the store already holds a chain"
+        if genesis_hash is None:
+            return (
+                "no genesis hash is configured: state sync needs HOME/genesis.json or "
+                "--genesis-hash to know which chain to accept"
+            )
         try:
             decoded = decode(metadata, SnapshotMetadata)
         except ValueError as error:
             return f"metadata does not decode: {error}"
         if decoded.meta.height != height or decoded.meta.app_hash != app_hash:
             return "the metadata is not for the trusted height and app hash"
+        if decoded.meta.genesis_hash != genesis_hash:
+            return (
+                f"the snapshot's genesis hash {decoded.meta.genesis_hash.hex()} is not the "
+                f"configured {genesis_hash.hex()}"
+            )
         if not 2 <= len(decoded.chunk_hashes) <= CHUNKS_MAX:
             return "chunk count out of bounds"
-        return Restore(decoded)
+        return Restore(decoded, genesis_hash)
 
     @staticmethod
     def apply_chunk(restore: Restore, index: int, chunk: bytes) -> bool:
-        """Take one chunk (in order); False when it does not match its hash (refetch)."""
+        """Take one chunk (in order); False when it does not match its hash (refetch).
+        Raises ``SnapshotRejected`` when chunk 0's genesis is not the configured one."""
         hashes = restore.metadata.chunk_hashes
         if index != restore.next_chunk or index >= len(hashes) or sha256(chunk) != hashes[index]:
             return False
         if index == 0:
-            first = decode(chunk, FirstChunk)
-            restore.genesis, restore.txs = first.genesis, first.txs
+            genesis = decode(chunk, FirstChunk).genesis
+            if sha256(genesis) != restore.genesis_hash:
+                raise SnapshotRejected("the snapshot's genesis is not the configured genesis")
+            restore.genesis = genesis
         else:
             restore.rows.update(decode(chunk, RowsChunk).rows)
         restore.next_chunk += 1
@@ -210,5 +236,5 @@ class Snapshots:
         """After the last chunk: fill the store (True), or nothing yet (False)."""
         if restore.next_chunk < len(restore.metadata.chunk_hashes):
             return False
-        store.restore_snapshot(restore.genesis, restore.metadata.meta, restore.rows, restore.txs)
+        store.restore_snapshot(restore.genesis, restore.metadata.meta, restore.rows)
         return True

@@ -29,6 +29,7 @@ from originledger.core.codes import TxResult
 from originledger.core.context import StateReader
 from originledger.core.crypto import sha256
 from originledger.core.state_proof import StateProof
+from originledger.core.tx import SPENT_PREFIX, split_spent_record
 from originledger.store.tree import PendingUpdate, StateTree
 
 __all__ = ["EventRow", "ProvenValue", "SqliteStore", "StoredBlock", "StoredTx"]
@@ -56,6 +57,10 @@ CREATE TABLE IF NOT EXISTS txs (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS txs_by_hash ON txs (hash);
 CREATE UNIQUE INDEX IF NOT EXISTS txs_spent ON txs (hash) WHERE spent = 1;
+-- On a store restored from a snapshot: the hashes of the ``tx/spent/`` state records it
+-- restored (core/tx.py), whose transactions are not in ``txs``. With the spending rows of
+-- ``txs`` they answer "is this hash spent" (``spent_tx_hashes``).
+CREATE TABLE IF NOT EXISTS spent_hashes (hash BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
     height INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -121,6 +126,10 @@ class SqliteStore:
         self.tree = StateTree(self._writer)
         self._local = threading.local()
         self._meta: ChainMeta | None = self._load_meta()
+        # Whether ``spent_hashes`` holds anything (a store restored from a snapshot).
+        self._restored_spent = (
+            self._writer.execute("SELECT 1 FROM spent_hashes LIMIT 1").fetchone() is not None
+        )
         # Committed values (and absences) by key, for execution reads. Filled on reads,
         # updated only after a block is durably committed; evicted oldest first.
         self._cache: dict[bytes, bytes | None] = {}
@@ -186,6 +195,34 @@ class SqliteStore:
     def prepare_root(self, writes: Mapping[bytes, bytes | None]) -> PendingUpdate:
         with self._lock:
             return self.tree.prepare(writes)
+
+    def spent_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]:
+        """Which of ``hashes`` spent their hash in a committed block: the transaction table's
+        spending occurrences, and on a store restored from a snapshot the hashes of the
+        ``tx/spent/`` records it restored (``spent_hashes``). For a transaction not yet
+        expired this is exactly "its hash is in an unpruned ``tx/spent/`` record": a record
+        is pruned only once every transaction in it has expired."""
+        found: set[bytes] = set()
+        with self._lock:
+            for start in range(0, len(hashes), _IN_CHUNK_MAX):
+                chunk = hashes[start : start + _IN_CHUNK_MAX]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT hash FROM txs WHERE spent = 1 AND hash IN ({marks})"
+                if self._restored_spent:
+                    query += f" UNION ALL SELECT hash FROM spent_hashes WHERE hash IN ({marks})"
+                    chunk = [*chunk, *chunk]
+                rows = self._writer.execute(query, chunk)
+                found.update(bytes(row[0]) for row in rows)
+        return found
+
+    def scan_range(self, start: bytes, end: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+        """Committed rows with ``start <= key < end``, in key order, at most ``limit``."""
+        with self._lock:
+            rows = self._writer.execute(
+                "SELECT key, value FROM state WHERE key >= ? AND key < ? ORDER BY key LIMIT ?",
+                (start, end, limit),
+            ).fetchall()
+        return [(bytes(key), bytes(value)) for key, value in rows]
 
     def committed_tx_hashes(self, hashes: Sequence[bytes]) -> set[bytes]:
         found: set[bytes] = set()
@@ -340,59 +377,31 @@ class SqliteStore:
             yield [(bytes(key), bytes(value)) for key, value in rows]
             last = bytes(rows[-1][0])
 
-    def spent_txs_since(self, time_ms: int) -> list[tuple[int, int, bytes, bytes, bytes]]:
-        """The transactions that spent their hash in blocks at or after ``time_ms`` (or in
-        blocks this store does not hold: a store restored from a snapshot), as
-        ``(height, position, hash, raw, result_leaf)``: what replay protection needs."""
-        with self._lock:
-            cutoff = self._first_height_at_or_after(time_ms)
-            rows = self._writer.execute(
-                "SELECT height, position, hash, raw, result_leaf FROM txs "
-                "WHERE spent = 1 AND height >= ? ORDER BY height, position",
-                (cutoff,),
-            ).fetchall()
-        return [(r[0], r[1], bytes(r[2]), bytes(r[3]), bytes(r[4])) for r in rows]
-
-    def _first_height_at_or_after(self, time_ms: int) -> int:
-        """The lowest stored block at or after ``time_ms`` (block times only grow: a binary
-        search); 0 when even the lowest stored block is (below it the store may hold a
-        snapshot's rows: all kept)."""
-        bounds = self._writer.execute("SELECT MIN(height), MAX(height) FROM blocks").fetchone()
-        if bounds is None or bounds[0] is None:
-            return 0
-
-        def time_at(height: int) -> int:
-            row = self._writer.execute(
-                "SELECT header FROM blocks WHERE height = ?", (height,)
-            ).fetchone()
-            return decode(bytes(row[0]), BlockHeader).time_ms
-
-        low, high = int(bounds[0]), int(bounds[1])
-        if time_at(low) >= time_ms:
-            return 0
-        if time_at(high) < time_ms:
-            return high + 1
-        while high - low > 1:  # time_at(low) < time_ms <= time_at(high)
-            middle = (low + high) // 2
-            if time_at(middle) < time_ms:
-                low = middle
-            else:
-                high = middle
-        return high
-
     def restore_snapshot(
         self,
         genesis_raw: bytes,
         meta: ChainMeta,
         rows: Mapping[bytes, bytes],
-        txs: Sequence[tuple[int, int, bytes, bytes, bytes]],
     ) -> None:
-        """Fill an empty store from a snapshot: state, tree, recent transactions and the
-        chain's position, in one transaction. Raises (and writes nothing) when the
-        rebuilt state root is not ``meta.app_hash``."""
+        """Fill an empty store from a snapshot: state (with the spent hashes of replay
+        protection), tree, genesis and the chain's position, in one transaction. Raises
+        (and writes nothing) when the rebuilt state root is not ``meta.app_hash`` or the
+        genesis is not ``meta.genesis_hash``'s. The store holds no block or transaction
+        before the snapshot's height."""
+        if sha256(genesis_raw) != meta.genesis_hash:
+            raise ValueError("the snapshot's genesis does not hash to its chain's genesis hash")
         with self._transaction() as connection:
             if self._load_meta() is not None:
                 raise RuntimeError("the store already holds a chain")
+            connection.executemany(
+                "INSERT OR IGNORE INTO spent_hashes (hash) VALUES (?)",
+                [
+                    (tx_hash,)
+                    for key, value in rows.items()
+                    if key.startswith(SPENT_PREFIX)
+                    for tx_hash in split_spent_record(value)
+                ],
+            )
             connection.executemany(
                 "INSERT INTO state (key, value) VALUES (?, ?)", list(rows.items())
             )
@@ -403,17 +412,13 @@ class SqliteStore:
                     f"{meta.app_hash.hex()}"
                 )
             self.tree.apply(update)
-            connection.executemany(
-                "INSERT INTO txs (height, position, hash, spent, raw, result_leaf) "
-                "VALUES (?, ?, ?, 1, ?, ?)",
-                list(txs),
-            )
             connection.execute(
                 "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
             )
             self._set_meta(connection, meta)
         self._cache.clear()
         self._meta = meta
+        self._restored_spent = True
 
     # -- reads for the API (their own connections) ---------------------------------------
 

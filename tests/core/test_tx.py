@@ -27,7 +27,7 @@ from originledger.core.limits import (
     TX_BYTES_MAX,
     TX_TTL_MS_MAX,
 )
-from originledger.core.tx import Msg, Tx, build_body, build_signed, signing_digest
+from originledger.core.tx import SPENT_PREFIX, Msg, Tx, build_body, build_signed, signing_digest
 from originledger.modules.assets.types import Transfer
 from tests.conftest import ALICE, BOB, CAROL, CHAIN_ID, Chain, close_chain, party
 
@@ -77,8 +77,12 @@ def assert_rejected_everywhere(chain: Chain, raw: bytes, code: TxCode) -> None:
     result = outcome.txs[0].result
     assert (result.codespace, result.code) == ("tx", code), result
     assert outcome.txs[0].events == []
-    assert outcome.writes == {}
-    assert outcome.app_hash == root
+    if result.spends_hash:  # valid and new: only the record of its spent hash is written
+        assert list(outcome.writes) and all(k.startswith(SPENT_PREFIX) for k in outcome.writes)
+        assert outcome.txs[0].hash in b"".join(v or b"" for v in outcome.writes.values())
+    else:
+        assert outcome.writes == {}
+        assert outcome.app_hash == root
     chain.app.discard()
 
 

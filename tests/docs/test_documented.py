@@ -30,7 +30,7 @@ def test_module_readme_documents_everything(module) -> None:
     for name in module.queries:
         if f"`{name}" not in text:
             missing.append(f"query {name}")
-    for name in module.invariants:
+    for name in [*module.invariants, *module.block_invariants]:
         if f"`{name}`" not in text:
             missing.append(f"invariant {name}")
     assert not missing, f"{readme} lacks: {missing}"

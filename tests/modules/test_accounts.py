@@ -110,11 +110,11 @@ def test_note_signer_records_key_of_genesis_account(chain: Chain) -> None:
 
 
 def test_note_signer_undone_when_tx_fails(chain: Chain) -> None:
-    root = chain.state_root
+    root = chain.module_state()
     outcome = chain.run(GrantRole(ALICE.address, BOB.address, "custodian"), ALICE)
     assert_failed(outcome, AccountsCode.NOT_ADMIN)
     assert load_account(chain.store, ALICE.address) is None
-    assert chain.state_root == root
+    assert chain.module_state() == root
 
 
 # -- create -----------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def test_revoke_role_own_non_admin_role(chain: Chain) -> None:
 
 
 def test_grant_role_atomic_with_failing_message(chain: Chain) -> None:
-    root = chain.state_root
+    root = chain.module_state()
     outcome = chain.run(
         [
             GrantRole(ADMIN.address, ALICE.address, "custodian"),
@@ -270,7 +270,7 @@ def test_grant_role_atomic_with_failing_message(chain: Chain) -> None:
     )
     assert_failed(outcome, AccountsCode.ROLE_ALREADY_GRANTED, message_index=1)
     assert not has_role(chain.store, ALICE.address, Role.ORACLE)
-    assert chain.state_root == root
+    assert chain.module_state() == root
 
 
 # -- queries ----------------------------------------------------------------------------

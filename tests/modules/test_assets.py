@@ -328,13 +328,13 @@ def test_transfer_to_unknown_account(funded_chain: Chain) -> None:
 
 def test_transfer_in_and_out_within_one_block(funded_chain: Chain) -> None:
     # CAROL's balance is created and deleted inside one block: no trace is left.
-    before = funded_chain.state_items()
+    before = funded_chain.module_state()
     in_raw = funded_chain.tx(transfer(100, ALICE, CAROL), ALICE)
     out_raw = funded_chain.tx(transfer(100, CAROL, ALICE), CAROL)
     outcome = funded_chain.block([in_raw, out_raw])
     assert [tx.result.ok for tx in outcome.txs] == [True, True]
     assert funded_chain.store.get(balance_key(CAROL.address, "USD")) is None
-    after = funded_chain.state_items()
+    after = funded_chain.module_state()
     created = {key for key in after if key not in before}
     assert all(key.startswith(b"accounts/") for key in created)
 
@@ -396,17 +396,17 @@ def test_invalid_mint_to_balance_overflow_guard() -> None:
 
 
 def test_transfer_atomic_with_failing_message(funded_chain: Chain) -> None:
-    before = funded_chain.state_items()
-    root = funded_chain.state_root
+    before = funded_chain.module_state()
+    root = funded_chain.module_state()
     outcome = funded_chain.run([transfer(100), transfer(10**6)], ALICE)
     assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE, message_index=1)
-    assert funded_chain.state_items() == before  # not even ALICE's account was created
-    assert funded_chain.state_root == root
+    assert funded_chain.module_state() == before  # not even ALICE's account was created
+    assert funded_chain.module_state() == root
     assert funded_chain.balance(BOB, "USD") == 500
 
 
 def test_transfer_atomic_failing_message_of_other_module(funded_chain: Chain) -> None:
-    root = funded_chain.state_root
+    root = funded_chain.module_state()
     outcome = funded_chain.run(
         [transfer(100), mint(5, BOB), GrantRole(ALICE.address, BOB.address, "admin")],
         [ALICE, ISSUER],
@@ -417,7 +417,7 @@ def test_transfer_atomic_failing_message_of_other_module(funded_chain: Chain) ->
         2,
     )
     assert outcome.events == []
-    assert funded_chain.state_root == root
+    assert funded_chain.module_state() == root
     assert funded_chain.supply("USD") == 1_500
 
 

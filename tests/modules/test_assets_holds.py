@@ -372,9 +372,9 @@ def test_expiry_after_a_long_gap(payment_chain: Chain, monkeypatch: pytest.Monke
 
 def test_expiry_cursor_idle_without_holds(payment_chain: Chain) -> None:
     assert payment_chain.store.get(EXPIRY_CURSOR_KEY) is None
-    root = payment_chain.state_root
+    root = payment_chain.module_state()
     payment_chain.block([], time_ms=payment_chain.next_time_ms + 10**9)
-    assert payment_chain.state_root == root  # nothing open: the hook writes nothing
+    assert payment_chain.module_state() == root  # nothing open: the hook writes nothing
 
 
 # -- queries ------------------------------------------------------------------------------

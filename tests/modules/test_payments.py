@@ -505,14 +505,14 @@ def test_swap_delivery_versus_payment(chain: Chain) -> None:
 
 
 def test_invalid_swap_one_leg_fails_and_none_settles(chain: Chain) -> None:
-    before = chain.state_items()
+    before = chain.module_state()
     legs = [
         Leg(ALICE.address, CAROL.address, "USD", Amount(1_000)),
         Leg(CAROL.address, ALICE.address, "BOND", Amount(1)),  # carol is not authorized
     ]
     outcome = chain.run(Swap(legs), [ALICE, CAROL])
     assert_failed(outcome, AssetsCode.NOT_AUTHORIZED)
-    after = {k: v for k, v in chain.state_items().items() if not k.startswith(b"accounts/")}
+    after = {k: v for k, v in chain.module_state().items() if not k.startswith(b"accounts/")}
     assert after == {k: v for k, v in before.items() if not k.startswith(b"accounts/")}
 
 

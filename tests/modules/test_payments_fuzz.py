@@ -129,12 +129,12 @@ def test_fuzzed_payment_messages_never_break_a_block(batch: list) -> None:  # ty
             signers = [
                 party for party in PARTIES if party.address in message.required_signers()
             ] or [ALICE]
-            before = chain.state_items()
+            before = chain.module_state()
             outcome = chain.run(message, signers)  # chain.run checks every invariant
             result = outcome.result
             assert result.code in KNOWN[result.codespace], result
             if not result.ok:
-                after = chain.state_items()
+                after = chain.module_state()
                 changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
                 # A refused transaction writes nothing but the signers' account records.
                 assert all(key.startswith(b"accounts/") for key in changed), changed

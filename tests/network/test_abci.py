@@ -18,7 +18,7 @@ from originledger.core.batch import encode_batch
 from originledger.core.block import ResultLeaf
 from originledger.core.codec import decode
 from originledger.core.codes import TxCode
-from originledger.core.crypto import SigningKey
+from originledger.core.crypto import SigningKey, sha256
 from originledger.core.merkle import list_root
 from originledger.core.state_proof import verify_state_proof
 from originledger.modules.assets.keys import balance_key
@@ -372,9 +372,14 @@ def test_snapshots_refused_without_offer_and_vote_extensions_empty(
     offer = client.call(offer_snapshot=pb.RequestOfferSnapshot()).offer_snapshot
     assert offer.result == pb.ResponseOfferSnapshot.REJECT_FORMAT
     garbage = pb.RequestOfferSnapshot(app_hash=b"x" * 32)
-    garbage.snapshot.format, garbage.snapshot.metadata = 1, b"not msgpack"
+    garbage.snapshot.format, garbage.snapshot.metadata = 2, b"not msgpack"
     assert client.call(offer_snapshot=garbage).offer_snapshot.result == (
         pb.ResponseOfferSnapshot.REJECT
+    )
+    # Format 1 carried the spent hashes outside authenticated state: no longer taken.
+    garbage.snapshot.format = 1
+    assert client.call(offer_snapshot=garbage).offer_snapshot.result == (
+        pb.ResponseOfferSnapshot.REJECT_FORMAT
     )
     apply = client.call(apply_snapshot_chunk=pb.RequestApplySnapshotChunk()).apply_snapshot_chunk
     assert apply.result == pb.ResponseApplySnapshotChunk.ABORT
@@ -401,13 +406,13 @@ def test_snapshot_restores_same_state_root_and_refuses_tampering(
 
     def restore(app_hash: bytes, tamper: bool = False) -> tuple[AbciApp, list[Any]]:
         store = SqliteStore(None)
-        fresh = AbciApp(Application(store), store)
+        fresh = AbciApp(Application(store), store, genesis_hash=sha256(_genesis_raw()))
         offer = pb.RequestOfferSnapshot(snapshot=listed[0], app_hash=app_hash)
         accepted = fresh.handle(pb.Request(offer_snapshot=offer)).offer_snapshot.result
         results = [accepted]
         for index in range(taken.chunks):
             chunk = client.call(
-                load_snapshot_chunk=pb.RequestLoadSnapshotChunk(height=1, format=1, chunk=index)
+                load_snapshot_chunk=pb.RequestLoadSnapshotChunk(height=1, format=2, chunk=index)
             ).load_snapshot_chunk.chunk
             if tamper and index == 1:
                 chunk = chunk[:-1] + bytes([chunk[-1] ^ 1])
@@ -421,7 +426,7 @@ def test_snapshot_restores_same_state_root_and_refuses_tampering(
     assert all(r.result == pb.ResponseApplySnapshotChunk.ACCEPT for r in results[1:])
     info = fresh.handle(pb.Request(info=pb.RequestInfo())).info
     assert (info.last_block_height, info.last_block_app_hash) == (1, meta.app_hash)
-    # The spent hashes came along: a replay of a committed transfer is refused.
+    # The spent hashes came along, in authenticated state: a replay is refused.
     assert fresh.app.check_tx(_transfer(100, 1), BLOCK_TIME_MS).result.code == (
         TxCode.ALREADY_COMMITTED
     )
@@ -635,3 +640,167 @@ def test_recheck_drops_what_committed_through_another_carrier(
     for tx in waiting:
         recheck = client.call(check_tx=pb.RequestCheckTx(tx=tx, type=pb.RECHECK)).check_tx
         assert (recheck.codespace, recheck.code) == ("tx", int(TxCode.ALREADY_COMMITTED))
+
+
+# -- execution safety and state sync's trust --------------------------------------------
+
+
+def test_regression_exception_in_handler_finalize_block_answers(toolchain: Path) -> None:
+    # Before: the exception escaped FinalizeBlock; CometBFT got ResponseException and
+    # replayed the same block forever.
+    from tests.core.faulty import Boom, faulty_registry
+
+    store = SqliteStore(None)
+    handler = AbciApp(Application(store, faulty_registry()), store)
+    pb = handler.pb
+    init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=_genesis_raw())
+    init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+    handler.handle(pb.Request(init_chain=init))
+    bad = sign_tx([Boom(bytes(20), "value")], [BOB.key], expires_at_ms=BLOCK_TIME_MS + 60_000)
+    request = pb.RequestFinalizeBlock(
+        txs=[bad, _transfer(5)],
+        height=1,
+        proposer_address=validator_address(VALIDATOR.key.public_key),
+    )
+    request.time.FromMilliseconds(BLOCK_TIME_MS)
+    response = handler.handle(pb.Request(finalize_block=request))
+    assert response.WhichOneof("value") == "finalize_block", response
+    results = response.finalize_block.tx_results
+    assert [(r.codespace, r.code) for r in results] == [("tx", TxCode.INTERNAL), ("", 0)]
+    assert results[0].log.endswith("ValueError: boom")
+    handler.handle(pb.Request(commit=pb.RequestCommit()))
+    assert handler.failure is None and store.latest_height() == 1
+    store.close()
+
+
+def _snapshot_of_one_block(tmp_path: Path) -> tuple[SqliteStore, Snapshots, Any]:
+    store = SqliteStore(None)
+    handler = AbciApp(Application(store), store)
+    pb = handler.pb
+    init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=_genesis_raw())
+    init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+    handler.handle(pb.Request(init_chain=init))
+    request = pb.RequestFinalizeBlock(
+        txs=[_transfer(100, 1)],
+        height=1,
+        proposer_address=validator_address(VALIDATOR.key.public_key),
+    )
+    request.time.FromMilliseconds(BLOCK_TIME_MS)
+    handler.handle(pb.Request(finalize_block=request))
+    handler.handle(pb.Request(commit=pb.RequestCommit()))
+    snapshots = Snapshots(tmp_path / "snapshots", 1)
+    return store, snapshots, snapshots.take(store)
+
+
+def _restore(
+    chunks: list[bytes], metadata: bytes, app_hash: bytes, genesis_hash: bytes | None
+) -> tuple[AbciApp, list[Any]]:
+    store = SqliteStore(None)
+    fresh = AbciApp(Application(store), store, genesis_hash=genesis_hash)
+    pb = fresh.pb
+    snapshot = pb.Snapshot(
+        height=1, format=2, chunks=len(chunks), hash=sha256(metadata), metadata=metadata
+    )
+    offer = pb.RequestOfferSnapshot(snapshot=snapshot, app_hash=app_hash)
+    results: list[Any] = [fresh.handle(pb.Request(offer_snapshot=offer)).offer_snapshot.result]
+    if results[0] != pb.ResponseOfferSnapshot.ACCEPT:
+        return fresh, results
+    for index, chunk in enumerate(chunks):
+        request = pb.RequestApplySnapshotChunk(index=index, chunk=chunk, sender="peer")
+        answer = fresh.handle(pb.Request(apply_snapshot_chunk=request)).apply_snapshot_chunk
+        results.append(answer.result)
+        if answer.result != pb.ResponseApplySnapshotChunk.ACCEPT:
+            break
+    return fresh, results
+
+
+def _forged(chunks: list[bytes], metadata: bytes) -> bytes:
+    """Metadata for forged chunks: a peer can rewrite everything but height and app hash."""
+    from originledger.core.codec import encode
+    from originledger.node.snapshots import SnapshotMetadata
+
+    meta = decode(metadata, SnapshotMetadata).meta
+    return encode(SnapshotMetadata(meta, [sha256(chunk) for chunk in chunks]))
+
+
+def test_regression_state_sync_rejects_forged_spent_set(toolchain: Path, tmp_path: Path) -> None:
+    # Before: the spent set travelled in an unauthenticated chunk; a peer could leave a
+    # committed transaction out of it and replay that transaction on the restored node.
+    from originledger.core.codec import encode
+    from originledger.core.tx import SPENT_PREFIX
+    from originledger.node.snapshots import RowsChunk
+
+    source, snapshots, taken = _snapshot_of_one_block(tmp_path)
+    meta = source.chain_meta()
+    assert meta is not None
+    chunks = [snapshots.load_chunk(1, 2, index) for index in range(taken.chunks)]
+    genesis_hash = sha256(_genesis_raw())
+    fresh, results = _restore(chunks, taken.metadata, meta.app_hash, genesis_hash)
+    assert set(results[1:]) == {fresh.pb.ResponseApplySnapshotChunk.ACCEPT}
+    assert fresh.app.check_tx(_transfer(100, 1), BLOCK_TIME_MS).result.code == (
+        TxCode.ALREADY_COMMITTED
+    )
+    # The forgery: the same rows without the spent records, with matching chunk hashes.
+    forged = [chunks[0]]
+    for chunk in chunks[1:]:
+        rows = decode(chunk, RowsChunk).rows
+        forged.append(encode(RowsChunk([r for r in rows if not r[0].startswith(SPENT_PREFIX)])))
+    assert forged != chunks
+    cheated, results = _restore(
+        forged, _forged(forged, taken.metadata), meta.app_hash, genesis_hash
+    )
+    assert results[-1] == cheated.pb.ResponseApplySnapshotChunk.REJECT_SNAPSHOT
+    assert cheated.store.chain_meta() is None, "the forged snapshot was restored"
+    source.close()
+
+
+def test_regression_state_sync_rejects_wrong_genesis(toolchain: Path, tmp_path: Path) -> None:
+    # Before: the genesis arrived in the unauthenticated chunk and was taken as it came.
+    from originledger.core.codec import encode
+    from originledger.node.snapshots import FirstChunk
+
+    source, snapshots, taken = _snapshot_of_one_block(tmp_path)
+    meta = source.chain_meta()
+    assert meta is not None
+    chunks = [snapshots.load_chunk(1, 2, index) for index in range(taken.chunks)]
+    genesis_hash = sha256(_genesis_raw())
+    # No genesis hash configured: state sync is refused.
+    fresh, results = _restore(chunks, taken.metadata, meta.app_hash, None)
+    assert results == [fresh.pb.ResponseOfferSnapshot.REJECT]
+    # Another chain's genesis hash configured: refused.
+    fresh, results = _restore(chunks, taken.metadata, meta.app_hash, sha256(b"another chain"))
+    assert results == [fresh.pb.ResponseOfferSnapshot.REJECT]
+    # A forged genesis under the right hash in the metadata: the snapshot is rejected.
+    other = _genesis_raw().replace(b'"100000"', b'"900000"')
+    forged = [encode(FirstChunk(other)), *chunks[1:]]
+    cheated, results = _restore(
+        forged, _forged(forged, taken.metadata), meta.app_hash, genesis_hash
+    )
+    assert results[-1] == cheated.pb.ResponseApplySnapshotChunk.REJECT_SNAPSHOT
+    assert cheated.store.chain_meta() is None
+    source.close()
+
+
+def test_live_invariant_breach_answers_exception_naming_it(toolchain: Path) -> None:
+    # The one right halt: CometBFT stops on ResponseException; nothing is committed.
+    from tests.core.faulty import Mint, faulty_registry
+
+    store = SqliteStore(None)
+    handler = AbciApp(Application(store, faulty_registry()), store)
+    pb = handler.pb
+    init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=_genesis_raw())
+    init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+    handler.handle(pb.Request(init_chain=init))
+    bad = sign_tx([Mint(BOB.address, "USD", 3)], [BOB.key], expires_at_ms=BLOCK_TIME_MS + 60_000)
+    request = pb.RequestFinalizeBlock(
+        txs=[_transfer(5), bad],
+        height=1,
+        proposer_address=validator_address(VALIDATOR.key.public_key),
+    )
+    request.time.FromMilliseconds(BLOCK_TIME_MS)
+    response = handler.handle(pb.Request(finalize_block=request))
+    assert response.WhichOneof("value") == "exception"
+    text = response.exception.error
+    assert "block 1, transaction 1 (" in text and "assets.supply_moves_with_balances" in text
+    assert handler.failure is not None and store.latest_height() == 0
+    store.close()

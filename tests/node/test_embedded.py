@@ -149,3 +149,116 @@ def test_background_production_commits_within_interval(node: EmbeddedNode) -> No
     height = node.store.latest_height()
     time.sleep(0.2)
     assert node.store.latest_height() == height, "the node made blocks while idle"
+
+
+# -- execution safety through the embedded driver ------------------------------------------
+
+
+def _faulty_node(clock: Clock) -> EmbeddedNode:
+    from tests.core.faulty import faulty_registry
+
+    settings = NodeSettings(block_interval_ms=20)
+    return EmbeddedNode(
+        SqliteStore(None),
+        _genesis(),
+        VALIDATOR,
+        settings,
+        clock_ms=clock,
+        registry=faulty_registry(),
+    )
+
+
+def test_regression_exception_in_handler_keeps_block_production(clock: Clock) -> None:
+    # Before: the handler's exception escaped finalize_block; production stopped for good.
+    from tests.core.faulty import Boom
+
+    node = _faulty_node(clock)
+    try:
+        bad = TxBuilder(CHAIN).build(
+            [Boom(bytes(20), "value")], [BOB], expires_at_ms=clock.now_ms + 60_000
+        )
+        good = _transfer(clock)
+        assert [a.status for a in node.submit([bad.raw, good.raw])] == ["accepted"] * 2
+        node.start()
+        deadline = time.monotonic() + 10
+        while node.status(good.hash) != "committed" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert node.failure is None
+        again = node.submit([bad.raw])[0]
+        assert again.status == "committed" and again.result.code == TxCode.INTERNAL
+        assert again.result.message.endswith("ValueError: boom")
+        later = _transfer(clock, client_id=7)
+        node.submit([later.raw])
+        while node.status(later.hash) != "committed" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert node.status(later.hash) == "committed", "production stopped"
+    finally:
+        node.stop()
+
+
+def test_regression_resubmission_after_expiry_reports_committed(
+    node: EmbeddedNode, clock: Clock
+) -> None:
+    # Before: "rejected: the transaction expired before it could be included".
+    tx = _transfer(clock, ttl_ms=1_000)
+    node.submit([tx.raw])
+    outcome = node.produce_block()
+    assert outcome is not None
+    clock.now_ms += 60_000
+    answer = node.submit([tx.raw])[0]
+    assert (answer.status, answer.result.code, answer.height) == ("committed", 0, 1)
+
+
+def test_regression_forged_copy_of_waiting_transaction_is_rejected(
+    node: EmbeddedNode, clock: Clock
+) -> None:
+    # Before: a copy with a broken signature of a waiting transaction answered "accepted".
+    from originledger.core.codec import decode, encode
+    from originledger.core.tx import SignedTx
+
+    tx = _transfer(clock)
+    assert node.submit([tx.raw])[0].status == "accepted"
+    envelope = decode(tx.raw, SignedTx)
+    forged = encode(SignedTx(envelope.body, [bytes(64)]))
+    answer = node.submit([forged])[0]
+    assert (answer.status, answer.result.code) == ("rejected", TxCode.SIGNATURE_INVALID)
+    assert answer.hash == tx.hash
+
+
+def test_regression_invalid_message_refused_at_admission(node: EmbeddedNode, clock: Clock) -> None:
+    junk = TxBuilder(CHAIN).build(
+        [Transfer(ALICE.address, ALICE.address, "TOK", Amount(1))],
+        [ALICE],
+        expires_at_ms=clock.now_ms + 60_000,
+    )
+    answer = node.submit([junk.raw])[0]
+    assert answer.status == "rejected" and answer.result.codespace == "assets"
+    assert node.produce_block() is None, "junk entered a block"
+
+
+def test_live_invariant_breach_halts_block_production_loudly(clock: Clock, caplog) -> None:  # type: ignore[no-untyped-def]
+    from originledger.app import InvariantBroken
+    from tests.core.faulty import Mint
+
+    node = _faulty_node(clock)
+    try:
+        bad = TxBuilder(CHAIN).build(
+            [Mint(BOB.address, "TOK", 5)], [BOB], expires_at_ms=clock.now_ms + 60_000
+        )
+        node.submit([_transfer(clock).raw, bad.raw])
+        node.start()
+        deadline = time.monotonic() + 10
+        while node.failure is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert isinstance(node.failure, InvariantBroken)
+        assert node._thread is not None
+        node._thread.join(timeout=10)  # it logs, then ends
+        text = str(node.failure)
+        assert f"block 1, transaction 1 ({bad.hash.hex()})" in text
+        assert "assets.supply_moves_with_balances" in text
+        assert node.store.latest_height() == 0, "a breaking block was committed"
+        assert "block production stopped" in caplog.text
+        with pytest.raises(RuntimeError, match="stopped after a failure"):
+            node.submit([_transfer(clock, client_id=9).raw])
+    finally:
+        node.stop()

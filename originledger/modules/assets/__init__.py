@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from originledger.core.module import Module
 from originledger.modules.assets import types
+from originledger.modules.assets.block_invariants import supply_moves_with_balances
 from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.genesis import AssetsGenesis, genesis_init
 from originledger.modules.assets.invariants import (
@@ -135,6 +136,7 @@ MODULE = Module(
         "held_equals_open_holds": held_equals_open_holds,
         "holder_counts_match": holder_counts_match,
     },
+    block_invariants={"supply_moves_with_balances": supply_moves_with_balances},
     genesis_type=AssetsGenesis,
     genesis_init=genesis_init,
     end_block=expire_holds,

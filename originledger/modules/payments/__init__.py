@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from originledger.core.module import Module
 from originledger.modules.payments import types
+from originledger.modules.payments.block_invariants import module_account_moves_with_locked
 from originledger.modules.payments.codes import PaymentsCode
 from originledger.modules.payments.invariants import (
     captured_within_authorized,
@@ -123,5 +124,6 @@ MODULE = Module(
         "refunded_within_paid": refunded_within_paid,
         "channel_pays_at_most_its_deposit": channel_pays_at_most_its_deposit,
     },
+    block_invariants={"module_account_moves_with_locked": module_account_moves_with_locked},
     end_block=expire_authorizations,
 )

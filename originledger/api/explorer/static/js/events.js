@@ -4,6 +4,7 @@
 // ["opt", kind], ["list", kind], ["struct", [[name, kind], ...]].
 export const EVENT_FIELDS = {
   "accounts/created": [["address", "address"]],
+  "accounts/multisig_created": [["address", "address"], ["members", ["list", ["struct", [["address", "address"], ["weight", "int"]]]]], ["threshold", "int"]],
   "accounts/role_granted": [["account", "address"], ["role", "str"], ["admin", ["opt", "address"]]],
   "accounts/role_revoked": [["account", "address"], ["role", "str"], ["admin", "address"]],
   "assets/asset_freeze_set": [["symbol", "str"], ["authority", "address"], ["frozen", "bool"]],
@@ -25,7 +26,7 @@ export const EVENT_FIELDS = {
   "assets/transferred": [["symbol", "str"], ["sender", "address"], ["recipient", "address"], ["amount", "amount"]],
   "attest/attested": [["attestation_id", "bytes"], ["schema_id", "bytes"], ["attester", "address"], ["recipient", "address"], ["expires_at_ms", "int"], ["reference", "bytes"], ["supersedes", "bytes"]],
   "attest/revoked": [["attestation_id", "bytes"], ["attester", "address"], ["revoked_at_ms", "int"]],
-  "attest/schema_registered": [["schema_id", "bytes"], ["registrant", "address"], ["name", "str"], ["fields", ["list", ["struct", [["name", "str"], ["type", "str"]]]]], ["revocable", "bool"], ["topic", ["opt", "str"]]],
+  "attest/schema_registered": [["schema_id", "bytes"], ["registrant", "address"], ["name", "str"], ["fields", ["list", ["struct", [["name", "str"], ["type", "str"]]]]], ["revocable", "bool"], ["topic", ["opt", "str"]], ["attester_role_required", "bool"]],
   "attest/trust_set": [["scope", "str"], ["topic", "str"], ["attester", "address"], ["trusted", "bool"], ["authority", ["opt", "address"]]],
   "clearing/cycle_closed": [["cycle_id", "int"], ["status", "str"], ["totals", ["list", ["struct", [["symbol", "str"], ["obligations", "int"], ["gross", "amount"], ["net", "amount"], ["saved_bps", "int"]]]]], ["excluded", ["list", "address"]]],
   "clearing/cycle_opened": [["cycle_id", "int"], ["operator", "address"], ["name", "str"], ["closes_at_ms", "int"], ["participants", ["list", "address"]], ["default_rule", "str"]],
@@ -38,6 +39,7 @@ export const EVENT_FIELDS = {
   "compliance/license_set": [["jurisdiction", "str"], ["account", "address"], ["kind", "str"], ["granted", "bool"], ["regulator", ["opt", "address"]]],
   "compliance/pack_set": [["jurisdiction", "str"], ["name", "str"], ["version", "int"], ["rules", ["list", "str"]], ["regulator", ["opt", "address"]]],
   "compliance/regulator_appointed": [["jurisdiction", "str"], ["account", "address"], ["appointed", "bool"]],
+  "kernel/end_block_failed": [["module", "str"], ["error", "str"]],
   "payments/authorization_expired": [["authorization_id", "bytes"], ["released", "amount"]],
   "payments/authorization_voided": [["authorization_id", "bytes"], ["released", "amount"]],
   "payments/authorized": [["authorization_id", "bytes"], ["payer", "address"], ["merchant", "address"], ["symbol", "str"], ["amount", "amount"], ["expires_at_ms", "int"], ["hold_id", "bytes"]],
