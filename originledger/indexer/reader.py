@@ -14,12 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, desc, func, inspect, or_, select, tuple_
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 from originledger.core.address import Address, AddressError
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.core.numbers import parse_decimal
 from originledger.indexer import schema
+from originledger.indexer.schema import ColumnValueError
 
 __all__ = ["PAYMENT_KINDS", "PAYMENT_STATUSES", "VOLUME_DAYS_MAX", "IndexReader", "ReaderError"]
 
@@ -70,8 +71,20 @@ class IndexReader:
         self.engine = engine
 
     def _rows(self, statement: Any) -> list[dict[str, Any]]:
-        with self.engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(statement)]
+        try:
+            with self.engine.connect() as connection:
+                return [dict(row._mapping) for row in connection.execute(statement)]
+        except StatementError as error:
+            if isinstance(error.orig, ColumnValueError):
+                # A value from the client that no row can hold (a symbol longer than the
+                # column, a number out of its range): a bad parameter, never a 500.
+                raise ReaderError("invalid_parameter", str(error.orig)[:200]) from None
+            raise
+
+    def has_tables(self) -> bool:
+        """Whether the indexer has made its tables (it does on its first pass, in its own
+        thread: a route may be asked before that)."""
+        return schema.cursor.name in inspect(self.engine).get_table_names()
 
     def indexed_height(self) -> int | None:
         """The last indexed height; None before the first block (or before the indexer
@@ -79,7 +92,7 @@ class IndexReader:
         try:
             rows = self._rows(select(schema.cursor.c.height))
         except SQLAlchemyError:
-            if schema.cursor.name in inspect(self.engine).get_table_names():
+            if self.has_tables():
                 raise
             return None
         return int(rows[0]["height"]) if rows else None

@@ -3,6 +3,7 @@ headers, and the mempool's refusals (forged copies, admission)."""
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -88,6 +89,21 @@ def test_regression_unicode_digits_answer_400(indexed) -> None:
     # Search is free text: a Unicode digit is no block height, and no error either.
     response = indexed.get("/v1/search", params={"q": "²"})
     assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_regression_index_value_no_column_holds_answers_400(indexed) -> None:
+    """A symbol longer than the index's column reached the column's own check on a
+    SELECT and answered 500 (found by the schema fuzzer)."""
+    deadline = time.monotonic() + 10
+    while indexed.get("/v1/index/assets").status_code == 503:  # the indexer makes its tables
+        assert time.monotonic() < deadline, "the indexer never made its tables"
+        time.sleep(0.02)
+    long_symbol = "X" * 40
+    for path in ("volume?days=7", "holders", "supply", ""):
+        url = f"/v1/index/assets/{long_symbol}/{path}".rstrip("/")
+        response = indexed.get(url)
+        assert response.status_code in (400, 404), (url, response.text)
+        assert response.json()["error"]["message"]
 
 
 def test_regression_cursor_above_2_63_answers_400(indexed) -> None:

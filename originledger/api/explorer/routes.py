@@ -24,6 +24,7 @@ from litestar import MediaType, Request, Response, get
 from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
+from sqlalchemy.exc import SQLAlchemyError
 
 from originledger.api.server import ApiError, _json, _parse_int
 from originledger.core.block import Genesis
@@ -64,6 +65,12 @@ def explorer_handlers(node: LedgerNode, index: IndexService | None) -> list[Any]
             return function(*args, **kwargs)
         except ReaderError as error:
             raise ApiError(400, error.code, str(error)) from None
+        except SQLAlchemyError:
+            if index is None or index.reader.has_tables():
+                raise
+            raise ApiError(
+                503, "index_not_ready", "the indexer has not made its tables yet; retry shortly"
+            ) from None
 
     def limit_of(request: Request[Any, Any, Any], default: int = DEFAULT_PAGE) -> int:
         return _parse_int(request.query_params.get("limit"), "limit", default, 1, PAGE_ITEMS_MAX)
