@@ -40,6 +40,7 @@ from typing import Any
 import msgspec
 
 from originledger.app import DEFAULT_MODULES, Application, BlockOutcome, BlockRequest, Registry
+from originledger.core.address import module_address
 from originledger.core.codec import to_builtins
 from originledger.core.codes import TxCode
 from originledger.core.crypto import sha256
@@ -77,6 +78,7 @@ class SimConfig:
     hash_seeds: tuple[str, ...] = HASH_SEEDS  # subprocess replays; () for none
     shrink: bool = True
     shrink_seconds: float = 60.0
+    focus: tuple[str, ...] = ()  # tag prefixes always enabled, with a high weight
 
 
 @dataclass(frozen=True)
@@ -242,9 +244,16 @@ class Generation:
         kinds = sorted(generators, key=lambda kind: str(kind.__struct_config__.tag))
         # Swarm testing: each seed enables a random subset of the types, with weights.
         enabled = [kind for kind in kinds if self.rng.randrange(100) < 80] or kinds
+        focused = [
+            kind for kind in kinds if str(kind.__struct_config__.tag).startswith(config.focus)
+        ]
+        if config.focus:
+            enabled = [*focused, *(kind for kind in enabled if kind not in focused)]
         self.choices: list[tuple[Generator, int]] = []
         for kind in enabled:
             weight = 1 + self.rng.randrange(10)
+            if kind in focused:
+                weight *= 10
             for generator in generators[kind]:
                 self.choices.append((generator, weight))
         self.total_weight = sum(weight for _, weight in self.choices)
@@ -413,7 +422,7 @@ def execute(
             if generation is not None:
                 spec = generation.block(previous)
             else:
-                assert blocks is not None  # noqa: S101 (one of the two is given)
+                assert blocks is not None
                 spec = blocks[index]
                 world.time_ms = spec.time_ms
             previous = spec.time_ms
@@ -422,14 +431,14 @@ def execute(
             try:
                 checks = block_raws + (generation.probes(spec.time_ms) if generation else [])
                 app.check_txs(checks, spec.time_ms)
-            except Exception as error:  # noqa: BLE001 (any escape is the finding)
+            except Exception as error:
                 cause = type(error).__name__
                 finding = Finding("check", height, f"check_txs raised {error!r}", cause=cause)
                 break
             request = BlockRequest(height, spec.time_ms, VALIDATOR.key.public_key, block_raws)
             try:
                 outcome = app.finalize_block(request)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 detail = f"finalize_block raised {error!r}"
                 finding = Finding(
                     "exception", height, detail, _only_tag(spec), type(error).__name__
@@ -446,7 +455,7 @@ def execute(
                 break
             try:
                 app.check_invariants()
-            except Exception as error:  # noqa: BLE001 (InvariantBroken, or a raising check)
+            except Exception as error:
                 text = str(error)
                 finding = Finding("invariant", height, text, cause=text.split(":")[0][:60])
                 break
@@ -641,7 +650,7 @@ def compare_replays(
     if config.drivers:
         try:
             roots: list[str] | None = abci_roots(genesis_raw, raws, registry)
-        except Exception as error:  # noqa: BLE001 (a missing toolchain, or the finding)
+        except Exception as error:
             if type(error).__name__ in ("ToolchainError", "ImportError"):
                 notes.append(f"ABCI replay skipped: {error}")
                 roots = None
@@ -654,7 +663,7 @@ def compare_replays(
                 return finding, notes
         try:
             roots = embedded_roots(genesis_raw, raws, registry)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             detail = f"the embedded path raised {error!r}"
             return Finding("embedded", 0, detail, cause=type(error).__name__), notes
         finding = _first_difference("embedded", execution.roots, roots)
@@ -769,16 +778,29 @@ def rerun_command(config: SimConfig) -> str:
     ]
     parts += [f"--txs-per-block {config.txs_per_block_max}"]
     parts += [f"--module {path}" for path in config.extra_modules]
+    parts += [f"--focus {prefix}" for prefix in config.focus]
     if config.exclude_known_bugs:
         parts.append("--exclude-known-bugs")
     return " ".join(parts)
 
 
-def reproduction(config: SimConfig, blocks: Sequence[BlockSpec], finding: Finding) -> str:
-    """The shrunk run as JSON (messages in their API form), and how to re-run the seed."""
+def reproduction(
+    config: SimConfig, registry: Registry, blocks: Sequence[BlockSpec], finding: Finding
+) -> str:
+    """The shrunk run as JSON (messages in their API form, with a legend naming the
+    accounts they mention), and how to re-run the seed."""
+    world = new_world(config, registry)
+    names = {str(member.address): member.name for member in world.parties}
+    names.update({str(a): "module account" for a in world.accounts("module")})
+    for module in registry.modules:
+        names[str(module_address(module.name))] = f"module account of {module.name}"
+    names.update({str(a): "unknown (never seen)" for a in world.accounts("unknown")})
+    mentioned = json.dumps([[to_builtins(m) for t in b.txs for m in t.messages] for b in blocks])
+    legend = {address: name for address, name in names.items() if address in mentioned}
     document = {
         "finding": finding.describe(),
-        "genesis": "World.build(...).genesis() of originledger/testing/world.py",
+        "genesis": "World.genesis() of originledger/testing/world.py (see re-run)",
+        "accounts": legend,
         "blocks": [
             {
                 "time_ms": block.time_ms,
@@ -830,7 +852,7 @@ def run_seed(config: SimConfig) -> SeedResult:
             blocks = shrink(config, registry, blocks, finding)
             if len(blocks) == 1 and len(blocks[0].txs) == 1 and len(blocks[0].txs[0].messages) == 1:
                 finding = replace(finding, message_type=_tag(blocks[0].txs[0].messages[0]))
-        repro = reproduction(config, blocks, finding)
+        repro = reproduction(config, registry, blocks, finding)
     return SeedResult(execution.stats, finding, repro, notes)
 
 

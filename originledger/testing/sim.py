@@ -37,9 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="add a module (a test-only one) to the registry",
     )
     parser.add_argument(
+        "--focus",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="message types whose tag starts with PREFIX: always on, ten times the weight",
+    )
+    parser.add_argument(
         "--exclude-known-bugs",
         action="store_true",
-        help="do not generate messages that reach the known bugs (originledger/testing/exclusions.py)",
+        help="steer around the known bugs (originledger/testing/exclusions.py)",
     )
     parser.add_argument("--no-drivers", action="store_true", help="skip the ABCI/embedded replays")
     parser.add_argument("--no-hash-seeds", action="store_true", help="skip subprocess replays")
@@ -54,6 +61,7 @@ def run(arguments: argparse.Namespace) -> int:
         blocks=arguments.blocks,
         txs_per_block_max=arguments.txs_per_block,
         extra_modules=tuple(arguments.module),
+        focus=tuple(getattr(arguments, "focus", None) or ()),
         exclude_known_bugs=arguments.exclude_known_bugs,
         drivers=not arguments.no_drivers,
         hash_seeds=() if arguments.no_hash_seeds else SimConfig(0).hash_seeds,
