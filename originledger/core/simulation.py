@@ -127,10 +127,10 @@ _AMOUNT_EDGES = (0, 1, 2, 2**63 - 1, 2**64 - 1, 2**64, 2**127, AMOUNT_MAX - 1, A
 def amount(rng: RandomSource, typical: int = 10_000) -> Amount:
     """Mostly small amounts (so that things succeed), sometimes a boundary value."""
     roll = rng.randrange(100)
-    if roll < 60:
+    if roll < 70:
         return Amount(1 + rng.randrange(typical))
-    if roll < 75:
-        return Amount(rng.randrange(1, 10**12))
+    if roll < 82:
+        return Amount(rng.randrange(1, 10**8))
     return Amount(pick(rng, _AMOUNT_EDGES))
 
 
@@ -152,15 +152,15 @@ def deadline(rng: RandomSource, world: SimWorld, limit_ms: int | None = None) ->
     little later, at (and past) ``limit_ms`` ahead, zero, or the largest uint64."""
     now = world.time_ms
     roll = rng.randrange(100)
-    if roll < 40:
-        return now + rng.randrange(1_000, 120_000)
-    if roll < 50:
-        return now
-    if roll < 58:
-        return now - 1 - rng.randrange(5_000)
+    if roll < 60:
+        return now + rng.randrange(1_000, 600_000)
     if roll < 66:
+        return now
+    if roll < 71:
+        return now - 1 - rng.randrange(5_000)
+    if roll < 76:
         return now + 1
-    if limit_ms is not None and roll < 80:
+    if limit_ms is not None and roll < 86:
         return now + limit_ms + rng.randrange(2)
     return pick(rng, (0, 1, 2**53, 2**63 - 1, 2**63, 2**64 - 1))
 
@@ -224,13 +224,13 @@ _TEXT_ODDITIES = (
 def text(rng: RandomSource, limit_bytes: int, typical: str = "sim") -> str:
     """A text: typical, empty, at its byte limit, one byte past it, or odd Unicode."""
     roll = rng.randrange(100)
-    if roll < 60:
+    if roll < 80:
         return f"{typical} {rng.randrange(1000)}"
-    if roll < 70:
+    if roll < 85:
         return "x" * limit_bytes
-    if roll < 78:
+    if roll < 89:
         return "x" * (limit_bytes + 1)
-    if roll < 84:
+    if roll < 92:
         return "\u00e9" * (limit_bytes // 2) + "x" * (limit_bytes % 2 + 1)
     return pick(rng, _TEXT_ODDITIES)
 
@@ -243,6 +243,8 @@ def ident(
     past it."""
     known = [value for value in world.ids(name) if isinstance(value, bytes)]
     roll = rng.randrange(100)
+    if known and roll < 45:
+        return pick(rng, known[-6:])  # recent ones are more likely still open
     if known and roll < 75:
         return pick(rng, known)
     if roll < 88:

@@ -290,7 +290,7 @@ class Generation:
         if self.history and rng.randrange(100) < 3:
             return rng.choice(self.history)  # a resubmission (same hash)
         roll = rng.randrange(100)
-        count = 1 if roll < 72 else 2 if roll < 90 else 3 if roll < 99 else MESSAGES_PER_TX_MAX
+        count = 1 if roll < 80 else 2 if roll < 93 else 3 if roll < 99 else MESSAGES_PER_TX_MAX
         messages = tuple(self.message() for _ in range(count))
         signers: list[str] = []
         for message in messages:
@@ -335,7 +335,10 @@ class Generation:
         self.undecodable = []
         for _ in range(count):
             spec = self.tx(time_ms)
-            raw = spec.raw(self.world)
+            try:
+                raw = spec.raw(self.world)
+            except (OverflowError, ValueError, TypeError) as error:  # a generator's bug
+                raise RuntimeError(f"a generator made an unencodable message: {error}") from error
             decoded = self.decoder.decode(raw, self.world.chain_id)
             if isinstance(decoded, Tx) and spec.expires_at_ms > time_ms:
                 txs.append(spec)

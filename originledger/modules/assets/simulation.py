@@ -50,7 +50,7 @@ _CLASSES = [kind.value for kind in AssetClass]
 
 
 def _flag(rng: RandomSource) -> bool | None:
-    return pick(rng, (None, None, True, False))
+    return None if chance(rng, 80) else chance(rng, 50)
 
 
 def issue(rng: RandomSource, world: SimWorld) -> Msg:
@@ -117,7 +117,7 @@ def authorize(rng: RandomSource, world: SimWorld) -> Msg:
 
 def pause(rng: RandomSource, world: SimWorld) -> Msg:
     asset = symbol(rng, world)
-    return Pause(issuer(rng, world, asset), asset, chance(rng, 50))
+    return Pause(issuer(rng, world, asset), asset, chance(rng, 30))
 
 
 def freeze(rng: RandomSource, world: SimWorld) -> Msg:
@@ -135,7 +135,7 @@ def freeze(rng: RandomSource, world: SimWorld) -> Msg:
 def freeze_asset(rng: RandomSource, world: SimWorld) -> Msg:
     asset = symbol(rng, world)
     authority = issuer(rng, world, asset) if chance(rng, 50) else address(rng, world, "regulator")
-    return FreezeAsset(authority, asset, chance(rng, 40))
+    return FreezeAsset(authority, asset, chance(rng, 30))
 
 
 def clawback(rng: RandomSource, world: SimWorld) -> Msg:

@@ -55,8 +55,11 @@ def register_schema(rng: RandomSource, world: SimWorld) -> Msg:
     )
 
 
-def _value(rng: RandomSource, world: SimWorld) -> Value:
-    roll = rng.randrange(7)
+_KINDS = ("uint", "jurisdiction", "bytes32", "string", "bool", "timestamp_ms", "other")
+
+
+def _value(rng: RandomSource, world: SimWorld, kind: str | None = None) -> Value:
+    roll = _KINDS.index(kind) if kind in _KINDS and chance(rng, 90) else rng.randrange(7)
     if roll == 0:
         return UintValue(amount(rng, 5))
     if roll == 1:
@@ -73,10 +76,15 @@ def _value(rng: RandomSource, world: SimWorld) -> Value:
 
 
 def attest(rng: RandomSource, world: SimWorld) -> Msg:
-    data = [_value(rng, world) for _ in range(rng.randrange(3))]
+    schema_id = ident(rng, world, "schema_id")
+    fields = world.about("schema_id", schema_id).get("fields")
+    if isinstance(fields, list) and chance(rng, 85):
+        data = [_value(rng, world, getattr(field, "type", None)) for field in fields]
+    else:
+        data = [_value(rng, world) for _ in range(rng.randrange(3))]
     return Attest(
         address(rng, world, "attester"),
-        ident(rng, world, "schema_id"),
+        schema_id,
         address(rng, world, "user"),
         data,
         0 if chance(rng, 50) else deadline(rng, world),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from originledger.core.address import Address, module_address
+from originledger.core.amounts import Amount
+from originledger.core.limits import AMOUNT_MAX
 from originledger.core.simulation import (
     Generators,
     RandomSource,
@@ -41,6 +43,8 @@ def _cycle(rng: RandomSource, world: SimWorld) -> int:
 def open_cycle(rng: RandomSource, world: SimWorld) -> Msg:
     count = 2 + rng.randrange(4) if chance(rng, 85) else number(rng, 2, PARTICIPANTS_MAX)
     participants = [address(rng, world, "user") for _ in range(min(count, PARTICIPANTS_MAX + 1))]
+    if chance(rng, 90):
+        participants = list(dict.fromkeys(participants))  # duplicates, now and then
     if chance(rng, 5):
         participants.append(module_address("clearing"))
     rule = pick(rng, (DefaultRule.EXCLUDE.value, DefaultRule.REJECT.value, "bogus"))
@@ -62,12 +66,15 @@ def submit(rng: RandomSource, world: SimWorld) -> Msg:
         first, second = pick(rng, members), pick(rng, members)
         if isinstance(first, Address) and isinstance(second, Address):
             payer, payee = first, second
+    value = amount(rng)
+    if chance(rng, 10):
+        value = Amount(pick(rng, (AMOUNT_MAX, AMOUNT_MAX - 1, 2**127)))  # netting sums them
     return SubmitObligation(
         payer,
         cycle_id,
         payee,
         symbol(rng, world),
-        amount(rng),
+        value,
         "" if chance(rng, 70) else text(rng, REFERENCE_BYTES_MAX, "ref"),
     )
 

@@ -42,11 +42,12 @@ from originledger.modules.compliance.types import (
 
 __all__ = ["GENERATORS"]
 
-_JURISDICTIONS = ("US", "HK", "CN", "US", "HK", "DE", "us", "", "USA")
+_JURISDICTIONS = ("US", "HK", "CN", "DE")
+_ODD_JURISDICTIONS = ("us", "", "USA", "\u0130T", "U")
 
 
 def _jurisdiction(rng: RandomSource) -> str:
-    return pick(rng, _JURISDICTIONS)
+    return pick(rng, _JURISDICTIONS if chance(rng, 90) else _ODD_JURISDICTIONS)
 
 
 def appoint_regulator(rng: RandomSource, world: SimWorld) -> Msg:
@@ -58,9 +59,9 @@ def appoint_regulator(rng: RandomSource, world: SimWorld) -> Msg:
     )
 
 
-def _rule(rng: RandomSource, index: int) -> Rule:
+def _rule(rng: RandomSource, jurisdiction: str, index: int) -> Rule:
     cites = Citation("sim", f"s{index}", "a quote")
-    rule_id = f"r{index}" if chance(rng, 95) else "r0"
+    rule_id = f"{jurisdiction}-r{index if chance(rng, 95) else 0}"
     peg = pick(rng, ("USD", "HKD", "CNY"))
     kind = rng.randrange(6)
     if kind == 0:
@@ -95,10 +96,11 @@ def _rule(rng: RandomSource, index: int) -> Rule:
 
 
 def set_pack(rng: RandomSource, world: SimWorld) -> Msg:
-    rules = [_rule(rng, index) for index in range(rng.randrange(4))]
+    jurisdiction = _jurisdiction(rng)
+    rules = [_rule(rng, jurisdiction, index) for index in range(rng.randrange(5) or 1)]
     pack = PolicyPack(
-        jurisdiction=_jurisdiction(rng),
-        name=text(rng, 128, "pack"),
+        jurisdiction=jurisdiction,
+        name=text(rng, 128, "pack") if chance(rng, 20) else "simulated pack",
         version=number(rng, 5),
         source="simulator",
         rules=rules,

@@ -142,8 +142,10 @@ def create_escrow(rng: RandomSource, world: SimWorld) -> Msg:
     lock = sha256(world.secret(rng.randrange(_SECRETS))) if chance(rng, 30) else None
     if lock is not None and chance(rng, 10):
         lock = lock[:16]
-    release = deadline(rng, world, ESCROW_DURATION_MS_MAX) if chance(rng, 60) else None
+    release = deadline(rng, world, ESCROW_DURATION_MS_MAX) if chance(rng, 70) else None
     cancel = deadline(rng, world, ESCROW_DURATION_MS_MAX) if chance(rng, 60) else None
+    if release is not None and cancel is not None and chance(rng, 80):
+        release, cancel = min(release, cancel), min(max(release, cancel) + 1, 2**64 - 1)
     return CreateEscrow(
         payer,
         _counterparty(rng, world, payer),
