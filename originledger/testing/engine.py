@@ -35,13 +35,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import msgspec
 
 from originledger.app import DEFAULT_MODULES, Application, BlockOutcome, BlockRequest, Registry
 from originledger.core.address import module_address
-from originledger.core.codec import to_builtins
+from originledger.core.codec import from_json, to_builtins
 from originledger.core.codes import TxCode
 from originledger.core.crypto import sha256
 from originledger.core.limits import MESSAGES_PER_TX_MAX, TX_TTL_MS_MAX
@@ -827,6 +827,43 @@ def reproduction(
 
 def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
+
+
+def load_reproduction(
+    config: SimConfig, registry: Registry, document: dict[str, Any]
+) -> list[BlockSpec]:
+    """The blocks of a printed reproduction (its JSON), to execute again."""
+    union: Any = Union[tuple(registry.handlers)]  # noqa: UP007
+    blocks = []
+    for block in document["blocks"]:
+        txs = []
+        for tx in block["txs"]:
+            messages = tuple(
+                from_json(json.dumps(message).encode(), union) for message in tx["messages"]
+            )
+            spec = TxSpec(
+                messages,
+                tuple(tx["signers"]),
+                int(tx["client_id"]),
+                int(tx["expires_at_ms"]),
+                bool(tx.get("bad_signature", False)),
+            )
+            txs.append(spec)
+        blocks.append(BlockSpec(int(block["time_ms"]), tuple(txs)))
+    return blocks
+
+
+def run_reproduction(config: SimConfig, document: dict[str, Any]) -> SeedResult:
+    """Execute a printed reproduction again, with every check."""
+    registry = registry_for(config.extra_modules)
+    world = new_world(config, registry)
+    blocks = load_reproduction(config, registry, document)
+    execution = execute(config, registry, world, blocks, None)
+    finding = execution.finding
+    notes: list[str] = []
+    if finding is None:
+        finding, notes = compare_replays(config, registry, world.genesis(), execution)
+    return SeedResult(execution.stats, finding, "", notes)
 
 
 @dataclass

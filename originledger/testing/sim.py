@@ -8,10 +8,12 @@ every distinct failure with its shrunk reproduction. Exit status 1 when anything
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from originledger.testing.engine import SimConfig, run_seeds
+from originledger.testing.engine import SimConfig, run_reproduction, run_seeds
 
 __all__ = ["add_arguments", "main", "run"]
 
@@ -53,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-shrink", action="store_true", help="report failures unshrunk")
     parser.add_argument("--shrink-seconds", type=float, default=60.0)
     parser.add_argument("--quiet", action="store_true", help="no line per seed")
+    parser.add_argument(
+        "--reproduction",
+        metavar="FILE",
+        default=None,
+        help="execute a printed reproduction (its JSON) again instead of drawing blocks",
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -77,6 +85,11 @@ def run(arguments: argparse.Namespace) -> int:
         if not arguments.quiet:
             print(line, file=sys.stderr, flush=True)
 
+    if getattr(arguments, "reproduction", None):
+        document = json.loads(Path(arguments.reproduction).read_text())
+        result = run_reproduction(config, document)
+        print(result.finding.describe() if result.finding else "no failure")
+        return 1 if result.finding else 0
     report = run_seeds(config, seeds, arguments.seconds, progress)
     print(report.render())
     return 1 if report.failed else 0
