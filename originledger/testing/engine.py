@@ -890,8 +890,9 @@ def run_seed(config: SimConfig) -> SeedResult:
             blocks = blocks[: finding.height]
         if config.shrink:
             blocks = shrink(config, registry, blocks, finding)
-            if len(blocks) == 1 and len(blocks[0].txs) == 1 and len(blocks[0].txs[0].messages) == 1:
-                finding = replace(finding, message_type=_tag(blocks[0].txs[0].messages[0]))
+            if blocks and not finding.message_type and finding.kind != "invariant":
+                # The failing block, shrunk to one message, names the type.
+                finding = replace(finding, message_type=_only_tag(blocks[-1]))
         repro = reproduction(config, registry, blocks, finding)
     return SeedResult(execution.stats, finding, repro, notes)
 
