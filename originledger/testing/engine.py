@@ -890,7 +890,7 @@ def run_seed(config: SimConfig) -> SeedResult:
             blocks = blocks[: finding.height]
         if config.shrink:
             blocks = shrink(config, registry, blocks, finding)
-            if blocks and not finding.message_type and finding.kind != "invariant":
+            if blocks and not finding.message_type:
                 # The failing block, shrunk to one message, names the type.
                 finding = replace(finding, message_type=_only_tag(blocks[-1]))
         repro = reproduction(config, registry, blocks, finding)
