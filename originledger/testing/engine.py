@@ -155,6 +155,7 @@ class RunReport:
     stats: Stats = field(default_factory=Stats)
     findings: list[tuple[int, Finding, str]] = field(default_factory=list)  # seed, finding, repro
     notes: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0  # everything: runs, replays, subprocesses, shrinking
 
     @property
     def failed(self) -> bool:
@@ -168,7 +169,8 @@ class RunReport:
             + (", ..." if len(self.seeds) > 20 else "")
             + ")",
             f"blocks: {stats.blocks}, transactions: {stats.txs}, messages: {stats.messages}"
-            f" ({rate:.0f} messages/s over {stats.seconds:.1f} s of generation and execution)",
+            f" ({rate:.0f} messages/s over {stats.seconds:.1f} s of generation and execution;"
+            f" {self.wall_seconds:.1f} s in all with replays and shrinking)",
         ]
         if per_type:
             lines.append("messages by type (outcome: count):")
@@ -938,6 +940,7 @@ def run_seeds(
         elif progress:
             progress(f"seed {seed}: ok ({result.stats.messages} messages)")
         seed += 1
+    report.wall_seconds = time.monotonic() - started
     return report
 
 
