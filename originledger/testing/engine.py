@@ -221,9 +221,7 @@ def discover_generators(registry: Registry) -> tuple[dict[type[Msg], list[Genera
         for kind, functions in (generators or {}).items():
             found.setdefault(kind, []).extend(functions)
     missing = sorted(
-        kind.__struct_config__.tag  # type: ignore[misc]
-        for kind in registry.handlers
-        if not found.get(kind)
+        str(kind.__struct_config__.tag) for kind in registry.handlers if not found.get(kind)
     )
     return found, missing
 
