@@ -40,6 +40,10 @@ def sim(
     no_hash_seeds: Annotated[
         bool, typer.Option("--no-hash-seeds", help="Skip the PYTHONHASHSEED replays.")
     ] = False,
+    python: Annotated[
+        list[str] | None,
+        typer.Option("--python", metavar="PATH", help="Also replay under this Python."),
+    ] = None,
     no_shrink: Annotated[bool, typer.Option("--no-shrink", help="Do not shrink.")] = False,
     shrink_seconds: Annotated[float, typer.Option("--shrink-seconds")] = 60.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="No line per seed.")] = False,
@@ -56,6 +60,7 @@ def sim(
         txs_per_block=txs_per_block,
         module=module or [],
         focus=focus or [],
+        python=python or [],
         exclude_known_bugs=exclude_known_bugs,
         no_drivers=no_drivers,
         no_hash_seeds=no_hash_seeds,

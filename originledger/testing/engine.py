@@ -79,6 +79,7 @@ class SimConfig:
     shrink: bool = True
     shrink_seconds: float = 60.0
     focus: tuple[str, ...] = ()  # tag prefixes always enabled, with a high weight
+    interpreters: tuple[str, ...] = ()  # other Pythons to replay under (Unicode versions)
 
 
 @dataclass(frozen=True)
@@ -612,30 +613,30 @@ def replay_file(genesis_raw: bytes, raws: Raws, extra: Sequence[str]) -> bytes:
     )
 
 
-def hash_seed_hashes(
-    genesis_raw: bytes, raws: Raws, extra: Sequence[str], seeds: Sequence[str]
-) -> dict[str, list[str] | str]:
-    """Header hashes from fresh interpreters under each ``PYTHONHASHSEED`` (run at once),
-    or the error text of one that failed."""
+def subprocess_hashes(
+    genesis_raw: bytes, raws: Raws, extra: Sequence[str], runs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[str] | str]:
+    """Header hashes from fresh interpreters, one per ``(executable, PYTHONHASHSEED)``, run
+    at once; or the error text of one that failed."""
     with tempfile.TemporaryDirectory(prefix="origin-sim-") as directory:
         path = Path(directory) / "blocks.msgpack"
         path.write_bytes(replay_file(genesis_raw, raws, extra))
         processes = {
-            seed: subprocess.Popen(
-                [sys.executable, "-m", "originledger.testing.replay", str(path)],
-                env={**os.environ, "PYTHONHASHSEED": seed},
+            run: subprocess.Popen(
+                [run[0], "-m", "originledger.testing.replay", str(path)],
+                env={**os.environ, "PYTHONHASHSEED": run[1]},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-            for seed in seeds
+            for run in runs
         }
-        answers: dict[str, list[str] | str] = {}
-        for seed, process in processes.items():
+        answers: dict[tuple[str, str], list[str] | str] = {}
+        for run, process in processes.items():
             out, err = process.communicate(timeout=600)
             if process.returncode != 0:
-                answers[seed] = err.decode(errors="replace")[-400:]
+                answers[run] = err.decode(errors="replace")[-400:]
             else:
-                answers[seed] = list(json.loads(out)["hashes"])
+                answers[run] = list(json.loads(out)["hashes"])
         return answers
 
 
@@ -672,14 +673,18 @@ def compare_replays(
         finding = _first_difference("embedded", execution.roots, roots)
         if finding:
             return finding, notes
-    if config.hash_seeds:
-        answers = hash_seed_hashes(genesis_raw, raws, config.extra_modules, config.hash_seeds)
-        for seed, answer in answers.items():
+    runs = [(sys.executable, seed) for seed in config.hash_seeds]
+    runs += [(python, "0") for python in config.interpreters]
+    if runs:
+        answers = subprocess_hashes(genesis_raw, raws, config.extra_modules, runs)
+        for (python, seed), answer in answers.items():
+            kind = "hash-seed" if python == sys.executable else "interpreter"
+            name = f"PYTHONHASHSEED={seed}" if kind == "hash-seed" else python
             if isinstance(answer, str):
-                return Finding("hash-seed", 0, f"PYTHONHASHSEED={seed} failed: {answer}"), notes
-            finding = _first_difference(f"PYTHONHASHSEED={seed}", execution.hashes, answer)
+                return Finding(kind, 0, f"{name} failed: {answer}"), notes
+            finding = _first_difference(name, execution.hashes, answer)
             if finding:
-                return replace(finding, kind="hash-seed"), notes
+                return replace(finding, kind=kind), notes
     return None, notes
 
 
@@ -697,12 +702,19 @@ def _fails(
     world = new_world(config, registry)
     execution = execute(config, registry, world, blocks, None)
     finding = execution.finding
-    if finding is None and original.kind in ("replay", "abci", "embedded", "hash-seed"):
+    if finding is None and original.kind in (
+        "replay",
+        "abci",
+        "embedded",
+        "hash-seed",
+        "interpreter",
+    ):
         only = replace(
             config,
             replay=original.kind == "replay",
             drivers=original.kind in ("abci", "embedded"),
             hash_seeds=config.hash_seeds if original.kind == "hash-seed" else (),
+            interpreters=config.interpreters if original.kind == "interpreter" else (),
         )
         finding, _ = compare_replays(only, registry, world.genesis(), execution)
     return finding is not None and original.same_as(finding)
@@ -782,6 +794,7 @@ def rerun_command(config: SimConfig) -> str:
     parts += [f"--txs-per-block {config.txs_per_block_max}"]
     parts += [f"--module {path}" for path in config.extra_modules]
     parts += [f"--focus {prefix}" for prefix in config.focus]
+    parts += [f"--python {python}" for python in config.interpreters]
     if config.exclude_known_bugs:
         parts.append("--exclude-known-bugs")
     return " ".join(parts)

@@ -52,6 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-drivers", action="store_true", help="skip the ABCI/embedded replays")
     parser.add_argument("--no-hash-seeds", action="store_true", help="skip subprocess replays")
+    parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also replay under this Python (another Unicode version shows text-rule forks)",
+    )
     parser.add_argument("--no-shrink", action="store_true", help="report failures unshrunk")
     parser.add_argument("--shrink-seconds", type=float, default=60.0)
     parser.add_argument("--quiet", action="store_true", help="no line per seed")
@@ -70,6 +77,7 @@ def run(arguments: argparse.Namespace) -> int:
         txs_per_block_max=arguments.txs_per_block,
         extra_modules=tuple(arguments.module),
         focus=tuple(getattr(arguments, "focus", None) or ()),
+        interpreters=tuple(getattr(arguments, "python", None) or ()),
         exclude_known_bugs=arguments.exclude_known_bugs,
         drivers=not arguments.no_drivers,
         hash_seeds=() if arguments.no_hash_seeds else SimConfig(0).hash_seeds,
