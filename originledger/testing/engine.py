@@ -258,12 +258,30 @@ class Generation:
             for generator in generators[kind]:
                 self.choices.append((generator, weight))
         self.total_weight = sum(weight for _, weight in self.choices)
+        # Locality: generators by module, so that a message may follow up on what its
+        # module just did (create, then fund, claim, settle) more often than chance would.
+        self.by_module: dict[str, list[Generator]] = {}
+        for kind in enabled:
+            module_name = str(kind.__struct_config__.tag).split("/")[0]
+            self.by_module.setdefault(module_name, []).extend(generators[kind])
+        self.recent_modules: list[str] = []
         self.client_id = 0
         self.history: list[TxSpec] = []
         self.decoder = registry.tx_decoder
         self.undecodable: list[bytes] = []
 
+    def note_successes(self, outcome: BlockOutcome, spec: BlockSpec) -> None:
+        for tx_outcome, tx_spec in zip(outcome.txs, spec.txs, strict=True):
+            if tx_outcome.result.ok:
+                for message in tx_spec.messages:
+                    self.recent_modules.append(_tag(message).split("/")[0])
+        del self.recent_modules[:-20]
+
     def _generator(self) -> Generator:
+        if self.recent_modules and self.rng.randrange(100) < 35:
+            related = self.by_module.get(self.rng.choice(self.recent_modules))
+            if related:
+                return self.rng.choice(related)
         roll = self.rng.randrange(self.total_weight)
         for generator, weight in self.choices:
             if roll < weight:
@@ -290,8 +308,8 @@ class Generation:
         rng = self.rng
         if self.history and rng.randrange(100) < 3:
             return rng.choice(self.history)  # a resubmission (same hash)
-        roll = rng.randrange(100)
-        count = 1 if roll < 80 else 2 if roll < 93 else 3 if roll < 99 else MESSAGES_PER_TX_MAX
+        roll = rng.randrange(1000)
+        count = 1 if roll < 880 else 2 if roll < 960 else 3 if roll < 997 else MESSAGES_PER_TX_MAX
         messages = tuple(self.message() for _ in range(count))
         signers: list[str] = []
         for message in messages:
@@ -463,6 +481,8 @@ def execute(
                 text = str(error)
                 finding = Finding("invariant", height, text, cause=text.split(":")[0][:60])
                 break
+            if generation is not None:
+                generation.note_successes(outcome, spec)
             for tx_outcome in outcome.txs:
                 for event in tx_outcome.events:
                     world.learn(event)

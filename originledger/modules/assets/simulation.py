@@ -47,6 +47,10 @@ from originledger.modules.assets.types import (
 __all__ = ["GENERATORS"]
 
 _CLASSES = [kind.value for kind in AssetClass]
+_CLAIMS: tuple[list[str], ...] = ([], [], [], ["kyc_level"], ["residence", "kyc_level"])
+_ODD_CLAIMS: tuple[list[str], ...] = ([""], ["kyc_level", "kyc_level"], ["x" * 65])
+_JURISDICTION_LISTS: tuple[list[str], ...] = ([], [], ["US"], ["HK", "CN"])
+_ODD_JURISDICTION_LISTS: tuple[list[str], ...] = (["us"], ["US", "US"], [""])
 
 
 def _flag(rng: RandomSource) -> bool | None:
@@ -54,29 +58,34 @@ def _flag(rng: RandomSource) -> bool | None:
 
 
 def issue(rng: RandomSource, world: SimWorld) -> Msg:
-    asset_class = pick(rng, _CLASSES) if chance(rng, 95) else "bogus"
-    fresh = f"S{rng.randrange(10_000)}"
+    """Mostly well formed for its class (so that new assets of every class exist), else
+    hostile: odd flags, fields of other classes, edge numbers and texts."""
+    asset_class = pick(rng, _CLASSES) if chance(rng, 97) else "bogus"
+    payment = asset_class == AssetClass.PAYMENT
     credit = asset_class == AssetClass.CREDIT
+    proper = chance(rng, 80)
     return Issue(
         issuer=address(rng, world, "issuer", "user"),
-        symbol=fresh if chance(rng, 85) else symbol(rng, world),
-        name=text(rng, ASSET_NAME_BYTES_MAX, "asset"),
-        decimals=number(rng, typical=8, limit=ASSET_DECIMALS_MAX),
+        symbol=f"S{rng.randrange(10_000)}" if chance(rng, 85) else symbol(rng, world),
+        name=f"asset {rng.randrange(1000)}" if proper else text(rng, ASSET_NAME_BYTES_MAX),
+        decimals=rng.randrange(19) if proper else number(rng, 8, ASSET_DECIMALS_MAX),
         asset_class=asset_class,
         max_supply=amount(rng, 10**15) if chance(rng, 70) else Amount(AMOUNT_MAX),
-        auth_required=_flag(rng),
-        freezable=_flag(rng),
-        clawback_enabled=_flag(rng),
+        auth_required=None if proper else _flag(rng),
+        freezable=None if proper else _flag(rng),
+        clawback_enabled=None if proper else _flag(rng),
         agent=address(rng, world, "user", "issuer") if chance(rng, 20) else None,
-        custodian=address(rng, world, "custodian") if chance(rng, 50) else None,
-        maturity_ms=deadline(rng, world) if credit or chance(rng, 5) else None,
-        coupon_bps=number(rng, 500, COUPON_BPS_MAX) if credit or chance(rng, 5) else None,
-        required_claims=pick(rng, ([], [], ["kyc_level"], ["residence", "kyc_level"], [""])),
-        jurisdictions=pick(rng, ([], [], ["US"], ["HK", "CN"], ["us"], ["US", "US"])),
+        custodian=address(rng, world, "custodian") if payment or not proper else None,
+        maturity_ms=deadline(rng, world) if credit or not proper else None,
+        coupon_bps=number(rng, 500, COUPON_BPS_MAX) if credit or not proper else None,
+        required_claims=pick(rng, _CLAIMS if proper else _ODD_CLAIMS),
+        jurisdictions=pick(rng, _JURISDICTION_LISTS if proper else _ODD_JURISDICTION_LISTS),
         holders_max=number(rng, 5) if chance(rng, 15) else None,
         balance_max=amount(rng) if chance(rng, 15) else None,
-        peg=pick(rng, (None, "USD", "HKD", "CNY", "usd", "")) if chance(rng, 60) else None,
-        jurisdiction=pick(rng, (None, "US", "HK", "CN", "ZZ", "u")),
+        peg=pick(rng, ("USD", "HKD", "CNY") if proper else ("usd", "", "USD"))
+        if payment or not proper
+        else None,
+        jurisdiction=pick(rng, (None, "US", "HK", "CN") if proper else ("ZZ", "u", "")),
     )
 
 
