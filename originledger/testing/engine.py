@@ -441,12 +441,13 @@ def execute(
     try:
         for index in range(total):
             height = index + 1
-            if generation is not None:
-                spec = generation.block(previous)
-            else:
-                assert blocks is not None
+            if blocks is not None:
                 spec = blocks[index]
                 world.time_ms = spec.time_ms
+            elif generation is not None:
+                spec = generation.block(previous)
+            else:
+                raise ValueError("execute needs blocks or a generation")
             previous = spec.time_ms
             specs.append(spec)
             block_raws = [tx.raw(world) for tx in spec.txs]
