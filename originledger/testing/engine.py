@@ -823,7 +823,7 @@ def rerun_command(config: SimConfig) -> str:
 
 def reproduction(
     config: SimConfig, registry: Registry, blocks: Sequence[BlockSpec], finding: Finding
-) -> str:
+) -> dict[str, Any]:
     """The shrunk run as JSON (messages in their API form, with a legend naming the
     accounts they mention), and how to re-run the seed."""
     world = new_world(config, registry)
@@ -855,6 +855,10 @@ def reproduction(
             for block in blocks
         ],
     }
+    return document
+
+
+def render_reproduction(config: SimConfig, document: dict[str, Any]) -> str:
     text = json.dumps(document, indent=2, default=str)
     return f"  reproduction (shrunk):\n{_indent(text)}\n  re-run: {rerun_command(config)}"
 
@@ -897,6 +901,8 @@ def run_reproduction(config: SimConfig, document: dict[str, Any]) -> SeedResult:
     notes: list[str] = []
     if finding is None:
         finding, notes = compare_replays(config, registry, world.genesis(), execution)
+    if finding is not None and blocks and not finding.message_type:
+        finding = replace(finding, message_type=_only_tag(blocks[-1]))
     return SeedResult(execution.stats, finding, "", notes)
 
 
@@ -906,6 +912,7 @@ class SeedResult:
     finding: Finding | None
     repro: str
     notes: list[str]
+    document: dict[str, Any] | None = None  # the reproduction, as printed
 
 
 def run_seed(config: SimConfig) -> SeedResult:
@@ -918,6 +925,7 @@ def run_seed(config: SimConfig) -> SeedResult:
     if finding is None:
         finding, notes = compare_replays(config, registry, world.genesis(), execution)
     repro = ""
+    document = None
     if finding is not None:
         blocks = list(execution.specs)
         if finding.height > 0:
@@ -927,8 +935,9 @@ def run_seed(config: SimConfig) -> SeedResult:
             if blocks and not finding.message_type:
                 # The failing block, shrunk to one message, names the type.
                 finding = replace(finding, message_type=_only_tag(blocks[-1]))
-        repro = reproduction(config, registry, blocks, finding)
-    return SeedResult(execution.stats, finding, repro, notes)
+        document = reproduction(config, registry, blocks, finding)
+        repro = render_reproduction(config, document)
+    return SeedResult(execution.stats, finding, repro, notes, document)
 
 
 def run_seeds(

@@ -10,6 +10,7 @@ hash-order-dependent state) that the simulator must catch and shrink to a reprod
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from originledger.testing.engine import (
     execute,
     new_world,
     registry_for,
+    run_reproduction,
 )
 from originledger.testing.exclusions import KNOWN_BUGS
 from originledger.testing.sim import main as sim_main
@@ -136,6 +138,10 @@ def test_planted_bug_is_caught_and_shrunk(module: str, kinds: tuple[str, ...], t
     assert f'"type": "{tag}"' in result.repro
     assert f"--module {module}" in result.repro
     assert result.repro.count('"type": ') == 1
+    # The printed reproduction, executed again, fails the same way.
+    assert result.document is not None
+    again = run_reproduction(config, json.loads(json.dumps(result.document)))
+    assert again.finding is not None and result.finding.same_as(again.finding)
 
 
 def test_hash_order_dependence_is_caught() -> None:
