@@ -634,6 +634,17 @@ def replay_file(genesis_raw: bytes, raws: Raws, extra: Sequence[str]) -> bytes:
     )
 
 
+def _path_for(python: str) -> str:
+    """What the replaying interpreter imports from: this one's whole path for this
+    interpreter (test-only modules included); the working directory and the given
+    ``PYTHONPATH`` for another one (its own site-packages must win)."""
+    cwd = os.getcwd()
+    if python == sys.executable:
+        return os.pathsep.join(entry or cwd for entry in sys.path)
+    given = os.environ.get("PYTHONPATH", "")
+    return os.pathsep.join(entry for entry in (given, cwd) if entry)
+
+
 def subprocess_hashes(
     genesis_raw: bytes, raws: Raws, extra: Sequence[str], runs: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], list[str] | str]:
@@ -645,7 +656,7 @@ def subprocess_hashes(
         processes = {
             run: subprocess.Popen(
                 [run[0], "-m", "originledger.testing.replay", str(path)],
-                env={**os.environ, "PYTHONHASHSEED": run[1]},
+                env={**os.environ, "PYTHONHASHSEED": run[1], "PYTHONPATH": _path_for(run[0])},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
