@@ -130,6 +130,7 @@ class TxSpec:
 class BlockSpec:
     time_ms: int
     txs: tuple[TxSpec, ...]
+    probes: tuple[bytes, ...] = ()  # checked by check_txs only (see Generation.probes)
 
 
 @dataclass
@@ -446,13 +447,14 @@ def execute(
                 world.time_ms = spec.time_ms
             elif generation is not None:
                 spec = generation.block(previous)
+                spec = replace(spec, probes=tuple(generation.probes(spec.time_ms)))
             else:
                 raise ValueError("execute needs blocks or a generation")
             previous = spec.time_ms
             specs.append(spec)
             block_raws = [tx.raw(world) for tx in spec.txs]
             try:
-                checks = block_raws + (generation.probes(spec.time_ms) if generation else [])
+                checks = block_raws + list(spec.probes)
                 app.check_txs(checks, spec.time_ms)
             except Exception as error:
                 cause = type(error).__name__
@@ -766,6 +768,10 @@ def shrink(
     def fails(candidate: list[BlockSpec]) -> bool:
         return time.monotonic() < deadline and _fails(config, registry, candidate, original)
 
+    # 0. The check_txs probes, all at once (they matter only to check_txs findings).
+    without_probes = [replace(block, probes=()) for block in blocks]
+    if fails(without_probes):
+        blocks = without_probes
     # 1. Blocks.
     size = max(1, len(blocks) // 2)
     while size >= 1:
@@ -787,7 +793,7 @@ def shrink(
                 trial_txs = _without(txs, start, size)
                 candidate = [
                     *blocks[:index],
-                    BlockSpec(blocks[index].time_ms, tuple(trial_txs)),
+                    replace(blocks[index], txs=tuple(trial_txs)),
                     *blocks[index + 1 :],
                 ]
                 if fails(candidate):
@@ -806,7 +812,7 @@ def shrink(
                 txs[position] = trial
                 candidate = [
                     *blocks[:index],
-                    BlockSpec(blocks[index].time_ms, tuple(txs)),
+                    replace(blocks[index], txs=tuple(txs)),
                     *blocks[index + 1 :],
                 ]
                 if fails(candidate):
@@ -852,6 +858,7 @@ def reproduction(
         "blocks": [
             {
                 "time_ms": block.time_ms,
+                **({"probes": [raw.hex() for raw in block.probes]} if block.probes else {}),
                 "txs": [
                     {
                         "signers": list(tx.signers),
@@ -898,7 +905,8 @@ def load_reproduction(
                 bool(tx.get("bad_signature", False)),
             )
             txs.append(spec)
-        blocks.append(BlockSpec(int(block["time_ms"]), tuple(txs)))
+        probes = tuple(bytes.fromhex(raw) for raw in block.get("probes", ()))
+        blocks.append(BlockSpec(int(block["time_ms"]), tuple(txs), probes))
     return blocks
 
 
