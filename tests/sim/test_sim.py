@@ -175,3 +175,33 @@ def test_command_reports_what_ran(capsys: pytest.CaptureFixture[str]) -> None:
     assert "seeds tried: 1 (2)" in out
     assert "blocks: 5, transactions:" in out
     assert "failures: 0" in out
+
+
+def test_origin_sim_exit_codes() -> None:
+    from typer.testing import CliRunner
+
+    from originledger.cli.main import app
+
+    runner = CliRunner()
+    quick = ["sim", "--blocks", "3", "--no-drivers", "--no-hash-seeds", "--quiet"]
+    passed = runner.invoke(app, [*quick, "--seed", "2", "--exclude-known-bugs"])
+    assert passed.exit_code == 0, passed.output
+    assert "seeds tried: 1 (2)" in passed.output
+    failed = runner.invoke(
+        app,
+        [
+            *quick,
+            "--seed",
+            "11",
+            "--blocks",
+            "30",
+            "--module",
+            "tests.sim.planted:RAISE_MODULE",
+            "--focus",
+            "planted_raise/",
+            "--exclude-known-bugs",
+        ],
+    )
+    assert failed.exit_code == 1, failed.output
+    assert "failures: 1" in failed.output
+    assert "re-run: python3 -m originledger.testing.sim --seed 11 --blocks 30" in failed.output
