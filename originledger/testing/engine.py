@@ -460,6 +460,14 @@ def execute(
                 cause = type(error).__name__
                 finding = Finding("check", height, f"check_txs raised {error!r}", cause=cause)
                 break
+            # The block an honest proposer makes of them (the drivers propose through
+            # ``prepare_proposal``, so every path executes the same block).
+            chosen = app.prepare_proposal(block_raws)
+            if chosen != block_raws:
+                kept = _kept(block_raws, chosen)
+                spec = replace(spec, txs=tuple(spec.txs[i] for i in kept))
+                specs[-1] = spec
+                block_raws = chosen
             request = BlockRequest(height, spec.time_ms, VALIDATOR.key.public_key, block_raws)
             try:
                 outcome = app.finalize_block(request)
@@ -495,6 +503,19 @@ def execute(
         store.close()
     stats.seconds = time.perf_counter() - started
     return Execution(raws, hashes, roots, finding, stats, specs)
+
+
+def _kept(raws: Sequence[bytes], chosen: Sequence[bytes]) -> list[int]:
+    """The positions in ``raws`` of the subsequence ``chosen`` (in order)."""
+    kept: list[int] = []
+    position = 0
+    for index, raw in enumerate(raws):
+        if position < len(chosen) and chosen[position] == raw:
+            kept.append(index)
+            position += 1
+    if position != len(chosen):
+        raise RuntimeError("prepare_proposal reordered or invented transactions")
+    return kept
 
 
 def _only_tag(spec: BlockSpec) -> str:
