@@ -48,9 +48,16 @@ from originledger.core.limits import MESSAGES_PER_TX_MAX, TX_TTL_MS_MAX
 from originledger.core.module import Module
 from originledger.core.simulation import Generator
 from originledger.core.tx import Msg, Tx, build_body, build_signed, signing_digest
+from originledger.modules.accounts.types import RevokeRole
 from originledger.store import SqliteStore
 from originledger.testing.exclusions import KNOWN_BUGS, excluded
-from originledger.testing.world import CHAIN_ID, GENESIS_TIME_MS, VALIDATOR, World
+from originledger.testing.world import (
+    CHAIN_ID,
+    GENESIS_TIME_MS,
+    REVOKED_ROLES,
+    VALIDATOR,
+    World,
+)
 
 __all__ = [
     "INTERNAL_CODE",
@@ -352,6 +359,8 @@ class Generation:
         self.world.time_ms = time_ms
         count = self.rng.randrange(self.config.txs_per_block_max + 1)
         txs: list[TxSpec] = []
+        if self.client_id == 0:
+            txs.append(self.revocations(time_ms))
         self.undecodable = []
         for _ in range(count):
             spec = self.tx(time_ms)
@@ -365,6 +374,19 @@ class Generation:
             else:
                 self.undecodable.append(raw)
         return BlockSpec(time_ms, tuple(txs))
+
+    def revocations(self, time_ms: int) -> TxSpec:
+        """The first transaction of a run: the admin revokes the roles that genesis gave
+        the ``revoked`` accounts (so that revoked issuers, custodians and attesters act)."""
+        admin = self.world.named("admin").address
+        messages = tuple(
+            RevokeRole(admin, member.address, role)
+            for member in self.world.parties
+            if member.kind == "revoked"
+            for role in REVOKED_ROLES
+        )
+        self.client_id += 1
+        return TxSpec(messages, ("admin",), self.client_id, time_ms + 60_000)
 
     def probes(self, time_ms: int) -> list[bytes]:
         """Transactions for ``check_txs`` only (an honest proposer drops them): expired

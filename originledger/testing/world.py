@@ -36,13 +36,15 @@ def party(name: str, kind: str) -> Party:
 
 
 VALIDATOR = party("validator", "validator")
+REVOKED_ROLES = ("issuer", "custodian", "attester")  # given in genesis, revoked in block 1
 
-# The genesis assets: one of several classes, every user holding some of each.
+# The genesis assets: several classes, every user holding some of each.
 _GENESIS_ASSETS = (
     ("USD", "payment", "issuer-0"),
     ("GLD", "reserve", "user-0"),
     ("PTS", "utility", "user-1"),
     ("MEME", "entertainment", "user-2"),
+    ("RUSD", "payment", "revoked-0"),  # an issuer whose role block 1 revokes
 )
 
 
@@ -143,14 +145,14 @@ class World:
 
     def genesis(self) -> bytes:
         """The genesis document: roles for the admin, issuers, custodians, attesters and
-        the accounts whose roles the first block revokes; regulators of three
-        jurisdictions; four assets with balances for every user."""
+        the accounts whose roles the first block revokes (``Generation.revocations``);
+        regulators of three jurisdictions; four assets with balances for every user."""
         roles = {
             "admin": ["admin"],
             "issuer": ["issuer"],
             "custodian": ["custodian"],
             "attester": ["attester"],
-            "revoked": ["issuer", "custodian", "attester"],
+            "revoked": list(REVOKED_ROLES),
             "regulator": ["regulator"],
         }
         accounts = [
@@ -198,4 +200,4 @@ class World:
         return json.dumps(document, sort_keys=True).encode()
 
 
-__all__ += ["ACCOUNT_KINDS", "VALIDATOR"]
+__all__ += ["ACCOUNT_KINDS", "REVOKED_ROLES", "VALIDATOR"]
