@@ -23,6 +23,7 @@ from originledger.cli.net import net_app
 from originledger.cli.node import init, start, verify_chain_command
 from originledger.cli.payments import channel_app, escrow_app, pay_app, request_app
 from originledger.cli.query import query_app
+from originledger.cli.sim import sim
 from originledger.cli.transactions import account_app, asset_app, transfer
 
 __all__ = ["app", "main"]
@@ -73,6 +74,7 @@ app.add_typer(pay_app, name="pay")
 app.add_typer(escrow_app, name="escrow")
 app.add_typer(channel_app, name="channel")
 app.add_typer(clearing_app, name="clearing")
+app.command("sim")(sim)
 
 
 @app.command("demo")
