@@ -17,7 +17,6 @@ import msgspec
 from originledger.core.address import Address, module_address
 from originledger.core.tx import Msg
 from originledger.modules.assets.types import PlaceHold
-from originledger.modules.clearing.types import SubmitObligation
 from originledger.modules.compliance.types import AppointRegulator
 
 __all__ = ["KNOWN_BUGS", "KnownBug", "addresses_in", "excluded"]
@@ -47,19 +46,6 @@ class KnownBug:
 
 
 KNOWN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        "Chain halt through clearing",
-        "netting sums obligations past 2**128 - 1 and the exception escapes finalize_block "
-        "(open_cycle, submit 2**128 - 1 and 1 from one payer, close)",
-        lambda m: isinstance(m, SubmitObligation) and m.amount >= 2**127,
-    ),
-    KnownBug(
-        "Module accounts are not counterparties / Units created by a move to itself",
-        "an issuer's clawback (or force transfer) from the payments module account takes "
-        "units that escrows and channels hold: payments.locked_equals_open_escrows_and_channels "
-        "breaks; module accounts as payees, participants and legs",
-        lambda m: any(a in MODULE_ACCOUNTS for a in addresses_in(m)),
-    ),
     KnownBug(
         "(new, found by the simulator) a finished hold's id can be reused",
         "assets/hold with a client-chosen hold_id equal to that of a payments authorization's "
