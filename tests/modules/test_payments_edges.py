@@ -1,0 +1,470 @@
+"""payments: the edges mutation testing found untested (issue #11): request squatting,
+every step whose own transfer fails (escrow and channel deposits a payer cannot fund,
+payouts and returns blocked by the asset's controls), every deadline at exactly its
+boundary (t - 1, t, t + 1 ms), funding a closed channel, and unknown ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from originledger.app import TxOutcome
+from originledger.core.amounts import Amount
+from originledger.core.crypto import sha256
+from originledger.core.tx import Msg
+from originledger.modules.assets import AssetsCode, available_of
+from originledger.modules.assets.types import Pause
+from originledger.modules.payments import (
+    PAYMENTS_ACCOUNT,
+    PaymentsCode,
+    claim_digest,
+    load_authorization,
+    load_channel,
+    load_escrow,
+    load_request,
+)
+from originledger.modules.payments.logic import load_locked
+from originledger.modules.payments.types import (
+    AUTHORIZATION_DURATION_MS_MAX,
+    DISPUTE_WINDOW_MS_MAX,
+    DISPUTE_WINDOW_MS_MIN,
+    ESCROW_DURATION_MS_MAX,
+    REQUEST_DURATION_MS_MAX,
+    Authorize,
+    CancelEscrow,
+    CancelRequest,
+    Capture,
+    ClaimChannel,
+    CloseChannel,
+    CreateEscrow,
+    CreateRequest,
+    FundChannel,
+    OpenChannel,
+    PayRequest,
+    Refund,
+    ReleaseEscrow,
+    SettleChannel,
+    VoidAuthorization,
+)
+from tests.conftest import ALICE, BOB, CAROL, CHAIN_ID, ISSUER, Chain, Party, assert_failed, party
+from tests.modules.payments_helpers import payments_chain
+
+MERCHANT = BOB
+SQUATTER = CAROL
+DEVICE = party("device")
+ID = sha256(b"the id")
+UNKNOWN = sha256(b"never created")
+
+
+@pytest.fixture
+def chain() -> Iterator[Chain]:
+    yield from payments_chain()
+
+
+def _at(chain: Chain, time_ms: int, message: Msg, signer: Party, gap_ms: int = 1) -> TxOutcome:
+    """``message`` in a block of time exactly ``time_ms`` (an empty block ``gap_ms``
+    before it when the chain is further behind, so the transaction is within its
+    lifetime)."""
+    if time_ms - gap_ms > chain.time_ms:
+        chain.block([], time_ms=time_ms - gap_ms)
+    return chain.block([chain.tx(message, signer)], time_ms=time_ms).txs[0]
+
+
+def _pause(chain: Chain, paused: bool) -> None:
+    assert chain.run(Pause(ISSUER.address, "USD", paused), ISSUER).result.ok
+
+
+def _module_books(chain: Chain) -> tuple[int, int]:
+    """What the module account holds and what it owes, in USD."""
+    return chain.balance(PAYMENTS_ACCOUNT, "USD"), int(load_locked(chain.store, "USD"))
+
+
+# Request squatting ------------------------------------------------------------------------
+
+
+def test_regression_request_squatting_cannot_redirect_payment(chain: Chain) -> None:
+    """The merchant's URI (merchant, id) is public and its CreateRequest is visible in the
+    mempool; a squatter registers the same id first, for the same amount. Before the fix
+    the payer's pay (id, asset, amount) paid the squatter. The pay now names the merchant
+    it means, and a request of anyone else under that id is refused: nothing moves."""
+    expires = chain.next_time_ms + 60_000
+    squat = CreateRequest(SQUATTER.address, "USD", Amount(5_000), expires, "order-1", [], ID)
+    real = CreateRequest(MERCHANT.address, "USD", Amount(5_000), expires, "order-1", [], ID)
+    # The squatter's copy is ordered first in the block; the merchant's then finds the id taken.
+    outcome = chain.block([chain.tx(squat, SQUATTER), chain.tx(real, MERCHANT)])
+    assert outcome.txs[0].result.ok
+    assert_failed(outcome.txs[1], PaymentsCode.ID_TAKEN)
+    before = {party: chain.balance(party, "USD") for party in (ALICE, MERCHANT, SQUATTER)}
+    pay = PayRequest(ALICE.address, MERCHANT.address, ID, "USD", Amount(5_000))
+    assert_failed(chain.run(pay, ALICE), PaymentsCode.WRONG_MERCHANT)
+    assert {party: chain.balance(party, "USD") for party in before} == before
+    record = load_request(chain.store, ID)
+    assert record is not None and record.status == "open" and record.payer is None
+
+
+def test_pay_names_the_merchant_it_pays(chain: Chain) -> None:
+    expires = chain.next_time_ms + 60_000
+    create = CreateRequest(MERCHANT.address, "USD", Amount(5_000), expires, request_id=ID)
+    assert chain.run(create, MERCHANT).result.ok
+    pay = PayRequest(ALICE.address, MERCHANT.address, ID, "USD", Amount(5_000))
+    assert chain.run(pay, ALICE).result.ok
+    assert chain.balance(MERCHANT, "USD") == 1_000 + 5_000
+
+
+def test_invalid_pay_wrong_merchant_before_the_request_status(chain: Chain) -> None:
+    """Precedence: another merchant's request answers WRONG_MERCHANT even when it is
+    cancelled (the payer learns it is not the request it meant, not its state)."""
+    expires = chain.next_time_ms + 60_000
+    create = CreateRequest(SQUATTER.address, "USD", Amount(5), expires, request_id=ID)
+    assert chain.run(create, SQUATTER).result.ok
+    assert chain.run(CancelRequest(SQUATTER.address, ID), SQUATTER).result.ok
+    pay = PayRequest(ALICE.address, MERCHANT.address, ID, "USD", Amount(5))
+    assert_failed(chain.run(pay, ALICE), PaymentsCode.WRONG_MERCHANT)
+
+
+def test_invalid_pay_to_oneself_is_a_stateless_failure(chain: Chain) -> None:
+    pay = PayRequest(MERCHANT.address, MERCHANT.address, ID, "USD", Amount(5))
+    failure = pay.validate()
+    assert failure is not None and failure.code == PaymentsCode.SELF_PAYMENT
+    assert_failed(chain.run(pay, MERCHANT), PaymentsCode.SELF_PAYMENT)
+
+
+# The step's own transfer fails: nothing is booked ---------------------------------------------
+
+
+def _escrow(amount: int, **options: object) -> CreateEscrow:
+    fields: dict[str, object] = {"escrow_id": ID, "release_after_ms": 1}
+    fields.update(options)
+    return CreateEscrow(ALICE.address, CAROL.address, "USD", Amount(amount), **fields)  # type: ignore[arg-type]
+
+
+def _channel(deposit: int, window_ms: int = 5_000) -> OpenChannel:
+    return OpenChannel(
+        ALICE.address, BOB.address, "USD", Amount(deposit), DEVICE.key.public_key, window_ms, ID
+    )
+
+
+def _claim(amount: int) -> ClaimChannel:
+    signature = DEVICE.key.sign(claim_digest(CHAIN_ID, ID, amount))
+    return ClaimChannel(BOB.address, ID, Amount(amount), signature)
+
+
+def test_invalid_create_escrow_the_payer_cannot_fund(chain: Chain) -> None:
+    outcome = chain.run(_escrow(10_001), ALICE)
+    assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
+    assert load_escrow(chain.store, ID) is None
+    assert _module_books(chain) == (0, 0)
+    assert chain.balance(ALICE, "USD") == 10_000
+
+
+def test_invalid_release_escrow_blocked_payout_stays_open(chain: Chain) -> None:
+    assert chain.run(_escrow(2_500), ALICE).result.ok
+    _pause(chain, True)
+    outcome = chain.run(ReleaseEscrow(CAROL.address, ID), CAROL)
+    assert_failed(outcome, AssetsCode.PAUSED)
+    record = load_escrow(chain.store, ID)
+    assert record is not None and record.status == "open"
+    assert _module_books(chain) == (2_500, 2_500) and chain.balance(CAROL, "USD") == 2_000
+    _pause(chain, False)
+    assert chain.run(ReleaseEscrow(CAROL.address, ID), CAROL).result.ok
+    assert _module_books(chain) == (0, 0) and chain.balance(CAROL, "USD") == 4_500
+
+
+def test_invalid_cancel_escrow_blocked_return_stays_open(chain: Chain) -> None:
+    assert chain.run(_escrow(2_500), ALICE).result.ok
+    _pause(chain, True)
+    outcome = chain.run(CancelEscrow(CAROL.address, ID), CAROL)  # the payee refuses it
+    assert_failed(outcome, AssetsCode.PAUSED)
+    record = load_escrow(chain.store, ID)
+    assert record is not None and record.status == "open"
+    assert _module_books(chain) == (2_500, 2_500) and chain.balance(ALICE, "USD") == 7_500
+    _pause(chain, False)
+    assert chain.run(CancelEscrow(CAROL.address, ID), CAROL).result.ok
+    assert _module_books(chain) == (0, 0) and chain.balance(ALICE, "USD") == 10_000
+
+
+def test_invalid_open_channel_the_sender_cannot_fund(chain: Chain) -> None:
+    outcome = chain.run(_channel(10_001), ALICE)
+    assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
+    assert load_channel(chain.store, ID) is None
+    assert _module_books(chain) == (0, 0)
+
+
+def test_invalid_fund_channel_the_sender_cannot_fund(chain: Chain) -> None:
+    assert chain.run(_channel(1_000), ALICE).result.ok
+    outcome = chain.run(FundChannel(ALICE.address, ID, Amount(9_001)), ALICE)
+    assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
+    record = load_channel(chain.store, ID)
+    assert record is not None and record.deposit == 1_000
+    assert _module_books(chain) == (1_000, 1_000)
+    # The recipient cannot claim the unfunded part out of other users' deposits.
+    assert_failed(chain.run(_claim(1_001), BOB), PaymentsCode.CLAIM_EXCEEDS_DEPOSIT)
+
+
+def test_invalid_claim_channel_blocked_payout_pays_nothing(chain: Chain) -> None:
+    assert chain.run(_channel(1_000), ALICE).result.ok
+    _pause(chain, True)
+    assert_failed(chain.run(_claim(300), BOB), AssetsCode.PAUSED)
+    record = load_channel(chain.store, ID)
+    assert record is not None and record.paid == 0
+    assert _module_books(chain) == (1_000, 1_000) and chain.balance(BOB, "USD") == 1_000
+    _pause(chain, False)
+    assert chain.run(_claim(300), BOB).result.ok  # the same claim still pays, once
+    assert chain.balance(BOB, "USD") == 1_300
+
+
+@pytest.mark.parametrize("closer", ["recipient", "settle"])
+def test_invalid_close_channel_blocked_return_stays_open(chain: Chain, closer: str) -> None:
+    assert chain.run(_channel(1_000), ALICE).result.ok
+    assert chain.run(_claim(400), BOB).result.ok
+    if closer == "settle":
+        assert chain.run(CloseChannel(ALICE.address, ID), ALICE).result.ok
+        chain.block([], time_ms=chain.time_ms + 5_000)
+    status = "open" if closer == "recipient" else "closing"
+    message: Msg = (
+        CloseChannel(BOB.address, ID) if closer == "recipient" else SettleChannel(CAROL.address, ID)
+    )
+    signer = BOB if closer == "recipient" else CAROL
+    _pause(chain, True)
+    assert_failed(chain.run(message, signer), AssetsCode.PAUSED)
+    record = load_channel(chain.store, ID)
+    assert record is not None and record.status == status
+    assert _module_books(chain) == (600, 600) and chain.balance(ALICE, "USD") == 9_000
+    _pause(chain, False)
+    assert chain.run(message, signer).result.ok
+    assert _module_books(chain) == (0, 0) and chain.balance(ALICE, "USD") == 9_600
+
+
+# Deadlines at exactly their boundary ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, False), (1, False)])
+def test_pay_request_at_its_expiry(chain: Chain, offset: int, ok: bool) -> None:
+    expires = chain.next_time_ms + 10_000
+    create = CreateRequest(MERCHANT.address, "USD", Amount(5), expires, request_id=ID)
+    assert chain.run(create, MERCHANT).result.ok
+    pay = PayRequest(ALICE.address, MERCHANT.address, ID, "USD", Amount(5))
+    outcome = _at(chain, expires + offset, pay, ALICE)
+    if ok:
+        assert outcome.result.ok
+    else:
+        assert_failed(outcome, PaymentsCode.REQUEST_EXPIRED)
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, False), (1, False)])
+def test_capture_at_the_authorization_expiry(chain: Chain, offset: int, ok: bool) -> None:
+    expires = chain.next_time_ms + 10_000
+    authorize = Authorize(
+        ALICE.address, MERCHANT.address, "USD", Amount(100), expires, authorization_id=ID
+    )
+    assert chain.run(authorize, ALICE).result.ok
+    # The block before lies before the expiry: the capture itself meets it, not the hook.
+    capture = Capture(MERCHANT.address, ID, Amount(10))
+    outcome = _at(chain, expires + offset, capture, MERCHANT, gap_ms=2)
+    record = load_authorization(chain.store, ID)
+    assert record is not None
+    if ok:
+        assert outcome.result.ok and record.status == "open" and record.captured == 10
+        assert available_of(chain.store, ALICE.address, "USD") == 10_000 - 100
+    else:
+        assert_failed(outcome, PaymentsCode.AUTHORIZATION_EXPIRED)
+        # The end-of-block hook of that same block closed it and released the hold.
+        assert record.status == "expired" and record.captured == 0
+        assert available_of(chain.store, ALICE.address, "USD") == 10_000
+
+
+@pytest.mark.parametrize(
+    ("offset", "code"), [(-1, PaymentsCode.ESCROW_NOT_RELEASABLE_YET), (0, None), (1, None)]
+)
+def test_release_escrow_at_its_release_time(chain: Chain, offset: int, code: object) -> None:
+    release_at = chain.next_time_ms + 10_000
+    assert chain.run(_escrow(100, release_after_ms=release_at), ALICE).result.ok
+    outcome = _at(chain, release_at + offset, ReleaseEscrow(CAROL.address, ID), CAROL)
+    if code is None:
+        assert outcome.result.ok and chain.balance(CAROL, "USD") == 2_100
+    else:
+        assert_failed(outcome, code)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, False), (1, False)])
+def test_release_escrow_at_its_cancel_time(chain: Chain, offset: int, ok: bool) -> None:
+    cancel_at = chain.next_time_ms + 10_000
+    options = {"release_after_ms": None, "hash_lock": sha256(b"k"), "cancel_after_ms": cancel_at}
+    assert chain.run(_escrow(100, **options), ALICE).result.ok
+    outcome = _at(chain, cancel_at + offset, ReleaseEscrow(CAROL.address, ID, b"k"), CAROL)
+    if ok:
+        assert outcome.result.ok
+    else:
+        assert_failed(outcome, PaymentsCode.ESCROW_CANCEL_TIME_PASSED)
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, False), (0, True), (1, True)])
+def test_cancel_escrow_by_anyone_at_its_cancel_time(chain: Chain, offset: int, ok: bool) -> None:
+    cancel_at = chain.next_time_ms + 10_000
+    options = {"release_after_ms": None, "hash_lock": sha256(b"k"), "cancel_after_ms": cancel_at}
+    assert chain.run(_escrow(100, **options), ALICE).result.ok
+    outcome = _at(chain, cancel_at + offset, CancelEscrow(BOB.address, ID), BOB)
+    if ok:
+        assert outcome.result.ok and chain.balance(ALICE, "USD") == 10_000
+    else:
+        assert_failed(outcome, PaymentsCode.ESCROW_NOT_CANCELLABLE_YET)
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, False), (1, False)])
+def test_claim_channel_at_the_end_of_the_dispute_window(
+    chain: Chain, offset: int, ok: bool
+) -> None:
+    assert chain.run(_channel(1_000, window_ms=10_000), ALICE).result.ok
+    closing = chain.run(CloseChannel(ALICE.address, ID), ALICE)
+    closes_at = chain.time_ms + 10_000
+    assert closing.result.ok
+    record = load_channel(chain.store, ID)
+    assert record is not None and record.closes_at_ms == closes_at
+    outcome = _at(chain, closes_at + offset, _claim(100), BOB)
+    if ok:
+        assert outcome.result.ok
+    else:
+        assert_failed(outcome, PaymentsCode.CHANNEL_CLOSED)
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, False), (0, True), (1, True)])
+def test_settle_channel_at_the_end_of_the_dispute_window(
+    chain: Chain, offset: int, ok: bool
+) -> None:
+    assert chain.run(_channel(1_000, window_ms=10_000), ALICE).result.ok
+    assert chain.run(CloseChannel(ALICE.address, ID), ALICE).result.ok
+    closes_at = chain.time_ms + 10_000
+    outcome = _at(chain, closes_at + offset, SettleChannel(CAROL.address, ID), CAROL)
+    if ok:
+        assert outcome.result.ok and chain.balance(ALICE, "USD") == 10_000
+    else:
+        assert_failed(outcome, PaymentsCode.DISPUTE_WINDOW_OPEN)
+
+
+def _deadline_messages(deadline_ms: int) -> list[tuple[Msg, Party]]:
+    """One message of each flow whose deadline is ``deadline_ms``: a request's and an
+    authorization's expiry, an escrow's release time and its cancel time."""
+    return [
+        (CreateRequest(MERCHANT.address, "USD", Amount(5), deadline_ms, request_id=ID), MERCHANT),
+        (
+            Authorize(
+                ALICE.address, MERCHANT.address, "USD", Amount(5), deadline_ms, authorization_id=ID
+            ),
+            ALICE,
+        ),
+        (_escrow(5, release_after_ms=deadline_ms), ALICE),
+        (
+            _escrow(
+                5,
+                escrow_id=UNKNOWN,
+                release_after_ms=None,
+                hash_lock=sha256(b"k"),
+                cancel_after_ms=deadline_ms,
+            ),
+            ALICE,
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(0, False), (1, True)])
+def test_deadline_just_after_the_block_time(chain: Chain, offset: int, ok: bool) -> None:
+    """A request's and an authorization's expiry and an escrow's cancel time must lie
+    after the block time: at it is refused, one millisecond after is accepted. (A release
+    time may lie in the past: the escrow is then releasable at once.)"""
+    for index in (0, 1, 3):
+        block_time = chain.next_time_ms
+        message, signer = _deadline_messages(block_time + offset)[index]
+        outcome = chain.block([chain.tx(message, signer)], time_ms=block_time).txs[0]
+        if ok:
+            assert outcome.result.ok, (message, outcome.result)
+        else:
+            assert_failed(outcome, PaymentsCode.TIME_INVALID)
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, True), (1, False)])
+def test_deadline_at_the_longest_duration(chain: Chain, offset: int, ok: bool) -> None:
+    """Each flow's longest duration is allowed exactly, not one millisecond more."""
+    longest = [
+        REQUEST_DURATION_MS_MAX,
+        AUTHORIZATION_DURATION_MS_MAX,
+        ESCROW_DURATION_MS_MAX,
+        ESCROW_DURATION_MS_MAX,
+    ]
+    for index, duration_ms in enumerate(longest):
+        block_time = chain.next_time_ms
+        message, signer = _deadline_messages(block_time + duration_ms + offset)[index]
+        outcome = chain.block([chain.tx(message, signer)], time_ms=block_time).txs[0]
+        if ok:
+            assert outcome.result.ok, (message, outcome.result)
+        else:
+            assert_failed(outcome, PaymentsCode.TIME_INVALID)
+
+
+@pytest.mark.parametrize(
+    ("window_ms", "ok"),
+    [
+        (DISPUTE_WINDOW_MS_MIN - 1, False),
+        (DISPUTE_WINDOW_MS_MIN, True),
+        (DISPUTE_WINDOW_MS_MAX, True),
+        (DISPUTE_WINDOW_MS_MAX + 1, False),
+    ],
+)
+def test_open_channel_dispute_window_bounds(chain: Chain, window_ms: int, ok: bool) -> None:
+    outcome = chain.run(_channel(10, window_ms=window_ms), ALICE)
+    if ok:
+        assert outcome.result.ok
+    else:
+        assert_failed(outcome, PaymentsCode.INVALID_DISPUTE_WINDOW)
+
+
+# Closed channels and unknown ids -----------------------------------------------------------------
+
+
+def test_invalid_fund_closed_channel(chain: Chain) -> None:
+    assert chain.run(_channel(1_000), ALICE).result.ok
+    assert chain.run(CloseChannel(BOB.address, ID), BOB).result.ok
+    outcome = chain.run(FundChannel(ALICE.address, ID, Amount(10)), ALICE)
+    assert_failed(outcome, PaymentsCode.CHANNEL_CLOSED)
+    record = load_channel(chain.store, ID)
+    assert record is not None and record.deposit == 1_000 and record.status == "closed"
+    assert _module_books(chain) == (0, 0) and chain.balance(ALICE, "USD") == 10_000
+
+
+def test_invalid_fund_channel_by_the_recipient(chain: Chain) -> None:
+    assert chain.run(_channel(1_000), ALICE).result.ok
+    outcome = chain.run(FundChannel(BOB.address, ID, Amount(10)), BOB)
+    assert_failed(outcome, PaymentsCode.NOT_CHANNEL_PARTY)
+
+
+@pytest.mark.parametrize(
+    ("message", "signer", "code"),
+    [
+        (
+            PayRequest(ALICE.address, BOB.address, UNKNOWN, "USD", Amount(1)),
+            ALICE,
+            PaymentsCode.REQUEST_NOT_FOUND,
+        ),
+        (CancelRequest(BOB.address, UNKNOWN), BOB, PaymentsCode.REQUEST_NOT_FOUND),
+        (Capture(BOB.address, UNKNOWN, Amount(1)), BOB, PaymentsCode.AUTHORIZATION_NOT_FOUND),
+        (VoidAuthorization(BOB.address, UNKNOWN), BOB, PaymentsCode.AUTHORIZATION_NOT_FOUND),
+        (Refund(BOB.address, UNKNOWN, Amount(1)), BOB, PaymentsCode.PAYMENT_NOT_FOUND),
+        (ReleaseEscrow(BOB.address, UNKNOWN), BOB, PaymentsCode.ESCROW_NOT_FOUND),
+        (CancelEscrow(BOB.address, UNKNOWN), BOB, PaymentsCode.ESCROW_NOT_FOUND),
+        (FundChannel(ALICE.address, UNKNOWN, Amount(1)), ALICE, PaymentsCode.CHANNEL_NOT_FOUND),
+        (
+            ClaimChannel(BOB.address, UNKNOWN, Amount(1), bytes(64)),
+            BOB,
+            PaymentsCode.CHANNEL_NOT_FOUND,
+        ),
+        (CloseChannel(BOB.address, UNKNOWN), BOB, PaymentsCode.CHANNEL_NOT_FOUND),
+        (SettleChannel(BOB.address, UNKNOWN), BOB, PaymentsCode.CHANNEL_NOT_FOUND),
+    ],
+)
+def test_invalid_unknown_id(chain: Chain, message: Msg, signer: Party, code: PaymentsCode) -> None:
+    """Every message that names an existing record answers not-found for an unknown id
+    and changes nothing (accounts aside: the signer's nonce)."""
+    before = {k: v for k, v in chain.state_items().items() if not k.startswith(b"accounts/")}
+    assert_failed(chain.run(message, signer), code)
+    after = {k: v for k, v in chain.state_items().items() if not k.startswith(b"accounts/")}
+    assert after == before
