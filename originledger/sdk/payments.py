@@ -249,7 +249,7 @@ class _RequestSource(Protocol):
 
 
 def check_request(uri: PaymentUri, answer: Mapping[str, Any]) -> None:
-    """Check the ``payments/request`` query's answer (``{id, state, request}``) against
+    """Check the ``payments/request`` query's result (``{id, state, request}``) against
     what the URI shows the payer: the same id, merchant, asset and amount, the same
     accepted alternatives at the same amounts, the same expiry and reference, and still
     ``open`` (not paid, cancelled or expired). Raises ``RequestMismatchError``: a request
@@ -303,7 +303,10 @@ def checked_pay_message(
         if error.status == 404:
             raise RequestMismatchError("the request is not on the ledger (yet)") from None
         raise
-    check_request(uri, answer)
+    result = answer.get("result")
+    if not isinstance(result, dict):
+        raise RequestMismatchError("the node's answer has no request")
+    check_request(uri, result)
     return pay_message(uri, payer, symbol)
 
 
