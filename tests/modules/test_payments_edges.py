@@ -5,6 +5,7 @@ boundary (t - 1, t, t + 1 ms), funding a closed channel, and unknown ids."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -14,11 +15,14 @@ from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
 from originledger.core.tx import Msg
 from originledger.modules.assets import AssetsCode, available_of
-from originledger.modules.assets.types import Pause
+from originledger.modules.assets.types import Mint, Pause, Transfer, Transferred
+from originledger.modules.compliance import ComplianceCode
 from originledger.modules.payments import (
     PAYMENTS_ACCOUNT,
     PaymentsCode,
+    authorization_hold_id,
     claim_digest,
+    derive_id,
     load_authorization,
     load_channel,
     load_escrow,
@@ -40,14 +44,35 @@ from originledger.modules.payments.types import (
     CreateEscrow,
     CreateRequest,
     FundChannel,
+    Leg,
     OpenChannel,
     PayRequest,
     Refund,
     ReleaseEscrow,
+    RequestCreated,
     SettleChannel,
+    Swap,
     VoidAuthorization,
 )
-from tests.conftest import ALICE, BOB, CAROL, CHAIN_ID, ISSUER, Chain, Party, assert_failed, party
+from tests.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    CHAIN_ID,
+    ISSUER,
+    Chain,
+    Party,
+    assert_failed,
+    close_chain,
+    party,
+)
+from tests.modules.compliance_helpers import (
+    claim,
+    compliance_genesis,
+    issue,
+    ok,
+    trust_in_asset,
+)
 from tests.modules.payments_helpers import payments_chain
 
 MERCHANT = BOB
@@ -468,3 +493,138 @@ def test_invalid_unknown_id(chain: Chain, message: Msg, signer: Party, code: Pay
     assert_failed(chain.run(message, signer), code)
     after = {k: v for k, v in chain.state_items().items() if not k.startswith(b"accounts/")}
     assert after == before
+
+
+# Derived ids: fixed, documented formulas ---------------------------------------------------
+
+
+def test_derive_id_is_the_documented_tagged_hash() -> None:
+    """``derive_id(kind, tx hash, position)`` = SHA-256("origin/payments/" kind || 0x00 ||
+    tx hash || position as 4 bytes big-endian): clients compute it before submission."""
+    tx_hash = bytes(range(32))
+    for kind, position in (("request", 0), ("escrow", 3), ("channel", 2**32 - 1)):
+        expected = hashlib.sha256(
+            b"origin/payments/" + kind.encode() + b"\x00" + tx_hash + position.to_bytes(4, "big")
+        ).digest()
+        assert derive_id(kind, tx_hash, position) == expected
+
+
+def test_authorization_hold_id_is_the_documented_tagged_hash() -> None:
+    authorization_id = bytes(range(32))
+    for number in (0, 1, 70_000):
+        expected = hashlib.sha256(
+            b"origin/payments/authorization-hold\x00" + authorization_id + number.to_bytes(4, "big")
+        ).digest()
+        assert authorization_hold_id(authorization_id, number) == expected
+
+
+# Receiver-side compliance: every account that ends up with units is checked ----------------
+
+
+@pytest.fixture
+def kyc_chain() -> Iterator[Chain]:
+    """PTS (utility, home SG) requires a trusted ``kyc_level`` claim to receive it: ALICE
+    has one and 1,000 PTS; BOB (the merchant, payee, channel recipient) has none."""
+    fresh = Chain(compliance_genesis())
+    ok(
+        fresh.run(
+            [
+                issue("PTS", "utility", jurisdiction="SG", required_claims=["kyc_level"]),
+                Mint(ISSUER.address, "PTS", ISSUER.address, Amount(10_000)),
+            ],
+            ISSUER,
+        )
+    )
+    trust_in_asset(fresh, "PTS", "kyc_level")
+    claim(fresh, ALICE, "kyc_level", 2)
+    ok(fresh.run(Transfer(ISSUER.address, ALICE.address, "PTS", Amount(1_000)), ISSUER))
+    yield fresh
+    close_chain(fresh)
+
+
+def _unverified_receiver_cases(chain: Chain) -> list[tuple[list[tuple[Msg, Party]], Msg, Party]]:
+    """(set-up, the message that would give BOB units, its signer)."""
+    expires = chain.next_time_ms + 60_000
+    signature = DEVICE.key.sign(claim_digest(CHAIN_ID, ID, 10))
+    return [
+        (
+            [(CreateRequest(BOB.address, "PTS", Amount(10), expires, request_id=ID), BOB)],
+            PayRequest(ALICE.address, BOB.address, ID, "PTS", Amount(10)),
+            ALICE,
+        ),
+        (
+            [(CreateEscrow(ALICE.address, BOB.address, "PTS", Amount(10), 1, escrow_id=ID), ALICE)],
+            ReleaseEscrow(ALICE.address, ID),
+            ALICE,
+        ),
+        (
+            [
+                (
+                    OpenChannel(
+                        ALICE.address,
+                        BOB.address,
+                        "PTS",
+                        Amount(10),
+                        DEVICE.key.public_key,
+                        5_000,
+                        ID,
+                    ),
+                    ALICE,
+                )
+            ],
+            ClaimChannel(BOB.address, ID, Amount(10), signature),
+            BOB,
+        ),
+        ([], Swap([Leg(ALICE.address, BOB.address, "PTS", Amount(10))]), ALICE),
+    ]
+
+
+@pytest.mark.parametrize("case", ["pay", "release", "claim", "swap"])
+def test_invalid_payment_to_an_unverified_receiver(kyc_chain: Chain, case: str) -> None:
+    index = ["pay", "release", "claim", "swap"].index(case)
+    setup, message, signer = _unverified_receiver_cases(kyc_chain)[index]
+    for step, step_signer in setup:
+        ok(kyc_chain.run(step, step_signer))
+    before = kyc_chain.balance(ALICE, "PTS") + kyc_chain.balance(PAYMENTS_ACCOUNT, "PTS")
+    assert_failed(kyc_chain.run(message, signer), ComplianceCode.RECEIVER_NOT_VERIFIED)
+    assert kyc_chain.balance(BOB, "PTS") == 0
+    assert kyc_chain.balance(ALICE, "PTS") + kyc_chain.balance(PAYMENTS_ACCOUNT, "PTS") == before
+    claim(kyc_chain, BOB, "kyc_level", 1)  # once verified, the same message pays
+    ok(kyc_chain.run(message, signer))
+    assert kyc_chain.balance(BOB, "PTS") == 10
+
+
+def test_invalid_capture_or_authorize_for_an_unverified_merchant(kyc_chain: Chain) -> None:
+    expires = kyc_chain.next_time_ms + 60_000
+    authorize = Authorize(
+        ALICE.address, BOB.address, "PTS", Amount(10), expires, authorization_id=ID
+    )
+    assert_failed(kyc_chain.run(authorize, ALICE), ComplianceCode.RECEIVER_NOT_VERIFIED)
+    assert available_of(kyc_chain.store, ALICE.address, "PTS") == 1_000
+
+
+# Transfers inside the module: events, unknown assets, derived positions ---------------------
+
+
+def test_pay_emits_the_assets_transfer_for_fund_tracing(chain: Chain) -> None:
+    expires = chain.next_time_ms + 60_000
+    ok(chain.run(CreateRequest(MERCHANT.address, "USD", Amount(7), expires, request_id=ID), BOB))
+    outcome = chain.run(PayRequest(ALICE.address, MERCHANT.address, ID, "USD", Amount(7)), ALICE)
+    moved = [e for e in outcome.events if isinstance(e, Transferred)]
+    assert moved == [Transferred("USD", ALICE.address, MERCHANT.address, Amount(7))]
+
+
+def test_invalid_swap_of_an_unknown_asset(chain: Chain) -> None:
+    swap = Swap([Leg(ALICE.address, BOB.address, "NOPE", Amount(1))])
+    assert_failed(chain.run(swap, ALICE), AssetsCode.ASSET_NOT_FOUND)
+
+
+def test_derived_ids_count_what_the_transaction_created_before(chain: Chain) -> None:
+    expires = chain.next_time_ms + 60_000
+    messages: list[Msg] = [
+        CreateRequest(MERCHANT.address, "USD", Amount(1), expires),
+        CreateRequest(MERCHANT.address, "USD", Amount(2), expires),
+    ]
+    outcome = chain.block([chain.tx(messages, MERCHANT)]).txs[0]
+    created = [e.request_id for e in outcome.events if isinstance(e, RequestCreated)]
+    assert created == [derive_id("request", outcome.hash, 0), derive_id("request", outcome.hash, 1)]
