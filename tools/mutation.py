@@ -404,6 +404,7 @@ def run_file(
     timeout_s: float | None,
     limit: int | None,
     log: bool,
+    only: set[int] | None = None,
 ) -> FileReport:
     report = FileReport(path, list(tests))
     started = time.monotonic()
@@ -421,7 +422,8 @@ def run_file(
         target = tree / path
         original = target.read_text()
         try:
-            for index, mutant in enumerate(mutants(path, operators)):
+            chosen = (m for m in mutants(path, operators) if only is None or m.number in only)
+            for index, mutant in enumerate(chosen):
                 if limit is not None and index >= limit:
                     break
                 target.write_text(mutant.source)
@@ -455,6 +457,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, help="seconds per mutant (default 4x baseline)")
     parser.add_argument("--limit", type=int, help="at most this many mutants per file")
+    parser.add_argument(
+        "--mutants",
+        help="only these mutant numbers (comma-separated, as listed): re-check survivors",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--json", type=Path, help="write the report as JSON here")
     parser.add_argument("--quiet", action="store_true", help="only the summary")
@@ -481,7 +487,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         tests = args.tests or DEFAULT_TESTS.get(path)
         if not tests:
             parser.error(f"no default tests for {path}: pass --tests")
-        reports.append(run_file(path, tests, operators, args.timeout, args.limit, not args.quiet))
+        only = {int(n) for n in args.mutants.split(",")} if args.mutants else None
+        reports.append(
+            run_file(path, tests, operators, args.timeout, args.limit, not args.quiet, only)
+        )
     print()
     print(f"{'file':<45} {'mutants':>8} {'killed':>7} {'survived':>9} {'score':>7} {'time':>7}")
     for report in reports:

@@ -628,3 +628,137 @@ def test_derived_ids_count_what_the_transaction_created_before(chain: Chain) -> 
     outcome = chain.block([chain.tx(messages, MERCHANT)]).txs[0]
     created = [e.request_id for e in outcome.events if isinstance(e, RequestCreated)]
     assert created == [derive_id("request", outcome.hash, 0), derive_id("request", outcome.hash, 1)]
+
+
+# Every flow emits exactly its documented events, in order ----------------------------------
+
+
+def _names(outcome: TxOutcome) -> list[str]:
+    ok(outcome)
+    return [type(e).__name__ for e in outcome.events if type(e).__name__ != "AccountCreated"]
+
+
+def test_every_flow_emits_its_documented_events(chain: Chain) -> None:
+    """The README's events per message: fund tracing and the indexer follow them."""
+
+    def key(label: str) -> bytes:
+        return sha256(label.encode())
+
+    expires = chain.next_time_ms + 60_000
+    claim_10 = DEVICE.key.sign(claim_digest(CHAIN_ID, key("c"), 10))
+    steps: list[tuple[Msg, Party, list[str]]] = [
+        (
+            CreateRequest(BOB.address, "USD", Amount(5), expires, request_id=key("r")),
+            BOB,
+            ["RequestCreated"],
+        ),
+        (
+            PayRequest(ALICE.address, BOB.address, key("r"), "USD", Amount(5)),
+            ALICE,
+            ["Transferred", "RequestPaid"],
+        ),
+        (Refund(BOB.address, key("r"), Amount(1)), BOB, ["Transferred", "Refunded"]),
+        (
+            CreateRequest(BOB.address, "USD", Amount(5), expires, request_id=key("r2")),
+            BOB,
+            ["RequestCreated"],
+        ),
+        (CancelRequest(BOB.address, key("r2")), BOB, ["RequestCancelled"]),
+        (
+            Authorize(
+                ALICE.address, BOB.address, "USD", Amount(100), expires, authorization_id=key("a")
+            ),
+            ALICE,
+            ["HoldPlaced", "Authorized"],
+        ),
+        (
+            Capture(BOB.address, key("a"), Amount(10)),
+            BOB,
+            ["HoldPosted", "Transferred", "HoldPlaced", "Captured"],
+        ),
+        (
+            Capture(BOB.address, key("a"), Amount(10), final=True),
+            BOB,
+            ["HoldPosted", "Transferred", "Captured"],
+        ),
+        (
+            Authorize(
+                ALICE.address, BOB.address, "USD", Amount(100), expires, authorization_id=key("b")
+            ),
+            ALICE,
+            ["HoldPlaced", "Authorized"],
+        ),
+        (VoidAuthorization(BOB.address, key("b")), BOB, ["HoldVoided", "AuthorizationVoided"]),
+        (
+            CreateEscrow(ALICE.address, CAROL.address, "USD", Amount(5), 1, escrow_id=key("e")),
+            ALICE,
+            ["Transferred", "EscrowCreated"],
+        ),
+        (ReleaseEscrow(ALICE.address, key("e")), ALICE, ["Transferred", "EscrowReleased"]),
+        (
+            CreateEscrow(ALICE.address, CAROL.address, "USD", Amount(5), 1, escrow_id=key("f")),
+            ALICE,
+            ["Transferred", "EscrowCreated"],
+        ),
+        (CancelEscrow(CAROL.address, key("f")), CAROL, ["Transferred", "EscrowCancelled"]),
+        (
+            OpenChannel(
+                ALICE.address,
+                BOB.address,
+                "USD",
+                Amount(50),
+                DEVICE.key.public_key,
+                5_000,
+                key("c"),
+            ),
+            ALICE,
+            ["Transferred", "ChannelOpened"],
+        ),
+        (FundChannel(ALICE.address, key("c"), Amount(5)), ALICE, ["Transferred", "ChannelFunded"]),
+        (
+            ClaimChannel(BOB.address, key("c"), Amount(10), claim_10),
+            BOB,
+            ["Transferred", "ChannelClaimed"],
+        ),
+        (CloseChannel(ALICE.address, key("c")), ALICE, ["ChannelClosing"]),
+        (CloseChannel(BOB.address, key("c")), BOB, ["Transferred", "ChannelClosed"]),
+        (
+            Swap([Leg(ALICE.address, BOB.address, "USD", Amount(1))]),
+            ALICE,
+            ["Transferred", "Swapped"],
+        ),
+    ]
+    for message, signer, expected in steps:
+        assert _names(chain.run(message, signer)) == expected, type(message).__name__
+
+
+# Request and authorization guards -----------------------------------------------------------
+
+
+def test_invalid_cancel_request_paid_or_cancelled(chain: Chain) -> None:
+    expires = chain.next_time_ms + 60_000
+    ok(chain.run(CreateRequest(BOB.address, "USD", Amount(5), expires, request_id=ID), BOB))
+    ok(chain.run(PayRequest(ALICE.address, BOB.address, ID, "USD", Amount(5)), ALICE))
+    assert_failed(chain.run(CancelRequest(BOB.address, ID), BOB), PaymentsCode.REQUEST_PAID)
+    record = load_request(chain.store, ID)
+    assert record is not None and record.status == "paid"
+    ok(chain.run(CreateRequest(BOB.address, "USD", Amount(5), expires, request_id=UNKNOWN), BOB))
+    ok(chain.run(CancelRequest(BOB.address, UNKNOWN), BOB))
+    again = chain.run(CancelRequest(BOB.address, UNKNOWN), BOB)
+    assert_failed(again, PaymentsCode.REQUEST_CANCELLED)
+
+
+def test_invalid_authorize_id_taken_or_unknown_asset(chain: Chain) -> None:
+    expires = chain.next_time_ms + 60_000
+
+    def authorize(symbol: str) -> Authorize:
+        return Authorize(
+            ALICE.address, BOB.address, symbol, Amount(10), expires, authorization_id=ID
+        )
+
+    assert_failed(chain.run(authorize("NOPE"), ALICE), AssetsCode.ASSET_NOT_FOUND)
+    ok(chain.run(authorize("USD"), ALICE))
+    record = load_authorization(chain.store, ID)
+    assert record is not None and record.hold_id == authorization_hold_id(ID, 0)
+    assert_failed(chain.run(authorize("USD"), ALICE), PaymentsCode.ID_TAKEN)
+    assert available_of(chain.store, ALICE.address, "USD") == 10_000 - 10
