@@ -15,7 +15,8 @@ from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
 from originledger.core.tx import Msg
 from originledger.modules.assets import AssetsCode, available_of
-from originledger.modules.assets.types import Mint, Pause, Transfer, Transferred
+from originledger.modules.assets.types import Freeze, Mint, Pause, Transfer, Transferred
+from originledger.modules.attest.types import Revoke
 from originledger.modules.compliance import ComplianceCode
 from originledger.modules.payments import (
     PAYMENTS_ACCOUNT,
@@ -67,6 +68,7 @@ from tests.conftest import (
     party,
 )
 from tests.modules.compliance_helpers import (
+    KYC,
     claim,
     compliance_genesis,
     issue,
@@ -762,3 +764,58 @@ def test_invalid_authorize_id_taken_or_unknown_asset(chain: Chain) -> None:
     assert record is not None and record.hold_id == authorization_hold_id(ID, 0)
     assert_failed(chain.run(authorize("USD"), ALICE), PaymentsCode.ID_TAKEN)
     assert available_of(chain.store, ALICE.address, "USD") == 10_000 - 10
+
+
+# Captures whose own steps fail ---------------------------------------------------------------
+
+
+def _authorized(chain: Chain, amount: int = 100) -> None:
+    expires = chain.next_time_ms + 60_000
+    authorize = Authorize(
+        ALICE.address, MERCHANT.address, "USD", Amount(amount), expires, authorization_id=ID
+    )
+    ok(chain.run(authorize, ALICE))
+
+
+def _unchanged_authorization(chain: Chain, amount: int = 100) -> None:
+    record = load_authorization(chain.store, ID)
+    assert record is not None and record.status == "open" and record.captured == 0
+    assert available_of(chain.store, ALICE.address, "USD") == 10_000 - amount
+    assert chain.balance(ALICE, "USD") == 10_000 and chain.balance(MERCHANT, "USD") == 1_000
+
+
+def test_invalid_capture_while_the_asset_is_paused(chain: Chain) -> None:
+    _authorized(chain)
+    _pause(chain, True)
+    capture = Capture(MERCHANT.address, ID, Amount(40))
+    assert_failed(chain.run(capture, MERCHANT), AssetsCode.PAUSED)
+    _unchanged_authorization(chain)
+    _pause(chain, False)
+    ok(chain.run(capture, MERCHANT))
+    assert chain.balance(MERCHANT, "USD") == 1_040
+
+
+def test_invalid_capture_to_a_deep_frozen_merchant(chain: Chain) -> None:
+    _authorized(chain)
+    freeze = Freeze(ISSUER.address, "USD", MERCHANT.address, True, deep=True)
+    ok(chain.run(freeze, ISSUER))
+    capture = Capture(MERCHANT.address, ID, Amount(40))
+    assert_failed(chain.run(capture, MERCHANT), AssetsCode.RECIPIENT_FROZEN)
+    _unchanged_authorization(chain)
+    assert chain.balance(PAYMENTS_ACCOUNT, "USD") == 0
+
+
+def test_invalid_capture_after_the_merchant_lost_its_verification(kyc_chain: Chain) -> None:
+    """Checked at authorization, and again at each capture: a claim revoked in between
+    stops the payment."""
+    claim(kyc_chain, BOB, "kyc_level", 1)
+    expires = kyc_chain.next_time_ms + 60_000
+    authorize = Authorize(
+        ALICE.address, BOB.address, "PTS", Amount(10), expires, authorization_id=ID
+    )
+    ok(kyc_chain.run(authorize, ALICE))
+    attested = kyc_chain.app.query("attest", "by_recipient", {"recipient": str(BOB.address)})
+    ok(kyc_chain.run(Revoke(KYC.address, attested.attestations[-1].id), KYC))
+    outcome = kyc_chain.run(Capture(BOB.address, ID, Amount(10)), BOB)
+    assert_failed(outcome, ComplianceCode.RECEIVER_NOT_VERIFIED)
+    assert kyc_chain.balance(BOB, "PTS") == 0
