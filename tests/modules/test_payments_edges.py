@@ -39,6 +39,8 @@ from originledger.modules.payments import (
 from originledger.modules.payments.logic import load_locked
 from originledger.modules.payments.types import (
     AUTHORIZATION_DURATION_MS_MAX,
+    AUTHORIZATION_EXPIRY_BUCKET_BITS,
+    AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX,
     DISPUTE_WINDOW_MS_MAX,
     DISPUTE_WINDOW_MS_MIN,
     ESCROW_DURATION_MS_MAX,
@@ -863,3 +865,29 @@ def test_invalid_capture_when_the_rest_cannot_be_held_again(chain: Chain) -> Non
     _unchanged_authorization(chain)
     assert chain.balance(PAYMENTS_ACCOUNT, "USD") == 0
     ok(chain.run(Capture(MERCHANT.address, ID, Amount(40), final=True), MERCHANT))
+
+
+# Authorization expiry: the per-block walk is bounded exactly ----------------------------------
+
+
+def test_expiry_walks_at_most_256_buckets_per_block(chain: Chain) -> None:
+    """The hook walks 256 buckets of 2**16 ms per block from its cursor: an
+    authorization in the 256th bucket expires in the first late block, one in the 257th
+    in the next."""
+    now = chain.next_time_ms
+    first_bucket = now >> AUTHORIZATION_EXPIRY_BUCKET_BITS
+    last = ((first_bucket + AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX - 1) << 16) + 7
+    beyond = ((first_bucket + AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX) << 16) + 7
+    ids = [sha256(b"last"), sha256(b"beyond")]
+    messages: list[Msg] = [
+        Authorize(ALICE.address, BOB.address, "USD", Amount(1), at, authorization_id=key)
+        for at, key in zip((last, beyond), ids, strict=True)
+    ]
+    ok(chain.block([chain.tx(messages, ALICE)], time_ms=now).txs[0])
+    late = beyond + 3_600_000
+    chain.block([], time_ms=late)
+    states = [load_authorization(chain.store, key) for key in ids]
+    assert [s.status if s else None for s in states] == ["expired", "open"]
+    chain.block([], time_ms=late + 1)
+    states = [load_authorization(chain.store, key) for key in ids]
+    assert [s.status if s else None for s in states] == ["expired", "expired"]
