@@ -15,6 +15,7 @@ from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
 from originledger.core.tx import Msg
 from originledger.modules.assets import AssetsCode, available_of, load_hold
+from originledger.modules.assets import logic as assets_logic
 from originledger.modules.assets.types import (
     Freeze,
     Mint,
@@ -36,6 +37,7 @@ from originledger.modules.payments import (
     load_escrow,
     load_request,
 )
+from originledger.modules.payments import logic as payments_logic
 from originledger.modules.payments.logic import load_locked
 from originledger.modules.payments.types import (
     AUTHORIZATION_DURATION_MS_MAX,
@@ -891,3 +893,90 @@ def test_expiry_walks_at_most_256_buckets_per_block(chain: Chain) -> None:
     chain.block([], time_ms=late + 1)
     states = [load_authorization(chain.store, key) for key in ids]
     assert [s.status if s else None for s in states] == ["expired", "expired"]
+
+
+def _expired_events(outcome: object) -> list[tuple[bytes, int]]:
+    return [
+        (record.event.authorization_id, int(record.event.released))  # type: ignore[attr-defined]
+        for record in outcome.event_records()  # type: ignore[attr-defined]
+        if type(record.event).__name__ == "AuthorizationExpired"
+    ]
+
+
+def test_expiry_closes_at_most_the_limit_per_block(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the per-block limit at 2 (1,000 in production), three due authorizations
+    expire two in the first late block (oldest first) and the third in the next, even
+    when the late block is buckets ahead; each releases what was not captured."""
+    monkeypatch.setattr(payments_logic, "AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX", 2)
+    now = chain.next_time_ms
+    ids = [sha256(bytes([n])) for n in range(3)]
+    messages: list[Msg] = [
+        Authorize(
+            ALICE.address,
+            BOB.address,
+            "USD",
+            Amount(100),
+            now + 10_000 * (n + 1),
+            authorization_id=ids[n],
+        )
+        for n in range(3)
+    ]
+    ok(chain.block([chain.tx(messages, ALICE)], time_ms=now).txs[0])
+    ok(chain.run(Capture(BOB.address, ids[0], Amount(30)), BOB))
+    first = chain.block([], time_ms=now + 600_000)  # ten buckets later
+    assert _expired_events(first) == [(ids[0], 70), (ids[1], 100)]
+    second = chain.block([])
+    assert _expired_events(second) == [(ids[2], 100)]
+    assert available_of(chain.store, ALICE.address, "USD") == 10_000 - 30
+
+
+def test_expiry_voids_a_hold_the_assets_hook_left_open(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assets module's hook (which runs first) usually released the hold; when its
+    own per-block limit left it open, the payments hook voids it."""
+    monkeypatch.setattr(assets_logic, "HOLD_EXPIRIES_PER_BLOCK_MAX", 0)
+    _authorized(chain)
+    record = load_authorization(chain.store, ID)
+    assert record is not None
+    outcome = chain.block([], time_ms=chain.time_ms + 120_000)
+    names = [type(r.event).__name__ for r in outcome.event_records()]
+    assert names == ["HoldVoided", "AuthorizationExpired"]
+    assert load_hold(chain.store, record.hold_id) is None
+    assert available_of(chain.store, ALICE.address, "USD") == 10_000
+
+
+# Refunds ---------------------------------------------------------------------------------------
+
+
+def test_invalid_refund_of_an_authorization_without_captures(chain: Chain) -> None:
+    _authorized(chain)
+    outcome = chain.run(Refund(MERCHANT.address, ID, Amount(1)), MERCHANT)
+    assert_failed(outcome, PaymentsCode.PAYMENT_NOT_FOUND)
+
+
+def test_refund_of_a_one_unit_capture(chain: Chain) -> None:
+    _authorized(chain)
+    ok(chain.run(Capture(MERCHANT.address, ID, Amount(1), final=True), MERCHANT))
+    ok(chain.run(Refund(MERCHANT.address, ID, Amount(1)), MERCHANT))
+    assert chain.balance(ALICE, "USD") == 10_000
+
+
+def test_invalid_refund_the_merchant_cannot_fund(chain: Chain) -> None:
+    _authorized(chain)
+    ok(chain.run(Capture(MERCHANT.address, ID, Amount(100)), MERCHANT))
+    spend = Transfer(MERCHANT.address, CAROL.address, "USD", Amount(1_050))
+    ok(chain.run(spend, MERCHANT))
+    outcome = chain.run(Refund(MERCHANT.address, ID, Amount(100)), MERCHANT)
+    assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
+    record = load_authorization(chain.store, ID)
+    assert record is not None and record.refunded == 0
+    assert chain.balance(ALICE, "USD") == 9_900
+
+
+def test_invalid_create_escrow_id_taken(chain: Chain) -> None:
+    ok(chain.run(_escrow(100), ALICE))
+    assert_failed(chain.run(_escrow(100), ALICE), PaymentsCode.ID_TAKEN)
+    assert _module_books(chain) == (100, 100) and chain.balance(ALICE, "USD") == 9_900
