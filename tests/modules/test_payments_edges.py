@@ -980,3 +980,22 @@ def test_invalid_create_escrow_id_taken(chain: Chain) -> None:
     ok(chain.run(_escrow(100), ALICE))
     assert_failed(chain.run(_escrow(100), ALICE), PaymentsCode.ID_TAKEN)
     assert _module_books(chain) == (100, 100) and chain.balance(ALICE, "USD") == 9_900
+
+
+def test_units_returned_to_their_owner_are_not_checked(kyc_chain: Chain) -> None:
+    """An escrow cancelled and a channel's remainder go back to the account they came
+    from without the holder checks (README, Compliance): a payer whose claim was revoked
+    meanwhile still gets its own units back, and the module account takes units in
+    without being a verified holder."""
+    escrow = CreateEscrow(ALICE.address, BOB.address, "PTS", Amount(10), 1, escrow_id=ID)
+    channel = OpenChannel(
+        ALICE.address, BOB.address, "PTS", Amount(20), DEVICE.key.public_key, 5_000, ID
+    )
+    ok(kyc_chain.run([escrow, channel], ALICE))
+    assert kyc_chain.balance(PAYMENTS_ACCOUNT, "PTS") == 30
+    attested = kyc_chain.app.query("attest", "by_recipient", {"recipient": str(ALICE.address)})
+    ok(kyc_chain.run(Revoke(KYC.address, attested.attestations[-1].id), KYC))
+    ok(kyc_chain.run(CancelEscrow(BOB.address, ID), BOB))  # the payee refuses it
+    ok(kyc_chain.run(CloseChannel(BOB.address, ID), BOB))  # the recipient closes at once
+    assert kyc_chain.balance(ALICE, "PTS") == 1_000
+    assert kyc_chain.balance(PAYMENTS_ACCOUNT, "PTS") == 0
