@@ -992,10 +992,46 @@ def test_units_returned_to_their_owner_are_not_checked(kyc_chain: Chain) -> None
         ALICE.address, BOB.address, "PTS", Amount(20), DEVICE.key.public_key, 5_000, ID
     )
     ok(kyc_chain.run([escrow, channel], ALICE))
-    assert kyc_chain.balance(PAYMENTS_ACCOUNT, "PTS") == 30
+    ok(kyc_chain.run(FundChannel(ALICE.address, ID, Amount(5)), ALICE))
+    assert kyc_chain.balance(PAYMENTS_ACCOUNT, "PTS") == 35
     attested = kyc_chain.app.query("attest", "by_recipient", {"recipient": str(ALICE.address)})
     ok(kyc_chain.run(Revoke(KYC.address, attested.attestations[-1].id), KYC))
     ok(kyc_chain.run(CancelEscrow(BOB.address, ID), BOB))  # the payee refuses it
     ok(kyc_chain.run(CloseChannel(BOB.address, ID), BOB))  # the recipient closes at once
     assert kyc_chain.balance(ALICE, "PTS") == 1_000
     assert kyc_chain.balance(PAYMENTS_ACCOUNT, "PTS") == 0
+
+
+# Channel amounts at their boundaries ------------------------------------------------------------
+
+
+def test_claim_channel_repeated_or_up_to_the_whole_deposit(chain: Chain) -> None:
+    ok(chain.run(_channel(1_000), ALICE))
+    ok(chain.run(_claim(400), BOB))
+    assert_failed(chain.run(_claim(400), BOB), PaymentsCode.CLAIM_NOT_NEWER)
+    ok(chain.run(_claim(1_000), BOB))  # exactly the deposit
+    assert chain.balance(BOB, "USD") == 2_000 and _module_books(chain) == (0, 0)
+    outcome = chain.run(CloseChannel(BOB.address, ID), BOB)
+    assert _names(outcome) == ["ChannelClosed"]  # nothing left to return: no transfer
+    assert chain.balance(ALICE, "USD") == 9_000
+
+
+def test_close_channel_returns_a_remainder_of_one_unit(chain: Chain) -> None:
+    ok(chain.run(_channel(1_000), ALICE))
+    ok(chain.run(_claim(999), BOB))
+    outcome = chain.run(CloseChannel(BOB.address, ID), BOB)
+    assert _names(outcome) == ["Transferred", "ChannelClosed"]
+    assert chain.balance(ALICE, "USD") == 9_001 and _module_books(chain) == (0, 0)
+
+
+def test_invalid_fund_channel_deposit_overflow(chain: Chain) -> None:
+    top = 2**128 - 1
+    chain.issue_and_mint("BIG", {ALICE: top}, max_supply=top)
+    channel = OpenChannel(
+        ALICE.address, BOB.address, "BIG", Amount(top - 1), DEVICE.key.public_key, 5_000, ID
+    )
+    ok(chain.run(channel, ALICE))
+    outcome = chain.run(FundChannel(ALICE.address, ID, Amount(2)), ALICE)
+    assert_failed(outcome, AssetsCode.BALANCE_OVERFLOW)
+    record = load_channel(chain.store, ID)
+    assert record is not None and record.deposit == top - 1
