@@ -1035,3 +1035,25 @@ def test_invalid_fund_channel_deposit_overflow(chain: Chain) -> None:
     assert_failed(outcome, AssetsCode.BALANCE_OVERFLOW)
     record = load_channel(chain.store, ID)
     assert record is not None and record.deposit == top - 1
+
+
+def test_invalid_close_channel_twice(chain: Chain) -> None:
+    """A closed channel cannot be closed again (its remainder would be returned twice,
+    out of other users' deposits), and a sender's second close is refused while the
+    dispute window runs."""
+    ok(chain.run(_channel(1_000), ALICE))
+    ok(chain.run(_channel_of(UNKNOWN), ALICE))
+    ok(chain.run(CloseChannel(ALICE.address, ID), ALICE))
+    again = chain.run(CloseChannel(ALICE.address, ID), ALICE)
+    assert_failed(again, PaymentsCode.CHANNEL_CLOSING)
+    ok(chain.run(CloseChannel(BOB.address, ID), BOB))
+    for closer in (BOB, ALICE):
+        outcome = chain.run(CloseChannel(closer.address, ID), closer)
+        assert_failed(outcome, PaymentsCode.CHANNEL_CLOSED)
+    assert chain.balance(ALICE, "USD") == 10_000 - 1_000 and _module_books(chain) == (1_000, 1_000)
+
+
+def _channel_of(channel_id: bytes) -> OpenChannel:
+    return OpenChannel(
+        ALICE.address, BOB.address, "USD", Amount(1_000), DEVICE.key.public_key, 5_000, channel_id
+    )
