@@ -1057,3 +1057,16 @@ def _channel_of(channel_id: bytes) -> OpenChannel:
     return OpenChannel(
         ALICE.address, BOB.address, "USD", Amount(1_000), DEVICE.key.public_key, 5_000, channel_id
     )
+
+
+def test_invalid_capture_from_a_frozen_payer(chain: Chain) -> None:
+    """Posting the hold moves the payer's units: a payer frozen since the authorization
+    stops the capture, and the merchant is not paid out of the module account instead."""
+    _authorized(chain)
+    ok(chain.run(_escrow(500, escrow_id=UNKNOWN), ALICE))  # other users' money in the account
+    ok(chain.run(Freeze(ISSUER.address, "USD", ALICE.address, True), ISSUER))
+    outcome = chain.run(Capture(MERCHANT.address, ID, Amount(40)), MERCHANT)
+    assert_failed(outcome, AssetsCode.SENDER_FROZEN)
+    assert chain.balance(MERCHANT, "USD") == 1_000 and _module_books(chain) == (500, 500)
+    record = load_authorization(chain.store, ID)
+    assert record is not None and record.captured == 0
