@@ -502,9 +502,9 @@ def test_invalid_fund_channel_by_the_recipient(chain: Chain) -> None:
 def test_invalid_unknown_id(chain: Chain, message: Msg, signer: Party, code: PaymentsCode) -> None:
     """Every message that names an existing record answers not-found for an unknown id
     and changes nothing (accounts aside: the signer's nonce)."""
-    before = {k: v for k, v in chain.state_items().items() if not k.startswith(b"accounts/")}
+    before = {k: v for k, v in chain.module_state().items() if not k.startswith(b"accounts/")}
     assert_failed(chain.run(message, signer), code)
-    after = {k: v for k, v in chain.state_items().items() if not k.startswith(b"accounts/")}
+    after = {k: v for k, v in chain.module_state().items() if not k.startswith(b"accounts/")}
     assert after == before
 
 
