@@ -32,9 +32,9 @@ from originledger.sdk import Client, Key, TxBuilder, load_keystore
 from originledger.sdk.payments import (
     PaymentUri,
     build_payment_uri,
+    checked_pay_message,
     new_id,
     parse_payment_uri,
-    pay_message,
     qr_terminal,
 )
 from originledger.sdk.wallet import generate_key
@@ -140,9 +140,10 @@ def run(api: str) -> dict[str, Any]:
             print(uri)
             print(qr_terminal(uri))
             scanned = parse_payment_uri(uri)  # the consumer's wallet: checksum, fields
-            paid = submit(
-                "the consumer scans and pays", consumer, pay_message(scanned, consumer.address)
-            )
+            # ... then the request on the ledger must be the one the code shows (merchant,
+            # amount, asset, expiry, still open) before the wallet signs.
+            message = checked_pay_message(client, scanned, consumer.address)
+            paid = submit("the consumer scans and pays", consumer, message)
             receipt = client.receipt(paid.hash)
             print(
                 f"    the shop's receipt carries an inclusion proof: {receipt['proof'] is not None}"

@@ -330,11 +330,19 @@ _MEMORY_ADDRESS = re.compile(r"\s*\bat 0x[0-9a-fA-F]+")
 
 def describe_error(error: BaseException) -> str:
     """The exception's class name and text, without memory addresses, cut to a bound: what
-    a ``tx/INTERNAL`` result and a ``kernel/end_block_failed`` event record. Tracebacks,
-    which name files and lines, are logged by the node, never recorded."""
+    the node logs about a contained error (with its traceback)."""
     text = _MEMORY_ADDRESS.sub("", str(error))
     described = f"{type(error).__name__}: {text}" if text else type(error).__name__
     return described[:_ERROR_TEXT_MAX]
+
+
+def recorded_error(error: BaseException) -> str:
+    """What a ``tx/INTERNAL`` result and a ``kernel/end_block_failed`` event record: the
+    exception's class name only. The record is consensus data, and an exception's text is
+    not stable enough for it (a built-in's wording changes between Python versions, a
+    module's may quote a set whose order depends on the hash seed); the node logs the
+    text and the traceback."""
+    return type(error).__name__[:_ERROR_TEXT_MAX]
 
 
 class Application:
@@ -671,7 +679,7 @@ class Application:
             except _NOT_CONTAINED:
                 raise
             except Exception as error:
-                block_events.append(EndBlockFailed(module.name, describe_error(error)))
+                block_events.append(EndBlockFailed(module.name, recorded_error(error)))
                 _log_contained(f"the end-of-block hook of {module.name}", block.height, error)
                 continue
             if blame:
@@ -749,9 +757,10 @@ class Application:
 
         The execution barrier: an exception that a guard, handler or the kernel's own
         account bookkeeping raises fails this transaction only, with ``tx/INTERNAL`` and
-        the error's class and text (the same on every validator); its writes and events
-        are dropped. The hash is spent (the transaction was valid and new). ``HaltNode``
-        and the machine-dependent errors are not contained: they stop the node."""
+        the error's class name (the same on every validator; the text goes to the log);
+        its writes and events are dropped. The hash is spent (the transaction was valid
+        and new). ``HaltNode`` and the machine-dependent errors are not contained: they
+        stop the node."""
         failure = self._envelope_failure(tx, block.time_ms, committed, state)
         if failure is not None:
             return failure, [], None
@@ -761,7 +770,7 @@ class Application:
             raise
         except Exception as error:
             _log_contained(f"transaction {tx.hash.hex()}", block.height, error)
-            return TxResult.failure(TxCode.INTERNAL, describe_error(error)), [], None
+            return TxResult.failure(TxCode.INTERNAL, recorded_error(error)), [], None
 
     def _run_messages(
         self, block: BlockContext, state: BlockState, tx: Tx
@@ -865,7 +874,7 @@ def _stateless_failure(tx: Tx, checks: Mapping[type[Msg], AccountCheck]) -> TxRe
         except _NOT_CONTAINED:
             raise
         except Exception as error:
-            return TxResult.failure(TxCode.INTERNAL, describe_error(error), index)
+            return TxResult.failure(TxCode.INTERNAL, recorded_error(error), index)
         if rejection is not None:
             return TxResult.failure(rejection.code, rejection.detail, index)
     return None
@@ -916,4 +925,5 @@ __all__ += [
     "default_consensus_versions",
     "describe_error",
     "parse_genesis",
+    "recorded_error",
 ]

@@ -35,6 +35,7 @@ from originledger.sdk import Client, Key
 from originledger.sdk.payments import (
     PaymentUri,
     build_payment_uri,
+    checked_pay_message,
     new_id,
     parse_payment_uri,
     pay_message,
@@ -120,7 +121,8 @@ def play_payment_scenes(
     paid = step(
         "the tourist scans the code and pays 50.00 USDO",
         tourist,
-        pay_message(scanned, tourist.address),
+        # The wallet checks the request on the ledger against the code before signing.
+        checked_pay_message(client, scanned, tourist.address),
     )
     timings["qr_payment_final"] = round((time.perf_counter() - started) * 1000, 1)
     say(

@@ -64,12 +64,13 @@ from originledger.sdk import Client
 from originledger.sdk.payments import (
     PaymentUri,
     PaymentUriError,
+    RequestMismatchError,
     build_payment_uri,
+    checked_pay_message,
     decode_claim,
     encode_claim,
     new_id,
     parse_payment_uri,
-    pay_message,
     qr_png,
     qr_svg,
     qr_terminal,
@@ -298,7 +299,11 @@ def pay_uri(
             )
         signer = load_key(home, from_key, passphrase_file)
         try:
-            message = pay_message(parsed, signer.address, asset)
+            # The request on the ledger must be the one the URI shows (merchant, asset,
+            # amount, expiry, still open) before anything is signed.
+            message = checked_pay_message(client, parsed, signer.address, asset)
+        except RequestMismatchError as error:
+            raise CliError(ExitCode.USAGE_ERROR, "request_mismatch", str(error)) from None
         except PaymentUriError as error:
             raise CliError(ExitCode.USAGE_ERROR, "asset_not_accepted", str(error)) from None
         summary = f"pay {shown(client, message.symbol, message.amount)} to {parsed.merchant}"

@@ -39,7 +39,14 @@ from typing import Any, Union
 
 import msgspec
 
-from originledger.app import DEFAULT_MODULES, Application, BlockOutcome, BlockRequest, Registry
+from originledger.app import (
+    DEFAULT_MODULES,
+    Application,
+    BlockOutcome,
+    BlockRequest,
+    InvariantBroken,
+    Registry,
+)
 from originledger.core.address import module_address
 from originledger.core.codec import from_json, to_builtins
 from originledger.core.codes import TxCode
@@ -493,6 +500,12 @@ def execute(
             request = BlockRequest(height, spec.time_ms, VALIDATOR.key.public_key, block_raws)
             try:
                 outcome = app.finalize_block(request)
+            except InvariantBroken as error:
+                # A live block invariant (run inside finalize_block) halted the node: the
+                # right halt, and a bug the run found.
+                text = str(error)
+                finding = Finding("invariant", height, text, _only_tag(spec), "InvariantBroken")
+                break
             except Exception as error:
                 detail = f"finalize_block raised {error!r}"
                 finding = Finding(

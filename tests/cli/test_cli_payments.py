@@ -5,9 +5,11 @@ the payment routes of the API (a request's URI and QR code)."""
 from __future__ import annotations
 
 import httpx
+import msgspec
 
 from originledger.cli import ExitCode
-from originledger.sdk.payments import parse_payment_uri
+from originledger.core.address import Address
+from originledger.sdk.payments import build_payment_uri, parse_payment_uri
 
 from .helpers import DevNode
 
@@ -28,8 +30,9 @@ def test_request_create_pay_refund_by_uri(dev_node: DevNode) -> None:
     assert shown.exit_code == 0 and uri in shown.stdout and "█" in shown.stdout
     paid = cli.json("pay", "uri", uri, "--from", "alice")
     assert paid["ok"] and paid["request_id"] == request_id
-    again = cli.json("pay", "uri", uri, "--from", "carol", expect=ExitCode.TX_REFUSED)
-    assert (again["codespace"], again["code"]) == ("payments", 24)
+    # The wallet fetches the request first: a paid one is refused before signing.
+    again = cli.json("pay", "uri", uri, "--from", "carol", expect=ExitCode.USAGE_ERROR)
+    assert again["error"]["code"] == "request_mismatch" and "paid" in again["error"]["message"]
     refund = cli.json("pay", "refund", request_id, "5.00", "--from", "bob", "--reason", "late")
     assert refund["ok"]
     payment = cli.json("pay", "show", request_id)
@@ -51,6 +54,22 @@ def test_request_create_pay_refund_by_uri(dev_node: DevNode) -> None:
         assert http.get(f"/v1/payments/requests/{'00' * 32}/qr.svg").status_code == 404
         assert http.get("/v1/payments/requests/zz/uri").status_code == 400
         assert http.get(f"/v1/payments/requests/{request_id}/qr.png?scale=99").status_code == 400
+
+
+def test_regression_pay_uri_refuses_a_squatted_request(dev_node: DevNode) -> None:
+    """Bob's code names bob and an id that carol registered first (squatting): the CLI
+    fetches the request, sees another merchant, and signs nothing."""
+    cli = dev_node.cli
+    created = cli.json("request", "create", "50.00", "USDD", "--from", "carol")
+    squatted = parse_payment_uri(created["uri"])
+    bobs = msgspec.structs.replace(squatted, merchant=Address.from_text(dev_node.addresses["bob"]))
+    refused = cli.json(
+        "pay", "uri", build_payment_uri(bobs), "--from", "alice", expect=ExitCode.USAGE_ERROR
+    )
+    assert refused["error"]["code"] == "request_mismatch"
+    assert "belongs to" in refused["error"]["message"]
+    request = _query(dev_node, "payments", "request", id=created["request_id"])
+    assert request["state"] == "open"
 
 
 def test_authorize_capture_void(dev_node: DevNode) -> None:

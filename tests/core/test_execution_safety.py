@@ -57,7 +57,7 @@ def test_regression_exception_in_handler_fails_only_its_transaction(faulty_chain
     codes = [(tx.result.codespace, tx.result.code) for tx in outcome.txs]
     assert codes == [("tx", 0), ("tx", TxCode.INTERNAL), ("tx", 0)]
     failed = outcome.txs[1]
-    assert failed.result.message == f"{TxCode.INTERNAL.message}: ValueError: boom"
+    assert failed.result.message == f"{TxCode.INTERNAL.message}: ValueError"
     assert failed.events == []
     assert int(TxCode.INTERNAL) == 20
     # Nothing the failed transaction did was kept; the others applied.
@@ -82,7 +82,8 @@ def test_execute_internal_failure_identical_on_every_replay() -> None:
         outcome = chain.block([chain.tx(Boom(bytes(20), "object"), BOB)])
         roots.append((outcome.header.results_root, outcome.header.state_root))
         message = outcome.txs[0].result.message
-        assert "TypeError: cannot use <Unprintable object>" in message, message
+        # The class name only: the text (here an object's repr) is not consensus data.
+        assert message.endswith(": TypeError"), message
         assert "0x" not in message
         chain.store.close()
     assert roots[0] == roots[1]
@@ -91,7 +92,7 @@ def test_execute_internal_failure_identical_on_every_replay() -> None:
 def test_regression_amount_overflow_in_handler_is_a_result(faulty_chain: Chain) -> None:
     outcome = faulty_chain.run(Boom(bytes(20), "overflow"), BOB)
     assert (outcome.result.codespace, outcome.result.code) == ("tx", TxCode.INTERNAL)
-    assert "ValueError: amount 340282366920938463463374607431768211456" in outcome.result.message
+    assert outcome.result.message.endswith(": ValueError")
 
 
 def test_execute_internal_message_is_bounded() -> None:
@@ -116,7 +117,7 @@ def test_end_block_hook_failure_drops_its_writes_and_records_an_event(
     outcome = faulty_chain.block([faulty_chain.tx(Boom(bytes(20), "hook"), BOB)])
     assert outcome.txs[0].result.ok
     failed = [e for e in outcome.block_events if isinstance(e, EndBlockFailed)]
-    assert failed == [EndBlockFailed("faulty", "KeyError: b'faulty/missing'")]
+    assert failed == [EndBlockFailed("faulty", "KeyError")]
     assert faulty_chain.store.get(HOOK_FLAG) == b"1"
     assert faulty_chain.store.get(b"faulty/hook_wrote") is None
     # The chain goes on; the other modules' hooks ran; the event is stored and decodes.

@@ -103,7 +103,7 @@ def paid_node(tmp_path_factory: pytest.TempPathFactory):
                              60_000, IDS["ch-closing"]), [B]),
             ],
             [
-                (PayRequest(A.address, IDS["req-paid"], "USDX", Amount(500)), [A]),
+                (PayRequest(A.address, B.address, IDS["req-paid"], "USDX", Amount(500)), [A]),
                 (CancelRequest(B.address, IDS["req-cancelled"]), [B]),
                 (Capture(B.address, IDS["auth-voided"], Amount(100)), [B]),
                 (Capture(C.address, IDS["auth-captured"], Amount(200)), [C]),

@@ -60,7 +60,7 @@ def scenario_chain(roots: list[str] | None = None) -> Iterator[Chain]:
         ids = [sha256(bytes([n])) for n in range(8)]
         expires = chain.next_time_ms + 60_000
         run(CreateRequest(BOB.address, "USD", Amount(500), expires, "o-1", request_id=ids[0]), BOB)
-        run(PayRequest(ALICE.address, ids[0], "USD", Amount(500)), ALICE)
+        run(PayRequest(ALICE.address, BOB.address, ids[0], "USD", Amount(500)), ALICE)
         run(Refund(BOB.address, ids[0], Amount(50)), BOB)
         run(Authorize(ALICE.address, BOB.address, "USD", Amount(300), expires, "", ids[1]), ALICE)
         run(Capture(BOB.address, ids[1], Amount(100)), BOB)

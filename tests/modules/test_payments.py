@@ -75,7 +75,9 @@ def _request(chain: Chain, amount: int = 5_000, **options: object) -> CreateRequ
 def test_pay_request_settles_in_one_block(chain: Chain) -> None:
     assert chain.run(_request(chain), MERCHANT).result.ok
     before = chain.balance(MERCHANT, "USD")
-    outcome = chain.run(PayRequest(ALICE.address, _id("request"), "USD", Amount(5_000)), ALICE)
+    outcome = chain.run(
+        PayRequest(ALICE.address, MERCHANT.address, _id("request"), "USD", Amount(5_000)), ALICE
+    )
     assert outcome.result.ok
     paid = event_of(outcome, "RequestPaid")
     assert paid.payer == ALICE.address and paid.reference == "order-1"  # type: ignore[attr-defined]
@@ -95,14 +97,14 @@ def test_pay_request_in_an_accepted_alternative(chain: Chain) -> None:
     accepted = [AcceptedAsset("EUR", Amount(4_600))]
     assert chain.run(_request(chain, accepted=accepted), MERCHANT).result.ok
     assert chain.run(
-        PayRequest(ALICE.address, _id("request"), "EUR", Amount(4_600)), ALICE
+        PayRequest(ALICE.address, MERCHANT.address, _id("request"), "EUR", Amount(4_600)), ALICE
     ).result.ok
     assert chain.balance(MERCHANT, "EUR") == 3_000 + 4_600
 
 
 def test_invalid_pay_twice(chain: Chain) -> None:
     chain.run(_request(chain), MERCHANT)
-    pay = PayRequest(ALICE.address, _id("request"), "USD", Amount(5_000))
+    pay = PayRequest(ALICE.address, MERCHANT.address, _id("request"), "USD", Amount(5_000))
     assert chain.run(pay, ALICE).result.ok
     assert_failed(chain.run(pay, ALICE), PaymentsCode.REQUEST_PAID)
 
@@ -110,7 +112,9 @@ def test_invalid_pay_twice(chain: Chain) -> None:
 def test_invalid_pay_expired_request(chain: Chain) -> None:
     chain.run(_request(chain, expires_at_ms=chain.next_time_ms + 1_500), MERCHANT)
     chain.block([])
-    outcome = chain.run(PayRequest(ALICE.address, _id("request"), "USD", Amount(5_000)), ALICE)
+    outcome = chain.run(
+        PayRequest(ALICE.address, MERCHANT.address, _id("request"), "USD", Amount(5_000)), ALICE
+    )
     assert_failed(outcome, PaymentsCode.REQUEST_EXPIRED)
 
 
@@ -125,18 +129,24 @@ def test_invalid_pay_wrong_amount_or_asset(
     chain: Chain, symbol: str, amount: int, code: PaymentsCode
 ) -> None:
     chain.run(_request(chain), MERCHANT)
-    outcome = chain.run(PayRequest(ALICE.address, _id("request"), symbol, Amount(amount)), ALICE)
+    outcome = chain.run(
+        PayRequest(ALICE.address, MERCHANT.address, _id("request"), symbol, Amount(amount)), ALICE
+    )
     assert_failed(outcome, code)
 
 
 def test_invalid_pay_without_funds(chain: Chain) -> None:
     chain.run(_request(chain, amount=9_000), MERCHANT)
-    outcome = chain.run(PayRequest(CAROL.address, _id("request"), "USD", Amount(9_000)), CAROL)
+    outcome = chain.run(
+        PayRequest(CAROL.address, MERCHANT.address, _id("request"), "USD", Amount(9_000)), CAROL
+    )
     assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
 
 
 def test_invalid_pay_unknown_request(chain: Chain) -> None:
-    outcome = chain.run(PayRequest(ALICE.address, _id("nope"), "USD", Amount(1)), ALICE)
+    outcome = chain.run(
+        PayRequest(ALICE.address, MERCHANT.address, _id("nope"), "USD", Amount(1)), ALICE
+    )
     assert_failed(outcome, PaymentsCode.REQUEST_NOT_FOUND)
 
 
@@ -146,7 +156,9 @@ def test_cancel_request_then_paying_is_refused(chain: Chain) -> None:
         chain.run(CancelRequest(ALICE.address, _id("request")), ALICE), PaymentsCode.NOT_MERCHANT
     )
     assert chain.run(CancelRequest(MERCHANT.address, _id("request")), MERCHANT).result.ok
-    outcome = chain.run(PayRequest(ALICE.address, _id("request"), "USD", Amount(5_000)), ALICE)
+    outcome = chain.run(
+        PayRequest(ALICE.address, MERCHANT.address, _id("request"), "USD", Amount(5_000)), ALICE
+    )
     assert_failed(outcome, PaymentsCode.REQUEST_CANCELLED)
 
 
@@ -344,7 +356,9 @@ def test_refund_part_then_the_rest_of_a_capture(chain: Chain) -> None:
 
 def test_refund_of_a_paid_request(chain: Chain) -> None:
     chain.run(_request(chain), MERCHANT)
-    chain.run(PayRequest(ALICE.address, _id("request"), "USD", Amount(5_000)), ALICE)
+    chain.run(
+        PayRequest(ALICE.address, MERCHANT.address, _id("request"), "USD", Amount(5_000)), ALICE
+    )
     assert chain.run(Refund(MERCHANT.address, _id("request"), Amount(500)), MERCHANT).result.ok
     assert chain.balance(ALICE, "USD") == 10_000 - 4_500
     outcome = chain.run(Refund(MERCHANT.address, _id("request"), Amount(4_501)), MERCHANT)
@@ -355,7 +369,9 @@ def test_invalid_refund_of_an_unpaid_request_or_by_another(chain: Chain) -> None
     chain.run(_request(chain), MERCHANT)
     outcome = chain.run(Refund(MERCHANT.address, _id("request"), Amount(1)), MERCHANT)
     assert_failed(outcome, PaymentsCode.PAYMENT_NOT_FOUND)
-    chain.run(PayRequest(ALICE.address, _id("request"), "USD", Amount(5_000)), ALICE)
+    chain.run(
+        PayRequest(ALICE.address, MERCHANT.address, _id("request"), "USD", Amount(5_000)), ALICE
+    )
     outcome = chain.run(Refund(CAROL.address, _id("request"), Amount(1)), CAROL)
     assert_failed(outcome, PaymentsCode.NOT_MERCHANT)
 

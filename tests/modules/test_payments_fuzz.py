@@ -71,7 +71,7 @@ messages = st.one_of(
         st.lists(st.builds(AcceptedAsset, symbols, amounts), max_size=10),
         maybe_ids,
     ),
-    st.builds(PayRequest, addresses, ids, symbols, amounts),
+    st.builds(PayRequest, addresses, addresses, ids, symbols, amounts),
     st.builds(CancelRequest, addresses, ids),
     st.builds(Authorize, addresses, addresses, symbols, amounts, times, texts, maybe_ids),
     st.builds(Capture, addresses, ids, amounts, st.booleans()),

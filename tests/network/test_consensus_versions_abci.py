@@ -15,6 +15,7 @@ import pytest
 from originledger.app import Application, default_consensus_versions
 from originledger.core.codec import to_builtins
 from originledger.core.consensus import ConsensusVersionError
+from originledger.core.crypto import sha256
 from originledger.node.abci import AbciApp
 from originledger.node.snapshots import Snapshots
 from originledger.node.toolchain import abci_types
@@ -113,8 +114,11 @@ def test_state_sync_joins_only_a_chain_with_the_same_consensus_versions(
     assert meta is not None
     if not same_versions:
         monkeypatch.setattr(msgspec, "__version__", "9.9.9")
+    genesis_raw = source.store.genesis()
+    assert genesis_raw is not None
     store = SqliteStore(None)
-    fresh = AbciApp(Application(store), store)
+    # State sync takes only the configured genesis: this one, whatever its versions.
+    fresh = AbciApp(Application(store), store, genesis_hash=sha256(genesis_raw))
     offer = pb.RequestOfferSnapshot(snapshot=offered, app_hash=meta.app_hash)
     assert fresh.handle(pb.Request(offer_snapshot=offer)).offer_snapshot.result == (
         pb.ResponseOfferSnapshot.ACCEPT
@@ -123,7 +127,9 @@ def test_state_sync_joins_only_a_chain_with_the_same_consensus_versions(
     for index in range(taken.chunks):
         chunk = source.handle(
             pb.Request(
-                load_snapshot_chunk=pb.RequestLoadSnapshotChunk(height=1, format=1, chunk=index)
+                load_snapshot_chunk=pb.RequestLoadSnapshotChunk(
+                    height=1, format=offered.format, chunk=index
+                )
             )
         ).load_snapshot_chunk.chunk
         request = pb.RequestApplySnapshotChunk(index=index, chunk=chunk, sender="peer")

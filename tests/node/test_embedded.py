@@ -186,7 +186,7 @@ def test_regression_exception_in_handler_keeps_block_production(clock: Clock) ->
         assert node.failure is None
         again = node.submit([bad.raw])[0]
         assert again.status == "committed" and again.result.code == TxCode.INTERNAL
-        assert again.result.message.endswith("ValueError: boom")
+        assert again.result.message.endswith(": ValueError")
         later = _transfer(clock, client_id=7)
         node.submit([later.raw])
         while node.status(later.hash) != "committed" and time.monotonic() < deadline:

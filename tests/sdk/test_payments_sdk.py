@@ -16,12 +16,15 @@ from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey
 from originledger.modules.payments import claim_digest
 from originledger.modules.payments.types import AcceptedAsset, Leg
-from originledger.sdk import Key, TxBuilder
+from originledger.sdk import ClientError, Key, TxBuilder
 from originledger.sdk.payments import (
     PaymentUri,
     PaymentUriError,
+    RequestMismatchError,
     build_payment_uri,
     build_swap,
+    check_request,
+    checked_pay_message,
     decode_claim,
     encode_claim,
     parse_payment_uri,
@@ -173,3 +176,89 @@ def test_build_swap_needs_every_sender() -> None:
         build_swap(builder, legs, [DEVICE])
     signed = build_swap(builder, legs, [DEVICE, OTHER], reference="pvp")
     assert len(signed.hash) == 32
+
+
+# The wallet checks the request on the ledger before signing -----------------------------
+
+
+class _Node:
+    """A node as the wallet sees it: its chain id and the payments/request query."""
+
+    def __init__(self, answer: dict[str, object] | None, chain_id: str = "origin-test") -> None:
+        self.answer = answer
+        self.chain_id = chain_id
+        self.asked: list[dict[str, str]] = []
+
+    def status(self) -> dict[str, object]:
+        return {"chain_id": self.chain_id}
+
+    def query(self, module: str, name: str, *, prove: bool = False, **params: str) -> object:
+        assert (module, name) == ("payments", "request")
+        self.asked.append(params)
+        if self.answer is None:
+            raise ClientError(404, "not_found", "no payment request has this id")
+        return {"height": 7, "result": self.answer}
+
+
+def _on_ledger(uri: PaymentUri, **changes: object) -> dict[str, object]:
+    """The query's JSON answer for the request ``uri`` shows, with ``changes``."""
+    record: dict[str, object] = {
+        "merchant": str(uri.merchant),
+        "symbol": uri.symbol,
+        "amount": str(int(uri.amount)),
+        "expires_at_ms": uri.expires_at_ms,
+        "reference": uri.reference,
+        "accepted": [{"symbol": a.symbol, "amount": str(int(a.amount))} for a in uri.accepted],
+        "created_height": 3,
+        "status": "open",
+    }
+    state = changes.pop("state", "open")
+    record.update(changes)
+    return {"id": uri.request_id.hex(), "state": state, "request": record}
+
+
+def test_checked_pay_message_signs_the_merchant_of_a_matching_request() -> None:
+    uri = parse_payment_uri(build_payment_uri(_uri()))
+    node = _Node(_on_ledger(uri))
+    message = checked_pay_message(node, uri, OTHER.address, "EURO")
+    assert node.asked == [{"id": bytes(range(32)).hex()}]
+    assert (message.merchant, message.request_id, message.symbol, message.amount) == (
+        MERCHANT,
+        bytes(range(32)),
+        "EURO",
+        4_600,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"merchant": str(OTHER.address)}, "belongs to"),  # squatted: another merchant
+        ({"amount": "5001"}, "amount"),
+        ({"symbol": "EURO", "accepted": []}, "asset"),
+        ({"accepted": [{"symbol": "EURO", "amount": "1"}]}, "alternatives"),
+        ({"expires_at_ms": 1_900_000_000_000}, "expiry"),
+        ({"reference": "order #43"}, "reference"),
+        ({"state": "paid"}, "paid"),
+        ({"state": "cancelled"}, "cancelled"),
+        ({"state": "expired"}, "expired"),
+    ],
+)
+def test_invalid_wallet_refuses_a_mismatching_request(
+    changes: dict[str, object], words: str
+) -> None:
+    uri = parse_payment_uri(build_payment_uri(_uri()))
+    with pytest.raises(RequestMismatchError, match=words):
+        checked_pay_message(_Node(_on_ledger(uri, **changes)), uri, OTHER.address)
+
+
+def test_invalid_wallet_refuses_a_request_not_on_the_ledger_or_another_chain() -> None:
+    uri = parse_payment_uri(build_payment_uri(_uri()))
+    with pytest.raises(RequestMismatchError, match="not on the ledger"):
+        checked_pay_message(_Node(None), uri, OTHER.address)
+    with pytest.raises(RequestMismatchError, match="chain"):
+        checked_pay_message(_Node(_on_ledger(uri), "origin-main"), uri, OTHER.address)
+    wrong_id = _on_ledger(uri)
+    wrong_id["id"] = bytes(32).hex()
+    with pytest.raises(RequestMismatchError, match="another request id"):
+        check_request(uri, wrong_id)

@@ -56,6 +56,7 @@ class PaymentsCode(ResultCode, codespace="payments"):
     REQUEST_EXPIRED = 26, "the request has expired"
     WRONG_ASSET = 27, "the request does not accept this asset"
     WRONG_AMOUNT = 28, "the amount differs from the amount requested in this asset"
+    WRONG_MERCHANT = 29, "the request belongs to another merchant than the payment names"
     # Authorizations and refunds.
     AUTHORIZATION_NOT_FOUND = 30, "no authorization has this id"
     AUTHORIZATION_CLOSED = 31, "the authorization is no longer open"

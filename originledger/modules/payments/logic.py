@@ -280,10 +280,17 @@ def create_request(ctx: TxContext, message: CreateRequest) -> Failure | None:
     return None
 
 
-def _open_request(state: StateGetter, request_id: bytes, time_ms: int) -> PaymentRequest | Failure:
+def _open_request(
+    state: StateGetter, request_id: bytes, merchant: Address, time_ms: int
+) -> PaymentRequest | Failure:
     request = load_request(state, request_id)
     if request is None:
         return Failure(PaymentsCode.REQUEST_NOT_FOUND, request_id.hex())
+    if request.merchant != merchant:
+        # Request ids are chosen by clients and seen in the mempool before the request
+        # commits: the payer signs whom it pays, so a request registered first under the
+        # same id by another account (squatting) can never receive the payment.
+        return Failure(PaymentsCode.WRONG_MERCHANT, f"the request's merchant is {request.merchant}")
     if request.status == RequestStatus.PAID:
         return Failure(PaymentsCode.REQUEST_PAID)
     if request.status == RequestStatus.CANCELLED:
@@ -294,7 +301,7 @@ def _open_request(state: StateGetter, request_id: bytes, time_ms: int) -> Paymen
 
 
 def pay_request(ctx: TxContext, message: PayRequest) -> Failure | None:
-    request = _open_request(ctx.state, message.request_id, ctx.block.time_ms)
+    request = _open_request(ctx.state, message.request_id, message.merchant, ctx.block.time_ms)
     if isinstance(request, Failure):
         return request
     if message.symbol == request.symbol:
@@ -306,8 +313,6 @@ def pay_request(ctx: TxContext, message: PayRequest) -> Failure | None:
         expected = found[0]
     if message.amount != expected:
         return Failure(PaymentsCode.WRONG_AMOUNT, f"{message.amount} != {expected}")
-    if message.payer == request.merchant:
-        return Failure(PaymentsCode.SELF_PAYMENT)
     failure = transfer_units(ctx, message.symbol, message.payer, request.merchant, message.amount)
     if failure:
         return failure

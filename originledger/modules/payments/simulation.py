@@ -92,6 +92,7 @@ def pay(rng: RandomSource, world: SimWorld) -> Msg:
     value = known_amount if isinstance(known_amount, int) and chance(rng, 80) else None
     return PayRequest(
         address(rng, world, "user"),
+        party(rng, world, "request_id", request_id, "merchant", "user"),
         request_id,
         asset if asset is not None else symbol(rng, world),
         amount(rng) if value is None else Amount(value),

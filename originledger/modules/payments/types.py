@@ -293,9 +293,12 @@ class CreateRequest(Msg, frozen=True, tag="payments/create_request"):
 
 
 class PayRequest(Msg, frozen=True, tag="payments/pay"):
-    """Pay a request: exactly its amount in its asset, or in an accepted alternative."""
+    """Pay a request: exactly its amount in its asset, or in an accepted alternative.
+    ``merchant`` is whom the payer means to pay (the URI's ``to``): the payer signs it,
+    and a request of another merchant under the same id is refused (``WRONG_MERCHANT``)."""
 
     payer: Address
+    merchant: Address
     request_id: IdBytes
     symbol: SymbolText
     amount: Amount
@@ -304,9 +307,14 @@ class PayRequest(Msg, frozen=True, tag="payments/pay"):
         return (self.payer,)
 
     def validate(self) -> Failure | None:
-        return (
+        failure = (
             _check_id(self.request_id) or _check_amount(self.amount) or _check_symbol(self.symbol)
         )
+        if failure:
+            return failure
+        if self.payer == self.merchant:
+            return Failure(PaymentsCode.SELF_PAYMENT)
+        return None
 
 
 class CancelRequest(Msg, frozen=True, tag="payments/cancel_request"):
