@@ -84,7 +84,6 @@ from originledger.core.limits import PAGE_ITEMS_MAX, SUBMIT_BATCH_TXS_MAX
 from originledger.core.merkle import list_inclusion_proof
 from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
 from originledger.core.numbers import parse_decimal
-from originledger.core.tx import SignedTx, TxBody
 from originledger.modules.accounts import load_account
 from originledger.modules.assets.queries import query_balances
 from originledger.node.driver import LedgerNode
@@ -396,7 +395,7 @@ def create_app(
             index=stored.position,
             result=_result_answer(stored.result),
             events=events,
-            tx=_describe_tx(stored.raw),
+            tx=registry.tx_decoder.describe(stored.raw),
             raw=stored.raw,
             proof=proof,
             cometbft_proof=cometbft_proof,
@@ -435,24 +434,6 @@ def create_app(
             result_proof=list_inclusion_proof(items, index),
             signed_header=next_block,
         )
-
-    def _describe_tx(raw: bytes) -> dict[str, Any] | None:
-        try:
-            envelope = decode(raw, SignedTx)
-            body = decode(envelope.body, TxBody)
-            messages = [
-                to_builtins(registry.tx_decoder.decode_message(bytes(m))) for m in body.messages
-            ]
-        except CodecError:
-            return None
-        return {
-            "chain_id": body.chain_id,
-            "client_id": body.client_id,
-            "expires_at_ms": body.expires_at_ms,
-            "signers": [key.hex() for key in body.signers],
-            "messages": messages,
-            "memo": body.memo,
-        }
 
     def block_answer(height: int) -> BlockAnswer:
         stored = store.block(height)

@@ -23,7 +23,14 @@ from typing import Annotated, Any, Union
 import msgspec
 
 from originledger.core.address import Address, account_address
-from originledger.core.codec import CodecError, TypedDecoder, decode, decode_canonical, encode
+from originledger.core.codec import (
+    CodecError,
+    TypedDecoder,
+    decode,
+    decode_canonical,
+    encode,
+    to_builtins,
+)
 from originledger.core.codes import ResultCode, TxCode, TxResult
 from originledger.core.crypto import PUBLIC_KEY_BYTES, SIGNATURE_BYTES, sha256, tagged_hash
 from originledger.core.limits import (
@@ -181,6 +188,24 @@ class TxDecoder:
     def decode_message(self, raw: bytes) -> Msg:
         """Decode one canonical message; raise ``CodecError`` if it is not one."""
         return self._messages.decode_canonical(raw)
+
+    def describe(self, raw: bytes) -> dict[str, Any] | None:
+        """A signed transaction's fields as plain data (the ``tx`` of a receipt, which a
+        verifying client derives again from the raw bytes); None when it does not decode."""
+        try:
+            envelope = decode(raw, SignedTx)
+            body = decode(envelope.body, TxBody)
+            messages = [to_builtins(self.decode_message(bytes(m))) for m in body.messages]
+        except CodecError:
+            return None
+        return {
+            "chain_id": body.chain_id,
+            "client_id": body.client_id,
+            "expires_at_ms": body.expires_at_ms,
+            "signers": [key.hex() for key in body.signers],
+            "messages": messages,
+            "memo": body.memo,
+        }
 
     def decode(self, raw: bytes, chain_id: str) -> Tx | TxResult:
         """Decode and check ``raw``; the first failing check, in ``TxCode`` order, wins."""

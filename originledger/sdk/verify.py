@@ -43,7 +43,7 @@ from originledger.core.codec import CodecError, decode, encode, from_json, to_bu
 from originledger.core.crypto import sha256, verify_signature
 from originledger.core.merkle import list_root_from_proof, verify_list_inclusion
 from originledger.core.state_proof import StateProof, verify_state_proof
-from originledger.core.tx import SignedTx, TxBody, signing_digest
+from originledger.core.tx import SignedTx, signing_digest
 from originledger.modules.validators.types import ValidatorPowerChanged, ValidatorSet
 from originledger.sdk.cometbft import (
     CometHeader,
@@ -357,21 +357,7 @@ class VerifiedReceipt(msgspec.Struct, frozen=True):
 
 def describe_tx(raw: bytes, registry: Registry) -> dict[str, Any] | None:
     """A transaction's fields, decoded here (the same shape as a receipt's ``tx``)."""
-    try:
-        envelope = decode(raw, SignedTx)
-        body = decode(envelope.body, TxBody)
-        decoder = registry.tx_decoder
-        messages = [to_builtins(decoder.decode_message(bytes(m))) for m in body.messages]
-    except CodecError:
-        return None
-    return {
-        "chain_id": body.chain_id,
-        "client_id": body.client_id,
-        "expires_at_ms": body.expires_at_ms,
-        "signers": [key.hex() for key in body.signers],
-        "messages": messages,
-        "memo": body.memo,
-    }
+    return registry.tx_decoder.describe(raw)
 
 
 def verify_receipt(
