@@ -28,6 +28,7 @@ from originledger.core.codec import to_json
 from originledger.core.crypto import sha256
 from originledger.demo_payments import play_payment_scenes
 from originledger.modules.accounts.types import GrantRole
+from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import (
     AttestReserves,
     Authorize,
@@ -216,14 +217,22 @@ def run_demo(
 
             say("\n[bold]Holds: reserve, then settle part or release[/]")
             expires_at_ms = client.status()["time_ms"] + 600_000
-            order = sha256(b"demo: alice's order at bob's shop")
-            deposit = sha256(b"demo: alice's refundable deposit at bob's shop")
+            order_ref = sha256(b"demo: alice's order at bob's shop")
+            deposit_ref = sha256(b"demo: alice's refundable deposit at bob's shop")
             step(
                 "alice places a hold of 300.00 for bob's order and one of 50.00 as a deposit",
                 alice,
-                PlaceHold(alice.address, bob.address, SYMBOL, units("300"), expires_at_ms, order),
-                PlaceHold(alice.address, bob.address, SYMBOL, units("50"), expires_at_ms, deposit),
+                PlaceHold(
+                    alice.address, bob.address, SYMBOL, units("300"), expires_at_ms, order_ref
+                ),
+                PlaceHold(
+                    alice.address, bob.address, SYMBOL, units("50"), expires_at_ms, deposit_ref
+                ),
             )
+            # alice's chosen ids live in her namespace: the ledger stores each hold under
+            # client_hold_id(alice, chosen id), which bob posts or voids.
+            order = client_hold_id(alice.address, order_ref)
+            deposit = client_hold_id(alice.address, deposit_ref)
             say(f"  alice's available balance while the holds are open: {available(alice)}")
             step(
                 "bob ships part of the order and posts 180.00 (the other 120.00 returns)",

@@ -33,12 +33,14 @@ from originledger.cli.common import (
     load_key,
     open_client,
     resolve_address,
+    submit_messages,
 )
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.transactions import _amount, _submit, asset_app
 from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
 from originledger.core.tx import Msg
+from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import (
     AttestReserves,
     Authorize,
@@ -63,7 +65,19 @@ AccountArgument = Annotated[
 ]
 HoldIdArgument = Annotated[
     str,
-    typer.Argument(help="The hold's id: 64 hex characters, or a reference text (hashed)."),
+    typer.Argument(
+        help="The hold's stored id (64 hex characters, as `hold place` prints it); with "
+        "--payer, the id or reference text the payer chose instead."
+    ),
+]
+PayerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--payer",
+        help="The payer who chose the hold's --id (an address or key name): HOLD is then "
+        "that choice, not the stored id.",
+        show_default=False,
+    ),
 ]
 Build = Callable[[Client, Key], Msg]
 
@@ -96,6 +110,25 @@ def hold_id_of(text: str) -> bytes:
     if not text:
         raise CliError(ExitCode.USAGE_ERROR, "invalid_hold_id", "a hold id cannot be empty")
     return sha256(text.encode())
+
+
+def stored_hold_id_of(text: str, payer: str | None, home: Path) -> bytes:
+    """The id a hold is stored under: ``text`` itself (64 hex characters), or, with a
+    payer, ``client_hold_id(payer, hold_id_of(text))``, the id of the payer's choice."""
+    if payer is not None:
+        return client_hold_id(resolve_address(payer, home), hold_id_of(text))
+    try:
+        stored = bytes.fromhex(text) if len(text) == 64 else b""
+    except ValueError:
+        stored = b""
+    if not stored:
+        raise CliError(
+            ExitCode.USAGE_ERROR,
+            "invalid_hold_id",
+            "a hold's stored id is 64 hex characters (as `hold place` prints it); "
+            "for the payer's chosen id or reference text, add --payer",
+        )
+    return stored
 
 
 # -- controls ---------------------------------------------------------------------------
@@ -336,7 +369,9 @@ def place(
     hold_id: Annotated[
         str | None,
         typer.Option(
-            "--id", help="The hold's id or reference text (default: derived from the tx)."
+            "--id",
+            help="The payer's own id for the hold: 64 hex characters or a reference text "
+            "(default: derived from the tx). Stored in the payer's namespace.",
         ),
     ] = None,
     expires_in_s: Annotated[
@@ -351,25 +386,22 @@ def place(
     json_output: JsonOption = False,
 ) -> None:
     """Reserve an amount of the signer's balance for a payee until it is posted, voided
-    or expires."""
+    or expires. With --id, prints the id the hold is stored under (the choice lives in
+    the payer's own namespace): `post` and `void` take it."""
     payee = resolve_address(to, home)
-    identity = None if hold_id is None else hold_id_of(hold_id)
-
-    def build(client: Client, signer: Key) -> Msg:
+    chosen = None if hold_id is None else hold_id_of(hold_id)
+    out = Output(json_output)
+    with open_client(home, node) as client:
+        signer = load_key(home, from_key, passphrase_file)
         held = _amount(client, symbol, amount, minor)
         expires_at_ms = time.time_ns() // 1_000_000 + expires_in_s * 1_000
-        return PlaceHold(signer.address, payee, symbol, held, expires_at_ms, identity)
-
-    _run(
-        build,
-        f"hold {amount} {symbol} for {to}",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+        message = PlaceHold(signer.address, payee, symbol, held, expires_at_ms, chosen)
+        extra: list[tuple[str, object]] = []
+        if chosen is not None:
+            extra.append(("hold_id", client_hold_id(signer.address, chosen).hex()))
+        submit_messages(
+            out, client, [message], [signer], wait_ms, f"hold {amount} {symbol} for {to}", extra
+        )
 
 
 @hold_app.command("post")
@@ -378,6 +410,7 @@ def post(
     amount: AmountArgument,
     symbol: SymbolArgument,
     from_key: FromOption,
+    payer: PayerOption = None,
     minor: MinorOption = False,
     home: HomeOption = DEFAULT_HOME,
     node: NodeOption = None,
@@ -386,7 +419,7 @@ def post(
     json_output: JsonOption = False,
 ) -> None:
     """Settle all or part of a hold (its payee); the rest returns to the payer."""
-    identity = hold_id_of(hold_id)
+    identity = stored_hold_id_of(hold_id, payer, home)
     _run(
         lambda client, signer: PostHold(
             signer.address, identity, _amount(client, symbol, amount, minor)
@@ -405,6 +438,7 @@ def post(
 def void(
     hold_id: HoldIdArgument,
     from_key: FromOption,
+    payer: PayerOption = None,
     home: HomeOption = DEFAULT_HOME,
     node: NodeOption = None,
     passphrase_file: PassphraseFileOption = None,
@@ -412,7 +446,7 @@ def void(
     json_output: JsonOption = False,
 ) -> None:
     """Release a hold entirely (its payee)."""
-    identity = hold_id_of(hold_id)
+    identity = stored_hold_id_of(hold_id, payer, home)
     _run(
         lambda client, signer: VoidHold(signer.address, identity),
         f"void hold {identity.hex()[:16]}…",

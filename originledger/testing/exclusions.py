@@ -16,8 +16,6 @@ import msgspec
 
 from originledger.core.address import Address, module_address
 from originledger.core.tx import Msg
-from originledger.modules.assets.types import PlaceHold
-from originledger.modules.compliance.types import AppointRegulator
 
 __all__ = ["KNOWN_BUGS", "KnownBug", "addresses_in", "excluded"]
 
@@ -45,22 +43,7 @@ class KnownBug:
     matches: Callable[[Msg], bool]
 
 
-KNOWN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        "(new, found by the simulator) a finished hold's id can be reused",
-        "assets/hold with a client-chosen hold_id equal to that of a payments authorization's "
-        "hold that expired: payments.captured_within_authorized breaks (a halt once "
-        "invariants run live)",
-        lambda m: isinstance(m, PlaceHold) and m.hold_id is not None,
-    ),
-    KnownBug(
-        "(new, found by the simulator) a jurisdiction's approvals outlive its regulator",
-        "compliance/appoint_regulator with appointed=false removes the only regulator of a "
-        "jurisdiction whose decide_issuance approvals remain: "
-        "compliance.approvals_are_decided_by_known_jurisdictions breaks",
-        lambda m: isinstance(m, AppointRegulator) and not m.appointed,
-    ),
-)
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 
 def excluded(message: Msg) -> bool:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from originledger.cli import ExitCode
+from originledger.core.address import Address
+from originledger.core.crypto import sha256
+from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.codes import AssetsCode
 
 from .helpers import Cli, DevNode
@@ -59,24 +62,36 @@ def test_invalid_freeze_whole_asset_deep(cli: Cli) -> None:
     assert "one account's holding" in result.stderr
 
 
+def test_invalid_hold_post_reference_without_payer(cli: Cli) -> None:
+    result = cli("hold", "post", "order 17", "1", "USDD", "--from", "bob")
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert "--payer" in result.stderr
+
+
 def test_hold_place_post_and_void(dev_node: DevNode) -> None:
     alice, bob = balance(dev_node, "alice"), balance(dev_node, "bob")
     placed = dev_node.cli.json(
         "hold", "place", "30", "USDD", "--to", "bob", "--id", "order 17", "--from", "alice"
     )
     assert placed["ok"] is True
-    dev_node.cli.json(
+    alice_address = Address.from_text(dev_node.addresses["alice"])
+    order = client_hold_id(alice_address, sha256(b"order 17"))
+    assert placed["hold_id"] == order.hex()  # stored in alice's namespace
+    deposit = dev_node.cli.json(
         "hold", "place", "5", "USDD", "--to", "bob", "--id", "deposit 17", "--from", "alice"
     )
+    assert deposit["hold_id"] == client_hold_id(alice_address, sha256(b"deposit 17")).hex()
     held = balance(dev_node, "alice")
     assert int(held["held"]) == 35_00
     assert int(held["available"]) == int(alice["available"]) - 35_00
-    posted = dev_node.cli("hold", "post", "order 17", "18", "USDD", "--from", "bob")
+    posted = dev_node.cli("hold", "post", placed["hold_id"], "18", "USDD", "--from", "bob")
     assert posted.exit_code == 0, posted.output
-    assert dev_node.cli.json("hold", "void", "deposit 17", "--from", "bob")["ok"] is True
+    voided = dev_node.cli.json("hold", "void", "deposit 17", "--payer", "alice", "--from", "bob")
+    assert voided["ok"] is True
     again = dev_node.cli.json(
-        "hold", "post", "order 17", "1", "USDD", "--from", "bob", expect=ExitCode.TX_REFUSED
-    )
+        "hold", "post", "order 17", "1", "USDD", "--payer", "alice", "--from", "bob",
+        expect=ExitCode.TX_REFUSED,
+    )  # fmt: skip
     assert again["code"] == AssetsCode.HOLD_NOT_FOUND
     after_alice, after_bob = balance(dev_node, "alice"), balance(dev_node, "bob")
     assert int(after_alice["amount"]) == int(alice["amount"]) - 18_00

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select
 from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey
 from originledger.indexer import schema
+from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import (
     Burn,
     Clawback,
@@ -108,7 +109,8 @@ class Workload:
         if roll < 0.72:
             hold_id = rng.randbytes(32)
             expires = time.time_ns() // 1_000_000 + rng.choice((30, 3_600_000))
-            self.open_holds.append((hold_id, other, symbol, int(amount)))
+            stored = client_hold_id(holder.address, hold_id)  # the payer's namespace
+            self.open_holds.append((stored, other, symbol, int(amount)))
             message = PlaceHold(holder.address, other.address, symbol, amount, expires, hold_id)
             return message, holder
         if roll < 0.84 and self.open_holds:

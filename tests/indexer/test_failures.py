@@ -34,6 +34,7 @@ from originledger.indexer import (
 from originledger.indexer.service import IndexService
 from originledger.indexer.source import _builtins
 from originledger.indexer.writer import EVENT_HANDLERS
+from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import Minted, PlaceHold, Transferred, VoidHold
 from originledger.modules.assets.types import Transfer as TransferMessage
 from originledger.modules.attest.types import Attested, Revoked
@@ -366,7 +367,8 @@ def test_regression_indexer_survives_hold_id_reused(index_url: str) -> None:
         message = PlaceHold(payer.address, payee.address, "USDX", Amount(amount), expires, hold_id)
         return builder.build([message], [payer]).raw
 
-    for raw in (place(10), builder.build([VoidHold(payee.address, hold_id)], [payee]).raw):
+    stored = client_hold_id(payer.address, hold_id)  # the payer may choose it again
+    for raw in (place(10), builder.build([VoidHold(payee.address, stored)], [payee]).raw):
         node.submit([raw])
         node.produce_block()
     node.submit([place(25)])

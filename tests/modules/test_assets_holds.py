@@ -14,6 +14,7 @@ from originledger.modules.assets import (
     AssetsCode,
     available_of,
     balance_of,
+    client_hold_id,
     derive_hold_id,
     load_hold,
     place_hold,
@@ -106,10 +107,54 @@ def test_hold_ids_derived_per_position(payment_chain: Chain) -> None:
 
 def test_hold_with_given_id(payment_chain: Chain) -> None:
     outcome = ok(payment_chain.run(hold(payment_chain, 5, hold_id=HOLD_ID), ALICE))
-    assert hold_id_of(outcome) == HOLD_ID
+    stored = client_hold_id(ALICE.address, HOLD_ID)
+    assert hold_id_of(outcome) == stored != HOLD_ID
+    assert load_hold(payment_chain.store, stored) is not None
+    assert load_hold(payment_chain.store, HOLD_ID) is None
     assert_failed(
         payment_chain.run(hold(payment_chain, 5, hold_id=HOLD_ID), ALICE), AssetsCode.HOLD_EXISTS
     )
+    # Another payer's choice of the same id is another id: no collision.
+    other = ok(
+        payment_chain.run(hold(payment_chain, 5, payer=BOB, payee=ALICE, hold_id=HOLD_ID), BOB)
+    )
+    assert hold_id_of(other) == client_hold_id(BOB.address, HOLD_ID) != stored
+
+
+def test_client_hold_id_is_apart_from_derived_ids() -> None:
+    chosen = bytes(range(32))
+    assert client_hold_id(ALICE.address, chosen) != client_hold_id(BOB.address, chosen)
+    assert client_hold_id(ALICE.address, chosen) != client_hold_id(ALICE.address, bytes(32))
+    assert client_hold_id(ALICE.address, chosen) != derive_hold_id(chosen, 0)
+    assert len(client_hold_id(ALICE.address, chosen)) == 32
+
+
+def test_a_payer_may_choose_a_finished_holds_id_again(payment_chain: Chain) -> None:
+    first = placed(payment_chain, 5, hold_id=HOLD_ID)
+    ok(payment_chain.run(void(first), BOB))
+    assert placed(payment_chain, 7, hold_id=HOLD_ID) == first
+    found = load_hold(payment_chain.store, first)
+    assert found is not None and found.amount == 7
+
+
+def test_regression_finished_hold_id_cannot_be_reused_by_another_account(
+    payment_chain: Chain,
+) -> None:
+    # ALICE's hold for BOB finishes; BOB then chooses the same hold_id for a hold of his
+    # own. Before the fix he got ALICE's finished id; now his id is in his namespace.
+    first = placed(payment_chain, 5, hold_id=HOLD_ID)
+    ok(payment_chain.run(void(first), BOB))
+    outcome = ok(
+        payment_chain.run(hold(payment_chain, 5, payer=BOB, payee=CAROL, hold_id=HOLD_ID), BOB)
+    )
+    assert hold_id_of(outcome) == client_hold_id(BOB.address, HOLD_ID) != first
+    assert load_hold(payment_chain.store, first) is None
+    # Nor can anyone choose an id that lands on a module-derived one: choosing the bytes
+    # of a finished derived id gives another id.
+    derived = placed(payment_chain, 3)
+    ok(payment_chain.run(void(derived), BOB))
+    again = placed(payment_chain, 3, hold_id=derived)
+    assert again != derived and again == client_hold_id(ALICE.address, derived)
 
 
 def test_hold_expiry_bounds(payment_chain: Chain) -> None:
@@ -384,15 +429,17 @@ def test_query_holds_by_account_paginated(payment_chain: Chain) -> None:
     messages = [hold(payment_chain, n + 1, hold_id=bytes([n]) * 32) for n in range(3)]
     messages.append(hold(payment_chain, 9, payer=BOB, payee=ALICE, hold_id=bytes([9]) * 32))
     ok(payment_chain.run(messages, [ALICE, BOB]))
+    stored = {
+        client_hold_id(ALICE.address, bytes([n]) * 32): (n + 1, ALICE.address) for n in range(3)
+    }
+    stored[client_hold_id(BOB.address, bytes([9]) * 32)] = (9, BOB.address)
+    in_order = [stored[hold_id] for hold_id in sorted(stored)]  # the query pages by id
     account = str(ALICE.address)
     page = payment_chain.app.query("assets", "holds", {"account": account, "limit": "2"})
-    assert [view.amount for view in page.holds] == [1, 2]
-    assert page.next == (bytes([1]) * 32).hex()
+    assert [(view.amount, view.payer) for view in page.holds] == in_order[:2]
+    assert page.next == sorted(stored)[1].hex()
     rest = payment_chain.app.query("assets", "holds", {"account": account, "after": page.next})
-    assert [(view.amount, view.payer) for view in rest.holds] == [
-        (3, ALICE.address),
-        (9, BOB.address),
-    ]
+    assert [(view.amount, view.payer) for view in rest.holds] == in_order[2:]
     assert rest.next is None
     carol = payment_chain.app.query("assets", "holds", {"account": str(CAROL.address)})
     assert (carol.holds, carol.next) == ([], None)

@@ -120,6 +120,30 @@ def test_appoint_regulator_remove(chain: Chain) -> None:
     assert_failed(outcome, ComplianceCode.NOT_REGULATOR)
 
 
+def test_regression_removing_a_regulator_keeps_the_chain_running(chain: Chain) -> None:
+    # SG has no pack and one regulator. Its approval is SG's decision: removing the
+    # regulator who made it (its last) is allowed and the approval stands. Before the fix
+    # compliance.approvals_are_decided_by_known_jurisdictions broke (checked after every
+    # block here; a halt under live invariants).
+    ok(
+        chain.run(
+            DecideIssuance(OTHER_REGULATOR.address, "SG", "SGDX", ISSUER.address, True, "ok"),
+            OTHER_REGULATOR,
+        )
+    )
+    ok(chain.run(AppointRegulator(ADMIN.address, "SG", OTHER_REGULATOR.address, False), ADMIN))
+    assert query(chain, "regulators", jurisdiction="SG") == []
+    chain.block([])  # every invariant holds, block after block
+    approval = query(chain, "approval", jurisdiction="SG", symbol="SGDX")
+    assert (approval.approved, approval.regulator) == (True, OTHER_REGULATOR.address)
+    # The removed regulator can no longer act; a newly appointed one can change the decision.
+    withdraw = DecideIssuance(OTHER_REGULATOR.address, "SG", "SGDX", ISSUER.address, False)
+    assert_failed(chain.run(withdraw, OTHER_REGULATOR), ComplianceCode.NOT_REGULATOR)
+    ok(chain.run(AppointRegulator(ADMIN.address, "SG", REGULATOR.address, True), ADMIN))
+    ok(chain.run(DecideIssuance(REGULATOR.address, "SG", "SGDX", ISSUER.address, False), REGULATOR))
+    assert query(chain, "approval", jurisdiction="SG", symbol="SGDX").approved is False
+
+
 def test_invalid_appoint_regulator_not_admin(chain: Chain) -> None:
     outcome = chain.run(AppointRegulator(REGULATOR.address, "SG", BOB.address, True), REGULATOR)
     assert_failed(outcome, ComplianceCode.NOT_ADMIN)

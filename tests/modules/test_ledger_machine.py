@@ -29,6 +29,7 @@ from originledger.core.limits import AMOUNT_MAX
 from originledger.core.tx import Msg
 from originledger.modules.accounts import load_account
 from originledger.modules.accounts.types import GrantRole, RevokeRole
+from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.keys import (
     ASSET_PREFIX,
     BALANCE_PREFIX,
@@ -301,7 +302,8 @@ class Model:
             if not time_ms < message.expires_at_ms <= time_ms + HOLD_DURATION_MS_MAX:
                 return assets_code(50)  # HOLD_EXPIRY_INVALID
             assert message.hold_id is not None
-            if message.hold_id in self.holds:
+            hold_id = client_hold_id(message.payer, message.hold_id)  # the payer's namespace
+            if hold_id in self.holds:
                 return assets_code(51)  # HOLD_EXISTS
             failure = (
                 self.open_check(asset)
@@ -320,7 +322,7 @@ class Model:
                 message.symbol,
                 msgspec.structs.replace(line, held=Amount(line.held + message.amount)),
             )
-            self.holds[message.hold_id] = Hold(
+            self.holds[hold_id] = Hold(
                 message.payer,
                 message.payee,
                 message.symbol,
@@ -478,6 +480,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.pending: list[tuple[bytes, Expected]] = []
         self.block_time_ms = self.chain.time_ms + BLOCK_STEP_MS
         self.next_hold = 0
+        self.chosen_ids: dict[bytes, bytes] = {}  # stored hold id -> the payer's choice
         self.blocks = 0
 
     def teardown(self) -> None:
@@ -612,10 +615,16 @@ class LedgerMachine(RuleBasedStateMachine):
             if available > 0 and data.draw(likely):
                 amount = data.draw(st.integers(1, available))
         if reuse and self.model.holds:
-            hold_id = data.draw(st.sampled_from(sorted(self.model.holds)))
+            # The payer of an open hold chooses its id again (HOLD_EXISTS); another payer
+            # choosing the same id gets an id of its own.
+            stored = data.draw(st.sampled_from(sorted(self.model.holds)))
+            if data.draw(likely):
+                payer = PARTY_BY_ADDRESS[self.model.holds[stored].payer]
+            hold_id = self.chosen_ids[stored]
         else:
             self.next_hold += 1
             hold_id = self.next_hold.to_bytes(32, "big")
+        self.chosen_ids[client_hold_id(payer.address, hold_id)] = hold_id
         message = PlaceHold(
             payer.address,
             payee.address,

@@ -10,11 +10,12 @@ import pytest
 from originledger.core.amounts import Amount
 from originledger.core.codes import TxCode
 from originledger.core.crypto import sha256
-from originledger.modules.assets import AssetsCode, available_of, load_hold
-from originledger.modules.assets.types import PostHold
+from originledger.modules.assets import AssetsCode, available_of, client_hold_id, load_hold
+from originledger.modules.assets.types import PlaceHold, PostHold
 from originledger.modules.payments import (
     PAYMENTS_ACCOUNT,
     PaymentsCode,
+    authorization_hold_id,
     claim_digest,
     derive_id,
     load_authorization,
@@ -279,6 +280,49 @@ def test_authorization_expires_at_the_end_of_the_block(chain: Chain) -> None:
     assert available_of(chain.store, ALICE.address, "USD") == 10_000
     late = chain.run(Capture(MERCHANT.address, _id("auth"), Amount(1)), MERCHANT)
     assert_failed(late, PaymentsCode.AUTHORIZATION_CLOSED)
+
+
+def _squat(chain: Chain, chosen: bytes) -> bytes:
+    """CAROL places a hold with ``chosen`` as its client-chosen id; return the stored id."""
+    message = PlaceHold(
+        CAROL.address, BOB.address, "USD", Amount(1), chain.next_time_ms + 60_000, chosen
+    )
+    outcome = chain.run(message, CAROL)
+    assert outcome.result.ok, outcome.result
+    return bytes(event_of(outcome, "HoldPlaced").hold_id)  # type: ignore[attr-defined]
+
+
+def test_regression_hold_id_cannot_squat_an_authorization(chain: Chain) -> None:
+    # The ids of an authorization's holds are predictable from its id. Before the fix a
+    # hold placed first under them made the authorization (HOLD_EXISTS) or its partial
+    # capture fail; now a chosen id lives in CAROL's namespace and cannot reach them.
+    first, second = (authorization_hold_id(_id("auth"), n) for n in (0, 1))
+    assert _squat(chain, first) == client_hold_id(CAROL.address, first) != first
+    assert _squat(chain, second) != second
+    outcome = chain.run(_authorize(chain), ALICE)
+    assert outcome.result.ok, outcome.result
+    assert event_of(outcome, "Authorized").hold_id == first  # type: ignore[attr-defined]
+    partial = chain.run(Capture(MERCHANT.address, _id("auth"), Amount(300)), MERCHANT)
+    assert partial.result.ok, partial.result
+    record = load_authorization(chain.store, _id("auth"))
+    assert record is not None and record.hold_id == second
+    hold = load_hold(chain.store, second)
+    assert hold is not None and hold.payer == ALICE.address and hold.amount == 700
+
+
+def test_regression_finished_authorization_hold_id_cannot_be_reused(chain: Chain) -> None:
+    # The simulator's case (seed 12013): an authorization expires, then another account
+    # places a hold with its hold's id. Before the fix the closed authorization pointed at
+    # a hold that was not its own and payments.captured_within_authorized broke (checked
+    # after every block here, a halt under live invariants).
+    chain.run(_authorize(chain, lifetime_ms=1_000), ALICE)
+    chain.block([])
+    record = load_authorization(chain.store, _id("auth"))
+    assert record is not None and record.status == "expired"
+    assert load_hold(chain.store, record.hold_id) is None
+    assert _squat(chain, record.hold_id) != record.hold_id
+    assert load_hold(chain.store, record.hold_id) is None
+    chain.block([])  # every invariant holds
 
 
 def test_invalid_capture_at_expiry(chain: Chain) -> None:

@@ -21,7 +21,14 @@ from originledger.core.limits import AMOUNT_MAX
 from originledger.core.module import Module
 from originledger.core.tx import Failure, Msg
 from originledger.modules.accounts import AccountsCode
-from originledger.modules.assets import AssetsCode, balance_of, load_asset, move_asset, post_hold
+from originledger.modules.assets import (
+    AssetsCode,
+    balance_of,
+    client_hold_id,
+    load_asset,
+    move_asset,
+    post_hold,
+)
 from originledger.modules.assets.types import Hold, Mint, PlaceHold, PostHold, Transfer
 from originledger.modules.clearing import (
     CLEARING_ACCOUNT,
@@ -358,7 +365,8 @@ def test_regression_monitoring_applies_to_hold_post(cny: Chain) -> None:
         ALICE.address, BOB.address, "CNYX", Amount(LARGE), cny.next_time_ms + HOUR_MS, _id("h")
     )
     assert _large(cny.run(hold, ALICE)) == []  # a hold moves nothing yet
-    outcome = cny.run(PostHold(BOB.address, _id("h"), Amount(LARGE)), BOB)
+    stored = client_hold_id(ALICE.address, _id("h"))
+    outcome = cny.run(PostHold(BOB.address, stored, Amount(LARGE)), BOB)
     assert _large(outcome) == [(ALICE.address, BOB.address, LARGE)]
 
 

@@ -4,7 +4,8 @@ Protocol (granted to other modules in ``app.py``):
 - reading: ``load_asset``, ``balance_of``, ``available_of``, ``load_line``, ``load_hold``;
 - moving: ``move`` (a transfer between accounts, under every control of the asset);
 - holds: ``place_hold``, ``post_hold``, ``void_hold`` (two-phase transfers; the payments
-  module builds card authorizations and escrow on them) and ``derive_hold_id``.
+  module builds card authorizations and escrow on them), ``derive_hold_id`` and
+  ``client_hold_id``.
 Creating and destroying units (``mint_to``, ``burn_from``) are capabilities that only
 ``app.py`` hands out.
 
@@ -104,6 +105,7 @@ __all__ = [
     "burn",
     "burn_from",
     "clawback",
+    "client_hold_id",
     "derive_hold_id",
     "enable_clawback",
     "expire_holds",
@@ -440,6 +442,16 @@ def burn_from(
 def derive_hold_id(tx_hash: bytes, position: int) -> bytes:
     """The id of a hold placed without one: unique per transaction and position."""
     return tagged_hash(b"origin/assets/hold", tx_hash + position.to_bytes(4, "big"))
+
+
+CLIENT_HOLD_ID_TAG = b"origin/assets/hold/client"
+
+
+def client_hold_id(payer: Address, chosen: bytes) -> bytes:
+    """The stored id of a hold placed with a client-chosen ``hold_id``: the choice lives
+    in the payer's own namespace, apart from every id a module derives (its own tag), so
+    no account can take an id another account or a module will use, or has used."""
+    return tagged_hash(CLIENT_HOLD_ID_TAG, bytes(payer) + chosen)
 
 
 def _expiry_bucket(time_ms: int) -> int:
@@ -985,9 +997,10 @@ def recover(ctx: TxContext, message: Recover) -> Failure | None:
 
 
 def hold(ctx: TxContext, message: PlaceHold) -> Failure | None:
-    hold_id = message.hold_id
-    if hold_id is None:
+    if message.hold_id is None:
         hold_id = derive_hold_id(ctx.tx_hash, len(ctx.events))
+    else:
+        hold_id = client_hold_id(message.payer, message.hold_id)
     placed = place_hold(
         ctx.state,
         hold_id=hold_id,

@@ -629,8 +629,10 @@ class Recover(Msg, frozen=True, tag="assets/recover"):
 class PlaceHold(Msg, frozen=True, tag="assets/hold"):
     """Reserve ``amount`` of the payer's balance for ``payee`` until ``expires_at_ms``.
 
-    ``hold_id`` (32 bytes) names the hold; without it the id is derived from the
-    transaction's hash and the position of the hold in it (see ``derive_hold_id``).
+    ``hold_id`` (32 bytes) is the payer's choice; the hold is stored under
+    ``client_hold_id(payer, hold_id)``, in the payer's own namespace. Without it the id is
+    derived from the transaction's hash and the position of the hold in it (see
+    ``derive_hold_id``). ``assets/hold_placed`` carries the stored id.
     """
 
     payer: Address

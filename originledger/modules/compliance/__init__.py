@@ -12,7 +12,7 @@ from originledger.modules.compliance import types
 from originledger.modules.compliance.codes import ComplianceCode
 from originledger.modules.compliance.genesis import ComplianceGenesis, genesis_init
 from originledger.modules.compliance.invariants import (
-    approvals_are_decided_by_known_jurisdictions,
+    approvals_are_keyed,
     orders_are_numbered_in_sequence,
     packs_are_valid_and_indexed,
     records_are_keyed,
@@ -141,9 +141,7 @@ MODULE = Module(
     },
     invariants={
         "packs_are_valid_and_indexed": packs_are_valid_and_indexed,
-        "approvals_are_decided_by_known_jurisdictions": (
-            approvals_are_decided_by_known_jurisdictions
-        ),
+        "approvals_are_keyed": approvals_are_keyed,
         "records_are_keyed": records_are_keyed,
         "orders_are_numbered_in_sequence": orders_are_numbered_in_sequence,
     },

@@ -31,7 +31,7 @@ from originledger.modules.compliance.types import (
 )
 
 __all__ = [
-    "approvals_are_decided_by_known_jurisdictions",
+    "approvals_are_keyed",
     "orders_are_numbered_in_sequence",
     "packs_are_valid_and_indexed",
     "records_are_keyed",
@@ -57,24 +57,17 @@ def packs_are_valid_and_indexed(state: StateReader) -> str | None:
     return None
 
 
-def approvals_are_decided_by_known_jurisdictions(state: StateReader) -> str | None:
-    """Every approval is stored under its jurisdiction and symbol, and names a
-    jurisdiction that has an active pack or an appointed regulator (an approval is made
-    only by an appointed regulator of its jurisdiction; a pack or appointment stays)."""
-    known_regulators = {
-        decode(raw, RegulatorRecord).jurisdiction for _, raw in state.scan(REGULATOR_PREFIX)
-    }
+def approvals_are_keyed(state: StateReader) -> str | None:
+    """Every approval is stored under its jurisdiction and symbol, and its jurisdiction is
+    a well-formed code. An approval is the jurisdiction's decision, not its regulator's:
+    it stands when the regulator who made it is removed (or when the jurisdiction has no
+    regulator left), so no appointment is required here."""
     for key, raw in state.scan(APPROVAL_PREFIX):
         approval = decode(raw, Approval)
         if key != approval_key(approval.jurisdiction, approval.symbol):
             return f"approval of {approval.symbol} stored under {key!r}"
-        if (
-            approval.jurisdiction not in known_regulators
-            and state.get(pack_key(approval.jurisdiction)) is None
-        ):
-            return (
-                f"approval of {approval.symbol} by {approval.jurisdiction}, which has no regulator"
-            )
+        if not JURISDICTION_PATTERN.fullmatch(approval.jurisdiction):
+            return f"approval of {approval.symbol} names no valid jurisdiction"
     return None
 
 
