@@ -27,7 +27,12 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
-from originledger.node.mempool import Admission, Mempool, committed_standing
+from originledger.node.mempool import (
+    Admission,
+    Mempool,
+    committed_standing,
+    committed_standings,
+)
 from originledger.node.verifier import ParallelVerifier
 from originledger.store.sqlite import SqliteStore
 
@@ -98,6 +103,7 @@ class EmbeddedNode:
             self.settings.mempool_txs_per_signer_max,
             admission=Admission(self.settings.mempool_admission),
             standing=committed_standing(store.read_state),
+            standings=committed_standings(store.read_states),
             unregistered_txs_max=self.settings.mempool_unregistered_txs_max,
             unregistered_per_signer_max=self.settings.mempool_unregistered_per_signer_max,
         )
@@ -114,6 +120,7 @@ class EmbeddedNode:
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
         checks = self.app.check_txs(raws, self.clock_ms())
+        self.mempool.prefetch([check.tx for check in checks if check.ok])
         answers: list[SubmitAnswer] = []
         for raw, check in zip(raws, checks, strict=True):
             if check.ok:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import enum
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from originledger.core.address import account_address
 from originledger.core.codes import TxCode
@@ -41,8 +41,16 @@ from originledger.core.limits import (
 )
 from originledger.core.tx import Tx
 from originledger.modules.accounts import load_account
+from originledger.modules.accounts.keys import account_key
 
-__all__ = ["Admission", "Mempool", "Standing", "committed_standing", "standing_in"]
+__all__ = [
+    "Admission",
+    "Mempool",
+    "Standing",
+    "committed_standing",
+    "committed_standings",
+    "standing_in",
+]
 
 _STANDINGS_CACHED_MAX = 100_000
 
@@ -86,6 +94,21 @@ def committed_standing(read_state: Callable[[bytes], bytes | None]) -> Callable[
     return lambda public_key: standing_in(state, public_key)
 
 
+def committed_standings(
+    read_states: Callable[[Sequence[bytes]], Mapping[bytes, bytes]],
+) -> Callable[[Sequence[bytes]], dict[bytes, Standing]]:
+    """The standings of many signers read from committed state in one query
+    (``SqliteStore.read_states``): what a submission of many transactions needs."""
+
+    def standings(public_keys: Sequence[bytes]) -> dict[bytes, Standing]:
+        keys = {public_key: account_key(account_address(public_key)) for public_key in public_keys}
+        found = read_states(list(keys.values()))
+        state = _Committed(found.get)
+        return {public_key: standing_in(state, public_key) for public_key in keys}
+
+    return standings
+
+
 class Mempool:
     def __init__(
         self,
@@ -94,6 +117,7 @@ class Mempool:
         *,
         admission: Admission = Admission.OPEN,
         standing: Callable[[bytes], Standing] | None = None,
+        standings: Callable[[Sequence[bytes]], Mapping[bytes, Standing]] | None = None,
         unregistered_txs_max: int = MEMPOOL_UNREGISTERED_TXS_MAX,
         unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     ) -> None:
@@ -105,6 +129,7 @@ class Mempool:
         self.unregistered_txs_max = unregistered_txs_max
         self.unregistered_per_signer_max = unregistered_per_signer_max
         self._standing_of = standing
+        self._standings_of = standings
         self._standings: dict[bytes, Standing] = {}  # this block's answers
         self._registered: set[bytes] = set()  # signers seen registered (for good)
         self._waiting: OrderedDict[bytes, Tx] = OrderedDict()
@@ -137,14 +162,32 @@ class Mempool:
         known = self._standings.get(signer)
         if known is None and self._standing_of is not None:
             known = self._standing_of(signer)
-            if len(self._standings) >= _STANDINGS_CACHED_MAX:
-                self._standings = {}
-            self._standings[signer] = known
-            if known >= Standing.REGISTERED:
-                if len(self._registered) >= _STANDINGS_CACHED_MAX:
-                    self._registered = set()
-                self._registered.add(signer)
+            self._remember(signer, known)
         return Standing.REGISTERED if known is None else known
+
+    def _remember(self, signer: bytes, standing: Standing) -> None:
+        if len(self._standings) >= _STANDINGS_CACHED_MAX:
+            self._standings = {}
+        self._standings[signer] = standing
+        if standing >= Standing.REGISTERED:
+            if len(self._registered) >= _STANDINGS_CACHED_MAX:
+                self._registered = set()
+            self._registered.add(signer)
+
+    def prefetch(self, txs: Sequence[Tx]) -> None:
+        """Read the standings of the signers of ``txs`` not known yet in one query (when
+        the node gave a batch reader), so that adding them reads no state one by one."""
+        if self.admission is Admission.OPEN or self._standings_of is None:
+            return
+        unknown = [
+            signer
+            for signer in dict.fromkeys(tx.signers[0] for tx in txs)
+            if signer not in self._standings
+            and (signer not in self._registered or self.admission is Admission.ROLES)
+        ]
+        if unknown:
+            for signer, standing in self._standings_of(unknown).items():
+                self._remember(signer, standing)
 
     def add(self, tx: Tx) -> TxCode | None:
         """Queue ``tx``; ``None`` when queued or already waiting, else the reason refused."""

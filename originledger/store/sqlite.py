@@ -443,6 +443,19 @@ class SqliteStore:
             row = connection.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
+    def read_states(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """The committed values of those of ``keys`` that exist, in one query per chunk."""
+        found: dict[bytes, bytes] = {}
+        with self.reader() as connection:
+            for start in range(0, len(keys), _IN_CHUNK_MAX):
+                chunk = keys[start : start + _IN_CHUNK_MAX]
+                marks = ",".join("?" * len(chunk))
+                rows = connection.execute(
+                    f"SELECT key, value FROM state WHERE key IN ({marks})", chunk
+                )
+                found.update((bytes(key), bytes(value)) for key, value in rows)
+        return found
+
     def read_scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         with self.reader() as connection:
             rows = self._scan_rows(connection, prefix)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -212,6 +213,36 @@ def test_admission_quota_shares_a_small_pool_among_unregistered_signers() -> Non
     # A registered account (ADMIN exists in genesis) is not charged to the shared pool.
     registered = node.submit([_transfer(builder, i + 1, ADMIN) for i in range(5)])
     assert all(a.status == "accepted" for a in registered)
+    node.stop()
+
+
+def test_admission_reads_a_submission_s_standings_in_one_query() -> None:
+    """A batch's signers are looked up together (one query per chunk), not one by one,
+    with the same answers: the submission path pays for no per-signer reads."""
+    node = _node_with(Admission.ACCOUNTS)
+    single_reads: list[bytes] = []
+    batches: list[int] = []
+    reader = node.mempool._standing_of
+    batch_reader = node.mempool._standings_of
+    assert reader is not None and batch_reader is not None
+
+    def one(public_key: bytes) -> Any:
+        single_reads.append(public_key)
+        return reader(public_key)
+
+    def many(public_keys: Any) -> Any:
+        batches.append(len(public_keys))
+        return batch_reader(public_keys)
+
+    node.mempool._standing_of = one
+    node.mempool._standings_of = many
+    builder = TxBuilder(CHAIN)
+    answers = node.submit(
+        [_transfer(builder, 1, ALICE), _transfer(builder, 1, ADMIN), _transfer(builder, 2, ADMIN)]
+    )
+    assert [a.status for a in answers] == ["rejected", "accepted", "accepted"]
+    assert answers[0].result.code == TxCode.SIGNER_NOT_ADMITTED
+    assert batches == [2] and single_reads == []
     node.stop()
 
 
