@@ -120,11 +120,11 @@ class EmbeddedNode:
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
         checks = self.app.check_txs(raws, self.clock_ms())
-        self.mempool.prefetch([check.tx for check in checks if check.ok])
+        refusals = iter(self.mempool.add_many([check.tx for check in checks if check.ok]))
         answers: list[SubmitAnswer] = []
         for raw, check in zip(raws, checks, strict=True):
             if check.ok:
-                refusal = self.mempool.add(check.tx)
+                refusal = next(refusals)
                 if refusal is None:
                     answers.append(SubmitAnswer(check.hash, "accepted", check.result))
                 else:

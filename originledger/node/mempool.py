@@ -191,35 +191,54 @@ class Mempool:
 
     def add(self, tx: Tx) -> TxCode | None:
         """Queue ``tx``; ``None`` when queued or already waiting, else the reason refused."""
-        signer = tx.signers[0]
-        standing = Standing.REGISTERED
-        if self.admission is not Admission.OPEN:
-            standing = self._standing(signer)  # a state read: outside the lock
-            if self.admission is Admission.ACCOUNTS and standing < Standing.REGISTERED:
-                return TxCode.SIGNER_NOT_ADMITTED
-            if self.admission is Admission.ROLES and standing < Standing.HAS_ROLE:
-                return TxCode.SIGNER_NOT_ADMITTED
+        return self.add_many([tx])[0]
+
+    def add_many(self, txs: Sequence[Tx]) -> list[TxCode | None]:
+        """Queue each of ``txs`` in order (``add``'s answer for each): the signers'
+        standings are read together, the lock is taken once and the producer woken once."""
+        open_admission = self.admission is Admission.OPEN
+        standings: list[Standing] = []
+        if not open_admission:
+            self.prefetch(txs)  # state reads: outside the lock
+            standings = [self._standing(tx.signers[0]) for tx in txs]
+        answers: list[TxCode | None] = []
+        queued = False
         with self._lock:
-            if tx.hash in self._waiting or tx.hash in self._in_flight:
-                return None
-            if len(self._waiting) + len(self._in_flight) >= self.txs_max:
-                return TxCode.MEMPOOL_FULL
-            count = self._per_signer.get(signer, 0)
-            if count >= self.txs_per_signer_max:
-                return TxCode.SIGNER_QUOTA
-            if standing is Standing.UNREGISTERED:
-                mine = self._unregistered.get(signer, 0)
-                if (
-                    self._unregistered_total >= self.unregistered_txs_max
-                    or mine >= self.unregistered_per_signer_max
-                ):
-                    return TxCode.SIGNER_QUOTA
-                self._unregistered[signer] = mine + 1
-                self._unregistered_total += 1
-            self._per_signer[signer] = count + 1
-            self._waiting[tx.hash] = tx
-            self.not_empty.notify()
+            for position, tx in enumerate(txs):
+                standing = Standing.REGISTERED if open_admission else standings[position]
+                answer = self._queue(tx, standing)
+                answers.append(answer)
+                queued = queued or answer is None
+            if queued:
+                self.not_empty.notify()
+        return answers
+
+    def _queue(self, tx: Tx, standing: Standing) -> TxCode | None:
+        """Queue one transaction under the lock."""
+        if self.admission is Admission.ACCOUNTS and standing < Standing.REGISTERED:
+            return TxCode.SIGNER_NOT_ADMITTED
+        if self.admission is Admission.ROLES and standing < Standing.HAS_ROLE:
+            return TxCode.SIGNER_NOT_ADMITTED
+        if tx.hash in self._waiting or tx.hash in self._in_flight:
             return None
+        if len(self._waiting) + len(self._in_flight) >= self.txs_max:
+            return TxCode.MEMPOOL_FULL
+        signer = tx.signers[0]
+        count = self._per_signer.get(signer, 0)
+        if count >= self.txs_per_signer_max:
+            return TxCode.SIGNER_QUOTA
+        if standing is Standing.UNREGISTERED:
+            mine = self._unregistered.get(signer, 0)
+            if (
+                self._unregistered_total >= self.unregistered_txs_max
+                or mine >= self.unregistered_per_signer_max
+            ):
+                return TxCode.SIGNER_QUOTA
+            self._unregistered[signer] = mine + 1
+            self._unregistered_total += 1
+        self._per_signer[signer] = count + 1
+        self._waiting[tx.hash] = tx
+        return None
 
     def take(self, txs_max: int, bytes_max: int) -> list[Tx]:
         """Move up to ``txs_max`` transactions (and ``bytes_max`` bytes) to in-flight."""
