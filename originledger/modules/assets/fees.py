@@ -58,7 +58,7 @@ def fee_schedule(state: StateGetter) -> FeeSchedule | None:
 
 def fees_collected(state: StateGetter) -> Amount:
     raw = state.get(FEES_COLLECTED_KEY)
-    return Amount(0) if raw is None else Amount.from_bytes16(raw)
+    return Amount(0) if raw is None else decode(raw, Amount)
 
 
 def fee_for(schedule: FeeSchedule, messages: int) -> int:
@@ -75,7 +75,7 @@ def genesis_fees(state: BlockState, schedule: FeeSchedule) -> None:
     if fee_for(schedule, MESSAGES_PER_TX_MAX) > AMOUNT_MAX:
         raise ValueError("genesis: the fee of the largest transaction exceeds the amount range")
     state.set(FEE_SCHEDULE_KEY, encode(schedule))
-    state.set(FEES_COLLECTED_KEY, Amount(0).to_bytes16())
+    state.set(FEES_COLLECTED_KEY, encode(Amount(0)))
 
 
 def _load_line(state: StateGetter, account: Address, symbol: str) -> Balance | None:
@@ -136,5 +136,5 @@ def charge_fee(
     if holders:
         asset = decode(raw_asset, AssetRecord)
         state.set(asset_key(symbol), encode(_replace(asset, holders=asset.holders + holders)))
-    state.set(FEES_COLLECTED_KEY, collected.to_bytes16())
+    state.set(FEES_COLLECTED_KEY, encode(collected))
     return None

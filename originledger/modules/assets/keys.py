@@ -35,7 +35,7 @@ HOLD_ACCOUNT_PREFIX = b"assets/hold_acct/"
 EXPIRY_CURSOR_KEY = b"assets/hold_exp_cursor"
 PARAMS_KEY = b"assets/params"
 # Chains with fees only (written by genesis when it sets ``fees``): the ``FeeSchedule``,
-# and the total of fees ever paid (a 16-byte big-endian amount), which the fee collector's
+# and the total of fees ever paid (an encoded amount), which the fee collector's
 # balance must equal.
 FEE_SCHEDULE_KEY = b"assets/fee_schedule"
 FEES_COLLECTED_KEY = b"assets/fees_collected"
