@@ -276,3 +276,25 @@ def test_genesis_fee_state(fees_chain: Chain) -> None:
     assert fees_chain.store.get(FEE_SCHEDULE_KEY) is not None
     assert fees_collected(fees_chain.store) == 0
     assert fees_chain.balance(FEE_COLLECTOR, "USD") == 0
+
+
+def test_internal_error_keeps_the_fee_and_drops_the_rest() -> None:
+    from tests.core.faulty import Boom, faulty_registry
+
+    chain = Chain(fees_genesis(), registry=faulty_registry())
+    outcome = chain.run([send(ALICE, BOB, 10), Boom(bytes(20), "value")], ALICE)
+    assert (outcome.result.codespace, outcome.result.code) == ("tx", TxCode.INTERNAL)
+    assert chain.store.get(b"faulty/written") is None
+    assert chain.balance(ALICE, "USD") == 1_000 - fee(2)
+    assert chain.balance(BOB, "USD") == 500
+    assert fees_collected(chain.store) == fee(2)
+
+
+def test_query_fees(fees_chain: Chain) -> None:
+    fees_chain.run(send(ALICE, BOB, 1), ALICE)
+    answer = fees_chain.app.query("assets", "fees", {})
+    assert answer.schedule is not None and answer.schedule.symbol == "USD"
+    assert (answer.schedule.per_tx, answer.schedule.per_message) == (PER_TX, PER_MESSAGE)
+    assert (answer.collector, answer.collected) == (FEE_COLLECTOR, fee(1))
+    off = Chain().app.query("assets", "fees", {})
+    assert off.schedule is None and off.collected == 0

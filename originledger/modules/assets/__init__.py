@@ -62,6 +62,7 @@ from originledger.modules.assets.queries import (
     query_assets,
     query_balance,
     query_balances,
+    query_fees,
     query_hold,
     query_holds,
 )
@@ -144,6 +145,7 @@ MODULE = Module(
         "assets": query_assets,
         "balance": query_balance,
         "balances": query_balances,
+        "fees": query_fees,
         "hold": query_hold,
         "holds": query_holds,
     },
