@@ -28,7 +28,10 @@ The mapping (see docs/network.md for the whole protocol):
   (after each block, of what is still waiting) is ``Application.recheck_txs``: a
   transaction checked before is a cache hit and an expiry check, and bytes committed
   meanwhile (alone or in a batch) take the full check, which finds them committed; a
-  batch stays while one of its transactions may still commit.
+  batch stays while one of its transactions may still commit. New and rechecked
+  transactions then pass the node's mempool admission policy (``[mempool] admission``,
+  ``node/mempool.py``): ``accounts`` and ``roles`` from committed state, ``quota`` with
+  the app's count of unregistered signers' waiting transactions (``WaitingUnregistered``).
 - ``PrepareProposal``: drops what no longer passes the checks at the block's time (expired,
   committed meanwhile, twice in the proposal), rewriting a batch that lost some of its
   transactions, within ``max_tx_bytes`` and ``BLOCK_TXS_MAX``.
@@ -202,12 +205,11 @@ class WaitingUnregistered:
     def __len__(self) -> int:
         return len(self.charged)
 
-    def room(self, signer: bytes, extra: dict[bytes, int]) -> bool:
+    def room(self, signer: bytes, extra: dict[bytes, int], extra_total: int) -> bool:
         """Whether one more transaction of ``signer`` fits, counting ``extra`` (charges
-        not made yet) with those made."""
-        total = len(self.charged) + sum(extra.values())
+        not made yet, by signer; ``extra_total`` in all) with those made."""
         mine = self.per_signer.get(signer, 0) + extra.get(signer, 0)
-        return total < self.txs_max and mine < self.per_signer_max
+        return len(self.charged) + extra_total < self.txs_max and mine < self.per_signer_max
 
     def charge(self, tx_hash: bytes, signer: bytes, expires_at_ms: int) -> None:
         if tx_hash not in self.charged:
@@ -483,6 +485,7 @@ class AbciApp:
         needed = Standing.HAS_ROLE if self.admission is Admission.ROLES else Standing.REGISTERED
         out = list(checks)
         extra: dict[bytes, int] = {}
+        counted: set[bytes] = set()
         start = 0
         for count in layout:
             charges: list[tuple[bytes, bytes, int]] = []
@@ -502,11 +505,10 @@ class AbciApp:
                 elif standing >= Standing.REGISTERED:
                     if charge:
                         quota.release(tx.hash)  # registered since it was charged
-                elif not recheck and tx.hash not in quota.charged:
-                    if any(tx.hash == charged for charged, _, _ in charges):
-                        pass  # the same transaction twice in a batch: one place
-                    elif quota.room(signer, extra):
+                elif not recheck and tx.hash not in quota.charged and tx.hash not in counted:
+                    if quota.room(signer, extra, len(counted)):
                         extra[signer] = extra.get(signer, 0) + 1
+                        counted.add(tx.hash)  # twice in a submission: one place
                         charges.append((tx.hash, signer, tx.body.expires_at_ms))
                     else:
                         refusal = TxCode.SIGNER_QUOTA
@@ -523,7 +525,7 @@ class AbciApp:
                     for check in out[start : start + count]:
                         if check.hash is not None:
                             quota.release(check.hash)
-                extra = {}
+                extra, counted = {}, set()
             start += count
         return out
 
