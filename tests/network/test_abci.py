@@ -951,3 +951,41 @@ def test_regression_checktx_applies_admission_policy_quota_accounting(toolchain:
     _commit_block(handler, 3, [], time_ms=BLOCK_TIME_MS + 60_000)
     assert len(waiting) == 0
     handler.store.close()
+
+
+def test_regression_checktx_applies_admission_policy_of_each_home(
+    toolchain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: `python -m originledger.node --abci` (what `origin net` runs for each
+    # validator) read only [api] listen; the app ignored [mempool] admission and the API
+    # ignored [api] cors_origins.
+    from originledger.node import __main__ as node_main
+    from originledger.node import abci, runner
+    from originledger.node.home import init_home
+
+    home = tmp_path / "validator-0"
+    init_home(home)
+    config = home / "config.toml"
+    config.write_text(
+        config.read_text()
+        .replace('admission = "quota"', 'admission = "roles"')
+        .replace("cors_origins = []", 'cors_origins = ["https://wallet.example"]')
+    )
+    served: dict[str, Any] = {}
+
+    def fake_serve(node: Any, listen: str, **options: Any) -> None:
+        served.update(options, admission=node.abci.admission, listen=listen)
+
+    monkeypatch.setattr(runner, "serve", fake_serve)
+    socket_path = Path(tempfile.mkdtemp(prefix="abci-")) / "app.sock"
+    address = f"unix://{socket_path}"
+    assert node_main.main(["--home", str(home), "--abci", address, "--rpc", "http://x"]) == 0
+    assert served["admission"] is Admission.ROLES
+    assert served["cors_origins"] == ("https://wallet.example",)
+    # A home without config.toml serves ABCI only, with the default policy; a bad policy
+    # is refused before anything starts.
+    bare = abci.AbciProcess(tmp_path / "bare", address)
+    assert bare.handler.admission is Admission.QUOTA
+    bare.close()
+    config.write_text(config.read_text().replace('"roles"', '"everyone"'))
+    assert node_main.main(["--home", str(home), "--abci", address]) == 6
