@@ -11,6 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
+from originledger.node.embedded import NodeSettings
 from originledger.node.home import HomeError, load_config
 from originledger.node.runner import open_node, serve
 
@@ -46,10 +47,16 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.abci:
         from originledger.node.abci import run_abci_process
 
-        try:
-            api = arguments.api or load_config(arguments.home).api.listen
-        except HomeError:
-            api = None  # a bare home (no config.toml): ABCI only
+        api: str | None = arguments.api  # a bare home (no config.toml): ABCI only
+        settings: NodeSettings | None = None  # and the default settings
+        if (arguments.home / "config.toml").exists():
+            try:  # the validator's own settings: its mempool admission, the API's CORS
+                config = load_config(arguments.home)
+                settings = config.settings()
+            except HomeError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 6
+            api = arguments.api or config.api.listen
         return run_abci_process(
             arguments.home,
             arguments.abci,
@@ -60,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             snapshots_keep=arguments.snapshots_keep,
             index=not arguments.no_index,
             genesis_hash=arguments.genesis_hash,
+            settings=settings,
         )
     try:
         listen = arguments.api or load_config(arguments.home).api.listen

@@ -28,7 +28,10 @@ The mapping (see docs/network.md for the whole protocol):
   (after each block, of what is still waiting) is ``Application.recheck_txs``: a
   transaction checked before is a cache hit and an expiry check, and bytes committed
   meanwhile (alone or in a batch) take the full check, which finds them committed; a
-  batch stays while one of its transactions may still commit.
+  batch stays while one of its transactions may still commit. New and rechecked
+  transactions then pass the node's mempool admission policy (``[mempool] admission``,
+  ``node/mempool.py``): ``accounts`` and ``roles`` from committed state, ``quota`` with
+  the app's count of unregistered signers' waiting transactions (``WaitingUnregistered``).
 - ``PrepareProposal``: drops what no longer passes the checks at the block's time (expired,
   committed meanwhile, twice in the proposal), rewriting a batch that lost some of its
   transactions, within ``max_tx_bytes`` and ``BLOCK_TXS_MAX``.
@@ -78,12 +81,18 @@ from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
 from originledger.core.codec import encode, to_json
-from originledger.core.codes import TxCode
+from originledger.core.codes import TxCode, TxResult
 from originledger.core.context import Event
 from originledger.core.crypto import sha256
-from originledger.core.limits import BLOCK_TXS_MAX
+from originledger.core.limits import (
+    BLOCK_TXS_MAX,
+    MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
+    MEMPOOL_UNREGISTERED_TXS_MAX,
+)
 from originledger.core.module import QueryError
 from originledger.modules.validators import load_validators
+from originledger.node.embedded import NodeSettings
+from originledger.node.mempool import Admission, Standing, committed_standings
 from originledger.node.snapshots import Restore, Snapshots
 from originledger.node.toolchain import abci_types
 from originledger.node.verifier import ParallelVerifier
@@ -109,6 +118,7 @@ QUERY_PROOF_TYPE = "origin/state"
 _RECV_BYTES = 1 << 20
 _QUERY_CODESPACE = "query"
 _ADDRESS_TEXTS_MAX = 100_000
+_STANDINGS_CACHED_MAX = 100_000
 
 
 class QueryCode:
@@ -170,6 +180,62 @@ def _stale(check: CheckResult) -> bool:
     return check.result.code in (TxCode.EXPIRED, TxCode.ALREADY_COMMITTED)
 
 
+def _carrier_passes(carried: list[CheckResult], recheck: bool) -> bool:
+    """Whether CheckTx keeps a CometBFT transaction carrying these checks: a plain one
+    when it passed; a batch when one of its transactions passed and (unless rechecked)
+    none failed for a reason other than being stale."""
+    live = any(check.ok for check in carried)
+    spoiled = any(not check.ok and not _stale(check) for check in carried)
+    return live and (recheck or not spoiled)
+
+
+class WaitingUnregistered:
+    """The ``quota`` admission's count, in network mode, of the transactions of
+    unregistered signers waiting in CometBFT's mempool: charged when CheckTx accepts one,
+    released when it commits, when a recheck drops it (or finds its signer registered),
+    and at its expiry (a transaction CometBFT dropped without telling the app cannot
+    hold its place longer than it could wait)."""
+
+    def __init__(self, txs_max: int, per_signer_max: int) -> None:
+        self.txs_max = txs_max
+        self.per_signer_max = per_signer_max
+        self.charged: dict[bytes, tuple[bytes, int]] = {}  # tx hash: (signer, expiry)
+        self.per_signer: dict[bytes, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.charged)
+
+    def room(self, signer: bytes, extra: dict[bytes, int], extra_total: int) -> bool:
+        """Whether one more transaction of ``signer`` fits, counting ``extra`` (charges
+        not made yet, by signer; ``extra_total`` in all) with those made."""
+        mine = self.per_signer.get(signer, 0) + extra.get(signer, 0)
+        return len(self.charged) + extra_total < self.txs_max and mine < self.per_signer_max
+
+    def charge(self, tx_hash: bytes, signer: bytes, expires_at_ms: int) -> None:
+        if tx_hash not in self.charged:
+            self.charged[tx_hash] = (signer, expires_at_ms)
+            self.per_signer[signer] = self.per_signer.get(signer, 0) + 1
+
+    def release(self, tx_hash: bytes) -> None:
+        found = self.charged.pop(tx_hash, None)
+        if found is None:
+            return
+        signer = found[0]
+        remaining = self.per_signer[signer] - 1
+        if remaining:
+            self.per_signer[signer] = remaining
+        else:
+            del self.per_signer[signer]
+
+    def release_expired(self, now_ms: int) -> None:
+        for tx_hash in [h for h, (_, expiry) in self.charged.items() if expiry <= now_ms]:
+            self.release(tx_hash)
+
+    def clear(self) -> None:
+        self.charged.clear()
+        self.per_signer.clear()
+
+
 class AbciApp:
     """Maps ABCI requests to the Application. Thread-safe: one call at a time."""
 
@@ -183,6 +249,9 @@ class AbciApp:
         validator_updates: Callable[[BlockOutcome], list[ValidatorUpdate]] | None = None,
         snapshots: Snapshots | None = None,
         genesis_hash: bytes | None = None,
+        admission: Admission = Admission.OPEN,
+        unregistered_txs_max: int = MEMPOOL_UNREGISTERED_TXS_MAX,
+        unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     ) -> None:
         self.pb = abci_types()
         self.app = app
@@ -202,6 +271,14 @@ class AbciApp:
         # comes from the local CometBFT's genesis file, which the operator wrote.)
         self.genesis_hash = genesis_hash
         self._restore: Restore | None = None
+        # The mempool's admission policy (``[mempool] admission``, node/mempool.py), applied
+        # in CheckTx: standings are read from committed state, once per signer per block.
+        self.admission = admission
+        self.waiting_unregistered = WaitingUnregistered(
+            unregistered_txs_max, unregistered_per_signer_max
+        )
+        self._read_standings = committed_standings(store.read_states)
+        self._standings: dict[bytes, Standing] = {}
         self.lock = threading.Lock()
         # Called with each block's outcome once it is durably committed (the API's waiters).
         self.listeners: list[Callable[[BlockOutcome], None]] = []
@@ -356,6 +433,8 @@ class AbciApp:
         them flattened (``core.batch.flatten``)."""
         now_ms = self.clock_ms()
         checks = self.app.recheck_txs(flat, now_ms) if recheck else self.app.check_txs(flat, now_ms)
+        if self.admission is not Admission.OPEN:
+            checks = self._admitted(checks, layout, recheck=recheck, charge=True)
         answers: list[Any] = []
         start = 0
         for count in layout:
@@ -371,6 +450,84 @@ class AbciApp:
             else:
                 answers.append(self._check_answer((spoiled or carried)[0]))
         return answers
+
+    # -- admission ------------------------------------------------------------------------
+
+    def admission_checks(self, checks: list[CheckResult]) -> list[CheckResult]:
+        """``checks`` (of ``Application.check_txs``) with the admission policy applied, as
+        CheckTx will apply it, without charging the quota: what the API answers at once,
+        since the broadcast to CometBFT does not wait for CheckTx. Call under ``lock``."""
+        if self.admission is Admission.OPEN:
+            return checks
+        return self._admitted(checks, [len(checks)], recheck=False, charge=False)
+
+    def _standings_of(self, signers: list[bytes]) -> dict[bytes, Standing]:
+        """Signers' standings in committed state, read once per signer per block."""
+        unknown = [signer for signer in dict.fromkeys(signers) if signer not in self._standings]
+        if unknown:
+            if len(self._standings) + len(unknown) > _STANDINGS_CACHED_MAX:
+                self._standings = {}
+            self._standings.update(self._read_standings(unknown))
+        return {signer: self._standings[signer] for signer in signers}
+
+    def _admitted(
+        self, checks: list[CheckResult], layout: list[int], *, recheck: bool, charge: bool
+    ) -> list[CheckResult]:
+        """Apply the admission policy to the passing checks: ``accounts`` and ``roles``
+        refuse signers without the standing (``SIGNER_NOT_ADMITTED``); ``quota`` refuses
+        an unregistered signer's transaction when the shared places or the signer's own
+        are taken (``SIGNER_QUOTA``). With ``charge``, a new transaction of an unregistered
+        signer that a kept CometBFT transaction carries takes a place, and a recheck
+        releases the places of what it drops and of signers registered meanwhile."""
+        passing = [check.tx for check in checks if check.ok and check.tx is not None]
+        standings = self._standings_of([tx.signers[0] for tx in passing])
+        quota = self.waiting_unregistered
+        needed = Standing.HAS_ROLE if self.admission is Admission.ROLES else Standing.REGISTERED
+        out = list(checks)
+        extra: dict[bytes, int] = {}
+        counted: set[bytes] = set()
+        start = 0
+        for count in layout:
+            charges: list[tuple[bytes, bytes, int]] = []
+            for position in range(start, start + count):
+                check = checks[position]
+                tx = check.tx
+                if not check.ok or tx is None:
+                    if charge and recheck and check.hash is not None:
+                        quota.release(check.hash)
+                    continue
+                signer = tx.signers[0]
+                standing = standings[signer]
+                refusal: TxCode | None = None
+                if self.admission is not Admission.QUOTA:
+                    if standing < needed:
+                        refusal = TxCode.SIGNER_NOT_ADMITTED
+                elif standing >= Standing.REGISTERED:
+                    if charge:
+                        quota.release(tx.hash)  # registered since it was charged
+                elif not recheck and tx.hash not in quota.charged and tx.hash not in counted:
+                    if quota.room(signer, extra, len(counted)):
+                        extra[signer] = extra.get(signer, 0) + 1
+                        counted.add(tx.hash)  # twice in a submission: one place
+                        charges.append((tx.hash, signer, tx.body.expires_at_ms))
+                    else:
+                        refusal = TxCode.SIGNER_QUOTA
+                if refusal is not None:
+                    out[position] = CheckResult(tx.hash, TxResult.failure(refusal))
+                    if charge and recheck:
+                        quota.release(tx.hash)
+            if charge:
+                kept = _carrier_passes(out[start : start + count], recheck)
+                if kept:
+                    for tx_hash, signer, expires_at_ms in charges:
+                        quota.charge(tx_hash, signer, expires_at_ms)
+                elif recheck:
+                    for check in out[start : start + count]:
+                        if check.hash is not None:
+                            quota.release(check.hash)
+                extra, counted = {}, set()
+            start += count
+        return out
 
     def _check_answer(self, check: CheckResult) -> Any:
         result = check.result
@@ -511,6 +668,11 @@ class AbciApp:
     def commit(self, request: Any) -> Any:
         outcome: BlockOutcome = self.app.commit()
         log.debug("committed block %d (%d txs)", outcome.header.height, len(outcome.txs))
+        self._standings = {}  # the block may have registered signers, or revoked roles
+        if self.waiting_unregistered:
+            for tx in outcome.txs:
+                self.waiting_unregistered.release(tx.hash)
+            self.waiting_unregistered.release_expired(outcome.header.time_ms)
         for listener in self.listeners:
             try:
                 listener(outcome)
@@ -599,6 +761,8 @@ class AbciApp:
             return results(result=results.REJECT_SNAPSHOT)
         if done:
             self._restore = None
+            self._standings = {}
+            self.waiting_unregistered.clear()
             self._load_proposers()
             log.warning(
                 "restored the ledger at height %d from a snapshot", restore.metadata.meta.height
@@ -777,8 +941,12 @@ class AbciProcess:
         snapshot_interval_blocks: int = 0,
         snapshots_keep: int = 2,
         genesis_hash: bytes | None = None,
+        settings: NodeSettings | None = None,
     ):
         path = parse_abci_address(address)
+        # The node's own settings (HOME/config.toml): its mempool admission policy applies
+        # in CheckTx. Without a config.toml, the defaults (admission ``quota``).
+        self.settings = settings or NodeSettings()
         (home / "data").mkdir(parents=True, exist_ok=True)
         self.home = home
         self.store = SqliteStore(home / "data" / "ledger.sqlite")
@@ -791,6 +959,9 @@ class AbciProcess:
             wrong_app_hash_from=wrong_app_hash_from,
             snapshots=snapshots,
             genesis_hash=configured_genesis_hash(home, genesis_hash),
+            admission=Admission(self.settings.mempool_admission),
+            unregistered_txs_max=self.settings.mempool_unregistered_txs_max,
+            unregistered_per_signer_max=self.settings.mempool_unregistered_per_signer_max,
         )
         self.server = AbciServer(self.handler, path)
 
@@ -823,6 +994,7 @@ def serve_home(
     snapshot_interval_blocks: int = 0,
     snapshots_keep: int = 2,
     genesis_hash: bytes | None = None,
+    settings: NodeSettings | None = None,
 ) -> int:
     """Serve the ledger of ``home`` to CometBFT until ``stop`` is set."""
     process = AbciProcess(
@@ -832,6 +1004,7 @@ def serve_home(
         snapshot_interval_blocks=snapshot_interval_blocks,
         snapshots_keep=snapshots_keep,
         genesis_hash=genesis_hash,
+        settings=settings,
     ).start()
     stopped = stop or threading.Event()
     try:
@@ -876,10 +1049,12 @@ def run_abci_process(
     snapshots_keep: int = 2,
     index: bool = True,
     genesis_hash: bytes | None = None,
+    settings: NodeSettings | None = None,
 ) -> int:
     """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
     serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``, and (with
-    ``index``) runs the node's indexer."""
+    ``index``) runs the node's indexer. ``settings`` (HOME/config.toml's) give the
+    mempool admission policy CheckTx applies and the API's CORS origins."""
     import signal
 
     if api is None:
@@ -894,6 +1069,7 @@ def run_abci_process(
             snapshot_interval_blocks=snapshot_interval_blocks,
             snapshots_keep=snapshots_keep,
             genesis_hash=genesis_hash,
+            settings=settings,
         )
     from originledger.node.home import load_validator_key
     from originledger.node.network_node import NetworkNode
@@ -906,10 +1082,11 @@ def run_abci_process(
         snapshot_interval_blocks=snapshot_interval_blocks,
         snapshots_keep=snapshots_keep,
         genesis_hash=genesis_hash,
+        settings=settings,
     ).start()
     node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
     try:
-        serve(node, api, index=index)
+        serve(node, api, index=index, cors_origins=process.settings.api_cors_origins)
     finally:
         process.close()
     return 0

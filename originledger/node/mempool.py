@@ -20,7 +20,9 @@ transaction); the policy decides what an unregistered signer may do:
 - ``roles``: only signers whose account carries a role may submit.
 - ``open``: anyone, with the per-signer quota only (a test or a public demo chain).
 
-Standing is read from committed state, at most once per signer per block.
+Standing is read from committed state, at most once per signer per block. In network mode
+the same policy runs in the ABCI app's CheckTx (``node/abci.py``), with this module's
+``Standing`` and ``committed_standings``.
 """
 
 from __future__ import annotations

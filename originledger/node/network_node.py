@@ -3,7 +3,8 @@
 It satisfies the API's driver interface (``originledger.node.driver.LedgerNode``), as
 ``EmbeddedNode`` does, so the API works in network mode as in embedded mode. What differs:
 
-- submission: the transactions of one submission that pass the app's checks are handed
+- submission: the transactions of one submission that pass the app's checks and the
+  node's admission policy (``[mempool] admission``, applied again by CheckTx) are handed
   to the local CometBFT's mempool as one batch (``core/batch.py``; ``broadcast_tx_async``),
   which gossips it to the other validators; each commits when a block holding it is
   final;
@@ -186,7 +187,9 @@ class NetworkNode:
         self.app.verify_ahead(raws)  # without the lock: blocks go on meanwhile
         now_ms = self.clock_ms()
         with self.abci.lock:
-            checks = self.app.check_txs(raws, now_ms)
+            # The admission policy as CheckTx applies it: the asynchronous broadcast would
+            # not tell this submitter of CheckTx's refusal.
+            checks = self.abci.admission_checks(self.app.check_txs(raws, now_ms))
         answers: list[SubmitAnswer | None] = []
         to_send: list[tuple[int, bytes, bytes, int]] = []
         for raw, check in zip(raws, checks, strict=True):

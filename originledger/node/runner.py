@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
@@ -65,19 +66,27 @@ def tune_interpreter() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
-def serve(node: LedgerNode, listen: str, *, log_level: str = "warning", index: bool = True) -> None:
+def serve(
+    node: LedgerNode,
+    listen: str,
+    *,
+    log_level: str = "warning",
+    index: bool = True,
+    cors_origins: Sequence[str] | None = None,
+) -> None:
     """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM); with
-    ``index``, run the node's indexer into ``<home>/data/index.sqlite``."""
+    ``index``, run the node's indexer into ``<home>/data/index.sqlite``. ``cors_origins``
+    default to an embedded node's settings (a network node passes its config's)."""
     from originledger.api.limits import CONNECTIONS_MAX
     from originledger.api.server import create_app
     from originledger.indexer.service import IndexService
 
     host, port = parse_listen(listen)
-    settings = node.settings if isinstance(node, EmbeddedNode) else None
+    if cors_origins is None:
+        settings = node.settings if isinstance(node, EmbeddedNode) else None
+        cors_origins = settings.api_cors_origins if settings is not None else ()
     app = create_app(
-        node,
-        index=IndexService.for_node(node) if index else None,
-        cors_origins=settings.api_cors_origins if settings is not None else (),
+        node, index=IndexService.for_node(node) if index else None, cors_origins=cors_origins
     )
     config = uvicorn.Config(
         app,

@@ -32,17 +32,21 @@ from originledger.node.abci import (
     encode_uvarint,
     validator_address,
 )
+from originledger.node.mempool import Admission
 from originledger.node.snapshots import Snapshots
 from originledger.node.toolchain import abci_types
 from originledger.store.sqlite import ProvenValue, SqliteStore
 from tests.conftest import (
     ALICE,
     BOB,
+    CAROL,
     CHAIN_ID,
     GENESIS_TIME_MS,
     ISSUER,
     VALIDATOR,
+    Party,
     genesis_document,
+    party,
     sign_tx,
 )
 
@@ -804,3 +808,184 @@ def test_live_invariant_breach_answers_exception_naming_it(toolchain: Path) -> N
     assert "block 1, transaction 1 (" in text and "assets.supply_moves_with_balances" in text
     assert handler.failure is not None and store.latest_height() == 0
     store.close()
+
+
+# -- admission: the mempool's policy in CheckTx -------------------------------------------
+
+DAVE = party("dave")
+
+
+def _admission_handler(admission: Admission, clock: list[int], **limits: int) -> AbciApp:
+    """An app at genesis where ISSUER holds a role, BOB is registered without one, and
+    ALICE, CAROL and DAVE are not registered."""
+    document = json.loads(_genesis_raw())
+    document["app_state"]["accounts"]["accounts"].append({"address": str(BOB.address)})
+    store = SqliteStore(None)
+    handler = AbciApp(
+        Application(store), store, clock_ms=lambda: clock[0], admission=admission, **limits
+    )
+    pb = handler.pb
+    init = pb.RequestInitChain(chain_id=CHAIN_ID, app_state_bytes=json.dumps(document).encode())
+    init.validators.add(power=1).pub_key.ed25519 = VALIDATOR.key.public_key
+    handler.handle(pb.Request(init_chain=init))
+    return handler
+
+
+def _from(sender: Party, client_id: int, expires_at_ms: int = BLOCK_TIME_MS + 60_000) -> bytes:
+    recipient = BOB if sender is not BOB else CAROL
+    message = Transfer(sender.address, recipient.address, "USD", Amount(1))
+    return sign_tx([message], [sender.key], client_id=client_id, expires_at_ms=expires_at_ms)
+
+
+def _checked(handler: AbciApp, *txs: bytes, recheck: bool = False) -> list[int]:
+    """CheckTx codes of ``txs``, sent as one burst as CometBFT sends them."""
+    pb = handler.pb
+    kind = pb.RECHECK if recheck else pb.NEW
+    requests = [pb.Request(check_tx=pb.RequestCheckTx(tx=tx, type=kind)) for tx in txs]
+    return [answer.check_tx.code for answer in handler.handle_many(requests)]
+
+
+def _commit_block(
+    handler: AbciApp, height: int, txs: list[bytes], time_ms: int | None = None
+) -> None:
+    pb = handler.pb
+    request = pb.RequestFinalizeBlock(
+        txs=txs, height=height, proposer_address=validator_address(VALIDATOR.key.public_key)
+    )
+    request.time.FromMilliseconds(time_ms or BLOCK_TIME_MS + height)
+    handler.handle(pb.Request(finalize_block=request))
+    handler.handle(pb.Request(commit=pb.RequestCommit()))
+
+
+NOT_ADMITTED = int(TxCode.SIGNER_NOT_ADMITTED)
+
+
+@pytest.mark.parametrize(
+    ("admission", "codes"),
+    [
+        (Admission.OPEN, [0, 0, 0]),
+        (Admission.QUOTA, [0, 0, 0]),
+        (Admission.ACCOUNTS, [NOT_ADMITTED, 0, 0]),
+        (Admission.ROLES, [NOT_ADMITTED, NOT_ADMITTED, 0]),
+    ],
+)
+def test_regression_checktx_applies_admission_policy(
+    toolchain: Path, admission: Admission, codes: list[int]
+) -> None:
+    # Before: CheckTx ignored [mempool] admission; any new key filled CometBFT's mempool.
+    handler = _admission_handler(admission, [BLOCK_TIME_MS])
+    txs = [_from(ALICE, 1), _from(BOB, 1), _from(ISSUER, 1)]  # none, registered, role
+    assert _checked(handler, *txs) == codes
+    assert [_checked(handler, tx)[0] for tx in txs] == codes  # alone, as on the socket
+    answer = handler.handle(handler.pb.Request(check_tx=handler.pb.RequestCheckTx(tx=txs[0])))
+    if codes[0]:
+        assert (answer.check_tx.codespace, answer.check_tx.log) == (
+            "tx",
+            TxCode.SIGNER_NOT_ADMITTED.message,
+        )
+    # A batch carrying one signer the policy refuses is refused whole.
+    batch = encode_batch([_from(ISSUER, 2), _from(ALICE, 2)])
+    assert _checked(handler, batch) == [codes[0]]
+    # The API's own check (network_node.submit) answers as CheckTx will.
+    checks = handler.admission_checks(handler.app.check_txs(txs, BLOCK_TIME_MS))
+    assert [check.result.code for check in checks] == codes
+    handler.store.close()
+
+
+def test_regression_checktx_applies_admission_policy_on_recheck(toolchain: Path) -> None:
+    handler = _admission_handler(Admission.ACCOUNTS, [BLOCK_TIME_MS])
+    # A transaction of an unregistered signer that reached the mempool otherwise (before
+    # a restart, or from a node with another policy) is dropped by the recheck ...
+    assert _checked(handler, _from(ALICE, 3), recheck=True) == [NOT_ADMITTED]
+    assert _checked(handler, _from(BOB, 3), recheck=True) == [0]
+    # ... and a signer registered by a committed block is admitted at the next check.
+    _commit_block(handler, 1, [_from(ALICE, 4)])  # passed another node's policy
+    assert _checked(handler, _from(ALICE, 5)) == [0]
+    assert _checked(handler, _from(ALICE, 3), recheck=True) == [0]
+    handler.store.close()
+
+
+def test_regression_checktx_applies_admission_policy_quota_accounting(toolchain: Path) -> None:
+    clock = [BLOCK_TIME_MS]
+    handler = _admission_handler(
+        Admission.QUOTA, clock, unregistered_txs_max=3, unregistered_per_signer_max=2
+    )
+    waiting = handler.waiting_unregistered
+    quota = int(TxCode.SIGNER_QUOTA)
+    soon = BLOCK_TIME_MS + 10
+    alice = [_from(ALICE, 1, soon), _from(ALICE, 2), _from(ALICE, 3)]
+    # Each unregistered signer has two places; all of them share three.
+    assert _checked(handler, *alice) == [0, 0, quota]
+    assert waiting.per_signer == {ALICE.key.public_key: 2}
+    assert _checked(handler, _from(CAROL, 1), _from(DAVE, 1)) == [0, quota]
+    assert len(waiting) == 3
+    # The same transaction again holds one place; registered signers are not counted.
+    assert _checked(handler, alice[0], _from(BOB, 1), _from(BOB, 2), _from(ISSUER, 1)) == [
+        0,
+        0,
+        0,
+        0,
+    ]
+    assert len(waiting) == 3
+    # A refused batch takes no place; the API's own check counts without charging.
+    assert _checked(handler, encode_batch([_from(DAVE, 2), _from(CAROL, 2)])) == [quota]
+    assert len(waiting) == 3
+    checks = handler.admission_checks(handler.app.check_txs([_from(DAVE, 3)], clock[0]))
+    assert checks[0].result.code == quota and len(waiting) == 3
+    # A recheck that drops a transaction (expired) frees its place.
+    clock[0] = soon
+    assert _checked(handler, alice[0], alice[1], recheck=True) == [int(TxCode.EXPIRED), 0]
+    assert len(waiting) == 2
+    assert _checked(handler, _from(DAVE, 4)) == [0]
+    assert len(waiting) == 3
+    # A committed transaction frees its place; its signer is then registered, and the
+    # recheck frees the places of what it still has waiting.
+    _commit_block(handler, 1, [_from(CAROL, 1)])
+    assert len(waiting) == 2 and CAROL.key.public_key not in waiting.per_signer
+    _commit_block(handler, 2, [_from(ALICE, 7)])  # ALICE registers by a transaction
+    assert len(waiting) == 2
+    assert _checked(handler, alice[1], recheck=True) == [0]
+    assert waiting.per_signer == {DAVE.key.public_key: 1}
+    assert _checked(handler, _from(ALICE, 8), _from(ALICE, 9), _from(ALICE, 10)) == [0, 0, 0]
+    # A place held by a transaction CometBFT dropped without a recheck ends at its expiry.
+    _commit_block(handler, 3, [], time_ms=BLOCK_TIME_MS + 60_000)
+    assert len(waiting) == 0
+    handler.store.close()
+
+
+def test_regression_checktx_applies_admission_policy_of_each_home(
+    toolchain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: `python -m originledger.node --abci` (what `origin net` runs for each
+    # validator) read only [api] listen; the app ignored [mempool] admission and the API
+    # ignored [api] cors_origins.
+    from originledger.node import __main__ as node_main
+    from originledger.node import abci, runner
+    from originledger.node.home import init_home
+
+    home = tmp_path / "validator-0"
+    init_home(home)
+    config = home / "config.toml"
+    config.write_text(
+        config.read_text()
+        .replace('admission = "quota"', 'admission = "roles"')
+        .replace("cors_origins = []", 'cors_origins = ["https://wallet.example"]')
+    )
+    served: dict[str, Any] = {}
+
+    def fake_serve(node: Any, listen: str, **options: Any) -> None:
+        served.update(options, admission=node.abci.admission, listen=listen)
+
+    monkeypatch.setattr(runner, "serve", fake_serve)
+    socket_path = Path(tempfile.mkdtemp(prefix="abci-")) / "app.sock"
+    address = f"unix://{socket_path}"
+    assert node_main.main(["--home", str(home), "--abci", address, "--rpc", "http://x"]) == 0
+    assert served["admission"] is Admission.ROLES
+    assert served["cors_origins"] == ("https://wallet.example",)
+    # A home without config.toml serves ABCI only, with the default policy; a bad policy
+    # is refused before anything starts.
+    bare = abci.AbciProcess(tmp_path / "bare", address)
+    assert bare.handler.admission is Admission.QUOTA
+    bare.close()
+    config.write_text(config.read_text().replace('"roles"', '"everyone"'))
+    assert node_main.main(["--home", str(home), "--abci", address]) == 6
