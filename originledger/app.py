@@ -366,6 +366,10 @@ class Application:
         self._verified_lock = threading.Lock()
         self._verified_cache_max = verified_cache_max
         self._pending: BlockOutcome | None = None
+        # The chain's fee schedule (assets genesis ``fees``; None: no fees), fixed at
+        # genesis, read once per chain: the hot path pays one attribute check for it.
+        self._fees: assets.FeeSchedule | None = None
+        self._fees_genesis: bytes | None = None
 
     # -- info / genesis -------------------------------------------------------------------
 
@@ -443,6 +447,7 @@ class Application:
         that order: a committed transaction answers ``ALREADY_COMMITTED`` (its first
         outcome) even after its expiry. Messages are not executed here."""
         meta = self._meta()
+        fees = self._load_fees(meta)
         decoded: list[Tx | TxResult] = [self._decode(raw, meta.chain_id) for raw in raws]
         bad = self._verify_signatures(decoded)
         txs = [item for item in decoded if isinstance(item, Tx)]
@@ -458,11 +463,25 @@ class Application:
             failure = self._envelope_failure(item, now_ms, item.hash in committed)
             if failure is None:
                 failure = _stateless_failure(item, self.registry.account_checks)
+            if failure is None and fees is not None:
+                # Over committed state: a payer who cannot pay would write nothing and
+                # spend nothing, so an honest proposer never includes it.
+                payer = item.signer_addresses[0]
+                refusal = assets.fee_refusal(self.store, fees, payer, len(item.messages))
+                if refusal is not None:
+                    failure = TxResult.failure(TxCode.FEE_UNPAID, refusal)
             if failure is not None:
                 results.append(CheckResult(item.hash, failure))
             else:
                 results.append(CheckResult(item.hash, TxResult.success(), item))
         return results
+
+    def _load_fees(self, meta: ChainMeta) -> assets.FeeSchedule | None:
+        """The fee schedule of the chain in the store (read once per genesis)."""
+        if self._fees_genesis != meta.genesis_hash:
+            self._fees = assets.fee_schedule(self.store)
+            self._fees_genesis = meta.genesis_hash
+        return self._fees
 
     def _committed(self, txs: Sequence[Tx], now_ms: int) -> set[bytes]:
         """The hashes of ``txs`` that committed: spent in state (every transaction inside
@@ -594,6 +613,7 @@ class Application:
                 f"finalize_block at height {request.height}, expected {meta.height + 1}"
             )
         block = BlockContext(meta.chain_id, request.height, request.time_ms, request.proposer)
+        self._load_fees(meta)
         decoded = [self._decode(raw, meta.chain_id) for raw in request.txs]
         for position in self._verify_signatures(decoded):
             decoded[position] = TxResult.failure(TxCode.SIGNATURE_INVALID)
@@ -751,7 +771,7 @@ class Application:
 
     def _execute(
         self, block: BlockContext, state: BlockState, tx: Tx, committed: bool
-    ) -> tuple[TxResult, list[Event], TxState | None]:
+    ) -> tuple[TxResult, list[Event], TxState | NestedBlockState | None]:
         """Run one transaction over the block's state. Returns its result, its events and
         (when it succeeded) its writes, not yet folded into the block.
 
@@ -760,8 +780,12 @@ class Application:
         the error's class name (the same on every validator; the text goes to the log);
         its writes and events are dropped. The hash is spent (the transaction was valid
         and new). ``HaltNode`` and the machine-dependent errors are not contained: they
-        stop the node."""
+        stop the node.
+
+        On a chain with fees, see ``_execute_paying``."""
         failure = self._envelope_failure(tx, block.time_ms, committed, state)
+        if self._fees is not None:
+            return self._execute_paying(block, state, tx, failure, self._fees)
         if failure is not None:
             return failure, [], None
         try:
@@ -771,6 +795,46 @@ class Application:
         except Exception as error:
             _log_contained(f"transaction {tx.hash.hex()}", block.height, error)
             return TxResult.failure(TxCode.INTERNAL, recorded_error(error)), [], None
+
+    def _execute_paying(
+        self,
+        block: BlockContext,
+        state: BlockState,
+        tx: Tx,
+        failure: TxResult | None,
+        fees: assets.FeeSchedule,
+    ) -> tuple[TxResult, list[Event], NestedBlockState | None]:
+        """``_execute`` on a chain with fees. A transaction that would spend its hash
+        (it passed the envelope checks up to ``ALREADY_COMMITTED``) first pays its fee
+        into a layer of its own, below the messages' layer: the fee stays when a message,
+        ``SIGNER_MISSING``, ``TOO_MANY_EVENTS``, monitoring or the execution barrier fails
+        the transaction, and the messages' writes join it only when they all succeed. A
+        payer who cannot pay fails ``FEE_UNPAID``: nothing is written, the hash is not
+        spent."""
+        if failure is not None and not failure.spends_hash:
+            return failure, [], None
+        paid = NestedBlockState(state)
+        try:
+            unpaid = assets.charge_fee(paid, fees, tx.signer_addresses[0], len(tx.messages))
+        except _NOT_CONTAINED:
+            raise
+        except Exception as error:
+            _log_contained(f"the fee of transaction {tx.hash.hex()}", block.height, error)
+            return TxResult.failure(TxCode.INTERNAL, recorded_error(error)), [], None
+        if unpaid is not None:
+            return TxResult.failure(unpaid.code, unpaid.detail), [], None
+        if failure is not None:
+            return failure, [], paid
+        try:
+            result, events, tx_state = self._run_messages(block, paid, tx)
+        except _NOT_CONTAINED:
+            raise
+        except Exception as error:
+            _log_contained(f"transaction {tx.hash.hex()}", block.height, error)
+            return TxResult.failure(TxCode.INTERNAL, recorded_error(error)), [], paid
+        if tx_state is not None:
+            tx_state.commit()
+        return result, events, paid
 
     def _run_messages(
         self, block: BlockContext, state: BlockState, tx: Tx

@@ -34,6 +34,9 @@ def sim(
     exclude_known_bugs: Annotated[
         bool, typer.Option("--exclude-known-bugs", help="Steer around the known bugs.")
     ] = False,
+    fees: Annotated[
+        bool, typer.Option("--fees", help="A world whose chain charges transaction fees.")
+    ] = False,
     no_drivers: Annotated[
         bool, typer.Option("--no-drivers", help="Skip the ABCI and embedded replays.")
     ] = False,
@@ -62,6 +65,7 @@ def sim(
         focus=focus or [],
         python=python or [],
         exclude_known_bugs=exclude_known_bugs,
+        fees=fees,
         no_drivers=no_drivers,
         no_hash_seeds=no_hash_seeds,
         no_shrink=no_shrink,

@@ -71,6 +71,10 @@ class TxCode(ResultCode, codespace="tx"):
     # Given by block execution when a module's code raised an unexpected error.
     INTERNAL = 20, "the transaction failed on an unexpected error; nothing it did was kept"
     SIGNER_NOT_ADMITTED = 21, "this node admits transactions only from registered accounts"
+    # Chains with fees only (the assets module's genesis ``fees``): checked after
+    # ``ALREADY_COMMITTED``, ``EXPIRED`` and ``EXPIRY_TOO_FAR`` and before ``SIGNER_MISSING``
+    # and every message; like the codes up to ``ALREADY_COMMITTED`` it spends nothing.
+    FEE_UNPAID = 22, "the first signer cannot pay the transaction fee; nothing was written"
 
 
 class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
@@ -97,9 +101,13 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
         new. Anything that failed earlier leaves the hash free, so that nobody can burn
         someone else's transaction by getting a broken or expired copy of it into a block.
         Later failures spend it: ``SIGNER_MISSING``, ``TOO_MANY_EVENTS``, ``INTERNAL`` (the
-        execution barrier's) and every module's codes.
+        execution barrier's) and every module's codes. ``FEE_UNPAID`` (a chain with fees
+        whose payer cannot pay) spends nothing either: the transaction wrote nothing and
+        may come back once its payer is funded.
         """
-        return not (self.codespace == TxCode.codespace and 0 < self.code <= _LAST_UNSPENT_CODE)
+        if self.codespace != TxCode.codespace:
+            return True
+        return not (0 < self.code <= _LAST_UNSPENT_CODE or self.code == _FEE_UNPAID_CODE)
 
     @classmethod
     def success(cls) -> TxResult:
@@ -113,3 +121,4 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
 
 _SUCCESS = TxResult("tx", OK_CODE, "ok")
 _LAST_UNSPENT_CODE = int(TxCode.ALREADY_COMMITTED)
+_FEE_UNPAID_CODE = int(TxCode.FEE_UNPAID)

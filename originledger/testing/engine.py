@@ -94,6 +94,7 @@ class SimConfig:
     shrink_seconds: float = 60.0
     focus: tuple[str, ...] = ()  # tag prefixes always enabled, with a high weight
     interpreters: tuple[str, ...] = ()  # other Pythons to replay under (Unicode versions)
+    fees: bool = False  # a world whose chain charges transaction fees (World.genesis)
 
 
 @dataclass(frozen=True)
@@ -783,7 +784,7 @@ def compare_replays(
 
 def new_world(config: SimConfig, registry: Registry) -> World:
     users = random.Random(config.seed * 7919 + 1).randrange(6, 17)
-    return World.build(users, [module.name for module in registry.modules])
+    return World.build(users, [module.name for module in registry.modules], fees=config.fees)
 
 
 def _fails(

@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="steer around the known bugs (originledger/testing/exclusions.py)",
     )
+    parser.add_argument(
+        "--fees", action="store_true", help="a world whose chain charges transaction fees"
+    )
     parser.add_argument("--no-drivers", action="store_true", help="skip the ABCI/embedded replays")
     parser.add_argument("--no-hash-seeds", action="store_true", help="skip subprocess replays")
     parser.add_argument(
@@ -83,6 +86,7 @@ def run(arguments: argparse.Namespace) -> int:
         hash_seeds=() if arguments.no_hash_seeds else SimConfig(0).hash_seeds,
         shrink=not arguments.no_shrink,
         shrink_seconds=arguments.shrink_seconds,
+        fees=bool(getattr(arguments, "fees", False)),
     )
     seeds = None
     if arguments.seconds is None:

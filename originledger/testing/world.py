@@ -14,6 +14,7 @@ from originledger.core.address import Address, account_address, module_address
 from originledger.core.context import Event
 from originledger.core.crypto import SigningKey
 from originledger.core.simulation import ACCOUNT_KINDS
+from originledger.modules.assets import FEE_COLLECTOR
 
 __all__ = ["CHAIN_ID", "GENESIS_TIME_MS", "Party", "World", "party"]
 
@@ -37,6 +38,9 @@ def party(name: str, kind: str) -> Party:
 
 VALIDATOR = party("validator", "validator")
 REVOKED_ROLES = ("issuer", "custodian", "attester")  # given in genesis, revoked in block 1
+
+# The fee schedule of a world with fees (``--fees``): in USD, small against the balances.
+FEE_SCHEDULE = {"symbol": "USD", "per_tx": "7", "per_message": "3"}
 
 # The genesis assets: several classes, every user holding some of each.
 _GENESIS_ASSETS = (
@@ -62,9 +66,10 @@ class World:
     _issuers: dict[str, Address] = field(default_factory=dict)
     _ids: dict[str, dict[object, Mapping[str, object]]] = field(default_factory=dict)
     _unknown: list[Address] = field(default_factory=list)
+    fees: bool = False  # the chain charges fees (FEE_SCHEDULE); every party holds USD
 
     @classmethod
-    def build(cls, users: int, module_names: Sequence[str]) -> World:
+    def build(cls, users: int, module_names: Sequence[str], *, fees: bool = False) -> World:
         parties = [party("admin", "admin")]
         parties += [party(f"user-{i}", "user") for i in range(users)]
         parties += [party(f"issuer-{i}", "issuer") for i in range(2)]
@@ -72,11 +77,13 @@ class World:
         parties += [party(f"regulator-{j}", "regulator") for j in ("US", "HK", "CN")]
         parties += [party(f"attester-{i}", "attester") for i in range(2)]
         parties += [party(f"revoked-{i}", "revoked") for i in range(2)]
-        world = cls(parties, tuple(module_names))
+        world = cls(parties, tuple(module_names), fees=fees)
         for member in parties:
             world._by_kind.setdefault(member.kind, []).append(member.address)
             world._by_address[member.address] = member
         world._by_kind["module"] = [module_address(name) for name in module_names]
+        if fees:  # the fee collector, a module account of assets (only then: seeds stay)
+            world._by_kind["module"].append(FEE_COLLECTOR)
         world._unknown = [
             Address(hashlib.sha256(b"origin/sim/unknown/" + bytes([i])).digest()[:20])
             for i in range(3)
@@ -180,6 +187,16 @@ class World:
             if member.kind in ("user", "issuer", "revoked")
             for symbol, _, _ in _GENESIS_ASSETS
         ]
+        if self.fees:  # the parties without balances get the fee asset's, to pay with
+            balances += [
+                {
+                    "account": str(member.address),
+                    "symbol": FEE_SCHEDULE["symbol"],
+                    "amount": "10000",
+                }
+                for member in self.parties
+                if member.kind not in ("user", "issuer", "revoked")
+            ]
         regulators = [
             {"jurisdiction": member.name.split("-")[1], "account": str(member.address)}
             for member in self.parties
@@ -193,7 +210,11 @@ class World:
             ],
             "app_state": {
                 "accounts": {"accounts": accounts},
-                "assets": {"assets": assets, "balances": balances},
+                "assets": {
+                    "assets": assets,
+                    "balances": balances,
+                    **({"fees": FEE_SCHEDULE} if self.fees else {}),
+                },
                 "compliance": {"regulators": regulators},
             },
         }

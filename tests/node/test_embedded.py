@@ -10,6 +10,7 @@ import pytest
 from originledger.core.amounts import Amount
 from originledger.core.codes import TxCode
 from originledger.core.crypto import SigningKey
+from originledger.modules.assets import FEE_COLLECTOR, balance_of
 from originledger.modules.assets.types import Transfer
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key, TxBuilder
@@ -21,33 +22,32 @@ ALICE = Key(SigningKey(b"\x01" * 32), "alice")
 BOB = Key(SigningKey(b"\x02" * 32), "bob")
 
 
-def _genesis() -> bytes:
+def _genesis(fees: dict[str, str] | None = None) -> bytes:
     import base64
 
-    return json.dumps(
-        {
-            "chain_id": CHAIN,
-            "genesis_time_ms": 1_000,
-            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-            "app_state": {
-                "assets": {
-                    "assets": [
-                        {
-                            "symbol": "TOK",
-                            "name": "Token",
-                            "decimals": 0,
-                            "asset_class": "utility",
-                            "issuer": str(ALICE.address),
-                            "max_supply": "1000000",
-                        }
-                    ],
-                    "balances": [
-                        {"account": str(ALICE.address), "symbol": "TOK", "amount": "1000"}
-                    ],
-                }
-            },
-        }
-    ).encode()
+    document = {
+        "chain_id": CHAIN,
+        "genesis_time_ms": 1_000,
+        "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
+        "app_state": {
+            "assets": {
+                "assets": [
+                    {
+                        "symbol": "TOK",
+                        "name": "Token",
+                        "decimals": 0,
+                        "asset_class": "utility",
+                        "issuer": str(ALICE.address),
+                        "max_supply": "1000000",
+                    }
+                ],
+                "balances": [{"account": str(ALICE.address), "symbol": "TOK", "amount": "1000"}],
+            }
+        },
+    }
+    if fees is not None:
+        document["app_state"]["assets"]["fees"] = fees
+    return json.dumps(document).encode()
 
 
 class Clock:
@@ -127,6 +127,28 @@ def test_invalid_signer_over_quota(node: EmbeddedNode, clock: Clock) -> None:
     answers = node.submit([_transfer(clock, client_id=i).raw for i in range(6)])
     assert [a.status for a in answers] == ["accepted"] * 4 + ["rejected"] * 2
     assert answers[-1].result.code == TxCode.SIGNER_QUOTA
+
+
+def test_invalid_fee_unpaid_is_rejected_by_the_node(clock: Clock) -> None:
+    settings = NodeSettings(block_interval_ms=20)
+    fees = {"symbol": "TOK", "per_tx": "2", "per_message": "1"}
+    node = EmbeddedNode(SqliteStore(None), _genesis(fees), VALIDATOR, settings, clock_ms=clock)
+    try:
+        unpaid = TxBuilder(CHAIN).build(
+            [Transfer(BOB.address, ALICE.address, "TOK", Amount(1))],
+            [BOB],
+            expires_at_ms=clock.now_ms + 60_000,
+        )
+        answer = node.submit([unpaid.raw])[0]
+        assert answer.status == "rejected" and answer.result.code == TxCode.FEE_UNPAID
+        paid = _transfer(clock, amount=10)
+        assert node.submit([paid.raw])[0].status == "accepted"
+        outcome = node.produce_block()
+        assert outcome is not None and [tx.result.ok for tx in outcome.txs] == [True]
+        assert balance_of(node.store, ALICE.address, "TOK") == 1000 - 10 - 3
+        assert balance_of(node.store, FEE_COLLECTOR, "TOK") == 3
+    finally:
+        node.stop()
 
 
 def test_block_time_strictly_increases(node: EmbeddedNode, clock: Clock) -> None:

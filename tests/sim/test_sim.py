@@ -87,6 +87,15 @@ def test_short_budget_finds_nothing() -> None:
     assert hashed.finding is None, hashed.finding
 
 
+def test_short_budget_with_fees_finds_nothing() -> None:
+    """A world whose chain charges fees: every check, and fees were charged and refused."""
+    report = run_seeds(replace(SHORT, fees=True), seeds=[3, 4])
+    assert not report.failed, report.render(per_type=False)
+    outcomes = report.stats.outcomes
+    assert sum(counts["ok"] for counts in outcomes.values()) > 20
+    assert sum(counts.get("tx/22", 0) for counts in outcomes.values()) > 0
+
+
 def test_same_seed_same_blocks() -> None:
     registry = registry_for(())
     first = run_once(registry, 5)

@@ -7,10 +7,19 @@ from originledger.core.module import Module
 from originledger.modules.assets import types
 from originledger.modules.assets.block_invariants import supply_moves_with_balances
 from originledger.modules.assets.codes import AssetsCode
+from originledger.modules.assets.fees import (
+    FEE_COLLECTOR,
+    charge_fee,
+    fee_for,
+    fee_refusal,
+    fee_schedule,
+    fees_collected,
+)
 from originledger.modules.assets.genesis import AssetsGenesis, genesis_init
 from originledger.modules.assets.invariants import (
     available_is_never_negative,
     balance_lines_are_well_formed,
+    fee_collector_matches_fees,
     held_equals_open_holds,
     holder_counts_match,
     supply_equals_sum_of_balances,
@@ -53,20 +62,28 @@ from originledger.modules.assets.queries import (
     query_assets,
     query_balance,
     query_balances,
+    query_fees,
     query_hold,
     query_holds,
 )
-from originledger.modules.assets.types import AssetClass
+from originledger.modules.assets.types import AssetClass, FeeSchedule
 
 __all__ = [
+    "FEE_COLLECTOR",
     "MODULE",
     "AssetClass",
     "AssetsCode",
+    "FeeSchedule",
     "agent_of",
     "available_of",
     "balance_of",
+    "charge_fee",
     "client_hold_id",
     "derive_hold_id",
+    "fee_for",
+    "fee_refusal",
+    "fee_schedule",
+    "fees_collected",
     "issuer_in_good_standing",
     "load_asset",
     "load_hold",
@@ -128,6 +145,7 @@ MODULE = Module(
         "assets": query_assets,
         "balance": query_balance,
         "balances": query_balances,
+        "fees": query_fees,
         "hold": query_hold,
         "holds": query_holds,
     },
@@ -137,7 +155,9 @@ MODULE = Module(
         "available_is_never_negative": available_is_never_negative,
         "held_equals_open_holds": held_equals_open_holds,
         "holder_counts_match": holder_counts_match,
+        "fee_collector_matches_fees": fee_collector_matches_fees,
     },
+    accounts=(FEE_COLLECTOR,),  # receives fees (chains with fees); no message names it
     block_invariants={"supply_moves_with_balances": supply_moves_with_balances},
     genesis_type=AssetsGenesis,
     genesis_init=genesis_init,

@@ -11,19 +11,26 @@ node's replay). Each reads the whole module state; each returns the first breach
   account index entries, and no index entry lacks its hold; the expiry cursor counts the
   open holds and no hold expires in a bucket behind it.
 - ``holder_counts_match``: an asset's holder count = its lines with a positive balance.
+- ``fee_collector_matches_fees``: the fee collector holds the total of fees ever paid, in
+  the fee asset only, with nothing held or frozen; a chain without fees has no fee state
+  and the collector holds nothing.
 """
 
 from __future__ import annotations
 
 from originledger.core.codec import CodecError, decode
 from originledger.core.context import StateReader
+from originledger.modules.assets.fees import fee_schedule, fees_collected
 from originledger.modules.assets.keys import (
     ASSET_PREFIX,
     BALANCE_PREFIX,
     EXPIRY_CURSOR_KEY,
+    FEE_COLLECTOR,
+    FEES_COLLECTED_KEY,
     HOLD_ACCOUNT_PREFIX,
     HOLD_EXPIRY_PREFIX,
     HOLD_PREFIX,
+    balance_prefix,
     hold_account_key,
     hold_expiry_key,
     split_balance_key,
@@ -39,6 +46,7 @@ from originledger.modules.assets.types import (
 __all__ = [
     "available_is_never_negative",
     "balance_lines_are_well_formed",
+    "fee_collector_matches_fees",
     "held_equals_open_holds",
     "holder_counts_match",
     "supply_equals_sum_of_balances",
@@ -142,4 +150,27 @@ def holder_counts_match(state: StateReader) -> str | None:
                 f"{asset.symbol}: holder count {asset.holders} != "
                 f"{counts.get(asset.symbol, 0)} positive balances"
             )
+    return None
+
+
+def fee_collector_matches_fees(state: StateReader) -> str | None:
+    schedule = fee_schedule(state)
+    lines = {
+        split_balance_key(key)[1]: decode(raw, Balance)
+        for key, raw in state.scan(balance_prefix(FEE_COLLECTOR))
+    }
+    if schedule is None:
+        if lines or state.get(FEES_COLLECTED_KEY) is not None:
+            return "a chain without fees has fee state or a fee collector balance"
+        return None
+    others = sorted(set(lines) - {schedule.symbol})
+    if others:
+        return f"the fee collector holds {others}, not the fee asset {schedule.symbol}"
+    line = lines.get(schedule.symbol)
+    collected = fees_collected(state)
+    amount = 0 if line is None else line.amount
+    if amount != collected:
+        return f"the fee collector holds {amount} {schedule.symbol}; fees paid {collected}"
+    if line is not None and (line.held or line.amount_frozen or line.frozen or line.deep):
+        return "the fee collector's line is held or frozen"
     return None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from originledger.core.address import ADDRESS_BYTES, Address
+from originledger.core.address import ADDRESS_BYTES, Address, module_address
 
 __all__ = [
     "ASSET_PREFIX",
     "BALANCE_PREFIX",
     "EXPIRY_CURSOR_KEY",
+    "FEES_COLLECTED_KEY",
+    "FEE_COLLECTOR",
+    "FEE_SCHEDULE_KEY",
     "HOLD_ACCOUNT_PREFIX",
     "HOLD_EXPIRY_PREFIX",
     "HOLD_PREFIX",
@@ -31,6 +34,14 @@ HOLD_EXPIRY_PREFIX = b"assets/hold_exp/"
 HOLD_ACCOUNT_PREFIX = b"assets/hold_acct/"
 EXPIRY_CURSOR_KEY = b"assets/hold_exp_cursor"
 PARAMS_KEY = b"assets/params"
+# Chains with fees only (written by genesis when it sets ``fees``): the ``FeeSchedule``,
+# and the total of fees ever paid (an encoded amount), which the fee collector's
+# balance must equal.
+FEE_SCHEDULE_KEY = b"assets/fee_schedule"
+FEES_COLLECTED_KEY = b"assets/fees_collected"
+# The module account that receives fees: no key controls it, and no user message may name
+# it (``Module.accounts``).
+FEE_COLLECTOR = module_address("assets/fees")
 
 _TIME_BYTES = 8
 # The expiry bucket is the time without its low 16 bits: the key's first 6 time bytes.

@@ -14,6 +14,7 @@ from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.core.module import QueryError
 from originledger.core.numbers import parse_decimal
 from originledger.modules.accounts.queries import parse_address
+from originledger.modules.assets.fees import FEE_COLLECTOR, fee_schedule, fees_collected
 from originledger.modules.assets.keys import (
     ASSET_PREFIX,
     balance_prefix,
@@ -21,18 +22,26 @@ from originledger.modules.assets.keys import (
     split_balance_key,
 )
 from originledger.modules.assets.logic import agent_of, load_asset, load_hold, load_line
-from originledger.modules.assets.types import HOLD_ID_BYTES, AssetRecord, Balance, Hold
+from originledger.modules.assets.types import (
+    HOLD_ID_BYTES,
+    AssetRecord,
+    Balance,
+    FeeSchedule,
+    Hold,
+)
 
 __all__ = [
     "AccountBalance",
     "AssetBalance",
     "AssetView",
+    "FeesView",
     "HoldView",
     "HoldsPage",
     "query_asset",
     "query_assets",
     "query_balance",
     "query_balances",
+    "query_fees",
     "query_hold",
     "query_holds",
 ]
@@ -220,3 +229,19 @@ def query_holds(state: StateReader, params: Mapping[str, str]) -> HoldsPage:
             raise RuntimeError(f"invariant broken: index entry without hold {hold_id.hex()}")
         holds.append(_hold_view(hold_id, found))
     return HoldsPage(holds, holds[-1].hold_id if more else None)
+
+
+class FeesView(msgspec.Struct, frozen=True):
+    """The answer of ``fees``: the chain's schedule (None: no fees), the collector and the
+    total paid."""
+
+    schedule: FeeSchedule | None
+    collector: Address
+    collected: Amount
+
+
+def query_fees(state: StateReader, params: Mapping[str, str]) -> FeesView:
+    """``fees``: what a transaction costs here (``per_tx + per_message * messages`` of
+    ``schedule.symbol``, paid by its first signer), or ``schedule: null`` on a chain
+    without fees."""
+    return FeesView(fee_schedule(state), FEE_COLLECTOR, fees_collected(state))

@@ -846,7 +846,18 @@ class GenesisBalance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     authorized: bool = False
 
 
+class FeeSchedule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Transaction fees, set in genesis and fixed for the chain's life (see the README's
+    "Fees"): every transaction that spends its hash pays ``per_tx + per_message * n``
+    minor units of ``symbol`` (n messages) from its first signer to the fee collector."""
+
+    symbol: str
+    per_tx: Amount = Amount(0)
+    per_message: Amount = Amount(0)
+
+
 class AssetsGenesis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     params: AssetsParams = AssetsParams()
+    fees: FeeSchedule | None = None  # None: the chain charges no fees
     assets: list[GenesisAsset] = []
     balances: list[GenesisBalance] = []
