@@ -7,14 +7,33 @@ from __future__ import annotations
 import hashlib
 
 import msgspec
+import pytest
 
 from originledger.core.amounts import Amount
-from originledger.core.codec import encode
-from originledger.modules.assets import AssetsCode, derive_hold_id
+from originledger.core.codec import decode, encode
+from originledger.core.context import BlockState, TxState
+from originledger.core.tx import Failure
+from originledger.modules.assets import (
+    AssetsCode,
+    available_of,
+    derive_hold_id,
+    load_hold,
+    place_hold,
+    void_hold,
+)
 from originledger.modules.assets import logic as assets_logic
-from originledger.modules.assets.keys import asset_key
-from originledger.modules.assets.types import Transfer
-from tests.conftest import BOB, CAROL, Chain, DictStore, assert_failed
+from originledger.modules.assets.keys import EXPIRY_CURSOR_KEY, asset_key, balance_key
+from originledger.modules.assets.types import (
+    HOLD_EXPIRY_BUCKET_MS,
+    Balance,
+    ExpiryCursor,
+    HoldPlaced,
+    Transfer,
+)
+from tests.conftest import ALICE, BOB, CAROL, Chain, DictStore, assert_failed
+from tests.modules.assets_helpers import hold, line_of, ok
+
+HOLD_ID = bytes(range(32))
 
 # -- reading ------------------------------------------------------------------------------
 
@@ -54,3 +73,67 @@ def test_derive_hold_id_matches_documented_layout() -> None:
     ).digest()
     assert derive_hold_id(tx_hash, 258) == expected
     assert derive_hold_id(tx_hash, 0) != derive_hold_id(tx_hash, 1)
+
+
+def test_place_hold_protocol_refuses_self_hold(payment_chain: Chain) -> None:
+    # Messages refuse payer == payee in validate(); the protocol refuses it for modules.
+    state = TxState(BlockState(payment_chain.store))
+    time_ms = payment_chain.next_time_ms
+    refused = place_hold(
+        state,
+        hold_id=HOLD_ID,
+        payer=ALICE.address,
+        payee=ALICE.address,
+        symbol="USD",
+        amount=Amount(40),
+        expires_at_ms=time_ms + 1_000,
+        time_ms=time_ms,
+        height=9,
+    )
+    assert isinstance(refused, Failure) and refused.code == AssetsCode.SELF_TRANSFER
+    assert load_hold(state, HOLD_ID) is None
+    assert available_of(state, ALICE.address, "USD") == 1_000
+
+
+def test_hold_without_line_reports_zero_balance(payment_chain: Chain) -> None:
+    outcome = payment_chain.run(hold(payment_chain, 300, payer=CAROL), CAROL)
+    assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
+    assert outcome.result.message.endswith(": 0 < 300")
+
+
+def test_void_hold_beyond_payers_held_is_an_invariant_error(payment_chain: Chain) -> None:
+    state = TxState(BlockState(payment_chain.store))
+    time_ms = payment_chain.next_time_ms
+    placed = place_hold(
+        state,
+        hold_id=HOLD_ID,
+        payer=ALICE.address,
+        payee=BOB.address,
+        symbol="USD",
+        amount=Amount(40),
+        expires_at_ms=time_ms + 1_000,
+        time_ms=time_ms,
+        height=9,
+    )
+    assert isinstance(placed, HoldPlaced)
+    found = load_hold(state, HOLD_ID)
+    assert found is not None
+    # A broken state: the payer's line holds less than the hold.
+    state.set(balance_key(ALICE.address, "USD"), encode(Balance(Amount(1_000), held=Amount(39))))
+    with pytest.raises(RuntimeError, match="exceeds the payer's held"):
+        void_hold(state, HOLD_ID, found, time_ms=time_ms)
+
+
+def test_expiry_cap_resumes_in_an_older_bucket(
+    payment_chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three holds due in one bucket, two released a block, the block time buckets later:
+    # the third must wait in its bucket for the next block, not be walked past.
+    monkeypatch.setattr(assets_logic, "HOLD_EXPIRIES_PER_BLOCK_MAX", 2)
+    ok(payment_chain.run([hold(payment_chain, 10 + n, lifetime_ms=500) for n in range(3)], ALICE))
+    later = payment_chain.next_time_ms + 3 * HOLD_EXPIRY_BUCKET_MS
+    released = [len(payment_chain.block([], time_ms=later + n).block_events) for n in range(3)]
+    assert released == [2, 1, 0]
+    assert line_of(payment_chain, ALICE, "USD") == Balance(Amount(1_000))
+    raw = payment_chain.store.get(EXPIRY_CURSOR_KEY)
+    assert raw is not None and decode(raw, ExpiryCursor).open_holds == 0
