@@ -27,11 +27,14 @@ from originledger.modules.assets.types import (
     HOLD_EXPIRY_BUCKET_MS,
     Balance,
     ExpiryCursor,
+    Freeze,
     HoldPlaced,
+    Recover,
+    Recovered,
     Transfer,
 )
-from tests.conftest import ALICE, BOB, CAROL, Chain, DictStore, assert_failed
-from tests.modules.assets_helpers import hold, line_of, ok
+from tests.conftest import ALICE, BOB, CAROL, ISSUER, Chain, DictStore, assert_failed
+from tests.modules.assets_helpers import AGENT, hold, line_of, ok
 
 HOLD_ID = bytes(range(32))
 
@@ -137,3 +140,22 @@ def test_expiry_cap_resumes_in_an_older_bucket(
     assert line_of(payment_chain, ALICE, "USD") == Balance(Amount(1_000))
     raw = payment_chain.store.get(EXPIRY_CURSOR_KEY)
     assert raw is not None and decode(raw, ExpiryCursor).open_holds == 0
+
+
+# -- recovery -----------------------------------------------------------------------------
+
+
+def test_recover_new_account_inherits_deep_freeze(security_chain: Chain) -> None:
+    deep = Freeze(ISSUER.address, "FUND", ALICE.address, True, deep=True)
+    ok(security_chain.run(deep, ISSUER))
+    outcome = ok(
+        security_chain.run(Recover(AGENT.address, "FUND", ALICE.address, BOB.address), AGENT)
+    )
+    assert outcome.events[-1:] == [
+        Recovered("FUND", AGENT.address, ALICE.address, BOB.address, Amount(1_000))
+    ]
+    # A recovery never lifts a freeze: BOB now holds the units deep-frozen, as ALICE did.
+    assert line_of(security_chain, BOB, "FUND") == Balance(
+        Amount(1_000), frozen=True, deep=True, authorized=True
+    )
+    assert line_of(security_chain, ALICE, "FUND") == Balance(Amount(0), frozen=True, deep=True)
