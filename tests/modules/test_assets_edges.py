@@ -12,6 +12,7 @@ import pytest
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode, encode
 from originledger.core.context import BlockState, TxState
+from originledger.core.limits import TIME_MS_MAX
 from originledger.core.tx import Failure
 from originledger.modules.assets import (
     AssetsCode,
@@ -25,10 +26,17 @@ from originledger.modules.assets import logic as assets_logic
 from originledger.modules.assets.keys import EXPIRY_CURSOR_KEY, asset_key, balance_key
 from originledger.modules.assets.types import (
     HOLD_EXPIRY_BUCKET_MS,
+    AssetIssued,
+    AssetsGenesis,
+    AssetsParams,
+    Authorization,
     Balance,
     ExpiryCursor,
     Freeze,
+    GenesisAsset,
+    GenesisBalance,
     HoldPlaced,
+    Minted,
     Recover,
     Recovered,
     Transfer,
@@ -159,3 +167,46 @@ def test_recover_new_account_inherits_deep_freeze(security_chain: Chain) -> None
         Amount(1_000), frozen=True, deep=True, authorized=True
     )
     assert line_of(security_chain, ALICE, "FUND") == Balance(Amount(0), frozen=True, deep=True)
+
+
+# -- genesis ------------------------------------------------------------------------------
+
+
+def test_genesis_emits_issues_authorizations_and_mints() -> None:
+    state = BlockState(DictStore({}))
+    genesis = AssetsGenesis(
+        # The longest attestation age genesis takes is TIME_MS_MAX itself.
+        params=AssetsParams(reserve_attestation_age_max_ms=TIME_MS_MAX),
+        assets=[
+            GenesisAsset("FUND", "Fund", 0, "security", ISSUER.address, Amount(100)),
+            GenesisAsset("PTS", "Points", 2, "utility", ISSUER.address, Amount(1_000)),
+        ],
+        balances=[
+            GenesisBalance(ALICE.address, "FUND", Amount(1), authorized=True),
+            GenesisBalance(BOB.address, "FUND", Amount(0), authorized=True),
+            GenesisBalance(BOB.address, "PTS", Amount(0)),
+        ],
+    )
+    events = assets_logic.genesis_init(state, genesis)
+    assert events == [
+        AssetIssued(
+            "FUND", ISSUER.address, "security", 0, Amount(100), True, True, True, True, False
+        ),
+        AssetIssued(
+            "PTS", ISSUER.address, "utility", 2, Amount(1_000), False, False, False, False, False
+        ),
+        Authorization("FUND", ALICE.address, True),
+        Minted("FUND", ALICE.address, Amount(1), Amount(1)),
+        Authorization("FUND", BOB.address, True),
+    ]
+    assert assets_logic.load_params(state).reserve_attestation_age_max_ms == TIME_MS_MAX
+    fund = assets_logic.load_asset(state, "FUND")
+    assert fund is not None
+    # One unit makes a holder and counts as minted (clawback can no longer be enabled).
+    assert (fund.supply, fund.holders, fund.ever_minted, fund.created_height) == (1, 1, True, 0)
+    points = assets_logic.load_asset(state, "PTS")
+    assert points is not None
+    # A zero opening balance mints nothing: no holder, never minted, and no line.
+    assert (points.supply, points.holders, points.ever_minted) == (0, 0, False)
+    assert assets_logic.load_line(state, BOB.address, "PTS") is None
+    assert assets_logic.load_line(state, BOB.address, "FUND") == Balance(Amount(0), authorized=True)
