@@ -12,7 +12,7 @@ import pytest
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode, encode
 from originledger.core.context import BlockState, TxState
-from originledger.core.limits import TIME_MS_MAX
+from originledger.core.limits import AMOUNT_MAX, TIME_MS_MAX
 from originledger.core.tx import Failure
 from originledger.modules.assets import (
     AssetsCode,
@@ -210,3 +210,16 @@ def test_genesis_emits_issues_authorizations_and_mints() -> None:
     assert (points.supply, points.holders, points.ever_minted) == (0, 0, False)
     assert assets_logic.load_line(state, BOB.address, "PTS") is None
     assert assets_logic.load_line(state, BOB.address, "FUND") == Balance(Amount(0), authorized=True)
+
+
+def test_genesis_balance_of_the_largest_amount() -> None:
+    state = BlockState(DictStore({}))
+    genesis = AssetsGenesis(
+        assets=[GenesisAsset("BIG", "Big", 0, "utility", ISSUER.address, Amount(AMOUNT_MAX))],
+        balances=[GenesisBalance(ALICE.address, "BIG", Amount(AMOUNT_MAX))],
+    )
+    events = assets_logic.genesis_init(state, genesis)
+    assert events[-1] == Minted("BIG", ALICE.address, Amount(AMOUNT_MAX), Amount(AMOUNT_MAX))
+    big = assets_logic.load_asset(state, "BIG")
+    assert big is not None and big.supply == AMOUNT_MAX == 2**128 - 1
+    assert assets_logic.balance_of(state, ALICE.address, "BIG") == AMOUNT_MAX
