@@ -14,6 +14,7 @@ from originledger.modules.assets import AssetsCode
 from originledger.modules.assets.types import ForceTransfer, Mint, PlaceHold, Recover, Transfer
 from originledger.modules.attest.types import Revoke
 from originledger.modules.compliance import ComplianceCode
+from originledger.modules.compliance.keys import inflow_key
 from originledger.modules.compliance.queries import rule_id_of
 from originledger.modules.compliance.types import AlertRaised, DecideIssuance
 from tests.conftest import (
@@ -342,6 +343,14 @@ def test_alert_rapid_in_out_at_share(cny_chain: Chain) -> None:
     assert pay(cny_chain, BOB, CAROL, 1_000) == []  # the mark is spent
 
 
+def test_alert_large_transfer_and_rapid_in_out_count_one_movement(cny_chain: Chain) -> None:
+    # Only structuring counts movements; the other alerts each stand for one movement.
+    [large] = pay(cny_chain, ALICE, BOB, 50_000)
+    assert (large.rule_id, large.count) == ("CN-7", 1)
+    [rapid] = pay(cny_chain, BOB, CAROL, 45_000)
+    assert (rapid.rule_id, rapid.count) == ("CN-9", 1)
+
+
 def test_no_alert_rapid_in_out_below_share(cny_chain: Chain) -> None:
     pay(cny_chain, ALICE, BOB, 50_000)
     assert pay(cny_chain, BOB, CAROL, 44_999, 99) == []
@@ -362,6 +371,44 @@ def test_monitoring_writes_only_in_watched_band(cny_chain: Chain) -> None:
     assert not any(key.startswith(b"compliance/") for key in outcome.writes)
     outcome = cny_chain.block([cny_chain.tx(transfer(ALICE, BOB, 45_000 * MAJOR, "CNYX"), ALICE)])
     assert any(key.startswith(b"compliance/monitor/s/CN-8/") for key in outcome.writes)
+
+
+def test_rapid_in_out_outflow_below_share_reads_no_mark(cny_chain: Chain) -> None:
+    # An outflow below the share of the threshold can match no mark: it reads none, so it
+    # writes nothing, not even the removal of an expired mark.
+    start = cny_chain.next_time_ms
+    pay(cny_chain, ALICE, BOB, 50_000, time_ms=start)
+    late = start + 3_600_000 + 1  # BOB's mark has expired
+    message = transfer(BOB, CAROL, 45_000 * MAJOR - 1, "CNYX")
+    tx = cny_chain.tx(message, BOB, expires_at_ms=late + 60_000)
+    outcome = cny_chain.block([tx], time_ms=late)
+    ok(outcome.txs[0])
+    assert alerts(outcome.txs[0]) == []
+    assert not any(key.startswith(b"compliance/") for key in outcome.writes)
+
+
+def test_no_alert_rapid_in_out_just_below_share_of_a_larger_inflow(cny_chain: Chain) -> None:
+    # The share applies to the inflow itself (60,000), not to the threshold (50,000).
+    assert [a.rule_id for a in pay(cny_chain, ALICE, BOB, 60_000)] == ["CN-7"]
+    assert [a.rule_id for a in pay(cny_chain, BOB, CAROL, 53_999, 99)] == ["CN-7"]
+
+
+def test_rapid_in_out_mark_is_spent_by_its_alert(cny_chain: Chain) -> None:
+    assert pay(cny_chain, ALICE, BOB, 40_000) == []  # below the threshold: no mark
+    assert [a.rule_id for a in pay(cny_chain, ALICE, BOB, 50_000)] == ["CN-7"]
+    assert [a.rule_id for a in pay(cny_chain, BOB, CAROL, 45_000)] == ["CN-9"]
+    assert cny_chain.store.get(inflow_key("CN-9", BOB.address, "CNYX")) is None
+    assert pay(cny_chain, BOB, CAROL, 45_000) == []  # the same share again: no mark left
+
+
+def test_rapid_in_out_expired_mark_is_cleared_by_an_outflow(cny_chain: Chain) -> None:
+    start = cny_chain.next_time_ms
+    pay(cny_chain, ALICE, BOB, 50_000, time_ms=start)
+    key = inflow_key("CN-9", BOB.address, "CNYX")
+    assert cny_chain.store.get(key) is not None
+    late = start + 3_600_000 + 1
+    assert pay(cny_chain, BOB, CAROL, 45_000, time_ms=late) == []
+    assert cny_chain.store.get(key) is None
 
 
 def test_no_alert_when_transfer_refused(cny_chain: Chain) -> None:
