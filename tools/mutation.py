@@ -49,9 +49,27 @@ DEFAULT_TESTS: dict[str, list[str]] = {
     "originledger/core/codec.py": ["tests/core/test_codec.py"],
     "originledger/modules/clearing/netting.py": ["tests/modules/test_clearing.py"],
     "originledger/modules/assets/logic.py": [
+        "tests/modules/test_assets_edges.py",
         "tests/modules/test_assets.py",
         "tests/modules/test_assets_holds.py",
         "tests/modules/test_assets_controls.py",
+        "tests/modules/test_assets_policy.py",
+        "tests/modules/test_assets_peg_jurisdiction.py",
+        "tests/modules/test_value_movement.py",
+        "tests/modules/test_module_accounts.py",
+        "tests/modules/test_revoked_issuer.py",
+        "tests/modules/test_ledger_machine.py",
+    ],
+    "originledger/modules/clearing/logic.py": [
+        "tests/modules/test_clearing_edges.py",
+        "tests/modules/test_clearing.py",
+        "tests/modules/test_value_movement.py",
+        "tests/modules/test_module_accounts.py",
+        "tests/modules/test_time_bounds.py",
+    ],
+    "originledger/modules/compliance/logic.py": [
+        "tests/modules/test_compliance_holders.py",
+        "tests/modules/test_value_movement.py",
     ],
 }
 
