@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -12,44 +10,19 @@ from litestar.testing import TestClient
 from originledger.api.server import create_app
 from originledger.core.crypto import SigningKey
 from originledger.node.embedded import EmbeddedNode, NodeSettings
-from originledger.sdk import Key, TxBuilder
+from originledger.sdk import TxBuilder
 from originledger.store.sqlite import SqliteStore
+from tests.dev_node import ADMIN as ADMIN
+from tests.dev_node import ALICE as ALICE
+from tests.dev_node import BOB as BOB
+from tests.dev_node import dev_genesis_bytes
 
 CHAIN = "api-test"
 VALIDATOR = SigningKey(bytes(range(32)))
-ADMIN = Key(SigningKey(b"\x0a" * 32), "admin")
-ALICE = Key(SigningKey(b"\x01" * 32), "alice")
-BOB = Key(SigningKey(b"\x02" * 32), "bob")
 
 
 def genesis_bytes() -> bytes:
-    return json.dumps(
-        {
-            "chain_id": CHAIN,
-            "genesis_time_ms": 1_000,
-            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-            "app_state": {
-                "accounts": {
-                    "accounts": [{"address": str(ADMIN.address), "roles": ["admin", "issuer"]}]
-                },
-                "assets": {
-                    "assets": [
-                        {
-                            "symbol": "USDT",
-                            "name": "Test Dollar",
-                            "decimals": 2,
-                            "asset_class": "payment",
-                            "issuer": str(ADMIN.address),
-                            "max_supply": "100000000",
-                        }
-                    ],
-                    "balances": [
-                        {"account": str(ALICE.address), "symbol": "USDT", "amount": "100000"}
-                    ],
-                },
-            },
-        }
-    ).encode()
+    return dev_genesis_bytes(CHAIN, VALIDATOR)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ that build CometBFT signed headers with test validator keys."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,43 +16,18 @@ from originledger.core.crypto import SigningKey
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Client, Key, TxBuilder
 from originledger.store.sqlite import SqliteStore
+from tests.dev_node import ADMIN as ADMIN
+from tests.dev_node import ALICE as ALICE
+from tests.dev_node import BOB as BOB
+from tests.dev_node import dev_genesis_bytes
 
 CHAIN = "verify-test"
 VALIDATOR = SigningKey(bytes(range(32)))
-ADMIN = Key(SigningKey(b"\x0a" * 32), "admin")
-ALICE = Key(SigningKey(b"\x01" * 32), "alice")
-BOB = Key(SigningKey(b"\x02" * 32), "bob")
 CAROL = Key(SigningKey(b"\x03" * 32), "carol")
 
 
 def genesis_bytes(chain_id: str = CHAIN, validator: SigningKey = VALIDATOR) -> bytes:
-    return json.dumps(
-        {
-            "chain_id": chain_id,
-            "genesis_time_ms": 1_000,
-            "validators": [{"public_key": base64.b64encode(validator.public_key).decode()}],
-            "app_state": {
-                "accounts": {
-                    "accounts": [{"address": str(ADMIN.address), "roles": ["admin", "issuer"]}]
-                },
-                "assets": {
-                    "assets": [
-                        {
-                            "symbol": "USDT",
-                            "name": "Test Dollar",
-                            "decimals": 2,
-                            "asset_class": "payment",
-                            "issuer": str(ADMIN.address),
-                            "max_supply": "100000000",
-                        }
-                    ],
-                    "balances": [
-                        {"account": str(ALICE.address), "symbol": "USDT", "amount": "100000"}
-                    ],
-                },
-            },
-        }
-    ).encode()
+    return dev_genesis_bytes(chain_id, validator)
 
 
 @pytest.fixture
