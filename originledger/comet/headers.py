@@ -25,7 +25,7 @@ What a trusted header binds (see docs/network.md):
 - ``last_results_hash`` of header H + 1 is the Merkle root of block H's deterministic
   results, one per CometBFT transaction, each the protobuf ``ExecTxResult{code, data}``
   whose ``data`` is the Merkle root of the encoded ``ResultLeaf``s (tx hash, code,
-  message, events hash) of the Origin transactions it carried;
+  message, events hash) of the Origin transactions it carried (``comet/results.py``);
 - ``last_block_id.hash`` of header H + 1 is the hash of header H.
 """
 

@@ -1,5 +1,8 @@
 """The Python SDK: keys and keystores, transaction building, an HTTP client, and offline
-verification of proofs and receipts against validator-signed headers."""
+verification of proofs and receipts against validator-signed headers.
+
+Keys and keystores are ``originledger.keystore``'s (the node writes them too); they are
+part of the SDK's surface, so they are importable from here."""
 
 from originledger.keystore import (
     Key,
