@@ -28,7 +28,7 @@ from originledger.modules.payments.types import CreateRequest, Refund
 from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
-from originledger.sdk import Client, Key, TxBuilder, load_keystore
+from originledger.sdk import Client, Key, TxBuilder, generate_key, load_keystore
 from originledger.sdk.payments import (
     PaymentUri,
     build_payment_uri,
@@ -37,7 +37,6 @@ from originledger.sdk.payments import (
     parse_payment_uri,
     qr_terminal,
 )
-from originledger.sdk.wallet import generate_key
 
 SYMBOL = "USDX"
 DECIMALS = 2

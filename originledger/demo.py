@@ -27,6 +27,7 @@ from originledger.core.amounts import Amount, format_units, parse_units
 from originledger.core.codec import to_json
 from originledger.core.crypto import sha256
 from originledger.demo_payments import play_payment_scenes
+from originledger.keystore import generate_key
 from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import (
@@ -48,7 +49,6 @@ from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
 from originledger.sdk import Client, Key, TxBuilder, load_keystore
-from originledger.sdk.wallet import generate_key
 
 __all__ = ["run_demo"]
 

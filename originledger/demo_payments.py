@@ -18,6 +18,7 @@ from rich.table import Table
 
 from originledger.core.amounts import Amount, format_units, parse_units
 from originledger.core.crypto import sha256
+from originledger.keystore import generate_key
 from originledger.modules.assets.types import AttestReserves, Burn, Mint, Transfer
 from originledger.modules.clearing.types import CloseCycle, OpenCycle, SubmitObligation
 from originledger.modules.payments.types import (
@@ -43,7 +44,6 @@ from originledger.sdk.payments import (
     sign_claim,
     verify_claim,
 )
-from originledger.sdk.wallet import generate_key
 
 __all__ = ["play_payment_scenes"]
 

@@ -74,6 +74,7 @@ from originledger.api.models import (
 from originledger.api.openapi import declare_query_parameters
 from originledger.api.payments import payments_routes
 from originledger.app import BlockOutcome
+from originledger.comet.results import exec_result_bytes
 from originledger.core.address import Address, AddressError
 from originledger.core.batch import exec_result_fields
 from originledger.core.block import ResultLeaf, SignedHeader
@@ -88,7 +89,6 @@ from originledger.modules.accounts import load_account
 from originledger.modules.assets.queries import query_balances
 from originledger.node.driver import LedgerNode
 from originledger.node.embedded import SubmitAnswer
-from originledger.sdk.cometbft import exec_result_bytes
 from originledger.store.sqlite import EventRow, ProvenValue
 
 if TYPE_CHECKING:

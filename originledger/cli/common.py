@@ -23,14 +23,14 @@ from originledger.cli.exit_codes import ExitCode
 from originledger.core.address import Address, AddressError
 from originledger.core.amounts import Amount, parse_units
 from originledger.core.tx import Msg
-from originledger.node.home import HomeError, load_config
-from originledger.node.runner import parse_listen
-from originledger.sdk import Client, ClientError, Key, KeystoreError, TxBuilder, VerificationError
-from originledger.sdk.wallet import (
+from originledger.keystore import (
     load_keystore,
     pop_environment_passphrase,
     read_keystore_public,
 )
+from originledger.node.home import HomeError, load_config
+from originledger.node.runner import parse_listen
+from originledger.sdk import Client, ClientError, Key, KeystoreError, TxBuilder, VerificationError
 
 __all__ = [
     "DEFAULT_HOME",

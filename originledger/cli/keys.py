@@ -21,7 +21,7 @@ from originledger.cli.common import (
     read_passphrase,
 )
 from originledger.cli.exit_codes import ExitCode
-from originledger.sdk.wallet import generate_key, read_keystore_public, save_keystore
+from originledger.keystore import generate_key, read_keystore_public, save_keystore
 
 __all__ = ["keys_app"]
 

@@ -18,6 +18,8 @@ from rich.table import Table
 
 from originledger.cli.common import CliError, JsonOption, OriginTyper, Output
 from originledger.cli.exit_codes import ExitCode
+from originledger.comet.protos import abci_types
+from originledger.comet.tools import COMETBFT_VERSION, ToolchainError, tools_dir
 from originledger.node.network import (
     DEFAULT_BASE_PORT,
     DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
@@ -31,14 +33,7 @@ from originledger.node.network import (
     start_validator,
     stop_network,
 )
-from originledger.node.toolchain import (
-    COMETBFT_VERSION,
-    ToolchainError,
-    abci_types,
-    check_cometbft,
-    ensure_toolchain,
-    tools_dir,
-)
+from originledger.node.toolchain import check_cometbft, ensure_toolchain
 
 __all__ = ["net_app"]
 

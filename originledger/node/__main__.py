@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     if arguments.abci:
-        from originledger.node.abci import run_abci_process
+        from originledger.node.abci_process import run_abci_process
 
         api: str | None = arguments.api  # a bare home (no config.toml): ABCI only
         settings: NodeSettings | None = None  # and the default settings

@@ -1,12 +1,9 @@
-"""The CometBFT driver: the Application served over ABCI's socket protocol (CometBFT v0.38).
+"""The CometBFT driver's application: ABCI requests mapped to the Application (CometBFT v0.38).
 
-CometBFT opens four connections to the app (consensus, mempool, query, snapshot) on one
-unix socket. On each, requests and responses are protobuf ``Request``/``Response`` messages,
-each prefixed by its length as an unsigned varint. CometBFT pipelines requests and writes
-its buffer out when it sends a ``Flush``; the app answers every request, in order, and
-flushes its answers at the latest when it has read everything that arrived. One thread
-serves each connection; one lock makes the Application see one call at a time (it was
-written for one driver thread).
+CometBFT calls the app on four connections (consensus, mempool, query, snapshot); the
+socket server (``node/abci_process.py``) hands each request to :class:`AbciApp`, whose
+one lock makes the Application see one call at a time (it was written for one driver
+thread). The messages are CometBFT's own protobuf classes (``comet/protos.py``).
 
 The mapping (see docs/network.md for the whole protocol):
 
@@ -49,22 +46,18 @@ The mapping (see docs/network.md for the whole protocol):
 - Snapshots (state sync): ``ListSnapshots``, ``LoadSnapshotChunk``, ``OfferSnapshot`` and
   ``ApplySnapshotChunk`` serve and restore the app's snapshots (``node/snapshots.py``).
 
-``python -m originledger.node --home HOME --abci unix:///path/to/app.sock`` runs this.
+``python -m originledger.node --home HOME --abci unix:///path/to/app.sock`` serves it
+(``node/abci_process.py``).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -77,6 +70,9 @@ from originledger.app import (
     CheckResult,
     parse_genesis,
 )
+from originledger.comet.framing import encode_uvarint
+from originledger.comet.protos import abci_types
+from originledger.comet.validators import validator_address
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
@@ -91,31 +87,22 @@ from originledger.core.limits import (
 )
 from originledger.core.module import QueryError
 from originledger.modules.validators import load_validators
-from originledger.node.embedded import NodeSettings
 from originledger.node.mempool import Admission, Standing, committed_standings
 from originledger.node.snapshots import Restore, Snapshots
-from originledger.node.toolchain import abci_types
-from originledger.node.verifier import ParallelVerifier
 from originledger.store.sqlite import SqliteStore
 
 __all__ = [
     "APP_VERSION",
-    "FRAME_BYTES_MAX",
     "QUERY_PROOF_TYPE",
     "AbciApp",
-    "AbciProcess",
-    "AbciServer",
     "ValidatorUpdate",
-    "serve_home",
-    "validator_address",
+    "timestamp_ms",
 ]
 
 log = logging.getLogger("originledger.node.abci")
 
 APP_VERSION = 1  # the app protocol version CometBFT records in its headers
-FRAME_BYTES_MAX = 256 * 1024 * 1024  # a request larger than this closes the connection
 QUERY_PROOF_TYPE = "origin/state"
-_RECV_BYTES = 1 << 20
 _QUERY_CODESPACE = "query"
 _ADDRESS_TEXTS_MAX = 100_000
 _STANDINGS_CACHED_MAX = 100_000
@@ -137,42 +124,8 @@ class ValidatorUpdate:
     power: int
 
 
-def validator_address(public_key: bytes) -> bytes:
-    """CometBFT's address of an Ed25519 validator: the first 20 bytes of sha256(key)."""
-    return sha256(public_key)[:20]
-
-
 def timestamp_ms(stamp: Any) -> int:
     return int(stamp.seconds) * 1000 + int(stamp.nanos) // 1_000_000
-
-
-def encode_uvarint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def decode_uvarint(buffer: bytes | bytearray, start: int) -> tuple[int, int] | None:
-    """The varint at ``start`` and the offset after it; None when it is incomplete."""
-    value = 0
-    shift = 0
-    position = start
-    while position < len(buffer):
-        byte = buffer[position]
-        position += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, position
-        shift += 7
-        if shift > 63:
-            raise ValueError("varint longer than 64 bits")
-    return None
 
 
 def _stale(check: CheckResult) -> bool:
@@ -822,282 +775,3 @@ class AbciApp:
         for proven in proofs:
             answer.proof_ops.ops.add(type=QUERY_PROOF_TYPE, key=proven.key, data=encode(proven))
         return answer
-
-
-class AbciServer:
-    """Serves an :class:`AbciApp` on a unix socket, one thread per connection."""
-
-    def __init__(self, handler: AbciApp, path: Path) -> None:
-        self.handler = handler
-        self.path = path
-        self._listener: socket.socket | None = None
-        self._threads: list[threading.Thread] = []
-        self._connections: list[socket.socket] = []
-        self._stopping = threading.Event()
-
-    def start(self) -> AbciServer:
-        if self.path.exists() or self.path.is_symlink():
-            self.path.unlink()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(str(self.path))
-        os.chmod(self.path, 0o600)
-        listener.listen(8)
-        self._listener = listener
-        thread = threading.Thread(target=self._accept, name="abci-accept", daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        return self
-
-    def _accept(self) -> None:
-        listener = self._listener
-        while listener is not None and not self._stopping.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            self._connections.append(connection)
-            thread = threading.Thread(
-                target=self._serve, args=(connection,), name="abci-conn", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
-
-    def _serve(self, connection: socket.socket) -> None:
-        request_type = self.handler.pb.Request
-        buffer = bytearray()
-        out = bytearray()
-        try:
-            while True:
-                start = 0
-                requests = []
-                while True:
-                    header = decode_uvarint(buffer, start)
-                    if header is None:
-                        break
-                    length, body = header
-                    if length > FRAME_BYTES_MAX:
-                        raise ValueError(f"a request of {length} bytes is over the limit")
-                    if len(buffer) < body + length:
-                        break
-                    requests.append(request_type.FromString(bytes(buffer[body : body + length])))
-                    start = body + length
-                if start:
-                    del buffer[:start]
-                # Everything that arrived is answered, in order, before waiting for more:
-                # that answers each Flush too (CometBFT waits for it before reading).
-                for response in self.handler.handle_many(requests):
-                    encoded = response.SerializeToString()
-                    out += encode_uvarint(len(encoded))
-                    out += encoded
-                if out:
-                    connection.sendall(out)
-                    out.clear()
-                chunk = connection.recv(_RECV_BYTES)
-                if not chunk:
-                    return
-                buffer += chunk
-        except OSError as error:
-            if not self._stopping.is_set():
-                log.warning("ABCI connection closed: %r", error)
-        except Exception as error:
-            log.critical("ABCI connection failed: %r", error, exc_info=True)
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._listener is not None:
-            with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
-                self._listener.shutdown(socket.SHUT_RDWR)
-            self._listener.close()
-            self._listener = None
-        for connection in self._connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        for thread in self._threads:
-            thread.join(timeout=5)
-        if self.path.exists():
-            self.path.unlink()
-
-
-def parse_abci_address(text: str) -> Path:
-    prefix = "unix://"
-    if not text.startswith(prefix) or len(text) == len(prefix):
-        raise ValueError(f"expected unix:///path/to/app.sock, got {text!r}")
-    return Path(text[len(prefix) :])
-
-
-class AbciProcess:
-    """A validator's app: the store of HOME/data/ledger.sqlite served on an ABCI socket.
-    The genesis comes from CometBFT's InitChain."""
-
-    def __init__(
-        self,
-        home: Path,
-        address: str,
-        *,
-        wrong_app_hash_from: int | None = None,
-        snapshot_interval_blocks: int = 0,
-        snapshots_keep: int = 2,
-        genesis_hash: bytes | None = None,
-        settings: NodeSettings | None = None,
-    ):
-        path = parse_abci_address(address)
-        # The node's own settings (HOME/config.toml): its mempool admission policy applies
-        # in CheckTx. Without a config.toml, the defaults (admission ``quota``).
-        self.settings = settings or NodeSettings()
-        (home / "data").mkdir(parents=True, exist_ok=True)
-        self.home = home
-        self.store = SqliteStore(home / "data" / "ledger.sqlite")
-        self.verifier = ParallelVerifier(None)
-        app = Application(self.store, verifier=self.verifier)
-        snapshots = Snapshots(home / "data" / "snapshots", snapshot_interval_blocks, snapshots_keep)
-        self.handler = AbciApp(
-            app,
-            self.store,
-            wrong_app_hash_from=wrong_app_hash_from,
-            snapshots=snapshots,
-            genesis_hash=configured_genesis_hash(home, genesis_hash),
-            admission=Admission(self.settings.mempool_admission),
-            unregistered_txs_max=self.settings.mempool_unregistered_txs_max,
-            unregistered_per_signer_max=self.settings.mempool_unregistered_per_signer_max,
-        )
-        self.server = AbciServer(self.handler, path)
-
-    def start(self) -> AbciProcess:
-        self.server.start()
-        log.warning("ABCI app of %s listening on unix://%s", self.home, self.server.path)
-        return self
-
-    def close(self) -> None:
-        self.server.stop()
-        self.verifier.close()
-        self.store.close()
-
-
-def configured_genesis_hash(home: Path, explicit: bytes | None = None) -> bytes | None:
-    """The chain's genesis hash: ``explicit`` (``--genesis-hash``), else the sha256 of
-    ``HOME/genesis.json`` when the home has one, else None (state sync is then refused)."""
-    if explicit is not None:
-        return explicit
-    path = home / "genesis.json"
-    return sha256(path.read_bytes()) if path.is_file() else None
-
-
-def serve_home(
-    home: Path,
-    address: str,
-    *,
-    stop: threading.Event | None = None,
-    wrong_app_hash_from: int | None = None,
-    snapshot_interval_blocks: int = 0,
-    snapshots_keep: int = 2,
-    genesis_hash: bytes | None = None,
-    settings: NodeSettings | None = None,
-) -> int:
-    """Serve the ledger of ``home`` to CometBFT until ``stop`` is set."""
-    process = AbciProcess(
-        home,
-        address,
-        wrong_app_hash_from=wrong_app_hash_from,
-        snapshot_interval_blocks=snapshot_interval_blocks,
-        snapshots_keep=snapshots_keep,
-        genesis_hash=genesis_hash,
-        settings=settings,
-    ).start()
-    stopped = stop or threading.Event()
-    try:
-        while not stopped.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        process.close()
-    return 0
-
-
-def genesis_validator_entry(public_key: bytes, power: int, name: str) -> dict[str, object]:
-    """A validator as CometBFT's genesis.json lists it."""
-    return {
-        "address": validator_address(public_key).hex().upper(),
-        "pub_key": {
-            "type": "tendermint/PubKeyEd25519",
-            "value": base64.b64encode(public_key).decode(),
-        },
-        "power": str(power),
-        "name": name,
-    }
-
-
-__all__ += [
-    "configured_genesis_hash",
-    "genesis_validator_entry",
-    "parse_abci_address",
-    "timestamp_ms",
-]
-
-
-def run_abci_process(
-    home: Path,
-    address: str,
-    wrong_app_hash_from: int | None = None,
-    *,
-    api: str | None = None,
-    rpc_url: str | None = None,
-    snapshot_interval_blocks: int = 0,
-    snapshots_keep: int = 2,
-    index: bool = True,
-    genesis_hash: bytes | None = None,
-    settings: NodeSettings | None = None,
-) -> int:
-    """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
-    serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``, and (with
-    ``index``) runs the node's indexer. ``settings`` (HOME/config.toml's) give the
-    mempool admission policy CheckTx applies and the API's CORS origins."""
-    import signal
-
-    if api is None:
-        stop = threading.Event()
-        for number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(number, lambda *_: stop.set())
-        return serve_home(
-            home,
-            address,
-            stop=stop,
-            wrong_app_hash_from=wrong_app_hash_from,
-            snapshot_interval_blocks=snapshot_interval_blocks,
-            snapshots_keep=snapshots_keep,
-            genesis_hash=genesis_hash,
-            settings=settings,
-        )
-    from originledger.node.home import load_validator_key
-    from originledger.node.network_node import NetworkNode
-    from originledger.node.runner import serve
-
-    process = AbciProcess(
-        home,
-        address,
-        wrong_app_hash_from=wrong_app_hash_from,
-        snapshot_interval_blocks=snapshot_interval_blocks,
-        snapshots_keep=snapshots_keep,
-        genesis_hash=genesis_hash,
-        settings=settings,
-    ).start()
-    node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
-    try:
-        serve(node, api, index=index, cors_origins=process.settings.api_cors_origins)
-    finally:
-        process.close()
-    return 0
-
-
-def _local_rpc(home: Path) -> str:
-    """The RPC address in HOME/cometbft/config/config.toml."""
-    import tomllib
-
-    config = tomllib.loads((home / "cometbft" / "config" / "config.toml").read_text())
-    return str(config["rpc"]["laddr"]).replace("tcp://", "http://", 1)
-
-
-__all__ += ["run_abci_process"]

@@ -27,16 +27,16 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
+from originledger.keystore import (
+    DEV_PASSPHRASE,
+    Key,
+    generate_key,
+    save_dev_keystore,
+    write_private_file,
+)
 from originledger.node.embedded import NodeSettings
 from originledger.node.mempool import Admission
 from originledger.policies import load_packs, pack_document
-from originledger.sdk.wallet import (
-    KDF_INTERACTIVE,
-    Key,
-    generate_key,
-    save_keystore,
-    write_private_file,
-)
 
 __all__ = [
     "DEV_ASSET",
@@ -49,11 +49,9 @@ __all__ = [
 ]
 
 DEFAULT_API = "127.0.0.1:8700"
-DEV_PASSPHRASE = "dev"  # the passphrase of the keystores `origin init --dev` writes
 DEV_ASSET = "USDD"
 DEV_ACCOUNTS = ("admin", "alice", "bob", "carol")
 DEV_BALANCE_MINOR = 1_000_000_00  # 1,000,000.00 USDD each
-_DEV_KDF = KDF_INTERACTIVE
 
 
 class HomeError(Exception):
@@ -198,14 +196,7 @@ def init_home(
     if dev:
         keys: dict[str, Key] = {name: generate_key(name) for name in DEV_ACCOUNTS}
         for name, key in keys.items():
-            # Dev keys: a public passphrase, so the fast derivation (wallet.py explains).
-            save_keystore(
-                key,
-                home / "keys" / f"{name}.json",
-                DEV_PASSPHRASE,
-                opslimit=_DEV_KDF[0],
-                memlimit=_DEV_KDF[1],
-            )
+            save_dev_keystore(key, home / "keys" / f"{name}.json")
             written[name] = str(key.address)
         admin = keys["admin"]
         app_state = {

@@ -38,15 +38,16 @@ import httpx
 import msgspec
 
 from originledger.app import default_consensus_versions, parse_genesis
+from originledger.comet.validators import genesis_validator_entry
 from originledger.core.codec import to_builtins
 from originledger.core.consensus import require_consensus_versions
 from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_BYTES_MAX
-from originledger.node.abci import APP_VERSION, genesis_validator_entry
+from originledger.keystore import child_environment, write_private_file
+from originledger.node.abci import APP_VERSION
 from originledger.node.home import init_home, load_validator_key
 from originledger.node.network_node import RPC_BATCH_MAX
 from originledger.node.toolchain import check_cometbft
-from originledger.sdk.wallet import child_environment, write_private_file
 
 __all__ = [
     "DEFAULT_BASE_PORT",

@@ -1,6 +1,17 @@
 """The Python SDK: keys and keystores, transaction building, an HTTP client, and offline
-verification of proofs and receipts against validator-signed headers."""
+verification of proofs and receipts against validator-signed headers.
 
+Keys and keystores are ``originledger.keystore``'s (the node writes them too); they are
+part of the SDK's surface, so they are importable from here."""
+
+from originledger.keystore import (
+    Key,
+    KeystoreError,
+    generate_key,
+    load_keystore,
+    read_keystore_public,
+    save_keystore,
+)
 from originledger.sdk.builder import SignedTransaction, TxBuilder
 from originledger.sdk.client import Client, ClientError, SubmitResult
 from originledger.sdk.verify import (
@@ -9,14 +20,6 @@ from originledger.sdk.verify import (
     VerifiedReceipt,
     verify_proven_value,
     verify_receipt,
-)
-from originledger.sdk.wallet import (
-    Key,
-    KeystoreError,
-    generate_key,
-    load_keystore,
-    read_keystore_public,
-    save_keystore,
 )
 
 __all__ = [

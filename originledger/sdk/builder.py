@@ -10,7 +10,7 @@ import nacl.utils
 
 from originledger.core.crypto import sha256
 from originledger.core.tx import Msg, build_body, build_signed, signing_digest
-from originledger.sdk.wallet import Key
+from originledger.keystore import Key
 
 __all__ = [
     "DEFAULT_TTL_MS",

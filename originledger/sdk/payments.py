@@ -32,6 +32,7 @@ from originledger.core.address import Address, AddressError
 from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256, verify_signature
 from originledger.core.tx import Msg
+from originledger.keystore import Key
 from originledger.modules.assets.types import check_symbol
 from originledger.modules.payments.types import (
     ID_BYTES,
@@ -43,7 +44,6 @@ from originledger.modules.payments.types import (
 )
 from originledger.sdk.builder import SignedTransaction, TxBuilder
 from originledger.sdk.client import ClientError
-from originledger.sdk.wallet import Key
 
 __all__ = [
     "URI_PREFIX",

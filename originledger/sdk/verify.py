@@ -25,7 +25,7 @@ derived from, or equal to, proven bytes.
 Which header depends on the node's driver, and the answer says which it carries:
 ``signed_header`` (embedded mode: Origin's header signed by its validator) or
 ``cometbft_signed_header`` / ``cometbft_proof`` (network mode: CometBFT's header and
-commit, checked by ``originledger.sdk.cometbft``; the state root after block H is the
+commit, checked by ``originledger.comet.headers``; the state root after block H is the
 app hash of header H + 1).
 """
 
@@ -38,6 +38,9 @@ from typing import Any
 import msgspec
 
 from originledger.app import Registry, default_registry
+from originledger.comet.headers import CometHeader, CometVerificationError
+from originledger.comet.headers import verify_signed_header as verify_comet_signed_header
+from originledger.comet.results import exec_result_bytes
 from originledger.core.block import Genesis, ResultLeaf, SignedHeader, verify_signed_header
 from originledger.core.codec import CodecError, decode, encode, from_json, to_builtins, to_json
 from originledger.core.crypto import sha256, verify_signature
@@ -45,14 +48,6 @@ from originledger.core.merkle import list_root_from_proof, verify_list_inclusion
 from originledger.core.state_proof import StateProof, verify_state_proof
 from originledger.core.tx import SignedTx, signing_digest
 from originledger.modules.validators.types import ValidatorPowerChanged, ValidatorSet
-from originledger.sdk.cometbft import (
-    CometHeader,
-    CometVerificationError,
-    exec_result_bytes,
-)
-from originledger.sdk.cometbft import (
-    verify_signed_header as verify_comet_signed_header,
-)
 
 __all__ = [
     "COMETBFT_SET_DELAY",

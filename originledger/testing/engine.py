@@ -587,7 +587,8 @@ def replay_chain(genesis_raw: bytes, raws: Raws, registry: Registry) -> tuple[li
 def abci_roots(genesis_raw: bytes, raws: Raws, registry: Registry) -> list[str]:
     """App hashes answered by the ABCI handlers of ``node/abci.py`` for the blocks, called
     in-process with protobuf requests (InitChain, then FinalizeBlock and Commit)."""
-    from originledger.node.abci import AbciApp, validator_address
+    from originledger.comet.validators import validator_address
+    from originledger.node.abci import AbciApp
 
     store = SqliteStore(None)
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from originledger.cli import ExitCode
 from originledger.core.amounts import Amount
+from originledger.keystore import load_keystore
 from originledger.modules.assets.types import Issue, Transfer
 from originledger.node.home import DEV_PASSPHRASE
 from originledger.sdk import Client, TxBuilder
-from originledger.sdk.wallet import load_keystore
 
 from .helpers import DevNode
 

@@ -171,8 +171,8 @@ def _role(name: str) -> Role:
 
 
 def test_council_members_sign_apart_with_the_sdk(chain: Chain) -> None:
+    from originledger.keystore import Key
     from originledger.sdk.builder import TxBuilder, assemble_transaction, sign_transaction_body
-    from originledger.sdk.wallet import Key
     from tests.conftest import CHAIN_ID
 
     alice, carol = Key(ALICE.key), Key(CAROL.key)

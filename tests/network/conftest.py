@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from originledger.comet.tools import ToolchainError
 from originledger.core.amounts import Amount
 from originledger.core.block import BlockHeader
 from originledger.core.codec import decode
@@ -33,7 +34,7 @@ from originledger.node.network import (
     start_network,
     stop_network,
 )
-from originledger.node.toolchain import ToolchainError, ensure_toolchain
+from originledger.node.toolchain import ensure_toolchain
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, ISSUER, Party, sign_tx
 
 SYMBOL = "USD"

@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 
 from originledger.app import Application
+from originledger.comet.framing import decode_uvarint, encode_uvarint
+from originledger.comet.protos import abci_types
+from originledger.comet.validators import validator_address
 from originledger.core.amounts import Amount
 from originledger.core.batch import encode_batch
 from originledger.core.block import ResultLeaf
@@ -23,18 +26,10 @@ from originledger.core.merkle import list_root
 from originledger.core.state_proof import verify_state_proof
 from originledger.modules.assets.keys import balance_key
 from originledger.modules.assets.types import Transfer
-from originledger.node.abci import (
-    QUERY_PROOF_TYPE,
-    AbciApp,
-    AbciServer,
-    ValidatorUpdate,
-    decode_uvarint,
-    encode_uvarint,
-    validator_address,
-)
+from originledger.node.abci import QUERY_PROOF_TYPE, AbciApp, ValidatorUpdate
+from originledger.node.abci_process import AbciServer
 from originledger.node.mempool import Admission
 from originledger.node.snapshots import Snapshots
-from originledger.node.toolchain import abci_types
 from originledger.store.sqlite import ProvenValue, SqliteStore
 from tests.conftest import (
     ALICE,
@@ -960,7 +955,7 @@ def test_regression_checktx_applies_admission_policy_of_each_home(
     # validator) read only [api] listen; the app ignored [mempool] admission and the API
     # ignored [api] cors_origins.
     from originledger.node import __main__ as node_main
-    from originledger.node import abci, runner
+    from originledger.node import abci_process, runner
     from originledger.node.home import init_home
 
     home = tmp_path / "validator-0"
@@ -984,7 +979,7 @@ def test_regression_checktx_applies_admission_policy_of_each_home(
     assert served["cors_origins"] == ("https://wallet.example",)
     # A home without config.toml serves ABCI only, with the default policy; a bad policy
     # is refused before anything starts.
-    bare = abci.AbciProcess(tmp_path / "bare", address)
+    bare = abci_process.AbciProcess(tmp_path / "bare", address)
     assert bare.handler.admission is Admission.QUOTA
     bare.close()
     config.write_text(config.read_text().replace('"roles"', '"everyone"'))

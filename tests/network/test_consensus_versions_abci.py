@@ -13,12 +13,12 @@ import msgspec
 import pytest
 
 from originledger.app import Application, default_consensus_versions
+from originledger.comet.protos import abci_types
 from originledger.core.codec import to_builtins
 from originledger.core.consensus import ConsensusVersionError
 from originledger.core.crypto import sha256
 from originledger.node.abci import AbciApp
 from originledger.node.snapshots import Snapshots
-from originledger.node.toolchain import abci_types
 from originledger.store.sqlite import SqliteStore
 from tests.network.test_abci import (
     CHAIN_ID,

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from originledger.comet.headers import CometVerificationError, header_hash, verify_signed_header
 from originledger.core.block import Genesis
 from originledger.core.codec import from_json
 from originledger.node.network import rpc, wait_for_height
 from originledger.sdk import Client
-from originledger.sdk.cometbft import CometVerificationError, header_hash, verify_signed_header
 from originledger.sdk.verify import TrustedValidators, VerificationError, verify_receipt
 from tests.conftest import ALICE, BOB
 from tests.network.conftest import OPENING_MINOR, LocalNetwork

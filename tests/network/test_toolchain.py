@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from originledger.comet import tools as comet_tools
+from originledger.comet.protos import PROTO_PACKAGE, abci_types
+from originledger.comet.tools import COMETBFT_VERSION, ToolchainError
 from originledger.node import toolchain as tools
-from originledger.node.toolchain import (
-    COMETBFT_VERSION,
-    PROTO_PACKAGE,
-    ToolchainError,
-    abci_types,
-    check_cometbft,
-    ensure_toolchain,
-)
+from originledger.node.toolchain import check_cometbft, ensure_toolchain
 
 
 def test_check_cometbft_names_the_setup_command_when_missing(
@@ -61,8 +57,8 @@ def test_generated_classes_stay_under_one_package(toolchain: Path) -> None:
 
 
 def test_tools_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(tools.TOOLS_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(comet_tools.TOOLS_DIR_ENV, str(tmp_path))
     monkeypatch.delenv(tools.COMETBFT_ENV, raising=False)
-    assert tools.tools_dir() == tmp_path.resolve()
+    assert comet_tools.tools_dir() == tmp_path.resolve()
     assert tools.cometbft_path() == tmp_path.resolve() / "bin" / "cometbft"
-    assert os.environ[tools.TOOLS_DIR_ENV] == str(tmp_path)
+    assert os.environ[comet_tools.TOOLS_DIR_ENV] == str(tmp_path)

@@ -399,7 +399,8 @@ def test_regression_hidden_validator_change_refused(http, builder) -> None:
 
 
 def _comet_types() -> Any:
-    from originledger.node.toolchain import ToolchainError, comet_types
+    from originledger.comet.protos import comet_types
+    from originledger.comet.tools import ToolchainError
 
     try:
         return comet_types()
@@ -420,7 +421,8 @@ def _comet_signed_header(
     chain_id: str = CHAIN,
     app_hash: bytes = b"\x11" * 32,
 ) -> dict[str, Any]:
-    from originledger.sdk.cometbft import header_hash, validator_address, vote_sign_bytes
+    from originledger.comet.headers import header_hash, vote_sign_bytes
+    from originledger.comet.validators import validator_address
 
     _comet_types()
     stamp = _comet_time(1_700_000_000 + height)
@@ -459,7 +461,7 @@ def _comet_signed_header(
 def _network_receipt(height: int = 4, signers: list[SigningKey] | None = None) -> dict[str, Any]:
     """A network-mode receipt of one transfer carried alone by CometBFT transaction 0 of
     block ``height``, proven against a signed header ``height + 1``."""
-    from originledger.sdk.cometbft import exec_result_bytes
+    from originledger.comet.results import exec_result_bytes
 
     tx = TxBuilder(CHAIN).build([Transfer(ALICE.address, BOB.address, "USDT", Amount(77))], [ALICE])
     tx_hash = sha256(_body(tx.raw))

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from originledger.cli import common
-from originledger.node.home import DEV_PASSPHRASE, _write_private, init_home
-from originledger.sdk.wallet import (
+from originledger.keystore import (
     KDF_INTERACTIVE,
     KDF_MODERATE,
     PASSPHRASE_ENV,
@@ -23,6 +22,7 @@ from originledger.sdk.wallet import (
     save_keystore,
     write_private_file,
 )
+from originledger.node.home import DEV_PASSPHRASE, _write_private, init_home
 
 
 def _mode(path: Path) -> int:

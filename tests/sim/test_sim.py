@@ -116,7 +116,8 @@ def run_once(registry: Registry, seed: int) -> list[str]:
 
 def test_abci_path_matches_the_run() -> None:
     try:
-        from originledger.node.toolchain import ToolchainError, abci_types
+        from originledger.comet.protos import abci_types
+        from originledger.comet.tools import ToolchainError
 
         abci_types()
     except ToolchainError as error:

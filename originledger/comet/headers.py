@@ -1,5 +1,5 @@
-"""Offline checks of CometBFT v0.38's signed headers: what a network-mode node's answers
-carry instead of Origin's own signed header.
+"""CometBFT v0.38's signed headers: their hash, the bytes validators sign, and their offline
+check (what a network-mode node's answers carry instead of Origin's own signed header).
 
 A *signed header* is what CometBFT's RPC ``/commit?height=H`` answers: the header of block
 H and its commit (the precommit signatures of the validators). It is trusted when:
@@ -14,7 +14,8 @@ The header hash is the RFC 6962 Merkle root of the header's fourteen fields, eac
 as CometBFT does (``Consensus`` version and ``BlockID`` as protobuf messages, the time as a
 ``Timestamp``, the others wrapped in protobuf's ``StringValue``/``Int64Value``/
 ``BytesValue``; empty values encode to nothing). The generated protobuf classes of
-CometBFT's own ``.proto`` files do the encoding (``origin net setup`` builds them).
+CometBFT's own ``.proto`` files do the encoding (``comet/protos.py``; ``origin net setup``
+builds them).
 
 What a trusted header binds (see docs/network.md):
 
@@ -24,7 +25,7 @@ What a trusted header binds (see docs/network.md):
 - ``last_results_hash`` of header H + 1 is the Merkle root of block H's deterministic
   results, one per CometBFT transaction, each the protobuf ``ExecTxResult{code, data}``
   whose ``data`` is the Merkle root of the encoded ``ResultLeaf``s (tx hash, code,
-  message, events hash) of the Origin transactions it carried;
+  message, events hash) of the Origin transactions it carried (``comet/results.py``);
 - ``last_block_id.hash`` of header H + 1 is the hash of header H.
 """
 
@@ -36,17 +37,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from originledger.core.crypto import sha256, verify_signature
+from originledger.comet.framing import length_prefixed
+from originledger.comet.protos import CometTypes, comet_types
+from originledger.comet.tools import ToolchainError
+from originledger.comet.validators import validator_address
+from originledger.core.crypto import verify_signature
 from originledger.core.merkle import list_root
 
 __all__ = [
     "BLOCK_ID_FLAG_COMMIT",
     "CometHeader",
     "CometVerificationError",
-    "exec_result_bytes",
+    "checking_types",
     "header_hash",
     "parse_header",
-    "validator_address",
     "verify_signed_header",
     "vote_sign_bytes",
 ]
@@ -58,11 +62,6 @@ _TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z")
 
 class CometVerificationError(ValueError):
     """A CometBFT header or commit does not verify."""
-
-
-def validator_address(public_key: bytes) -> bytes:
-    """CometBFT's address of an Ed25519 validator: the first 20 bytes of sha256(key)."""
-    return sha256(public_key)[:20]
 
 
 @dataclass(frozen=True)
@@ -80,9 +79,8 @@ class CometHeader:
     time_ms: int = 0
 
 
-def _types() -> Any:
-    from originledger.node.toolchain import ToolchainError, comet_types
-
+def checking_types() -> CometTypes:
+    """The generated classes, or the error of a check that cannot be made without them."""
     try:
         return comet_types()
     except ToolchainError as error:
@@ -124,7 +122,7 @@ def _block_id(types: Any, message: Any, block_id: Mapping[str, Any]) -> None:
 
 def header_hash(header: Mapping[str, Any]) -> bytes:
     """The hash of a header given as CometBFT's JSON (what the commit's block id names)."""
-    types = _types()
+    types = checking_types()
     try:
         version = types.version.Consensus(
             block=int(header["version"]["block"]), app=int(header["version"].get("app") or 0)
@@ -185,7 +183,7 @@ def vote_sign_bytes(
     chain_id: str, height: int, round_number: int, block_id: Mapping[str, Any], timestamp: str
 ) -> bytes:
     """What a validator signs for its precommit: a length-delimited ``CanonicalVote``."""
-    types = _types()
+    types = checking_types()
     seconds, nanos = _timestamp(timestamp)
     vote = types.canonical.CanonicalVote(
         type=PRECOMMIT_TYPE, height=height, round=round_number, chain_id=chain_id
@@ -197,17 +195,7 @@ def vote_sign_bytes(
     vote.block_id.part_set_header.hash = _hex(parts.get("hash"))
     vote.timestamp.seconds, vote.timestamp.nanos = seconds, nanos
     vote.timestamp.SetInParent()
-    encoded = bytes(vote.SerializeToString())
-    return _uvarint(len(encoded)) + encoded
-
-
-def _uvarint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+    return length_prefixed(bytes(vote.SerializeToString()))
 
 
 def verify_signed_header(
@@ -261,9 +249,3 @@ def verify_signed_header(
             f"({signed_power} of {total})"
         )
     return header
-
-
-def exec_result_bytes(code: int, data: bytes) -> bytes:
-    """A transaction's leaf of ``last_results_hash``: the deterministic ``ExecTxResult``
-    (code and data; Origin uses no gas) as protobuf."""
-    return bytes(_types().abci.ExecTxResult(code=code, data=data).SerializeToString())
