@@ -49,7 +49,7 @@ The mapping (see docs/network.md for the whole protocol):
 - Snapshots (state sync): ``ListSnapshots``, ``LoadSnapshotChunk``, ``OfferSnapshot`` and
   ``ApplySnapshotChunk`` serve and restore the app's snapshots (``node/snapshots.py``).
 
-``python -m originledger.node --home HOME --abci unix:///path/to/app.sock`` runs this.
+``python -m originledger.server --home HOME --abci unix:///path/to/app.sock`` runs this.
 """
 
 from __future__ import annotations
@@ -1073,7 +1073,7 @@ def run_abci_process(
         )
     from originledger.node.home import load_validator_key
     from originledger.node.network_node import NetworkNode
-    from originledger.node.runner import serve
+    from originledger.server.serve import serve
 
     process = AbciProcess(
         home,

@@ -1,8 +1,8 @@
-"""``python -m originledger.node --home DIR [--api HOST:PORT]``: run a node without the CLI
-(the benchmarks and crash tests start nodes this way).
+"""``python -m originledger.server --home DIR [--api HOST:PORT]``: run a node without the
+CLI (the benchmarks and crash tests start nodes this way).
 
-``python -m originledger.node --home DIR --abci unix:///path/app.sock``: serve the ledger of
-DIR to CometBFT over ABCI instead (network mode; see ``node/abci.py``)."""
+``python -m originledger.server --home DIR --abci unix:///path/app.sock``: serve the ledger
+of DIR to CometBFT over ABCI instead (network mode; see ``node/abci.py``)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from pathlib import Path
 
 from originledger.node.embedded import NodeSettings
 from originledger.node.home import HomeError, load_config
-from originledger.node.runner import open_node, serve
+from originledger.node.runner import open_node
+from originledger.server.serve import serve
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m originledger.node")
+    parser = argparse.ArgumentParser(prog="python -m originledger.server")
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--api", default=None, help="HOST:PORT (default: from config.toml)")
     parser.add_argument("--abci", default=None, help="unix:///PATH: serve CometBFT over ABCI")
