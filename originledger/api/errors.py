@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.types import ExceptionHandlersMap
 
 from originledger.api.limits import REQUEST_BODY_BYTES_MAX
 from originledger.core.codec import to_json
@@ -79,7 +80,7 @@ def _internal_error_handler(_: Request[Any, Any, Any], error: Exception) -> Resp
     return error_response(500, "internal", "internal error; the node logged it")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApiError: _api_error_handler,
     HTTPException: _http_error_handler,
     Exception: _internal_error_handler,
