@@ -17,7 +17,7 @@ from originledger.node.runner import open_node
 from originledger.server.serve import serve
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m originledger.server")
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--api", default=None, help="HOST:PORT (default: from config.toml)")
@@ -43,33 +43,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-index", action="store_true", help="run no indexer (HOME/data/index.sqlite)"
     )
-    arguments = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     if arguments.abci:
-        from originledger.node.abci import run_abci_process
+        return _run_abci(arguments)
+    return _run_embedded(arguments)
 
-        api: str | None = arguments.api  # a bare home (no config.toml): ABCI only
-        settings: NodeSettings | None = None  # and the default settings
-        if (arguments.home / "config.toml").exists():
-            try:  # the validator's own settings: its mempool admission, the API's CORS
-                config = load_config(arguments.home)
-                settings = config.settings()
-            except HomeError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return 6
-            api = arguments.api or config.api.listen
-        return run_abci_process(
-            arguments.home,
-            arguments.abci,
-            arguments.test_wrong_app_hash_from,
-            api=api,
-            rpc_url=arguments.rpc,
-            snapshot_interval_blocks=arguments.snapshot_interval_blocks,
-            snapshots_keep=arguments.snapshots_keep,
-            index=not arguments.no_index,
-            genesis_hash=arguments.genesis_hash,
-            settings=settings,
-        )
+
+def _run_abci(arguments: argparse.Namespace) -> int:
+    """A validator's app process: ABCI to CometBFT, and the API when HOME has a config."""
+    from originledger.node.abci import run_abci_process
+
+    api: str | None = arguments.api  # a bare home (no config.toml): ABCI only
+    settings: NodeSettings | None = None  # and the default settings
+    if (arguments.home / "config.toml").exists():
+        try:  # the validator's own settings: its mempool admission, the API's CORS
+            config = load_config(arguments.home)
+            settings = config.settings()
+        except HomeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 6
+        api = arguments.api or config.api.listen
+    return run_abci_process(
+        arguments.home,
+        arguments.abci,
+        arguments.test_wrong_app_hash_from,
+        api=api,
+        rpc_url=arguments.rpc,
+        snapshot_interval_blocks=arguments.snapshot_interval_blocks,
+        snapshots_keep=arguments.snapshots_keep,
+        index=not arguments.no_index,
+        genesis_hash=arguments.genesis_hash,
+        settings=settings,
+    )
+
+
+def _run_embedded(arguments: argparse.Namespace) -> int:
+    """The home's embedded node, served until interrupted."""
     try:
         listen = arguments.api or load_config(arguments.home).api.listen
         node = open_node(arguments.home)
