@@ -91,7 +91,7 @@ class ChainView(BlockRecords, Protocol):
 
 
 class LedgerNode(Protocol):
-    """A node the API serves (see ``api/app.py``'s ``create_app``)."""
+    """A node the API serves (see ``api/server.py``'s ``create_app``)."""
 
     @property
     def chain(self) -> ChainView:
