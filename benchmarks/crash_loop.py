@@ -1,6 +1,6 @@
 """kill -9 under load, many times: the long form of tests/node/test_crash.py.
 
-Starts a node process (``python -m originledger.node``, its indexer included) on a fresh
+Starts a node process (``python -m originledger.server``, its indexer included) on a fresh
 home with funded benchmark accounts, then ``--rounds`` times loads it with transfers and
 SIGKILLs it at a random moment; finally restarts it and checks that every transaction it
 answered "committed" has its receipt, that ``origin verify-chain`` replays to the

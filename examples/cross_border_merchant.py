@@ -25,7 +25,6 @@ from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets.types import AttestReserves, Burn, Issue, Mint, Transfer
 from originledger.modules.clearing.types import CloseCycle, OpenCycle, SubmitObligation
 from originledger.modules.payments.types import CreateRequest, Refund
-from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
 from originledger.sdk import Client, Key, TxBuilder, generate_key, load_keystore
@@ -37,6 +36,7 @@ from originledger.sdk.payments import (
     parse_payment_uri,
     qr_terminal,
 )
+from originledger.server.background import BackgroundServer
 
 SYMBOL = "USDX"
 DECIMALS = 2

@@ -1,6 +1,6 @@
 """``origin bench transfers``: end-to-end transfer throughput and latency of a real node.
 
-The node runs in its own process (``python -m originledger.node``), exactly as in
+The node runs in its own process (``python -m originledger.server``), exactly as in
 production: every transfer is submitted over HTTP (msgpack batches), its signature is
 verified, it is executed, its block is committed durably (SQLite WAL, synchronous=FULL)
 and the state root is computed. The load generator pre-signs every transfer before the
@@ -392,7 +392,7 @@ def _start_node(home: Path, log_path: Path) -> subprocess.Popen[bytes]:
     with open(log_path, "a") as log_file:
         return subprocess.Popen(
             # The ledger alone: a node's indexer shares its process (and its GIL).
-            [sys.executable, "-m", "originledger.node", "--home", str(home), "--no-index"],
+            [sys.executable, "-m", "originledger.server", "--home", str(home), "--no-index"],
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

@@ -45,10 +45,10 @@ from originledger.modules.attest import asset_scope, schema_id_of
 from originledger.modules.attest.types import Attest, Field, RegisterSchema, SetTrusted, UintValue
 from originledger.modules.compliance import rule_id_of
 from originledger.modules.compliance.types import AppointRegulator, DecideIssuance, SetLicense
-from originledger.node.background import BackgroundServer
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
 from originledger.sdk import Client, Key, TxBuilder, load_keystore
+from originledger.server.background import BackgroundServer
 
 __all__ = ["run_demo"]
 

@@ -5,13 +5,26 @@ parser, ``core.numbers.parse_decimal``), so the framework does not see them; thi
 declares them, so that clients and schema-driven fuzzers reach every one. Each is a string
 on the wire: what a handler accepts is in its description. A test checks that every
 parameter a handler reads is declared here.
+
+``GET /openapi.json`` (``openapi``) answers Litestar's document with these declared, and
+one operation per module query.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MODULE_QUERY_PARAMETERS", "QUERY_PARAMETERS", "declare_query_parameters"]
+import msgspec
+from litestar import MediaType, Request, Response, get
+
+from originledger.api.context import Context
+
+__all__ = [
+    "MODULE_QUERY_PARAMETERS",
+    "QUERY_PARAMETERS",
+    "declare_query_parameters",
+    "openapi",
+]
 
 _CURSOR = "an event cursor HEIGHT:INDEX (each -1 to 2**63 - 1)"
 _LIMIT = "a whole number of items, 1 to 500"
@@ -136,3 +149,11 @@ def declare_query_parameters(
             if ("query", name) not in present:
                 declared.append(_parameter(name, description))
     return document
+
+
+@get("/openapi.json", sync_to_thread=False, include_in_schema=False)
+def openapi(context: Context, request: Request[Any, Any, Any]) -> Response[bytes]:
+    registry = context.chain.registry
+    queries = {module.name: list(module.queries) for module in registry.modules}
+    schema = declare_query_parameters(request.app.openapi_schema.to_schema(), queries)
+    return Response(msgspec.json.encode(schema), media_type=MediaType.JSON)

@@ -22,8 +22,9 @@ from originledger.cli.common import (
 from originledger.cli.exit_codes import ExitCode
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
 from originledger.node.replay import verify_chain
-from originledger.node.runner import open_node, parse_listen, serve
+from originledger.node.runner import open_node, parse_listen
 from originledger.policies import PolicyError
+from originledger.server.serve import serve
 from originledger.store.sqlite import SqliteStore
 
 __all__ = ["init", "start", "verify_chain_command"]

@@ -1,30 +1,22 @@
-"""A node's own indexer: a background thread that indexes each block after it commits."""
+"""A node's own indexer: a background thread that indexes each block after it commits.
+
+``server/index.py`` wires one to a node (its blocks as the source, its commits as the
+wake-up); this module knows no node."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
 from originledger.indexer.reader import IndexReader
 from originledger.indexer.redact import redact_text
-from originledger.indexer.source import Source, StoreSource
-from originledger.indexer.writer import Indexer, describe_error, open_engine
-from originledger.node.driver import LedgerNode
+from originledger.indexer.writer import Indexer, describe_error
 
-__all__ = ["IndexService", "default_index_url"]
+__all__ = ["IndexService"]
 
 log = logging.getLogger("originledger.indexer")
 
 RETRY_S = 5.0
-
-
-def default_index_url(node: LedgerNode) -> str:
-    """``<home>/data/index.sqlite`` beside the node's ledger; in memory for a memory store."""
-    path = node.store.path
-    if path is None:
-        return "sqlite://"
-    return f"sqlite:///{Path(path).parent / 'index.sqlite'}"
 
 
 class IndexService:
@@ -44,14 +36,6 @@ class IndexService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
-
-    @classmethod
-    def for_node(cls, node: LedgerNode, url: str | None = None) -> IndexService:
-        source: Source = StoreSource(node.store, node.app.registry)
-        engine = open_engine(url or default_index_url(node))
-        service = cls(Indexer(engine, source, rebuild_outdated=True))
-        node.add_listener(lambda _outcome: service._wake.set())
-        return service
 
     def start(self) -> IndexService:
         if self._thread is None:

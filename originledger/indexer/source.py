@@ -1,6 +1,7 @@
 """Where the indexer reads the chain from: a small interface with two implementations.
 
-- ``StoreSource``: in-process, from a node's store (what a node's own indexer uses).
+- ``StoreSource``: in-process, from a node's committed blocks (its store, or the
+  ``ChainView`` its driver hands out: what a node's own indexer uses).
 - ``HttpSource``: from any node's API (``GET /v1/index/source/...``), for a standalone
   indexer, e.g. one writing into PostgreSQL.
 
@@ -24,7 +25,7 @@ from originledger.core.amounts import Amount
 from originledger.core.block import Genesis
 from originledger.core.codec import CodecError, decode, from_json
 from originledger.core.tx import SignedTx, TxBody
-from originledger.store.sqlite import SqliteStore
+from originledger.driver import BlockRecords
 
 __all__ = [
     "BlockData",
@@ -122,9 +123,10 @@ def _describe_tx(registry: Registry, raw: bytes) -> tuple[list[str], list[str], 
 
 
 def block_data_from_store(
-    store: SqliteStore, registry: Registry, genesis: Genesis, height: int
+    store: BlockRecords, registry: Registry, genesis: Genesis, height: int
 ) -> BlockData | None:
-    """The ``BlockData`` of ``height`` read from a node's store (None when not committed)."""
+    """The ``BlockData`` of ``height`` read from a node's committed blocks (its store or
+    its driver's ``ChainView``; None when not committed)."""
     genesis_height = genesis.initial_height - 1
     if height == genesis_height:
         if store.chain_meta() is None:
@@ -171,9 +173,10 @@ def block_data_from_store(
 
 
 class StoreSource:
-    """Reads a node's store in-process (its reader connections: safe from any thread)."""
+    """Reads a node's committed blocks in-process (a store's reader connections, or a
+    driver's ``ChainView``: safe from any thread)."""
 
-    def __init__(self, store: SqliteStore, registry: Registry) -> None:
+    def __init__(self, store: BlockRecords, registry: Registry) -> None:
         self.store = store
         self.registry = registry
         self._genesis: Genesis | None = None

@@ -46,7 +46,7 @@ The mapping (see docs/network.md for the whole protocol):
 - Snapshots (state sync): ``ListSnapshots``, ``LoadSnapshotChunk``, ``OfferSnapshot`` and
   ``ApplySnapshotChunk`` serve and restore the app's snapshots (``node/snapshots.py``).
 
-``python -m originledger.node --home HOME --abci unix:///path/to/app.sock`` serves it
+``python -m originledger.server --home HOME --abci unix:///path/to/app.sock`` serves it
 (``node/abci_process.py``).
 """
 

@@ -8,9 +8,9 @@ every request, in order, and flushes its answers at the latest when it has read 
 that arrived. One thread serves each connection; what each request does is
 ``node/abci.py``'s.
 
-``python -m originledger.node --home HOME --abci unix:///path/to/app.sock`` runs
-:func:`run_abci_process`: the app alone, or with the node's HTTP API (and indexer) over
-a :class:`~originledger.node.network_node.NetworkNode`.
+``python -m originledger.server --home HOME --abci unix:///path/to/app.sock`` runs it:
+:func:`serve_home` serves the app alone; ``server/network.py`` adds the node's HTTP API
+(and indexer) over a :class:`~originledger.node.network_node.NetworkNode`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import socket
 import threading
-import tomllib
 from pathlib import Path
 
 from originledger.app import Application
@@ -29,9 +27,7 @@ from originledger.comet.framing import length_prefixed, take_frames
 from originledger.core.crypto import sha256
 from originledger.node.abci import AbciApp
 from originledger.node.embedded import NodeSettings
-from originledger.node.home import load_validator_key
 from originledger.node.mempool import Admission
-from originledger.node.network_node import NetworkNode
 from originledger.node.snapshots import Snapshots
 from originledger.node.verifier import ParallelVerifier
 from originledger.store.sqlite import SqliteStore
@@ -41,7 +37,6 @@ __all__ = [
     "AbciServer",
     "configured_genesis_hash",
     "parse_abci_address",
-    "run_abci_process",
     "serve_home",
 ]
 
@@ -225,59 +220,3 @@ def serve_home(
     finally:
         process.close()
     return 0
-
-
-def run_abci_process(
-    home: Path,
-    address: str,
-    wrong_app_hash_from: int | None = None,
-    *,
-    api: str | None = None,
-    rpc_url: str | None = None,
-    snapshot_interval_blocks: int = 0,
-    snapshots_keep: int = 2,
-    index: bool = True,
-    genesis_hash: bytes | None = None,
-    settings: NodeSettings | None = None,
-) -> int:
-    """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
-    serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``, and (with
-    ``index``) runs the node's indexer. ``settings`` (HOME/config.toml's) give the
-    mempool admission policy CheckTx applies and the API's CORS origins."""
-    if api is None:
-        stop = threading.Event()
-        for number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(number, lambda *_: stop.set())
-        return serve_home(
-            home,
-            address,
-            stop=stop,
-            wrong_app_hash_from=wrong_app_hash_from,
-            snapshot_interval_blocks=snapshot_interval_blocks,
-            snapshots_keep=snapshots_keep,
-            genesis_hash=genesis_hash,
-            settings=settings,
-        )
-    from originledger.node.runner import serve
-
-    process = AbciProcess(
-        home,
-        address,
-        wrong_app_hash_from=wrong_app_hash_from,
-        snapshot_interval_blocks=snapshot_interval_blocks,
-        snapshots_keep=snapshots_keep,
-        genesis_hash=genesis_hash,
-        settings=settings,
-    ).start()
-    node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
-    try:
-        serve(node, api, index=index, cors_origins=process.settings.api_cors_origins)
-    finally:
-        process.close()
-    return 0
-
-
-def _local_rpc(home: Path) -> str:
-    """The RPC address in HOME/cometbft/config/config.toml."""
-    config = tomllib.loads((home / "cometbft" / "config" / "config.toml").read_text())
-    return str(config["rpc"]["laddr"]).replace("tcp://", "http://", 1)

@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
-
 from originledger.app import Application, BlockOutcome, BlockRequest, Registry, parse_genesis
 from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
 from originledger.core.codes import TxCode, TxResult
@@ -27,6 +25,8 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
+from originledger.driver.answers import SubmitAnswer
+from originledger.node.chain import StoreChainView
 from originledger.node.mempool import (
     Admission,
     Mempool,
@@ -36,23 +36,9 @@ from originledger.node.mempool import (
 from originledger.node.verifier import ParallelVerifier
 from originledger.store.sqlite import SqliteStore
 
-__all__ = ["EmbeddedNode", "NodeSettings", "SubmitAnswer"]
+__all__ = ["EmbeddedNode", "NodeSettings"]
 
 log = logging.getLogger("originledger.node")
-
-
-class SubmitAnswer(msgspec.Struct, frozen=True):
-    """The node's answer to one submitted transaction.
-
-    ``status``: ``rejected`` (nothing changed), ``accepted`` (waiting in the mempool) or
-    ``committed`` (in a block; ``result`` is then the committed outcome, which may itself
-    be a failure: it is final either way).
-    """
-
-    hash: bytes | None
-    status: str
-    result: TxResult
-    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +78,7 @@ class EmbeddedNode:
         self.clock_ms = clock_ms
         self.verifier = ParallelVerifier(self.settings.verify_workers)
         self.app = Application(store, registry, verifier=self.verifier)
+        self.chain = StoreChainView(store, self.app)
         if store.chain_meta() is None:
             self.app.init_chain(genesis_raw)
         elif store.genesis() != genesis_raw:

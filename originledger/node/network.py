@@ -575,7 +575,7 @@ def start_validator(
         command = [
             sys.executable,
             "-m",
-            "originledger.node",
+            "originledger.server",
             "--home",
             str(paths.home),
             "--abci",

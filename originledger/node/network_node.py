@@ -1,6 +1,6 @@
 """The node object the HTTP API serves, for a validator driven by CometBFT.
 
-It satisfies the API's driver interface (``originledger.node.driver.LedgerNode``), as
+It satisfies the API's driver interface (``originledger.driver.LedgerNode``), as
 ``EmbeddedNode`` does, so the API works in network mode as in embedded mode. What differs:
 
 - submission: the transactions of one submission that pass the app's checks and the
@@ -29,8 +29,10 @@ from originledger.core.block import SignedHeader
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
 from originledger.core.limits import TX_TTL_MS_MAX
+from originledger.driver.answers import SubmitAnswer
 from originledger.node.abci import AbciApp
-from originledger.node.embedded import SubmitAnswer, wall_clock_ms
+from originledger.node.chain import StoreChainView
+from originledger.node.embedded import wall_clock_ms
 from originledger.store.sqlite import SqliteStore
 
 __all__ = ["RPC_BATCH_MAX", "NetworkNode", "PendingTxs"]
@@ -84,6 +86,7 @@ class NetworkNode:
         self.abci = abci
         self.app: Application = abci.app
         self.store: SqliteStore = abci.store
+        self.chain = StoreChainView(self.store, self.app)
         self.validator_key = validator_key
         self.rpc_url = rpc_url
         self.clock_ms = clock_ms

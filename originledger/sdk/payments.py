@@ -19,29 +19,34 @@ message that names the merchant.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
-from urllib.parse import quote, unquote
 
 import msgspec
-import segno
 
 from originledger.core.address import Address, AddressError
 from originledger.core.amounts import Amount
-from originledger.core.crypto import sha256, verify_signature
+from originledger.core.crypto import verify_signature
 from originledger.core.tx import Msg
 from originledger.keystore import Key
-from originledger.modules.assets.types import check_symbol
 from originledger.modules.payments.types import (
     ID_BYTES,
-    AcceptedAsset,
     Leg,
     PayRequest,
     Swap,
     claim_digest,
 )
+from originledger.modules.payments.uri import (
+    URI_PREFIX,
+    URI_VERSION,
+    PaymentUri,
+    PaymentUriError,
+    build_payment_uri,
+    parse_payment_uri,
+    uri_of_request,
+)
+from originledger.qr import qr_png, qr_svg, qr_terminal
 from originledger.sdk.builder import SignedTransaction, TxBuilder
 from originledger.sdk.client import ClientError
 
@@ -69,156 +74,13 @@ __all__ = [
     "verify_claim",
 ]
 
-URI_PREFIX = "origin:pay?"
-URI_VERSION = "1"
-_CHECKSUM_BYTES = 4
-_URI_CHARS_MAX = 2_048
 _CLAIM_PREFIX = "origin-claim:"
-
-
-class PaymentUriError(ValueError):
-    """A payment URI is malformed, of an unknown version, or fails its checksum."""
-
-
-class PaymentUri(msgspec.Struct, frozen=True):
-    """What a payment request's URI says."""
-
-    chain_id: str
-    merchant: Address
-    request_id: bytes
-    symbol: str
-    amount: Amount
-    expires_at_ms: int
-    reference: str = ""
-    accepted: list[AcceptedAsset] = []
-
-    def amount_in(self, symbol: str) -> Amount | None:
-        """The amount asked in ``symbol`` (the requested asset or an alternative)."""
-        if symbol == self.symbol:
-            return self.amount
-        for item in self.accepted:
-            if item.symbol == symbol:
-                return item.amount
-        return None
 
 
 def new_id() -> bytes:
     """A fresh random 32-byte id for a request, authorization, escrow or channel (so the
     URI can be printed before the request is even submitted)."""
     return os.urandom(ID_BYTES)
-
-
-def _checksum(query: str) -> str:
-    return sha256(query.encode()).hex()[: 2 * _CHECKSUM_BYTES]
-
-
-def _encode(value: str) -> str:
-    return quote(value, safe="")
-
-
-def build_payment_uri(uri: PaymentUri) -> str:
-    """The canonical URI of a payment request, with its checksum."""
-    fields = [
-        ("v", URI_VERSION),
-        ("chain", uri.chain_id),
-        ("to", str(uri.merchant)),
-        ("id", uri.request_id.hex()),
-        ("asset", uri.symbol),
-        ("amount", str(int(uri.amount))),
-    ]
-    if uri.reference:
-        fields.append(("ref", uri.reference))
-    fields.append(("exp", str(uri.expires_at_ms)))
-    if uri.accepted:
-        fields.append(("alt", ",".join(f"{a.symbol}:{int(a.amount)}" for a in uri.accepted)))
-    query = "&".join(f"{name}={_encode(value)}" for name, value in fields)
-    return f"{URI_PREFIX}{query}&c={_checksum(query)}"
-
-
-def _integer(name: str, text: str) -> int:
-    if not text.isdigit() or len(text) > 39:
-        raise PaymentUriError(f"{name} must be a non-negative integer")
-    return int(text)
-
-
-def parse_payment_uri(text: str) -> PaymentUri:
-    """Parse and check a payment URI: prefix, checksum, version, every field."""
-    text = text.strip()
-    if len(text) > _URI_CHARS_MAX:
-        raise PaymentUriError(f"a payment URI is at most {_URI_CHARS_MAX} characters")
-    if not text.startswith(URI_PREFIX):
-        raise PaymentUriError(f"a payment URI starts with {URI_PREFIX!r}")
-    body = text[len(URI_PREFIX) :]
-    query, separator, checksum = body.rpartition("&c=")
-    if not separator:
-        raise PaymentUriError("the URI has no checksum (c=)")
-    if checksum != _checksum(query):
-        raise PaymentUriError("the checksum does not match: the code is damaged or altered")
-    fields: dict[str, str] = {}
-    for part in query.split("&"):
-        name, equals, value = part.partition("=")
-        if not equals or name in fields:
-            raise PaymentUriError(f"malformed or repeated field {name!r}")
-        fields[name] = unquote(value)
-    if fields.get("v") != URI_VERSION:
-        raise PaymentUriError(f"unknown URI version {fields.get('v')!r}")
-    expected = ["v", "chain", "to", "id", "asset", "amount", "ref", "exp", "alt"]
-    order = [name for name in expected if name in fields]
-    if list(fields) != order or not {"chain", "to", "id", "asset", "amount", "exp"} <= set(fields):
-        raise PaymentUriError("fields are missing, unknown or out of order")
-    try:
-        merchant = Address.from_text(fields["to"])
-    except AddressError as error:
-        raise PaymentUriError(f"to: {error}") from None
-    try:
-        request_id = bytes.fromhex(fields["id"])
-    except ValueError:
-        raise PaymentUriError("id must be hex") from None
-    if len(request_id) != ID_BYTES:
-        raise PaymentUriError(f"id must be {ID_BYTES} bytes")
-    symbol = fields["asset"]
-    if check_symbol(symbol) is not None:
-        raise PaymentUriError(f"asset {symbol!r} is not a symbol")
-    amount = _integer("amount", fields["amount"])
-    if not 0 < amount < 2**128:
-        raise PaymentUriError("amount must be positive and below 2**128")
-    accepted = []
-    if "alt" in fields:
-        for item in fields["alt"].split(","):
-            alt_symbol, colon, alt_amount = item.partition(":")
-            alt_value = _integer("alt amount", alt_amount)
-            if not colon or check_symbol(alt_symbol) is not None or not 0 < alt_value < 2**128:
-                raise PaymentUriError(f"alt entry {item!r} is not SYMBOL:amount")
-            accepted.append(AcceptedAsset(alt_symbol, Amount(alt_value)))
-    return PaymentUri(
-        chain_id=fields["chain"],
-        merchant=merchant,
-        request_id=request_id,
-        symbol=symbol,
-        amount=Amount(amount),
-        expires_at_ms=_integer("exp", fields["exp"]),
-        reference=fields.get("ref", ""),
-        accepted=accepted,
-    )
-
-
-def uri_of_request(chain_id: str, request_id: bytes, request: dict[str, Any]) -> str:
-    """The URI of a request as the ``payments/request`` query answers it (its ``request``)."""
-    accepted: list[dict[str, Any]] = request.get("accepted") or []
-    return build_payment_uri(
-        PaymentUri(
-            chain_id=chain_id,
-            merchant=Address.from_text(str(request["merchant"])),
-            request_id=request_id,
-            symbol=str(request["symbol"]),
-            amount=Amount(int(request["amount"])),
-            expires_at_ms=int(request["expires_at_ms"]),
-            reference=str(request.get("reference") or ""),
-            accepted=[
-                AcceptedAsset(str(item["symbol"]), Amount(int(item["amount"]))) for item in accepted
-            ],
-        )
-    )
 
 
 def pay_message(uri: PaymentUri, payer: Address, symbol: str | None = None) -> PayRequest:
@@ -308,35 +170,6 @@ def checked_pay_message(
         raise RequestMismatchError("the node's answer has no request")
     check_request(uri, result)
     return pay_message(uri, payer, symbol)
-
-
-# QR codes -------------------------------------------------------------------------------
-
-
-def _qr(uri: str) -> segno.QRCode:
-    # Error correction M (15 %): a phone reads it off a printed or screen-shown code.
-    return segno.make(uri, error="m", micro=False)
-
-
-def qr_svg(uri: str, *, scale: int = 4) -> str:
-    """The QR code of ``uri`` as an SVG document."""
-    buffer = io.BytesIO()
-    _qr(uri).save(buffer, kind="svg", scale=scale, xmldecl=True)
-    return buffer.getvalue().decode()
-
-
-def qr_png(uri: str, *, scale: int = 4) -> bytes:
-    """The QR code of ``uri`` as a PNG image."""
-    buffer = io.BytesIO()
-    _qr(uri).save(buffer, kind="png", scale=scale)
-    return buffer.getvalue()
-
-
-def qr_terminal(uri: str) -> str:
-    """The QR code of ``uri`` drawn with block characters, two modules per character."""
-    buffer = io.StringIO()
-    _qr(uri).terminal(out=buffer, compact=True)
-    return buffer.getvalue()
 
 
 # Channel claims ---------------------------------------------------------------------------

@@ -20,19 +20,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-import msgspec
-
 from originledger.app import BlockOutcome, ChainMeta
 from originledger.core.block import BlockHeader, CommitSignature, ResultLeaf, SignedHeader
 from originledger.core.codec import decode, encode
-from originledger.core.codes import TxResult
 from originledger.core.context import StateReader
 from originledger.core.crypto import sha256
-from originledger.core.state_proof import StateProof
 from originledger.core.tx import SPENT_PREFIX, split_spent_record
+from originledger.store.records import EventRow, ProvenValue, StoredBlock, StoredTx
 from originledger.store.tree import PendingUpdate, StateTree
 
-__all__ = ["EventRow", "ProvenValue", "SqliteStore", "StoredBlock", "StoredTx"]
+__all__ = ["SqliteStore"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -72,41 +69,6 @@ CREATE TABLE IF NOT EXISTS events (
 
 _IN_CHUNK_MAX = 500
 T = TypeVar("T")
-
-
-class StoredBlock(msgspec.Struct, frozen=True):
-    height: int
-    hash: bytes
-    signed_header: SignedHeader
-
-
-class StoredTx(msgspec.Struct, frozen=True):
-    hash: bytes
-    height: int
-    position: int
-    raw: bytes
-    result_leaf: ResultLeaf
-
-    @property
-    def result(self) -> TxResult:
-        leaf = self.result_leaf
-        return TxResult(leaf.codespace, leaf.code, leaf.message, leaf.message_index)
-
-
-class EventRow(msgspec.Struct, frozen=True):
-    height: int
-    seq: int
-    tx_index: int
-    data: bytes
-
-
-class ProvenValue(msgspec.Struct, frozen=True):
-    """A committed value with its proof against the state root of block ``height``."""
-
-    key: bytes
-    value: bytes | None
-    height: int
-    proof: StateProof
 
 
 class SqliteStore:

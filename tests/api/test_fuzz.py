@@ -20,10 +20,10 @@ from hypothesis import strategies as st  # noqa: E402
 from originledger.api.openapi import QUERY_PARAMETERS  # noqa: E402
 from originledger.api.server import create_app  # noqa: E402
 from originledger.core.amounts import Amount  # noqa: E402
-from originledger.indexer.service import IndexService  # noqa: E402
 from originledger.modules.assets.types import Transfer  # noqa: E402
 from originledger.node.embedded import EmbeddedNode, NodeSettings  # noqa: E402
 from originledger.sdk import TxBuilder  # noqa: E402
+from originledger.server.index import index_service_for  # noqa: E402
 from originledger.store.sqlite import SqliteStore  # noqa: E402
 
 from .conftest import ALICE, BOB, CHAIN, VALIDATOR, genesis_bytes  # noqa: E402
@@ -43,7 +43,7 @@ def fuzzed_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         tx = builder.build([Transfer(ALICE.address, BOB.address, "USDT", Amount(amount))], [ALICE])
         assert node.submit([tx.raw])[0].status == "accepted"
         node.produce_block()
-    index = IndexService.for_node(node)
+    index = index_service_for(node)
     while index.indexer.catch_up(blocks_max=100):
         pass
     app = create_app(node, start_node=False, index=index)

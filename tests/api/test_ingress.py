@@ -14,7 +14,9 @@ from litestar.testing import TestClient
 
 from originledger.api.headers import StreamSlots
 from originledger.api.limits import REQUEST_BODY_BYTES_MAX, STREAM_REPLAY_BLOCKS_MAX
-from originledger.api.server import _decode_submission, create_app, msgpack_array_length
+from originledger.api.server import create_app
+from originledger.api.submission import decode_submission as _decode_submission
+from originledger.api.submission import msgpack_array_length
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode, encode
 from originledger.core.codes import TxCode
@@ -22,11 +24,11 @@ from originledger.core.crypto import SigningKey
 from originledger.core.limits import SUBMIT_BATCH_TXS_MAX
 from originledger.core.numbers import parse_decimal
 from originledger.core.tx import SignedTx
-from originledger.indexer.service import IndexService
 from originledger.modules.assets.types import Transfer
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.node.mempool import Admission
 from originledger.sdk import Key, TxBuilder
+from originledger.server.index import index_service_for
 from originledger.store.sqlite import SqliteStore
 
 from .conftest import ADMIN, ALICE, BOB, CHAIN, VALIDATOR, genesis_bytes
@@ -52,7 +54,7 @@ def indexed(tmp_path: Path):
         VALIDATOR,
         NodeSettings(block_interval_ms=10),
     )
-    with TestClient(app=create_app(node, index=IndexService.for_node(node))) as client:
+    with TestClient(app=create_app(node, index=index_service_for(node))) as client:
         yield client
     node.stop()
 
@@ -296,7 +298,7 @@ def test_stream_replay_window(node, builder) -> None:
         # Within the window: the route answers (tested in test_stream); too far back: 410.
         window = STREAM_REPLAY_BLOCKS_MAX
         assert node.store.latest_height() < window
-        import originledger.api.server as server
+        import originledger.api.routes.events as server
 
         original = server.STREAM_REPLAY_BLOCKS_MAX
         server.STREAM_REPLAY_BLOCKS_MAX = 1
@@ -328,7 +330,7 @@ def test_cors_allows_configured_origins_only(node) -> None:
 
 
 def test_trace_cut_at_scan_budget_says_so_with_a_cursor(node, builder, monkeypatch) -> None:
-    import originledger.api.compliance as compliance_api
+    import originledger.api.routes.compliance as compliance_api
 
     with TestClient(app=create_app(node, start_node=False)) as client:
         for amount in range(1, 4):
@@ -358,7 +360,7 @@ def test_open_streams_limited_per_client_and_given_back(node) -> None:
     import httpx
 
     from originledger.api.limits import STREAMS_PER_CLIENT_MAX
-    from originledger.node.background import BackgroundServer
+    from originledger.server.background import BackgroundServer
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -11,8 +11,8 @@ import pytest
 
 from originledger.core.amounts import Amount
 from originledger.modules.assets.types import Transfer
-from originledger.node.background import BackgroundServer
 from originledger.sdk import Client
+from originledger.server.background import BackgroundServer
 
 from .conftest import ALICE, BOB
 

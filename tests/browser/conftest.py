@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from originledger.core.crypto import SigningKey
-from originledger.indexer.service import IndexService
-from originledger.node.background import BackgroundServer
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key
+from originledger.server.background import BackgroundServer
+from originledger.server.index import index_service_for
 from originledger.store.sqlite import SqliteStore
 from tests.debian import apt_install
 
@@ -104,7 +104,7 @@ class ExplorerNode:
             VALIDATOR,
             NodeSettings(block_interval_ms=20),
         )
-        self.index = IndexService.for_node(self.node) if index else None
+        self.index = index_service_for(self.node) if index else None
         self.server = BackgroundServer(
             self.node, f"127.0.0.1:{_free_port()}", index=self.index
         ).start()

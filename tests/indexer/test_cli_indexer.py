@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from originledger.cli import app
 from originledger.indexer import StoreSource
-from originledger.node.background import BackgroundServer
+from originledger.server.background import BackgroundServer
 
 from .conftest import Workload, new_node
 

@@ -40,6 +40,7 @@ from originledger.modules.assets.types import Transfer as TransferMessage
 from originledger.modules.attest.types import Attested, Revoked
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key, TxBuilder
+from originledger.server.index import index_service_for
 from originledger.store.sqlite import SqliteStore
 
 from .conftest import HOLDERS, VALIDATOR, dump, new_node
@@ -329,7 +330,7 @@ def test_index_status_route_reports_skipped_events(tmp_path) -> None:
 
 def test_index_status_route_without_failures(tmp_path) -> None:
     node = new_node()
-    service = IndexService.for_node(node, f"sqlite:///{tmp_path / 'index.sqlite'}")
+    service = index_service_for(node, f"sqlite:///{tmp_path / 'index.sqlite'}")
     with TestClient(app=create_app(node, index=service)) as client:
         assert service.wait_for(node.store.latest_height())
         status = client.get("/v1/index/status").json()

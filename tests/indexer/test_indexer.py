@@ -22,8 +22,9 @@ from originledger.indexer import (
     schema,
 )
 from originledger.indexer.service import IndexService
-from originledger.node.background import BackgroundServer
 from originledger.sdk import Client
+from originledger.server.background import BackgroundServer
+from originledger.server.index import index_service_for
 
 from .conftest import HOLDERS, ISSUER, SYMBOLS, Workload, dump, new_node
 
@@ -264,7 +265,7 @@ def test_invalid_index_request_when_no_indexer(worked_node) -> None:
 
 def test_index_service_follows_new_blocks(tmp_path: Path) -> None:
     node = new_node(tmp_path / "ledger.sqlite")
-    service = IndexService.for_node(node).start()
+    service = index_service_for(node).start()
     try:
         Workload(node, seed=2).run(blocks=3)
         assert service.wait_for(node.store.latest_height())

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from originledger.indexer import HttpSource, Indexer, IndexReader, StoreSource, open_engine
-from originledger.node.background import BackgroundServer
+from originledger.server.background import BackgroundServer
 
 from .conftest import Workload, dump, new_node
 

@@ -1,4 +1,4 @@
-"""A node process (``python -m originledger.node``, indexer included) is SIGKILLed twice
+"""A node process (``python -m originledger.server``, indexer included) is SIGKILLed twice
 under load; after a restart its index catches up, counts every committed transaction
 exactly once, and its balances equal the balances the SDK proves."""
 

@@ -30,7 +30,8 @@ from originledger.node.abci import QUERY_PROOF_TYPE, AbciApp, ValidatorUpdate
 from originledger.node.abci_process import AbciServer
 from originledger.node.mempool import Admission
 from originledger.node.snapshots import Snapshots
-from originledger.store.sqlite import ProvenValue, SqliteStore
+from originledger.store.records import ProvenValue
+from originledger.store.sqlite import SqliteStore
 from tests.conftest import (
     ALICE,
     BOB,
@@ -951,12 +952,13 @@ def test_regression_checktx_applies_admission_policy_quota_accounting(toolchain:
 def test_regression_checktx_applies_admission_policy_of_each_home(
     toolchain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Before: `python -m originledger.node --abci` (what `origin net` runs for each
+    # Before: `python -m originledger.server --abci` (what `origin net` runs for each
     # validator) read only [api] listen; the app ignored [mempool] admission and the API
     # ignored [api] cors_origins.
-    from originledger.node import __main__ as node_main
-    from originledger.node import abci_process, runner
+    from originledger.node import abci_process
     from originledger.node.home import init_home
+    from originledger.server import __main__ as node_main
+    from originledger.server import network as runner
 
     home = tmp_path / "validator-0"
     init_home(home)

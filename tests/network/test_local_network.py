@@ -27,7 +27,7 @@ from originledger.node.network import (
     stop_network,
     wait_for_height,
 )
-from originledger.store.sqlite import ProvenValue
+from originledger.store.records import ProvenValue
 from tests.conftest import ALICE, BOB, CAROL
 from tests.network.conftest import (
     OPENING_MINOR,

@@ -41,7 +41,7 @@ class NodeProcess:
             [
                 sys.executable,
                 "-m",
-                "originledger.node",
+                "originledger.server",
                 "--home",
                 str(self.home),
                 "--api",

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
 
 import httpx
 import uvicorn
 
+from originledger.api.limits import CONNECTIONS_MAX
+from originledger.api.server import create_app
+from originledger.indexer.service import IndexService
 from originledger.node.embedded import EmbeddedNode
 from originledger.node.runner import parse_listen
-
-if TYPE_CHECKING:
-    from originledger.indexer.service import IndexService
 
 __all__ = ["BackgroundServer"]
 
@@ -24,9 +23,6 @@ class BackgroundServer:
     def __init__(
         self, node: EmbeddedNode, listen: str, *, index: IndexService | None = None
     ) -> None:
-        from originledger.api.limits import CONNECTIONS_MAX
-        from originledger.api.server import create_app
-
         host, port = parse_listen(listen)
         self.url = f"http://{host}:{port}"
         config = uvicorn.Config(

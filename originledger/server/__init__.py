@@ -1,0 +1,9 @@
+"""Serving a node: its HTTP API (``api/``) and its indexer (``indexer/``), composed above
+the drivers (``node/``), which know neither.
+
+- ``server/serve.py``: ``serve`` (what ``origin start`` and a validator's app process run).
+- ``server/background.py``: ``BackgroundServer``, the API in a thread (demo, benchmarks,
+  tests).
+- ``server/index.py``: a node's own indexer, wired to its commits.
+- ``python -m originledger.server``: run a node without the CLI (``server/__main__.py``).
+"""
