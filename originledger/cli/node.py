@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from originledger.app import InvariantBroken
+from originledger.core.module import InvariantBroken
 from originledger.cli.common import (
     DEFAULT_HOME,
     CliError,
