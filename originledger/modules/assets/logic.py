@@ -56,7 +56,6 @@ from originledger.modules.assets.types import (
     AssetsGenesis,
     AssetsParams,
     AttestReserves,
-    Authorization,
     Authorize,
     Balance,
     Burn,
@@ -71,6 +70,7 @@ from originledger.modules.assets.types import (
     FreezeAsset,
     FreezeSet,
     Hold,
+    HolderAuthorizationSet,
     HoldExpired,
     HoldPlaced,
     HoldPosted,
@@ -793,7 +793,7 @@ def authorize(ctx: TxContext, message: Authorize) -> Failure | None:
     _write_line(
         ctx.state, message.account, asset.symbol, _replace(line, authorized=message.authorized)
     )
-    ctx.emit(Authorization(asset.symbol, message.account, message.authorized))
+    ctx.emit(HolderAuthorizationSet(asset.symbol, message.account, message.authorized))
     return None
 
 
@@ -1054,7 +1054,7 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
         if supply > record.max_supply:
             raise ValueError(f"genesis: balances of {balance.symbol} exceed its max supply")
         if line.authorized:
-            events.append(Authorization(balance.symbol, balance.account, True))
+            events.append(HolderAuthorizationSet(balance.symbol, balance.account, True))
         if balance.amount:
             events.append(Minted(balance.symbol, balance.account, balance.amount, Amount(supply)))
     for record in records.values():
