@@ -1,7 +1,7 @@
 """Deadlines: a module's records that close at a time, closed in bounded work per block.
 
 A module whose records end at a deadline (assets holds, payments card authorizations;
-tomorrow loans past due, market orders good until a time, governance proposals whose vote
+to come: loans past due, market orders good until a time, governance proposals whose vote
 closes) declares one ``ExpiryIndex`` under its own state prefix and uses it three ways:
 
 - ``insert(state, due_ms, entry_id, time_ms=...)`` when a record opens (in a handler);
@@ -37,6 +37,33 @@ inserted in this block is not due yet, and one removed earlier in this block is 
 
 An open count below zero is a state that cannot be: the index raises ``InvariantBroken``
 and the node halts.
+
+Contract: the record keeps its due time (``remove`` needs the same ``due_ms`` the entry
+was inserted with; to move a deadline, remove and insert again); an id is unique among
+the module's open entries; ``time_ms`` is the block time (when nothing was open, the
+cursor restarts at its bucket). The walk's bounds are the hook's budget: name them as
+constants in the module's ``types.py`` and its README, as both modules do.
+
+A new module (a sketch: loans that default when due)::
+
+    class LoanDueCursor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+        bucket: int
+        open_loans: int
+
+    LOANS_DUE = ExpiryIndex(b"loans/due/", b"loans/due_cursor", LoanDueCursor)  # keys.py
+
+    # in handlers: opened, then repaid before it is due
+    LOANS_DUE.insert(ctx.state, loan.due_ms, loan_id, time_ms=ctx.block.time_ms)
+    LOANS_DUE.remove(ctx.state, loan.due_ms, loan_id, time_ms=ctx.block.time_ms)
+
+    def default_loans(block: BlockContext, state: BlockState) -> list[Event]:  # end_block
+        def default(loan_id: bytes, due_ms: int) -> list[Event]:
+            ...  # mark the loan defaulted, move its collateral; return its events
+
+        return LOANS_DUE.walk(
+            state, block.time_ms, default,
+            entries_max=LOAN_DEFAULTS_PER_BLOCK_MAX, buckets_max=LOAN_BUCKETS_PER_BLOCK_MAX,
+        )
 """
 
 from __future__ import annotations
