@@ -72,6 +72,7 @@ from originledger.core.module import (
     EndBlockFailed,
     Guard,
     HaltNode,
+    InvariantBroken,
     Module,
     MovementWatch,
     QueryError,
@@ -314,10 +315,6 @@ class BlockOutcome:
         for event in self.block_events:
             records.append(EventRecord(self.header.height, len(records), -1, event))
         return records
-
-
-class InvariantBroken(HaltNode):
-    """A registered invariant does not hold: a bug. The node must stop."""
 
 
 # Errors the barrier lets through: the node halts. ``MemoryError`` and ``RecursionError``
@@ -985,7 +982,6 @@ __all__ += [
     "KERNEL_EVENTS",
     "KERNEL_NAMESPACES",
     "ChainMeta",
-    "InvariantBroken",
     "default_consensus_versions",
     "describe_error",
     "parse_genesis",

@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from originledger.app import InvariantBroken
 from originledger.cli.common import (
     DEFAULT_HOME,
     CliError,
@@ -20,6 +19,7 @@ from originledger.cli.common import (
     home_path,
 )
 from originledger.cli.exit_codes import ExitCode
+from originledger.core.module import InvariantBroken
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
 from originledger.node.replay import verify_chain
 from originledger.node.runner import open_node, parse_listen

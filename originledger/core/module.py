@@ -8,7 +8,9 @@ and return ``None`` on success or a ``Failure`` with one of the module's result 
 Two kinds of invariants: ``invariants`` read the whole module state (replays and tests
 run them: they cost a scan); ``block_invariants`` are cheap checks of what one block (or
 one transaction) wrote against the state before it, and the node runs them on every
-block. A breach of either halts the node (``HaltNode``): that is the one right halt.
+block. A breach of either halts the node (``InvariantBroken``, a ``HaltNode``): that is
+the one right halt. A module that finds a state that cannot be in what it reads (a record
+its index names is missing, a count below zero) raises ``InvariantBroken`` too.
 
 An exception a handler, guard or hook raises is a bug. The kernel's execution barrier
 contains it: a transaction fails with ``tx/INTERNAL`` and nothing it did is kept; an
@@ -48,6 +50,7 @@ __all__ = [
     "HaltNode",
     "Handler",
     "Invariant",
+    "InvariantBroken",
     "Module",
     "MovementWatch",
     "Query",
@@ -133,6 +136,16 @@ class Module:
 class HaltNode(RuntimeError):
     """Raised where the node must stop rather than go on: a broken invariant, a state that
     cannot be. The execution barrier lets it through; the drivers stop on it."""
+
+
+class InvariantBroken(HaltNode):
+    """An invariant does not hold: a registered one (the kernel checks them), or one a
+    module finds broken in the records it reads (a hold the payer's line does not cover,
+    an index entry without its record, a count below zero). A bug or a corrupt state,
+    never a user's mistake: the node must stop rather than go on from it.
+
+    Modules raise it (never a bare ``RuntimeError``, which the execution barrier would
+    contain as ``tx/INTERNAL``) where a state cannot be."""
 
 
 class EndBlockFailed(Event, frozen=True, tag="kernel/end_block_failed"):

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from originledger.app import Application, BlockRequest, InvariantBroken
+from originledger.app import Application, BlockRequest
 from originledger.core.block import Genesis, header_hash, verify_signed_header
 from originledger.core.codec import from_json
+from originledger.core.module import InvariantBroken
 from originledger.store.sqlite import SqliteStore
 
 __all__ = ["ReplayReport", "verify_chain"]

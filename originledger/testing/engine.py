@@ -44,7 +44,6 @@ from originledger.app import (
     Application,
     BlockOutcome,
     BlockRequest,
-    InvariantBroken,
     Registry,
 )
 from originledger.core.address import module_address
@@ -52,7 +51,7 @@ from originledger.core.codec import from_json, to_builtins
 from originledger.core.codes import TxCode
 from originledger.core.crypto import sha256
 from originledger.core.limits import MESSAGES_PER_TX_MAX, TX_TTL_MS_MAX
-from originledger.core.module import Module
+from originledger.core.module import InvariantBroken, Module
 from originledger.core.simulation import Generator
 from originledger.core.tx import Msg, Tx, build_body, build_signed, signing_digest
 from originledger.modules.accounts.types import RevokeRole

@@ -12,7 +12,6 @@ from originledger.app import (
     DEFAULT_MODULES,
     Application,
     BlockRequest,
-    InvariantBroken,
     Registry,
     default_registry,
 )
@@ -24,7 +23,7 @@ from originledger.core.context import Event, TxContext
 from originledger.core.crypto import sha256
 from originledger.core.limits import BLOCK_TXS_MAX, EVENTS_PER_TX_MAX
 from originledger.core.merkle import list_root
-from originledger.core.module import Module, QueryError
+from originledger.core.module import InvariantBroken, Module, QueryError
 from originledger.core.tx import Failure, Msg
 from originledger.modules.accounts.types import AccountCreated, GrantRole
 from originledger.modules.assets.keys import balance_key

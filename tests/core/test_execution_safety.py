@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from originledger.app import DEFAULT_MODULES, Application, InvariantBroken, Registry, describe_error
+from originledger.app import DEFAULT_MODULES, Application, Registry, describe_error
 from originledger.core.amounts import Amount, checked, total
 from originledger.core.codes import ResultCode, TxCode
 from originledger.core.limits import AMOUNT_MAX, TX_TTL_MS_MAX
-from originledger.core.module import EndBlockFailed, HaltNode, Module
+from originledger.core.module import EndBlockFailed, HaltNode, InvariantBroken, Module
 from originledger.core.tx import SPENT_PREFIX
 from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.types import Transfer

@@ -7,13 +7,13 @@ import json
 import msgspec
 import pytest
 
-from originledger.app import Application, InvariantBroken
+from originledger.app import Application
 from originledger.core.address import account_address
 from originledger.core.amounts import Amount
 from originledger.core.codec import encode
 from originledger.core.context import BlockState, TxState
 from originledger.core.limits import AMOUNT_MAX
-from originledger.core.module import QueryError
+from originledger.core.module import InvariantBroken, QueryError
 from originledger.modules.accounts.types import AccountCreated, GrantRole
 from originledger.modules.assets import AssetsCode, balance_of, load_asset, move
 from originledger.modules.assets.invariants import (

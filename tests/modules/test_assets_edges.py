@@ -29,12 +29,12 @@ from originledger.modules.assets.types import (
     AssetIssued,
     AssetsGenesis,
     AssetsParams,
-    Authorization,
     Balance,
     ExpiryCursor,
     Freeze,
     GenesisAsset,
     GenesisBalance,
+    HolderAuthorizationSet,
     HoldPlaced,
     Minted,
     Recover,
@@ -195,9 +195,9 @@ def test_genesis_emits_issues_authorizations_and_mints() -> None:
         AssetIssued(
             "PTS", ISSUER.address, "utility", 2, Amount(1_000), False, False, False, False, False
         ),
-        Authorization("FUND", ALICE.address, True),
+        HolderAuthorizationSet("FUND", ALICE.address, True),
         Minted("FUND", ALICE.address, Amount(1), Amount(1)),
-        Authorization("FUND", BOB.address, True),
+        HolderAuthorizationSet("FUND", BOB.address, True),
     ]
     assert assets_logic.load_params(state).reserve_attestation_age_max_ms == TIME_MS_MAX
     fund = assets_logic.load_asset(state, "FUND")

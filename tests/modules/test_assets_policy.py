@@ -15,11 +15,11 @@ from originledger.modules.assets.types import (
     CLASS_POLICIES,
     AssetIssued,
     AttestReserves,
-    Authorization,
     Authorize,
     Burn,
     ClawbackEnabled,
     EnableClawback,
+    HolderAuthorizationSet,
     Mint,
     ReservesAttested,
     Transfer,
@@ -340,7 +340,7 @@ def test_authorize_lets_account_hold(controls_chain: Chain) -> None:
     ok(controls_chain.run(credit(), ISSUER))
     assert_failed(controls_chain.run(mint(5, ALICE, "NOTE"), ISSUER), AssetsCode.NOT_AUTHORIZED)
     outcome = ok(controls_chain.run(Authorize(ISSUER.address, "NOTE", ALICE.address, True), ISSUER))
-    assert outcome.events == [Authorization("NOTE", ALICE.address, True)]
+    assert outcome.events == [HolderAuthorizationSet("NOTE", ALICE.address, True)]
     ok(controls_chain.run(mint(5, ALICE, "NOTE"), ISSUER))
     line = line_of(controls_chain, ALICE, "NOTE")
     assert line is not None and line.authorized and line.amount == 5

@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 
-from originledger.app import Application, InvariantBroken, default_registry, parse_genesis
+from originledger.app import Application, default_registry, parse_genesis
 from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.codec import CodecError, decode, encode, from_json, to_json
 from originledger.core.context import BlockState, TxState
 from originledger.core.crypto import sha256
 from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX, TIME_MS_MAX
-from originledger.core.module import QueryError
+from originledger.core.module import InvariantBroken, QueryError
 from originledger.core.tx import SignedTx
 from originledger.modules.accounts.types import AccountCreated
 from originledger.modules.attest import (

@@ -259,7 +259,7 @@ def test_regression_invalid_message_refused_at_admission(node: EmbeddedNode, clo
 
 
 def test_live_invariant_breach_halts_block_production_loudly(clock: Clock, caplog) -> None:  # type: ignore[no-untyped-def]
-    from originledger.app import InvariantBroken
+    from originledger.core.module import InvariantBroken
     from tests.core.faulty import Mint
 
     node = _faulty_node(clock)

@@ -128,7 +128,7 @@ MODULE = Module(
         types.Transferred,
         types.ReservesAttested,
         types.ClawbackEnabled,
-        types.Authorization,
+        types.HolderAuthorizationSet,
         types.AssetPaused,
         types.FreezeSet,
         types.AssetFrozenSet,

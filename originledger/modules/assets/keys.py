@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from originledger.core.address import ADDRESS_BYTES, Address, module_address
+from originledger.core.expiry import ExpiryIndex
+from originledger.modules.assets.types import HOLD_EXPIRY_BUCKET_BITS, ExpiryCursor
 
 __all__ = [
     "ASSET_PREFIX",
@@ -12,6 +14,7 @@ __all__ = [
     "FEE_COLLECTOR",
     "FEE_SCHEDULE_KEY",
     "HOLD_ACCOUNT_PREFIX",
+    "HOLD_EXPIRY",
     "HOLD_EXPIRY_PREFIX",
     "HOLD_PREFIX",
     "PARAMS_KEY",
@@ -20,7 +23,6 @@ __all__ = [
     "balance_prefix",
     "hold_account_key",
     "hold_account_prefix",
-    "hold_expiry_bucket_prefix",
     "hold_expiry_key",
     "hold_key",
     "split_balance_key",
@@ -43,9 +45,12 @@ FEES_COLLECTED_KEY = b"assets/fees_collected"
 # it (``Module.accounts``).
 FEE_COLLECTOR = module_address("assets/fees")
 
-_TIME_BYTES = 8
-# The expiry bucket is the time without its low 16 bits: the key's first 6 time bytes.
-_BUCKET_BYTES = 6
+# Open holds by expiry (``core/expiry.py``): ``assets/hold_exp/<expiry: 8 bytes BE><id>``
+# and the cursor ``assets/hold_exp_cursor`` (``ExpiryCursor { bucket, open_holds }``), in
+# buckets of 2**16 ms.
+HOLD_EXPIRY = ExpiryIndex(
+    HOLD_EXPIRY_PREFIX, EXPIRY_CURSOR_KEY, ExpiryCursor, bucket_bits=HOLD_EXPIRY_BUCKET_BITS
+)
 
 
 def asset_key(symbol: str) -> bytes:
@@ -76,17 +81,11 @@ def hold_key(hold_id: bytes) -> bytes:
 def hold_expiry_key(expires_at_ms: int, hold_id: bytes) -> bytes:
     """``assets/hold_exp/<expiry: 8 bytes big-endian><id>`` -> ``b"\\x01"``: open holds in
     the order they expire."""
-    return HOLD_EXPIRY_PREFIX + expires_at_ms.to_bytes(_TIME_BYTES, "big") + hold_id
+    return HOLD_EXPIRY.key(expires_at_ms, hold_id)
 
 
 def split_hold_expiry_key(key: bytes) -> tuple[int, bytes]:
-    body = key[len(HOLD_EXPIRY_PREFIX) :]
-    return int.from_bytes(body[:_TIME_BYTES], "big"), body[_TIME_BYTES:]
-
-
-def hold_expiry_bucket_prefix(bucket: int) -> bytes:
-    """The prefix of every expiry key whose time has ``bucket`` as its top 48 bits."""
-    return HOLD_EXPIRY_PREFIX + bucket.to_bytes(_BUCKET_BYTES, "big")
+    return HOLD_EXPIRY.split(key)
 
 
 def hold_account_key(account: Address, hold_id: bytes) -> bytes:

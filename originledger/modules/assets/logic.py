@@ -16,9 +16,6 @@ calling them leaves the same trace as the message handlers here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
-
 import msgspec
 
 from originledger.core.address import Address
@@ -35,25 +32,22 @@ from originledger.core.context import (
 )
 from originledger.core.crypto import tagged_hash
 from originledger.core.limits import TIME_MS_MAX
+from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.keys import (
-    EXPIRY_CURSOR_KEY,
+    HOLD_EXPIRY,
     PARAMS_KEY,
     asset_key,
     balance_key,
     hold_account_key,
-    hold_expiry_bucket_prefix,
-    hold_expiry_key,
     hold_key,
-    split_hold_expiry_key,
 )
 from originledger.modules.assets.types import (
     CLASS_POLICIES,
     HOLD_DURATION_MS_MAX,
     HOLD_EXPIRIES_PER_BLOCK_MAX,
-    HOLD_EXPIRY_BUCKET_BITS,
     HOLD_EXPIRY_BUCKETS_PER_BLOCK_MAX,
     AssetFrozenSet,
     AssetIssued,
@@ -62,7 +56,6 @@ from originledger.modules.assets.types import (
     AssetsGenesis,
     AssetsParams,
     AttestReserves,
-    Authorization,
     Authorize,
     Balance,
     Burn,
@@ -71,13 +64,13 @@ from originledger.modules.assets.types import (
     ClawbackEnabled,
     ClawedBack,
     EnableClawback,
-    ExpiryCursor,
     ForcedTransfer,
     ForceTransfer,
     Freeze,
     FreezeAsset,
     FreezeSet,
     Hold,
+    HolderAuthorizationSet,
     HoldExpired,
     HoldPlaced,
     HoldPosted,
@@ -418,7 +411,7 @@ def _destroy(
         return asset, line_after
     supply_after = asset.supply - amount
     if supply_after < 0:
-        raise RuntimeError(f"invariant broken: supply of {asset.symbol} below a balance")
+        raise InvariantBroken(f"invariant broken: supply of {asset.symbol} below a balance")
     updated = _replace(
         asset,
         supply=Amount(supply_after),
@@ -452,26 +445,6 @@ def client_hold_id(payer: Address, chosen: bytes) -> bytes:
     in the payer's own namespace, apart from every id a module derives (its own tag), so
     no account can take an id another account or a module will use, or has used."""
     return tagged_hash(CLIENT_HOLD_ID_TAG, bytes(payer) + chosen)
-
-
-def _expiry_bucket(time_ms: int) -> int:
-    return time_ms >> HOLD_EXPIRY_BUCKET_BITS
-
-
-def _load_cursor(state: StateGetter) -> ExpiryCursor | None:
-    raw = state.get(EXPIRY_CURSOR_KEY)
-    return None if raw is None else decode(raw, ExpiryCursor)
-
-
-def _count_open_hold(state: StateView, delta: int, time_ms: int) -> None:
-    cursor = _load_cursor(state)
-    if cursor is None or cursor.open_holds == 0:
-        # Nothing is open: expiry may start from the present bucket.
-        cursor = ExpiryCursor(_expiry_bucket(time_ms), 0)
-    open_holds = cursor.open_holds + delta
-    if open_holds < 0:
-        raise RuntimeError("invariant broken: fewer than zero open holds")
-    state.set(EXPIRY_CURSOR_KEY, encode(_replace(cursor, open_holds=open_holds)))
 
 
 def place_hold(
@@ -518,21 +491,20 @@ def place_hold(
         return Failure(AssetsCode.INSUFFICIENT_AVAILABLE, f"{payer_line.available} < {amount}")
     _write_line(state, payer, symbol, _replace(payer_line, held=Amount(payer_line.held + amount)))
     state.set(hold_key(hold_id), encode(Hold(payer, payee, symbol, amount, expires_at_ms, height)))
-    state.set(hold_expiry_key(expires_at_ms, hold_id), b"\x01")
+    HOLD_EXPIRY.insert(state, expires_at_ms, hold_id, time_ms=time_ms)
     state.set(hold_account_key(payer, hold_id), b"p")
     state.set(hold_account_key(payee, hold_id), b"r")
-    _count_open_hold(state, +1, time_ms)
     return HoldPlaced(hold_id, symbol, payer, payee, amount, expires_at_ms)
 
 
 def _close_hold(state: StateView, hold_id: bytes, hold: Hold) -> Balance:
-    """Delete the hold and its index entries; return the payer's line with the hold's
+    """Delete the hold and its account index entries (not its expiry entry: the caller
+    removes it, or the expiry walk drops it); return the payer's line with the hold's
     amount no longer held (not yet written)."""
     line = load_line(state, hold.payer, hold.symbol)
     if line is None or line.held < hold.amount:
-        raise RuntimeError(f"invariant broken: hold {hold_id.hex()} exceeds the payer's held")
+        raise InvariantBroken(f"invariant broken: hold {hold_id.hex()} exceeds the payer's held")
     state.delete(hold_key(hold_id))
-    state.delete(hold_expiry_key(hold.expires_at_ms, hold_id))
     state.delete(hold_account_key(hold.payer, hold_id))
     state.delete(hold_account_key(hold.payee, hold_id))
     return _replace(line, held=Amount(line.held - hold.amount))
@@ -557,7 +529,7 @@ def post_hold(
         return Failure(AssetsCode.POST_EXCEEDS_HOLD, f"{amount} > {hold.amount}")
     asset = load_asset(state, hold.symbol)
     if asset is None:
-        raise RuntimeError(f"invariant broken: hold {hold_id.hex()} in an unknown asset")
+        raise InvariantBroken(f"invariant broken: hold {hold_id.hex()} in an unknown asset")
     failure = _check_asset_open(asset)
     if failure:
         return failure
@@ -584,7 +556,7 @@ def post_hold(
         payee_after,
         amount,
     )
-    _count_open_hold(state, -1, time_ms)
+    HOLD_EXPIRY.remove(state, hold.expires_at_ms, hold_id, time_ms=time_ms)
     return HoldPosted(
         hold_id, hold.symbol, hold.payer, hold.payee, amount, Amount(hold.amount - amount)
     )
@@ -594,60 +566,35 @@ def void_hold(state: StateView, hold_id: bytes, hold: Hold, *, time_ms: int) -> 
     """Release an open hold (loaded with ``load_hold``) back to the payer's available.
     Always possible, whatever the controls: nothing moves."""
     _write_line(state, hold.payer, hold.symbol, _close_hold(state, hold_id, hold))
-    _count_open_hold(state, -1, time_ms)
+    HOLD_EXPIRY.remove(state, hold.expires_at_ms, hold_id, time_ms=time_ms)
     return HoldVoided(hold_id, hold.symbol, hold.payer, hold.amount)
-
-
-@runtime_checkable
-class _Scanner(Protocol):
-    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]: ...
 
 
 def expire_holds(block: BlockContext, state: BlockState) -> list[Event]:
     """The end-of-block hook: release every hold whose expiry is at or before the block
     time, oldest first, at most ``HOLD_EXPIRIES_PER_BLOCK_MAX`` (the rest next block).
 
-    It walks the expiry index bucket by bucket (2**16 ms each) from the cursor, reading
-    committed state: a hold placed in this block expires after this block's time, so it
-    cannot be due; one resolved in this block is skipped (its key is gone from ``state``).
+    It walks the expiry index (``HOLD_EXPIRY``, ``core/expiry.py``) bucket by bucket
+    (2**16 ms each) from the cursor, at most ``HOLD_EXPIRY_BUCKETS_PER_BLOCK_MAX`` buckets,
+    reading committed state: a hold placed in this block expires after this block's time,
+    so it cannot be due; one resolved in this block is skipped (its key is gone from
+    ``state``).
     """
-    cursor = _load_cursor(state)
-    if cursor is None or cursor.open_holds == 0:
-        return []
-    committed = state.reader
-    if not isinstance(committed, _Scanner):
-        raise TypeError("expire_holds needs a committed-state reader that can scan")
-    now_bucket = _expiry_bucket(block.time_ms)
-    bucket = cursor.bucket
-    events: list[Event] = []
-    walked = 0
-    while bucket <= now_bucket and walked < HOLD_EXPIRY_BUCKETS_PER_BLOCK_MAX:
-        walked += 1
-        finished = True
-        for key, _ in committed.scan(hold_expiry_bucket_prefix(bucket)):
-            expires_at_ms, hold_id = split_hold_expiry_key(key)
-            if expires_at_ms > block.time_ms:
-                finished = False
-                break
-            if state.get(key) is None:
-                continue  # posted or voided earlier in this block
-            if len(events) >= HOLD_EXPIRIES_PER_BLOCK_MAX:
-                finished = False
-                break
-            hold = load_hold(state, hold_id)
-            if hold is None:
-                raise RuntimeError(f"invariant broken: expiry entry without hold {key.hex()}")
-            _write_line(state, hold.payer, hold.symbol, _close_hold(state, hold_id, hold))
-            events.append(HoldExpired(hold_id, hold.symbol, hold.payer, hold.amount))
-        if not finished or bucket == now_bucket:
-            break
-        bucket += 1
-    open_holds = cursor.open_holds - len(events)
-    if open_holds < 0:
-        raise RuntimeError("invariant broken: fewer than zero open holds")
-    if (bucket, open_holds) != (cursor.bucket, cursor.open_holds):
-        state.set(EXPIRY_CURSOR_KEY, encode(ExpiryCursor(bucket, open_holds)))
-    return events
+
+    def release(hold_id: bytes, _due_ms: int) -> list[Event]:
+        hold = load_hold(state, hold_id)
+        if hold is None:
+            raise InvariantBroken(f"invariant broken: expiry entry without hold {hold_id.hex()}")
+        _write_line(state, hold.payer, hold.symbol, _close_hold(state, hold_id, hold))
+        return [HoldExpired(hold_id, hold.symbol, hold.payer, hold.amount)]
+
+    return HOLD_EXPIRY.walk(
+        state,
+        block.time_ms,
+        release,
+        entries_max=HOLD_EXPIRIES_PER_BLOCK_MAX,
+        buckets_max=HOLD_EXPIRY_BUCKETS_PER_BLOCK_MAX,
+    )
 
 
 # Handlers -------------------------------------------------------------------------------
@@ -846,7 +793,7 @@ def authorize(ctx: TxContext, message: Authorize) -> Failure | None:
     _write_line(
         ctx.state, message.account, asset.symbol, _replace(line, authorized=message.authorized)
     )
-    ctx.emit(Authorization(asset.symbol, message.account, message.authorized))
+    ctx.emit(HolderAuthorizationSet(asset.symbol, message.account, message.authorized))
     return None
 
 
@@ -1107,7 +1054,7 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
         if supply > record.max_supply:
             raise ValueError(f"genesis: balances of {balance.symbol} exceed its max supply")
         if line.authorized:
-            events.append(Authorization(balance.symbol, balance.account, True))
+            events.append(HolderAuthorizationSet(balance.symbol, balance.account, True))
         if balance.amount:
             events.append(Minted(balance.symbol, balance.account, balance.amount, Amount(supply)))
     for record in records.values():

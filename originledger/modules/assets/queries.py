@@ -11,7 +11,7 @@ from originledger.core.amounts import Amount
 from originledger.core.codec import decode
 from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX
-from originledger.core.module import QueryError
+from originledger.core.module import InvariantBroken, QueryError
 from originledger.core.numbers import parse_decimal
 from originledger.modules.accounts.queries import parse_address
 from originledger.modules.assets.fees import FEE_COLLECTOR, fee_schedule, fees_collected
@@ -226,7 +226,7 @@ def query_holds(state: StateReader, params: Mapping[str, str]) -> HoldsPage:
             break
         found = load_hold(state, hold_id)
         if found is None:
-            raise RuntimeError(f"invariant broken: index entry without hold {hold_id.hex()}")
+            raise InvariantBroken(f"invariant broken: index entry without hold {hold_id.hex()}")
         holds.append(_hold_view(hold_id, found))
     return HoldsPage(holds, holds[-1].hold_id if more else None)
 

@@ -39,7 +39,6 @@ __all__ = [
     "AssetsGenesis",
     "AssetsParams",
     "AttestReserves",
-    "Authorization",
     "Authorize",
     "Balance",
     "Burn",
@@ -63,6 +62,7 @@ __all__ = [
     "HoldPlaced",
     "HoldPosted",
     "HoldVoided",
+    "HolderAuthorizationSet",
     "Issue",
     "Mint",
     "Minted",
@@ -733,7 +733,11 @@ class ClawbackEnabled(Event, frozen=True, tag="assets/clawback_enabled"):
     issuer: Address
 
 
-class Authorization(Event, frozen=True, tag="assets/authorized"):
+class HolderAuthorizationSet(Event, frozen=True, tag="assets/authorized"):
+    """The issuer allowed (``authorized``) or stopped allowing an account to hold an asset
+    that requires authorization (``assets/authorize``, or genesis). Not a payments
+    ``Authorization``: that is a card-style hold record."""
+
     symbol: str
     account: Address
     authorized: bool

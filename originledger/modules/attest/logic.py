@@ -18,6 +18,7 @@ from originledger.core.codec import decode, encode
 from originledger.core.context import BlockState, Event, StateGetter, StateView, TxContext
 from originledger.core.crypto import tagged_hash
 from originledger.core.limits import MESSAGES_PER_TX_MAX
+from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.assets import issuer_in_good_standing, load_asset
@@ -179,7 +180,7 @@ def valid_claim(
         attestation_id = decode(raw, ClaimSlot).attestation_id
         attestation = load_attestation(state, attestation_id)
         if attestation is None:
-            raise RuntimeError(f"invariant broken: claim slot names {attestation_id.hex()}")
+            raise InvariantBroken(f"invariant broken: claim slot names {attestation_id.hex()}")
         if attestation_status(attestation, now_ms) is not AttestationStatus.VALID:
             continue
         if best is None or (attestation.time_ms, attestation.id) > (best.time_ms, best.id):
@@ -213,7 +214,7 @@ def claim_value(
         return None
     schema = load_schema(state, attestation.schema_id)
     if schema is None:
-        raise RuntimeError(f"invariant broken: schema of {attestation.id.hex()} is missing")
+        raise InvariantBroken(f"invariant broken: schema of {attestation.id.hex()} is missing")
     return field_value(schema, attestation, field or TOPIC_PRIMARY_FIELD[topic])
 
 
@@ -338,7 +339,7 @@ def revoke(ctx: TxContext, message: Revoke) -> Failure | None:
         return Failure(AttestCode.NOT_ATTESTER)
     schema = load_schema(ctx.state, attestation.schema_id)
     if schema is None:
-        raise RuntimeError(f"invariant broken: schema of {attestation.id.hex()} is missing")
+        raise InvariantBroken(f"invariant broken: schema of {attestation.id.hex()} is missing")
     if not schema.revocable:
         return Failure(AttestCode.IRREVOCABLE)
     if attestation.revoked_at_ms is not None:

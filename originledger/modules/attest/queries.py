@@ -17,7 +17,7 @@ from originledger.core.address import Address
 from originledger.core.codec import decode
 from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX
-from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
+from originledger.core.module import BLOCK_TIME_PARAMETER, InvariantBroken, QueryError
 from originledger.modules.accounts.queries import parse_address
 from originledger.modules.attest.keys import (
     BY_ATTESTER_PREFIX,
@@ -158,7 +158,7 @@ def query_schemas(state: StateReader, params: Mapping[str, str]) -> SchemaPage:
     for schema_id in suffixes:
         schema = load_schema(state, schema_id)
         if schema is None:
-            raise RuntimeError(f"schema {schema_id.hex()} vanished while listed")
+            raise InvariantBroken(f"invariant broken: schema {schema_id.hex()} listed but missing")
         schemas.append(schema)
     return SchemaPage(schemas, cursor)
 
@@ -179,7 +179,9 @@ def _attestation_page(
     for suffix in suffixes:
         attestation = load_attestation(state, suffix[-ID_BYTES:])
         if attestation is None:
-            raise RuntimeError(f"index entry {suffix.hex()} names no attestation")
+            raise InvariantBroken(
+                f"invariant broken: index entry {suffix.hex()} names no attestation"
+            )
         attestations.append(attestation)
     return AttestationPage(attestations, cursor)
 

@@ -19,6 +19,7 @@ from originledger.core.amounts import Amount
 from originledger.core.codec import decode, encode
 from originledger.core.context import Event, Movement, StateGetter, StateView, TxContext
 from originledger.core.limits import AMOUNT_MAX
+from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
 from originledger.modules.assets import AssetsCode, load_asset, move_asset
 from originledger.modules.assets.types import Transferred
@@ -87,7 +88,9 @@ def load_obligations(state: StateGetter, cycle: Cycle) -> list[Obligation]:
     for index in range(cycle.obligations):
         raw = state.get(obligation_key(cycle.cycle_id, index))
         if raw is None:
-            raise RuntimeError(f"invariant broken: cycle {cycle.cycle_id} lacks obligation {index}")
+            raise InvariantBroken(
+                f"invariant broken: cycle {cycle.cycle_id} lacks obligation {index}"
+            )
         obligations.append(decode(raw, Obligation))
     return obligations
 
@@ -229,7 +232,7 @@ def _settle(
                 continue
             asset = load_asset(attempt, position.symbol)
             if asset is None:
-                raise RuntimeError(f"invariant broken: obligation in unknown {position.symbol}")
+                raise InvariantBroken(f"invariant broken: obligation in unknown {position.symbol}")
             if paying:
                 sender, recipient, amount = position.account, CLEARING_ACCOUNT, position.pays
                 failure = None

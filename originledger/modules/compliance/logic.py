@@ -23,6 +23,7 @@ from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode, encode
 from originledger.core.context import BlockState, Event, Movement, StateGetter, TxContext
+from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.assets import agent_of, balance_of, load_asset
@@ -151,7 +152,7 @@ def _active_packs(state: StateGetter, index: RuleIndex) -> list[PolicyPack]:
     for jurisdiction in index.jurisdictions:
         pack = load_pack(state, jurisdiction)
         if pack is None:
-            raise RuntimeError(f"invariant broken: the index names no pack {jurisdiction}")
+            raise InvariantBroken(f"invariant broken: the index names no pack {jurisdiction}")
         packs.append(pack)
     return packs
 

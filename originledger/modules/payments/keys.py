@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from originledger.core.expiry import ExpiryIndex
+from originledger.modules.payments.types import (
+    AUTHORIZATION_EXPIRY_BUCKET_BITS,
+    AuthorizationExpiryCursor,
+)
+
 __all__ = [
+    "AUTHORIZATION_EXPIRY",
     "AUTHORIZATION_EXPIRY_CURSOR_KEY",
     "AUTHORIZATION_EXPIRY_PREFIX",
     "AUTHORIZATION_PREFIX",
@@ -10,7 +17,6 @@ __all__ = [
     "ESCROW_PREFIX",
     "LOCKED_PREFIX",
     "REQUEST_PREFIX",
-    "authorization_expiry_bucket_prefix",
     "authorization_expiry_key",
     "authorization_key",
     "channel_key",
@@ -28,9 +34,15 @@ ESCROW_PREFIX = b"payments/escrow/"
 CHANNEL_PREFIX = b"payments/channel/"
 LOCKED_PREFIX = b"payments/locked/"
 
-_TIME_BYTES = 8
-# An expiry bucket is the time without its low 16 bits: the key's first 6 time bytes.
-_BUCKET_BYTES = 6
+# Open authorizations by expiry (``core/expiry.py``): ``payments/auth_exp/<expiry: 8 bytes
+# BE><id>`` and the cursor ``payments/auth_exp_cursor`` (``AuthorizationExpiryCursor
+# { bucket, open_authorizations }``), in buckets of 2**16 ms.
+AUTHORIZATION_EXPIRY = ExpiryIndex(
+    AUTHORIZATION_EXPIRY_PREFIX,
+    AUTHORIZATION_EXPIRY_CURSOR_KEY,
+    AuthorizationExpiryCursor,
+    bucket_bits=AUTHORIZATION_EXPIRY_BUCKET_BITS,
+)
 
 
 def request_key(request_id: bytes) -> bytes:
@@ -46,19 +58,11 @@ def authorization_key(authorization_id: bytes) -> bytes:
 def authorization_expiry_key(expires_at_ms: int, authorization_id: bytes) -> bytes:
     """``payments/auth_exp/<expiry: 8 bytes big-endian><id>`` -> ``0x01``: open
     authorizations in the order they expire."""
-    return (
-        AUTHORIZATION_EXPIRY_PREFIX + expires_at_ms.to_bytes(_TIME_BYTES, "big") + authorization_id
-    )
-
-
-def authorization_expiry_bucket_prefix(bucket: int) -> bytes:
-    """The prefix of every expiry key whose time has ``bucket`` as its top 48 bits."""
-    return AUTHORIZATION_EXPIRY_PREFIX + bucket.to_bytes(_BUCKET_BYTES, "big")
+    return AUTHORIZATION_EXPIRY.key(expires_at_ms, authorization_id)
 
 
 def split_authorization_expiry_key(key: bytes) -> tuple[int, bytes]:
-    body = key[len(AUTHORIZATION_EXPIRY_PREFIX) :]
-    return int.from_bytes(body[:_TIME_BYTES], "big"), body[_TIME_BYTES:]
+    return AUTHORIZATION_EXPIRY.split(key)
 
 
 def escrow_key(escrow_id: bytes) -> bytes:

@@ -11,8 +11,7 @@ module's holder checks (``check_receiver``), as an ``assets/transfer`` to it wou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TypeVar
 
 import msgspec
 
@@ -28,6 +27,7 @@ from originledger.core.context import (
     TxContext,
 )
 from originledger.core.crypto import sha256, tagged_hash, verify_signature
+from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
 from originledger.modules.assets import (
     AssetsCode,
@@ -42,20 +42,16 @@ from originledger.modules.assets.types import Transferred
 from originledger.modules.compliance import check_receiver, load_index
 from originledger.modules.payments.codes import PaymentsCode
 from originledger.modules.payments.keys import (
-    AUTHORIZATION_EXPIRY_CURSOR_KEY,
-    authorization_expiry_bucket_prefix,
-    authorization_expiry_key,
+    AUTHORIZATION_EXPIRY,
     authorization_key,
     channel_key,
     escrow_key,
     locked_key,
     request_key,
-    split_authorization_expiry_key,
 )
 from originledger.modules.payments.types import (
     AUTHORIZATION_DURATION_MS_MAX,
     AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX,
-    AUTHORIZATION_EXPIRY_BUCKET_BITS,
     AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX,
     ESCROW_DURATION_MS_MAX,
     REQUEST_DURATION_MS_MAX,
@@ -187,7 +183,7 @@ def load_locked(state: StateGetter, symbol: str) -> Amount:
 def _add_locked(state: StateView, symbol: str, delta: int) -> None:
     after = load_locked(state, symbol) + delta
     if after < 0:
-        raise RuntimeError(f"invariant broken: payments locked {symbol} below zero")
+        raise InvariantBroken(f"invariant broken: payments locked {symbol} below zero")
     if after == 0:
         state.delete(locked_key(symbol))
     else:
@@ -357,24 +353,8 @@ def cancel_request(ctx: TxContext, message: CancelRequest) -> Failure | None:
 # Authorizations -------------------------------------------------------------------------
 
 
-def _expiry_bucket(time_ms: int) -> int:
-    return time_ms >> AUTHORIZATION_EXPIRY_BUCKET_BITS
-
-
 def load_expiry_cursor(state: StateGetter) -> AuthorizationExpiryCursor | None:
-    raw = state.get(AUTHORIZATION_EXPIRY_CURSOR_KEY)
-    return None if raw is None else decode(raw, AuthorizationExpiryCursor)
-
-
-def _count_open_authorization(state: StateView, delta: int, time_ms: int) -> None:
-    cursor = load_expiry_cursor(state)
-    if cursor is None or cursor.open_authorizations == 0:
-        # Nothing is open: expiry may start from the present bucket.
-        cursor = AuthorizationExpiryCursor(_expiry_bucket(time_ms), 0)
-    count = cursor.open_authorizations + delta
-    if count < 0:
-        raise RuntimeError("invariant broken: fewer than zero open authorizations")
-    state.set(AUTHORIZATION_EXPIRY_CURSOR_KEY, encode(_replace(cursor, open_authorizations=count)))
+    return AUTHORIZATION_EXPIRY.load_cursor(state)
 
 
 def authorize(ctx: TxContext, message: Authorize) -> Failure | None:
@@ -420,8 +400,7 @@ def authorize(ctx: TxContext, message: Authorize) -> Failure | None:
         created_height=ctx.block.height,
     )
     ctx.state.set(key, encode(record))
-    ctx.state.set(authorization_expiry_key(message.expires_at_ms, authorization_id), b"\x01")
-    _count_open_authorization(ctx.state, +1, time_ms)
+    AUTHORIZATION_EXPIRY.insert(ctx.state, message.expires_at_ms, authorization_id, time_ms=time_ms)
     ctx.emit(
         Authorized(
             authorization_id,
@@ -452,9 +431,8 @@ def _merchant_authorization(
 def _close_authorization(
     state: StateView, authorization_id: bytes, record: Authorization, status: str, time_ms: int
 ) -> None:
-    state.delete(authorization_expiry_key(record.expires_at_ms, authorization_id))
+    AUTHORIZATION_EXPIRY.remove(state, record.expires_at_ms, authorization_id, time_ms=time_ms)
     state.set(authorization_key(authorization_id), encode(_replace(record, status=status)))
-    _count_open_authorization(state, -1, time_ms)
 
 
 def capture(ctx: TxContext, message: Capture) -> Failure | None:
@@ -472,7 +450,10 @@ def capture(ctx: TxContext, message: Capture) -> Failure | None:
     asset = load_asset(ctx.state, record.symbol)
     hold = load_hold(ctx.state, record.hold_id)
     if asset is None or hold is None:
-        raise RuntimeError(f"invariant broken: authorization {message.authorization_id.hex()}")
+        raise InvariantBroken(
+            f"invariant broken: authorization {message.authorization_id.hex()} without its"
+            " asset or hold"
+        )
     failure = check_receiver(
         ctx.state, asset, load_index(ctx.state), record.merchant, message.amount, time_ms
     )
@@ -538,72 +519,46 @@ def void_authorization(ctx: TxContext, message: VoidAuthorization) -> Failure | 
     return None
 
 
-@runtime_checkable
-class _Scanner(Protocol):
-    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]: ...
-
-
 def expire_authorizations(block: BlockContext, state: BlockState) -> list[Event]:
     """The end-of-block hook: close every open authorization whose expiry is at or before
     the block time, oldest first, at most ``AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX`` per
     block (the rest next block). The assets module's own hook (which runs first) has
     usually released the hold already; a hold still open is voided here.
 
-    Like the assets module's hold expiry, it walks the committed expiry index bucket by
-    bucket (2**16 ms each) from a cursor, so its cost does not grow with the number of
-    open authorizations; when none is open it reads one key. An authorization made in
-    this block expires after this block's time, so it cannot be due; one closed earlier
-    in this block is skipped (its key is gone from ``state``)."""
-    cursor = load_expiry_cursor(state)
-    if cursor is None or cursor.open_authorizations == 0:
-        return []
-    committed = state.reader
-    if not isinstance(committed, _Scanner):
-        raise TypeError("expire_authorizations needs a committed-state reader that can scan")
-    now_bucket = _expiry_bucket(block.time_ms)
-    bucket = cursor.bucket
-    events: list[Event] = []
-    expired = 0
-    walked = 0
-    while bucket <= now_bucket and walked < AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX:
-        walked += 1
-        finished = True
-        for key, _ in committed.scan(authorization_expiry_bucket_prefix(bucket)):
-            expires_at_ms, authorization_id = split_authorization_expiry_key(key)
-            if expires_at_ms > block.time_ms:
-                finished = False
-                break
-            if state.get(key) is None:
-                continue  # captured in full or voided earlier in this block
-            if expired >= AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX:
-                finished = False
-                break
-            record = load_authorization(state, authorization_id)
-            if record is None or record.status != AuthorizationStatus.OPEN:
-                raise RuntimeError(
-                    f"invariant broken: expiry entry {key.hex()} without authorization"
-                )
-            hold = load_hold(state, record.hold_id)
-            if hold is not None:
-                events.append(void_hold(state, record.hold_id, hold, time_ms=block.time_ms))
-            state.delete(key)
-            state.set(
-                authorization_key(authorization_id),
-                encode(_replace(record, status=AuthorizationStatus.EXPIRED)),
+    Like the assets module's hold expiry, it walks the committed expiry index
+    (``AUTHORIZATION_EXPIRY``, ``core/expiry.py``) bucket by bucket (2**16 ms each) from a
+    cursor, at most ``AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX`` buckets, so its cost
+    does not grow with the number of open authorizations; when none is open it reads one
+    key. An authorization made in this block expires after this block's time, so it
+    cannot be due; one closed earlier in this block is skipped (its key is gone from
+    ``state``)."""
+
+    def close(authorization_id: bytes, _due_ms: int) -> list[Event]:
+        record = load_authorization(state, authorization_id)
+        if record is None or record.status != AuthorizationStatus.OPEN:
+            raise InvariantBroken(
+                f"invariant broken: expiry entry {authorization_id.hex()} without authorization"
             )
-            expired += 1
-            events.append(
-                AuthorizationExpired(authorization_id, Amount(record.authorized - record.captured))
-            )
-        if not finished or bucket == now_bucket:
-            break
-        bucket += 1
-    count = cursor.open_authorizations - expired
-    if count < 0:
-        raise RuntimeError("invariant broken: fewer than zero open authorizations")
-    if (bucket, count) != (cursor.bucket, cursor.open_authorizations):
-        state.set(AUTHORIZATION_EXPIRY_CURSOR_KEY, encode(AuthorizationExpiryCursor(bucket, count)))
-    return events
+        events: list[Event] = []
+        hold = load_hold(state, record.hold_id)
+        if hold is not None:
+            events.append(void_hold(state, record.hold_id, hold, time_ms=block.time_ms))
+        state.set(
+            authorization_key(authorization_id),
+            encode(_replace(record, status=AuthorizationStatus.EXPIRED)),
+        )
+        events.append(
+            AuthorizationExpired(authorization_id, Amount(record.authorized - record.captured))
+        )
+        return events
+
+    return AUTHORIZATION_EXPIRY.walk(
+        state,
+        block.time_ms,
+        close,
+        entries_max=AUTHORIZATION_EXPIRIES_PER_BLOCK_MAX,
+        buckets_max=AUTHORIZATION_EXPIRY_BUCKETS_PER_BLOCK_MAX,
+    )
 
 
 # Refunds --------------------------------------------------------------------------------
