@@ -48,7 +48,8 @@ def test_a_wrong_way_import_is_caught(tmp_path: Path) -> None:
         ignore=shutil.ignore_patterns("__pycache__", "static"),
     )
     victim = tmp_path / "originledger" / "core" / "text.py"
-    victim.write_text(victim.read_text() + "\n\ndef _upward() -> None:\n    import originledger.cli\n")
+    upward = "\n\ndef _upward() -> None:\n    import originledger.cli\n"
+    victim.write_text(victim.read_text() + upward)
     result = _lint_imports(tmp_path)
     report = result.stdout + result.stderr
     assert result.returncode != 0, report
