@@ -20,6 +20,7 @@ import msgspec
 from originledger.core.address import Address, AddressError
 from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
+from originledger.core.text import is_ascii_digits
 from originledger.modules.assets.types import check_symbol
 from originledger.modules.payments.types import ID_BYTES, AcceptedAsset
 
@@ -92,15 +93,18 @@ def build_payment_uri(uri: PaymentUri) -> str:
     return f"{URI_PREFIX}{query}&c={_checksum(query)}"
 
 
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
+
+
 def _integer(name: str, text: str) -> int:
-    if not text.isdigit() or len(text) > 39:
+    if not is_ascii_digits(text) or len(text) > 39:
         raise PaymentUriError(f"{name} must be a non-negative integer")
     return int(text)
 
 
 def parse_payment_uri(text: str) -> PaymentUri:
     """Parse and check a payment URI: prefix, checksum, version, every field."""
-    text = text.strip()
+    text = text.strip(_ASCII_SPACE)  # a URI is ASCII: its edges, never Unicode's spaces
     if len(text) > _URI_CHARS_MAX:
         raise PaymentUriError(f"a payment URI is at most {_URI_CHARS_MAX} characters")
     if not text.startswith(URI_PREFIX):
