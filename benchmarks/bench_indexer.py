@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from originledger.bench import SYMBOL, bench_public_keys, sign_transfers
+from originledger.bench.accounts import SYMBOL, bench_public_keys, sign_transfers
 from originledger.core.address import account_address
 from originledger.core.crypto import SigningKey
 from originledger.indexer import Indexer, StoreSource, open_engine

@@ -110,12 +110,12 @@ def record_document(record: msgspec.Struct) -> dict[str, Any]:
     fields = _DEFAULTS.get(kind)
     if fields is None:
         fields = _DEFAULTS[kind] = _field_defaults(kind)
-    document: dict[str, Any] = {}
-    for name, default in fields:
-        value = getattr(record, name)
-        if default is msgspec.NODEFAULT or value != default:
-            document[name] = to_builtins(value)
-    return document
+    whole: dict[str, Any] = to_builtins(record)
+    return {
+        name: whole[name]
+        for name, default in fields
+        if default is msgspec.NODEFAULT or getattr(record, name) != default
+    }
 
 
 # Each module that takes a genesis section: its typed section and the builder's names.
