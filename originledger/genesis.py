@@ -193,6 +193,11 @@ class GenesisBuilder:
         """Genesis accounts (with no records: an empty ``accounts`` list is written)."""
         section = self._section("accounts").setdefault("accounts", [])
         for record in records:
+            if not isinstance(record, GenesisAccount):
+                raise GenesisError(
+                    f"genesis: accounts.accounts takes GenesisAccount records, "
+                    f"got {type(record).__name__}"
+                )
             if record.address in self._account_index:
                 raise GenesisError(f"genesis: account {record.address} is listed twice")
             self._extend("accounts", "accounts", [record])
