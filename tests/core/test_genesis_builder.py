@@ -8,15 +8,21 @@ import base64
 import json
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from originledger.app import Application, default_consensus_versions, parse_genesis
+from originledger.app import (
+    DEFAULT_MODULES,
+    Application,
+    default_consensus_versions,
+    parse_genesis,
+)
 from originledger.core.amounts import AMOUNT_MAX
 from originledger.core.codec import from_json
 from originledger.core.limits import TIME_MS_MAX
-from originledger.genesis import GenesisBuilder, GenesisError
+from originledger.genesis import RECORD_TYPES, GenesisBuilder, GenesisError
 from originledger.modules.accounts.types import AccountsGenesis, GenesisAccount
 from originledger.modules.assets.types import AssetsGenesis
 from originledger.modules.compliance.types import ComplianceGenesis
@@ -278,3 +284,20 @@ def test_invalid_builder_document(build: Any, message: str) -> None:
 def test_invalid_builder_input(add: Any, message: str) -> None:
     with pytest.raises(GenesisError, match=message):
         add(_builder())
+
+
+def test_builder_knows_every_list_of_every_module_section() -> None:
+    """A module whose genesis type gains a list (or a new module with a genesis) must teach
+    the builder its record type."""
+    lists = {}
+    for module in DEFAULT_MODULES:
+        if module.genesis_type is None:
+            continue
+        info = msgspec.inspect.type_info(module.genesis_type)
+        assert isinstance(info, msgspec.inspect.StructType)
+        for field in info.fields:
+            if isinstance(field.type, msgspec.inspect.ListType):
+                item = field.type.item_type
+                assert isinstance(item, msgspec.inspect.StructType)
+                lists[(module.name, field.encode_name)] = item.cls
+    assert lists == RECORD_TYPES
