@@ -12,16 +12,14 @@ on a shared machine).
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from originledger.bench import SYMBOL, bench_public_keys, sign_transfers
-from originledger.core.address import account_address
+from originledger.bench.accounts import bench_public_keys, fund_accounts, sign_transfers
 from originledger.core.crypto import SigningKey
+from originledger.genesis import GenesisBuilder
 from originledger.indexer import Indexer, StoreSource, open_engine
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.store.sqlite import SqliteStore
@@ -31,36 +29,8 @@ VALIDATOR = SigningKey(bytes(range(3, 35)))
 
 
 def _genesis(public_keys: list[bytes]) -> bytes:
-    amount = 10**12
-    return json.dumps(
-        {
-            "chain_id": "origin-bench",
-            "genesis_time_ms": 1_000,
-            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-            "app_state": {
-                "assets": {
-                    "assets": [
-                        {
-                            "symbol": SYMBOL,
-                            "name": "Benchmark token",
-                            "decimals": 0,
-                            "asset_class": "utility",
-                            "issuer": str(account_address(public_keys[0])),
-                            "max_supply": str(amount * len(public_keys)),
-                        }
-                    ],
-                    "balances": [
-                        {
-                            "account": str(account_address(k)),
-                            "symbol": SYMBOL,
-                            "amount": str(amount),
-                        }
-                        for k in public_keys
-                    ],
-                }
-            },
-        }
-    ).encode()
+    genesis = GenesisBuilder("origin-bench", genesis_time_ms=1_000).validator(VALIDATOR.public_key)
+    return fund_accounts(genesis, public_keys, register=False).build()
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.node
 
-from originledger.bench import bench_public_keys, write_funded_genesis
+from originledger.bench.accounts import bench_public_keys, write_funded_genesis
 from originledger.node.home import init_home
 from tests.node.conftest import ACCOUNTS, NodeProcess, free_port
 from tests.node.test_crash import check_nothing_lost, kill_under_load

@@ -6,7 +6,6 @@ fixed step, and nothing reads the wall clock.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -28,6 +27,7 @@ from originledger.core.amounts import Amount
 from originledger.core.codes import ResultCode
 from originledger.core.crypto import SigningKey
 from originledger.core.tx import SPENT_PREFIX, Msg, build_body, build_signed, signing_digest
+from originledger.genesis import GenesisBuilder
 from originledger.modules.accounts import Role, has_role
 from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets.logic import balance_of, load_asset
@@ -95,33 +95,25 @@ def sign_tx(
     return build_signed(body, [key.sign(digest) for key in keys])
 
 
-def genesis_document(
-    *,
-    accounts: Sequence[dict[str, Any]] = (),
-    assets: Sequence[dict[str, Any]] = (),
-    balances: Sequence[dict[str, Any]] = (),
-    chain_id: str = CHAIN_ID,
-) -> dict[str, Any]:
-    return {
-        "chain_id": chain_id,
-        "genesis_time_ms": GENESIS_TIME_MS,
-        "validators": [
-            {"public_key": base64.b64encode(VALIDATOR.key.public_key).decode(), "power": 1}
-        ],
-        "app_state": {
-            "accounts": {"accounts": list(accounts)},
-            "assets": {"assets": list(assets), "balances": list(balances)},
-        },
-    }
+def genesis_builder(chain_id: str = CHAIN_ID) -> GenesisBuilder:
+    """The test chain's genesis: VALIDATOR (power 1) at GENESIS_TIME_MS, with the accounts
+    and assets sections written even while empty."""
+    return (
+        GenesisBuilder(chain_id, genesis_time_ms=GENESIS_TIME_MS)
+        .validator(VALIDATOR.key.public_key, power=1)
+        .accounts()
+        .assets()
+        .balances()
+    )
 
 
 def default_genesis() -> dict[str, Any]:
     """ADMIN holds the admin role, ISSUER the issuer role; no assets yet."""
-    return genesis_document(
-        accounts=[
-            {"address": str(ADMIN.address), "roles": ["admin"]},
-            {"address": str(ISSUER.address), "roles": ["issuer"]},
-        ]
+    return (
+        genesis_builder()
+        .account(ADMIN.address, roles=["admin"])
+        .account(ISSUER.address, roles=["issuer"])
+        .document()
     )
 
 

@@ -140,7 +140,7 @@ def bench_transfers(
     With --network or --validators: on a local network of CometBFT validators (finality
     latency; defaults 512 accounts, 8,000 transfers, batches of 250, 100 ms timeout_commit)."""
     if network is not None or validators:
-        from originledger.bench_network import run_network_transfer_bench
+        from originledger.bench.network import run_network_transfer_bench
 
         # The network's own defaults apply unless an option differs from the embedded one.
         given = {

@@ -10,7 +10,6 @@ HOME/data/ledger.sqlite   the ledger (SQLite, WAL)
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import tomllib
@@ -20,13 +19,12 @@ from pathlib import Path
 import msgspec
 
 from originledger.app import default_consensus_versions
-from originledger.core.amounts import Amount
-from originledger.core.codec import to_builtins
 from originledger.core.crypto import SigningKey
 from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
+from originledger.genesis import GenesisBuilder
 from originledger.keystore import (
     DEV_PASSPHRASE,
     Key,
@@ -36,7 +34,7 @@ from originledger.keystore import (
 )
 from originledger.node.embedded import NodeSettings
 from originledger.node.mempool import Admission
-from originledger.policies import load_packs, pack_document
+from originledger.policies import load_packs
 
 __all__ = [
     "DEV_ASSET",
@@ -191,7 +189,15 @@ def init_home(
             block_interval_ms=block_interval_ms, block_txs_max=20_000, listen=api
         )
     )
-    app_state: dict[str, object] = {}
+    genesis = GenesisBuilder(
+        chain_id,
+        genesis_time_ms=genesis_time_ms
+        if genesis_time_ms is not None
+        else time.time_ns() // 1_000_000,
+        initial_height=1,
+        # What every validator must run; a node with other versions refuses the chain.
+        consensus_versions=default_consensus_versions(),
+    ).validator(validator.public_key, power=1, name="validator-0")
     written = {"validator": str(validator.address)}
     if dev:
         keys: dict[str, Key] = {name: generate_key(name) for name in DEV_ACCOUNTS}
@@ -199,51 +205,17 @@ def init_home(
             save_dev_keystore(key, home / "keys" / f"{name}.json")
             written[name] = str(key.address)
         admin = keys["admin"]
-        app_state = {
-            "accounts": {
-                "accounts": [
-                    {"address": str(admin.address), "roles": ["admin", "issuer"]},
-                ]
-            },
-            "assets": {
-                "assets": [
-                    {
-                        "symbol": DEV_ASSET,
-                        "name": "Dev US Dollar",
-                        "decimals": 2,
-                        "asset_class": "payment",
-                        "issuer": str(admin.address),
-                        "max_supply": str(Amount(10**15)),
-                    }
-                ],
-                "balances": [
-                    {
-                        "account": str(keys[name].address),
-                        "symbol": DEV_ASSET,
-                        "amount": str(DEV_BALANCE_MINOR),
-                    }
-                    for name in ("alice", "bob", "carol")
-                ],
-            },
-        }
+        genesis.account(admin.address, roles=["admin", "issuer"]).asset(
+            DEV_ASSET,
+            name="Dev US Dollar",
+            decimals=2,
+            asset_class="payment",
+            issuer=admin.address,
+            max_supply=10**15,
+        )
+        for name in ("alice", "bob", "carol"):
+            genesis.balance(keys[name].address, DEV_ASSET, DEV_BALANCE_MINOR)
     if packs:
-        app_state["compliance"] = {"packs": [pack_document(pack) for pack in packs]}
-    genesis = {
-        "chain_id": chain_id,
-        "genesis_time_ms": genesis_time_ms
-        if genesis_time_ms is not None
-        else time.time_ns() // 1_000_000,
-        "validators": [
-            {
-                "public_key": base64.b64encode(validator.public_key).decode(),
-                "power": 1,
-                "name": "validator-0",
-            }
-        ],
-        "app_state": app_state,
-        "initial_height": 1,
-        # What every validator must run; a node with other versions refuses the chain.
-        "consensus_versions": to_builtins(default_consensus_versions()),
-    }
-    (home / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
+        genesis.policy_packs(*packs)
+    (home / "genesis.json").write_bytes(genesis.build(indent=2))
     return written

@@ -3,9 +3,7 @@ revealed (ids, asset symbols and issuers). Implements ``core.simulation.SimWorld
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +12,7 @@ from originledger.core.address import Address, account_address, module_address
 from originledger.core.context import Event
 from originledger.core.crypto import SigningKey
 from originledger.core.simulation import ACCOUNT_KINDS
+from originledger.genesis import GenesisBuilder
 from originledger.modules.assets import FEE_COLLECTOR
 
 __all__ = ["CHAIN_ID", "GENESIS_TIME_MS", "Party", "World", "party"]
@@ -162,63 +161,46 @@ class World:
             "revoked": list(REVOKED_ROLES),
             "regulator": ["regulator"],
         }
-        accounts = [
-            {"address": str(member.address), "roles": roles[member.kind]}
-            for member in self.parties
-            if member.kind in roles
-        ]
-        assets: list[dict[str, Any]] = []
+        genesis = GenesisBuilder(self.chain_id, genesis_time_ms=GENESIS_TIME_MS).validator(
+            VALIDATOR.key.public_key, power=1
+        )
+        genesis.accounts()
+        for member in self.parties:
+            if member.kind in roles:
+                genesis.account(member.address, roles=roles[member.kind])
+        genesis.assets()
         for symbol, asset_class, issuer in _GENESIS_ASSETS:
-            asset: dict[str, Any] = {
-                "symbol": symbol,
-                "name": f"{symbol} token",
-                "decimals": 2,
-                "asset_class": asset_class,
-                "issuer": str(self.named(issuer).address),
-                "max_supply": str(10**18),
-            }
+            payment: dict[str, Any] = {}
             if asset_class == "payment":
-                asset["custodian"] = str(self.named("custodian-0").address)
-                asset["peg"] = "USD"
-            assets.append(asset)
-        balances = [
-            {"account": str(member.address), "symbol": symbol, "amount": str(10**9)}
-            for member in self.parties
-            if member.kind in ("user", "issuer", "revoked")
-            for symbol, _, _ in _GENESIS_ASSETS
-        ]
+                payment = {"custodian": self.named("custodian-0").address, "peg": "USD"}
+            genesis.asset(
+                symbol,
+                name=f"{symbol} token",
+                decimals=2,
+                asset_class=asset_class,
+                issuer=self.named(issuer).address,
+                max_supply=10**18,
+                **payment,
+            )
+        genesis.balances()
+        for member in self.parties:
+            if member.kind in ("user", "issuer", "revoked"):
+                for symbol, _, _ in _GENESIS_ASSETS:
+                    genesis.balance(member.address, symbol, 10**9)
         if self.fees:  # the parties without balances get the fee asset's, to pay with
-            balances += [
-                {
-                    "account": str(member.address),
-                    "symbol": FEE_SCHEDULE["symbol"],
-                    "amount": "10000",
-                }
-                for member in self.parties
-                if member.kind not in ("user", "issuer", "revoked")
-            ]
-        regulators = [
-            {"jurisdiction": member.name.split("-")[1], "account": str(member.address)}
-            for member in self.parties
-            if member.kind == "regulator"
-        ]
-        document = {
-            "chain_id": self.chain_id,
-            "genesis_time_ms": GENESIS_TIME_MS,
-            "validators": [
-                {"public_key": base64.b64encode(VALIDATOR.key.public_key).decode(), "power": 1}
-            ],
-            "app_state": {
-                "accounts": {"accounts": accounts},
-                "assets": {
-                    "assets": assets,
-                    "balances": balances,
-                    **({"fees": FEE_SCHEDULE} if self.fees else {}),
-                },
-                "compliance": {"regulators": regulators},
-            },
-        }
-        return json.dumps(document, sort_keys=True).encode()
+            for member in self.parties:
+                if member.kind not in ("user", "issuer", "revoked"):
+                    genesis.balance(member.address, FEE_SCHEDULE["symbol"], 10_000)
+            genesis.fees(
+                FEE_SCHEDULE["symbol"],
+                per_tx=int(FEE_SCHEDULE["per_tx"]),
+                per_message=int(FEE_SCHEDULE["per_message"]),
+            )
+        genesis.regulators()
+        for member in self.parties:
+            if member.kind == "regulator":
+                genesis.regulator(member.name.split("-")[1], member.address)
+        return genesis.build(sort_keys=True)
 
 
 __all__ += ["ACCOUNT_KINDS", "REVOKED_ROLES", "VALIDATOR"]

@@ -7,8 +7,6 @@ own browser downloads are never used: no CDN is reachable from here.
 
 from __future__ import annotations
 
-import base64
-import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from originledger.core.crypto import SigningKey
+from originledger.genesis import GenesisBuilder
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key
 from originledger.server.background import BackgroundServer
@@ -66,33 +65,21 @@ def _free_port() -> int:
 
 
 def genesis_bytes() -> bytes:
-    return json.dumps(
-        {
-            "chain_id": CHAIN,
-            "genesis_time_ms": 1_000,
-            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-            "app_state": {
-                "accounts": {
-                    "accounts": [{"address": str(ISSUER.address), "roles": ["admin", "issuer"]}]
-                },
-                "assets": {
-                    "assets": [
-                        {
-                            "symbol": "USDX",
-                            "name": "Explorer Dollar",
-                            "decimals": 2,
-                            "asset_class": "payment",
-                            "issuer": str(ISSUER.address),
-                            "max_supply": "1000000000",
-                        }
-                    ],
-                    "balances": [
-                        {"account": str(ALICE.address), "symbol": "USDX", "amount": "500000"}
-                    ],
-                },
-            },
-        }
-    ).encode()
+    return (
+        GenesisBuilder(CHAIN, genesis_time_ms=1_000)
+        .validator(VALIDATOR.public_key)
+        .account(ISSUER.address, roles=["admin", "issuer"])
+        .asset(
+            "USDX",
+            name="Explorer Dollar",
+            decimals=2,
+            asset_class="payment",
+            issuer=ISSUER.address,
+            max_supply=1_000_000_000,
+        )
+        .balance(ALICE.address, "USDX", 500_000)
+        .build()
+    )
 
 
 class ExplorerNode:

@@ -12,7 +12,6 @@ is the same on every run.
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 from pathlib import Path
@@ -26,6 +25,7 @@ from originledger.core.codec import encode
 from originledger.core.crypto import SigningKey, sha256
 from originledger.core.merkle import list_inclusion_proof
 from originledger.core.tx import build_body, build_signed, signing_digest
+from originledger.genesis import GenesisBuilder
 from originledger.modules.accounts.keys import account_key
 from originledger.modules.assets.keys import asset_key, balance_key
 from originledger.modules.assets.types import Transfer
@@ -57,37 +57,22 @@ VALIDATOR, ISSUER, ALICE, BOB, CAROL = (
 
 def genesis_raw() -> bytes:
     """A small genesis file; its exact bytes are what block 1 links to."""
-    issuer = str(account_address(ISSUER.public_key))
-    document = {
-        "chain_id": CHAIN_ID,
-        "genesis_time_ms": GENESIS_TIME_MS,
-        "validators": [
-            {"public_key": base64.b64encode(VALIDATOR.public_key).decode(), "power": 10}
-        ],
-        "app_state": {
-            "accounts": {"accounts": [{"address": issuer, "roles": ["issuer"]}]},
-            "assets": {
-                "assets": [
-                    {
-                        "symbol": "USDV",
-                        "name": "Vector Dollar",
-                        "decimals": 2,
-                        "asset_class": "utility",
-                        "issuer": issuer,
-                        "max_supply": "1000000",
-                    }
-                ],
-                "balances": [
-                    {
-                        "account": str(account_address(ALICE.public_key)),
-                        "symbol": "USDV",
-                        "amount": "5000",
-                    }
-                ],
-            },
-        },
-    }
-    return (json.dumps(document, indent=2) + "\n").encode()
+    issuer = account_address(ISSUER.public_key)
+    return (
+        GenesisBuilder(CHAIN_ID, genesis_time_ms=GENESIS_TIME_MS)
+        .validator(VALIDATOR.public_key, power=10)
+        .account(issuer, roles=["issuer"])
+        .asset(
+            "USDV",
+            name="Vector Dollar",
+            decimals=2,
+            asset_class="utility",
+            issuer=issuer,
+            max_supply=1_000_000,
+        )
+        .balance(account_address(ALICE.public_key), "USDV", 5000)
+        .build(indent=2)
+    )
 
 
 def _transfer(client_id: int, recipient: SigningKey, amount: int, symbol: str = "USDV") -> bytes:

@@ -3,9 +3,7 @@ PostgreSQL server from Debian's package (installed with apt-get when missing).""
 
 from __future__ import annotations
 
-import base64
 import glob
-import json
 import os
 import random
 import shutil
@@ -22,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey
+from originledger.genesis import GenesisBuilder
 from originledger.indexer import schema
 from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import (
@@ -47,35 +46,24 @@ SYMBOLS = ("USDX", "GLD")
 
 
 def genesis_bytes() -> bytes:
-    assets = [
-        {
-            "symbol": symbol,
-            "name": symbol,
-            "decimals": 2,
-            "asset_class": "payment",
-            "issuer": str(ISSUER.address),
-            "max_supply": str(10**30),
-        }
-        for symbol in SYMBOLS
-    ]
-    balances = [
-        {"account": str(key.address), "symbol": symbol, "amount": str(100_000 * (i + 1))}
-        for i, key in enumerate([ISSUER, *HOLDERS[:3]])
-        for symbol in SYMBOLS
-    ]
-    return json.dumps(
-        {
-            "chain_id": CHAIN,
-            "genesis_time_ms": 1_000,
-            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-            "app_state": {
-                "accounts": {
-                    "accounts": [{"address": str(ISSUER.address), "roles": ["admin", "issuer"]}]
-                },
-                "assets": {"assets": assets, "balances": balances},
-            },
-        }
-    ).encode()
+    genesis = (
+        GenesisBuilder(CHAIN, genesis_time_ms=1_000)
+        .validator(VALIDATOR.public_key)
+        .account(ISSUER.address, roles=["admin", "issuer"])
+    )
+    for symbol in SYMBOLS:
+        genesis.asset(
+            symbol,
+            name=symbol,
+            decimals=2,
+            asset_class="payment",
+            issuer=ISSUER.address,
+            max_supply=10**30,
+        )
+    for i, key in enumerate([ISSUER, *HOLDERS[:3]]):
+        for symbol in SYMBOLS:
+            genesis.balance(key.address, symbol, 100_000 * (i + 1))
+    return genesis.build()
 
 
 def new_node(path: Path | None = None) -> EmbeddedNode:

@@ -8,8 +8,6 @@ on the ledger too; the indexer must not depend on that)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from typing import Any
 
@@ -21,6 +19,7 @@ from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 from originledger.api.server import create_app
 from originledger.core.amounts import Amount
 from originledger.core.crypto import SigningKey
+from originledger.genesis import GenesisBuilder
 from originledger.indexer import (
     BlockData,
     EventData,
@@ -159,30 +158,20 @@ def test_regression_indexer_survives_time_overflow(index_url: str) -> None:
 
 def _big_genesis() -> bytes:
     """A utility asset at the largest supply there is, all of it with Alice."""
-    return json.dumps(
-        {
-            "chain_id": CHAIN,
-            "genesis_time_ms": 1_000,
-            "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-            "app_state": {
-                "assets": {
-                    "assets": [
-                        {
-                            "symbol": "BIG",
-                            "name": "Big",
-                            "decimals": 0,
-                            "asset_class": "utility",
-                            "issuer": str(ALICE.address),
-                            "max_supply": str(U128_MAX),
-                        }
-                    ],
-                    "balances": [
-                        {"account": str(ALICE.address), "symbol": "BIG", "amount": str(U128_MAX)}
-                    ],
-                }
-            },
-        }
-    ).encode()
+    return (
+        GenesisBuilder(CHAIN, genesis_time_ms=1_000)
+        .validator(VALIDATOR.public_key)
+        .asset(
+            "BIG",
+            name="Big",
+            decimals=0,
+            asset_class="utility",
+            issuer=ALICE.address,
+            max_supply=U128_MAX,
+        )
+        .balance(ALICE.address, "BIG", U128_MAX)
+        .build()
+    )
 
 
 def test_regression_indexer_survives_volume_overflow(index_url: str, tmp_path) -> None:

@@ -12,7 +12,7 @@ import httpx
 import msgspec
 from sqlalchemy import func, select
 
-from originledger.bench import sign_transfers
+from originledger.bench.accounts import sign_transfers
 from originledger.core.address import account_address
 from originledger.indexer import open_engine, schema
 from originledger.sdk import Client

@@ -20,7 +20,7 @@ from tests.conftest import (
     ISSUER,
     Chain,
     Party,
-    genesis_document,
+    genesis_builder,
     party,
 )
 
@@ -44,19 +44,18 @@ AGENT = party("agent")
 
 
 def controls_genesis(**assets_section: Any) -> dict[str, Any]:
-    document = genesis_document(
-        accounts=[
-            {"address": str(ADMIN.address), "roles": ["admin"]},
-            {"address": str(ISSUER.address), "roles": ["issuer"]},
-            {"address": str(CUSTODIAN.address), "roles": ["custodian"]},
-            {"address": str(REGULATOR.address), "roles": ["regulator"]},
-        ]
+    document = (
+        genesis_builder()
+        .account(ADMIN.address, roles=["admin"])
+        .account(ISSUER.address, roles=["issuer"])
+        .account(CUSTODIAN.address, roles=["custodian"])
+        .account(REGULATOR.address, roles=["regulator"])
+        # REGULATOR acts for the US only: the assets it freezes are at home there.
+        .regulator(REGULATOR_JURISDICTION, REGULATOR.address)
+        .document()
     )
+    # The test's own assets section, as given (some tests give invalid ones on purpose).
     document["app_state"]["assets"].update(assets_section)
-    # REGULATOR acts for the US only: the assets it freezes are at home there.
-    document["app_state"]["compliance"] = {
-        "regulators": [{"jurisdiction": REGULATOR_JURISDICTION, "account": str(REGULATOR.address)}]
-    }
     return document
 
 

@@ -14,13 +14,15 @@ from originledger.modules.attest.types import (
     Attest,
     Bytes32Value,
     Field,
+    GenesisSchema,
+    GenesisTrust,
     JurisdictionValue,
     SetTrusted,
     UintValue,
 )
-from originledger.modules.compliance.types import AlertRaised
-from originledger.policies import load_packs, pack_document
-from tests.conftest import ADMIN, ISSUER, Chain, Party, genesis_document, party
+from originledger.modules.compliance.types import AlertRaised, GenesisRegulator
+from originledger.policies import load_packs
+from tests.conftest import ADMIN, ISSUER, Chain, Party, genesis_builder, party
 
 __all__ = [
     "BANK",
@@ -51,48 +53,33 @@ RESIDENCE_SCHEMA = schema_id_of("Residence", RESIDENCE_FIELDS, True, "residence"
 def compliance_genesis(
     packs: tuple[str, ...] = ("CN", "HK", "US"), **compliance: Any
 ) -> dict[str, Any]:
-    document = genesis_document(
-        accounts=[
-            {"address": str(ADMIN.address), "roles": ["admin"]},
-            {"address": str(ISSUER.address), "roles": ["issuer", "custodian"]},
-            {"address": str(REGULATOR.address), "roles": ["regulator"]},
-            {"address": str(OTHER_REGULATOR.address), "roles": ["regulator"]},
-            {"address": str(CUSTODIAN.address), "roles": ["custodian"]},
-        ]
+    document = (
+        genesis_builder()
+        .account(ADMIN.address, roles=["admin"])
+        .account(ISSUER.address, roles=["issuer", "custodian"])
+        .account(REGULATOR.address, roles=["regulator"])
+        .account(OTHER_REGULATOR.address, roles=["regulator"])
+        .account(CUSTODIAN.address, roles=["custodian"])
+        .schemas(
+            GenesisSchema(KYC.address, "KYC", KYC_FIELDS, topic="kyc_level"),
+            GenesisSchema(KYC.address, "Residence", RESIDENCE_FIELDS, topic="residence"),
+        )
+        .trusted(
+            *(
+                GenesisTrust(f"policy:{code}", topic, KYC.address)
+                for code in ("CN", "HK", "US")
+                for topic in ("kyc_level", "residence")
+            )
+        )
+        .policy_packs(*load_packs(list(packs)))
+        .regulators(
+            *(GenesisRegulator(code, REGULATOR.address) for code in ("CN", "HK", "US")),
+            GenesisRegulator("SG", OTHER_REGULATOR.address),
+        )
+        .document()
     )
-    document["app_state"]["attest"] = {
-        "schemas": [
-            {
-                "registrant": str(KYC.address),
-                "name": "KYC",
-                "topic": "kyc_level",
-                "fields": [
-                    {"name": "level", "type": "uint"},
-                    {"name": "document_hash", "type": "bytes32"},
-                ],
-            },
-            {
-                "registrant": str(KYC.address),
-                "name": "Residence",
-                "topic": "residence",
-                "fields": [{"name": "country", "type": "jurisdiction"}],
-            },
-        ],
-        "trusted": [
-            {"scope": f"policy:{code}", "topic": topic, "attester": str(KYC.address)}
-            for code in ("CN", "HK", "US")
-            for topic in ("kyc_level", "residence")
-        ],
-    }
-    section: dict[str, Any] = {
-        "packs": [pack_document(pack) for pack in load_packs(list(packs))],
-        "regulators": [
-            {"jurisdiction": code, "account": str(REGULATOR.address)} for code in ("CN", "HK", "US")
-        ]
-        + [{"jurisdiction": "SG", "account": str(OTHER_REGULATOR.address)}],
-    }
-    section.update(compliance)
-    document["app_state"]["compliance"] = section
+    # The test's own compliance fields, as given (some are invalid on purpose).
+    document["app_state"]["compliance"].update(compliance)
     return document
 
 

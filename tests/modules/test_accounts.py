@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
@@ -32,7 +31,7 @@ from tests.conftest import (
     Chain,
     assert_failed,
     default_genesis,
-    genesis_document,
+    genesis_builder,
 )
 
 # -- genesis ----------------------------------------------------------------------------
@@ -48,15 +47,13 @@ def test_genesis_accounts_and_roles(chain: Chain) -> None:
 
 def test_genesis_roles_sorted_and_deduplicated() -> None:
     chain = Chain(
-        genesis_document(
-            accounts=[
-                {
-                    "address": str(ALICE.address),
-                    "roles": ["custodian", "admin", "custodian"],
-                    "public_key": base64.b64encode(ALICE.key.public_key).decode(),
-                },
-            ]
+        genesis_builder()
+        .account(
+            ALICE.address,
+            roles=["custodian", "admin", "custodian"],
+            public_key=ALICE.key.public_key,
         )
+        .document()
     )
     record = load_account(chain.store, ALICE.address)
     assert record == AccountRecord(0, ALICE.key.public_key, ["admin", "custodian"])
@@ -73,8 +70,10 @@ def test_genesis_roles_sorted_and_deduplicated() -> None:
 )
 def test_invalid_genesis_accounts(accounts: list[dict[str, object]]) -> None:
     app = Application(SqliteStore(None))
+    document = genesis_builder().document()
+    document["app_state"]["accounts"]["accounts"] = accounts  # invalid on purpose
     with pytest.raises(ValueError):
-        app.init_chain(json.dumps(genesis_document(accounts=accounts)).encode())
+        app.init_chain(json.dumps(document).encode())
     assert app.info() is None
 
 

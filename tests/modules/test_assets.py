@@ -47,7 +47,7 @@ from tests.conftest import (
     DictStore,
     Party,
     assert_failed,
-    genesis_document,
+    genesis_builder,
 )
 
 
@@ -515,21 +515,24 @@ def test_invalid_query_assets(
 
 
 def usd_genesis(balances: list[dict[str, object]], max_supply: str = "1000") -> dict[str, object]:
-    return genesis_document(
+    """ISSUER's USD (``max_supply``) with ``balances``, as given: some tests give balances
+    the module must refuse."""
+    document = (
+        genesis_builder()
         # A payment asset's issuer keeps its powers only while it holds the issuer role.
-        accounts=[{"address": str(ISSUER.address), "roles": ["issuer"]}],
-        assets=[
-            {
-                "symbol": "USD",
-                "name": "US dollar",
-                "decimals": 2,
-                "asset_class": "payment",
-                "issuer": str(ISSUER.address),
-                "max_supply": max_supply,
-            }
-        ],
-        balances=balances,
+        .account(ISSUER.address, roles=["issuer"])
+        .asset(
+            "USD",
+            name="US dollar",
+            decimals=2,
+            asset_class="payment",
+            issuer=ISSUER.address,
+            max_supply=int(max_supply),
+        )
+        .document()
     )
+    document["app_state"]["assets"]["balances"] = balances
+    return document
 
 
 def test_genesis_assets_and_balances() -> None:

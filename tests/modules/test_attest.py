@@ -93,7 +93,7 @@ from tests.conftest import (
     Party,
     assert_failed,
     close_chain,
-    genesis_document,
+    genesis_builder,
     party,
 )
 
@@ -121,31 +121,26 @@ ALL_TYPES = [
 DIGEST = bytes(range(32))
 
 
-def usd_asset() -> dict[str, Any]:
-    return {
-        "symbol": "USD",
-        "name": "US dollar",
-        "decimals": 2,
-        "asset_class": "payment",
-        "issuer": str(ISSUER.address),
-        "max_supply": "1000000",
-    }
-
-
 def attest_genesis(section: dict[str, Any] | None = None) -> dict[str, Any]:
     """ADMIN admin, ISSUER issuer of USD, REGULATOR regulator; an optional attest section."""
-    document = genesis_document(
-        accounts=[
-            {"address": str(ADMIN.address), "roles": ["admin"]},
-            {"address": str(ISSUER.address), "roles": ["issuer"]},
-            {"address": str(REGULATOR.address), "roles": ["regulator"]},
-        ],
-        assets=[usd_asset()],
+    document = (
+        genesis_builder()
+        .account(ADMIN.address, roles=["admin"])
+        .account(ISSUER.address, roles=["issuer"])
+        .account(REGULATOR.address, roles=["regulator"])
+        .asset(
+            "USD",
+            name="US dollar",
+            decimals=2,
+            asset_class="payment",
+            issuer=ISSUER.address,
+            max_supply=1_000_000,
+        )
+        # REGULATOR regulates the EU: it sets the trusted attesters of policy:eu-mica.
+        .regulator("EU", REGULATOR.address)
+        .document()
     )
-    # REGULATOR regulates the EU: it sets the trusted attesters of policy:eu-mica.
-    document["app_state"]["compliance"] = {
-        "regulators": [{"jurisdiction": "EU", "account": str(REGULATOR.address)}]
-    }
+    # The test's own attest section, as given (some are invalid on purpose).
     if section is not None:
         document["app_state"]["attest"] = section
     return document

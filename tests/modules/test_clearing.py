@@ -269,29 +269,24 @@ def test_close_cycle_of_the_largest_size_fits_in_one_transaction() -> None:
     """32 participants in 4 assets: 128 positions settle in one transaction (its events
     stay within the kernel's limit)."""
     from originledger.modules.clearing.types import ASSETS_PER_CYCLE_MAX, PARTICIPANTS_MAX
-    from tests.conftest import ISSUER, close_chain, genesis_document
+    from tests.conftest import ISSUER, close_chain, genesis_builder
 
     banks = [party(f"bank-{index}") for index in range(PARTICIPANTS_MAX)]
     symbols = ["USD", "EUR", "GBP", "JPY"][:ASSETS_PER_CYCLE_MAX]
-    document = genesis_document(
-        assets=[
-            {
-                "symbol": symbol,
-                "name": symbol,
-                "decimals": 2,
-                "asset_class": "utility",
-                "issuer": str(ISSUER.address),
-                "max_supply": "1000000000",
-            }
-            for symbol in symbols
-        ],
-        balances=[
-            {"account": str(bank.address), "symbol": symbol, "amount": "1000"}
-            for bank in banks
-            for symbol in symbols
-        ],
-    )
-    chain = Chain(document)
+    genesis = genesis_builder()
+    for symbol in symbols:
+        genesis.asset(
+            symbol,
+            name=symbol,
+            decimals=2,
+            asset_class="utility",
+            issuer=ISSUER.address,
+            max_supply=1_000_000_000,
+        )
+    for bank in banks:
+        for symbol in symbols:
+            genesis.balance(bank.address, symbol, 1000)
+    chain = Chain(genesis.document())
     try:
         message = OpenCycle(
             OPERATOR.address, "big day", chain.next_time_ms + 60_000, [b.address for b in banks]

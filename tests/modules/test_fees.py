@@ -32,7 +32,7 @@ from tests.conftest import (
     DictStore,
     Party,
     assert_failed,
-    genesis_document,
+    genesis_builder,
     party,
 )
 
@@ -45,26 +45,23 @@ def fees_genesis(
     balances: dict[Party, int] | None = None, fees: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     held = {ISSUER: 1_000, ALICE: 1_000, BOB: 500} if balances is None else balances
-    document = genesis_document(
-        accounts=[
-            {"address": str(ADMIN.address), "roles": ["admin"]},
-            {"address": str(ISSUER.address), "roles": ["issuer"]},
-        ],
-        assets=[
-            {
-                "symbol": "USD",
-                "name": "US dollar",
-                "decimals": 2,
-                "asset_class": "payment",
-                "issuer": str(ISSUER.address),
-                "max_supply": "1000000",
-            }
-        ],
-        balances=[
-            {"account": str(who.address), "symbol": "USD", "amount": str(amount)}
-            for who, amount in held.items()
-        ],
+    genesis = (
+        genesis_builder()
+        .account(ADMIN.address, roles=["admin"])
+        .account(ISSUER.address, roles=["issuer"])
+        .asset(
+            "USD",
+            name="US dollar",
+            decimals=2,
+            asset_class="payment",
+            issuer=ISSUER.address,
+            max_supply=1_000_000,
+        )
     )
+    for who, amount in held.items():
+        genesis.balance(who.address, "USD", amount)
+    document = genesis.document()
+    # The fee schedule, as given (some tests give invalid ones on purpose).
     document["app_state"]["assets"]["fees"] = (
         {"symbol": "USD", "per_tx": str(PER_TX), "per_message": str(PER_MESSAGE)}
         if fees is None

@@ -67,7 +67,7 @@ from tests.conftest import (
     Chain,
     Party,
     close_chain,
-    genesis_document,
+    genesis_builder,
     party,
 )
 
@@ -453,17 +453,14 @@ class Model:
 
 
 def machine_genesis() -> dict[str, object]:
-    document = genesis_document(
-        accounts=[
-            {"address": str(ADMIN.address), "roles": ["admin"]},
-            {"address": str(ISSUER.address), "roles": ["custodian", "issuer"]},
-            {"address": str(REGULATOR.address), "roles": ["regulator"]},
-        ]
+    return (
+        genesis_builder()
+        .account(ADMIN.address, roles=["admin"])
+        .account(ISSUER.address, roles=["custodian", "issuer"])
+        .account(REGULATOR.address, roles=["regulator"])
+        .regulator("US", REGULATOR.address)
+        .document()
     )
-    document["app_state"]["compliance"] = {
-        "regulators": [{"jurisdiction": "US", "account": str(REGULATOR.address)}]
-    }
-    return document
 
 
 class LedgerMachine(RuleBasedStateMachine):

@@ -15,6 +15,7 @@ from originledger.core.codes import TxCode
 from originledger.modules.accounts import AccountsCode, has_role
 from originledger.modules.accounts.types import (
     CreateMultisig,
+    GenesisMultisig,
     GrantRole,
     MultisigMember,
     RevokeRole,
@@ -32,6 +33,7 @@ from tests.conftest import (
     assert_failed,
     close_chain,
     default_genesis,
+    genesis_builder,
     party,
 )
 from tests.modules.assets_helpers import ok
@@ -99,19 +101,15 @@ def test_multisig_weights_count_toward_the_threshold() -> None:
 
 
 def test_genesis_may_start_with_a_multisig_admin() -> None:
-    document = default_genesis()
-    document["app_state"]["accounts"]["accounts"] = [
-        {
-            "address": str(COUNCIL),
-            "roles": ["admin"],
-            "multisig": {
-                "members": [
-                    {"address": str(m.address), "weight": m.weight} for m in COUNCIL_MEMBERS
-                ],
-                "threshold": 2,
-            },
-        }
-    ]
+    document = (
+        genesis_builder()
+        .account(
+            COUNCIL,
+            roles=["admin"],
+            multisig=GenesisMultisig(members=list(COUNCIL_MEMBERS), threshold=2),
+        )
+        .document()
+    )
     chain = Chain(document)
     try:
         grant = GrantRole(COUNCIL, TREASURER.address, "issuer")

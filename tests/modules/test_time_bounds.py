@@ -155,9 +155,9 @@ def test_invalid_genesis_time_beyond_the_limit(time_ms: int) -> None:
 
 
 def test_invalid_genesis_time_parameter_beyond_the_limit() -> None:
-    from tests.conftest import Chain, genesis_document
+    from tests.conftest import Chain, genesis_builder
 
-    document = genesis_document()
+    document = genesis_builder().document()
     document["app_state"]["assets"]["params"] = {"reserve_attestation_age_max_ms": 2**64 - 1}
     with pytest.raises(ValueError, match="reserve_attestation_age_max_ms"):
         Chain(document)

@@ -25,6 +25,7 @@ from originledger.core.amounts import Amount
 from originledger.core.block import BlockHeader
 from originledger.core.codec import decode
 from originledger.core.tx import Msg
+from originledger.genesis import GenesisBuilder
 from originledger.modules.assets.types import Balance, Transfer
 from originledger.node.network import (
     NetworkPlan,
@@ -76,30 +77,22 @@ def toolchain() -> Path:
 def funded_app_state() -> dict[str, Any]:
     """ISSUER issues USD (2 decimals); ALICE, BOB and CAROL hold 10,000.00 each; ADMIN
     holds the admin role (it changes the validator set)."""
-    return {
-        "accounts": {
-            "accounts": [
-                {"address": str(ISSUER.address), "roles": ["issuer"]},
-                {"address": str(ADMIN.address), "roles": ["admin"]},
-            ]
-        },
-        "assets": {
-            "assets": [
-                {
-                    "symbol": SYMBOL,
-                    "name": "US dollar",
-                    "decimals": 2,
-                    "asset_class": "payment",
-                    "issuer": str(ISSUER.address),
-                    "max_supply": str(Amount(10**12)),
-                }
-            ],
-            "balances": [
-                {"account": str(p.address), "symbol": SYMBOL, "amount": str(OPENING_MINOR)}
-                for p in (ALICE, BOB, CAROL)
-            ],
-        },
-    }
+    genesis = (
+        GenesisBuilder("unused", genesis_time_ms=0)  # only its module sections are used
+        .account(ISSUER.address, roles=["issuer"])
+        .account(ADMIN.address, roles=["admin"])
+        .asset(
+            SYMBOL,
+            name="US dollar",
+            decimals=2,
+            asset_class="payment",
+            issuer=ISSUER.address,
+            max_supply=10**12,
+        )
+    )
+    for holder in (ALICE, BOB, CAROL):
+        genesis.balance(holder.address, SYMBOL, OPENING_MINOR)
+    return genesis.app_state()
 
 
 def _ports_free(base: int, hosts: int) -> bool:

@@ -41,7 +41,7 @@ from tests.conftest import (
     ISSUER,
     VALIDATOR,
     Party,
-    genesis_document,
+    genesis_builder,
     party,
     sign_tx,
 )
@@ -50,21 +50,20 @@ BLOCK_TIME_MS = GENESIS_TIME_MS + 1_000
 
 
 def _genesis_raw() -> bytes:
-    document = genesis_document(
-        accounts=[{"address": str(ISSUER.address), "roles": ["issuer"]}],
-        assets=[
-            {
-                "symbol": "USD",
-                "name": "US dollar",
-                "decimals": 2,
-                "asset_class": "payment",
-                "issuer": str(ISSUER.address),
-                "max_supply": str(Amount(10**9)),
-            }
-        ],
-        balances=[{"account": str(ALICE.address), "symbol": "USD", "amount": "100000"}],
+    return (
+        genesis_builder()
+        .account(ISSUER.address, roles=["issuer"])
+        .asset(
+            "USD",
+            name="US dollar",
+            decimals=2,
+            asset_class="payment",
+            issuer=ISSUER.address,
+            max_supply=10**9,
+        )
+        .balance(ALICE.address, "USD", 100_000)
+        .build()
     )
-    return json.dumps(document).encode()
 
 
 class Client:

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from originledger.bench import bench_public_keys, write_funded_genesis
+from originledger.bench.accounts import bench_public_keys, write_funded_genesis
 from originledger.node.home import init_home
 
 ACCOUNTS = 64

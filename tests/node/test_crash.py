@@ -18,7 +18,7 @@ import msgspec
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from originledger.bench import sign_transfers, tx_hash_of
+from originledger.bench.accounts import sign_transfers, tx_hash_of
 from originledger.cli import app
 from originledger.core.address import account_address
 from originledger.indexer import open_engine, schema

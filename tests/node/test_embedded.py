@@ -10,6 +10,7 @@ import pytest
 from originledger.core.amounts import Amount
 from originledger.core.codes import TxCode
 from originledger.core.crypto import SigningKey
+from originledger.genesis import GenesisBuilder
 from originledger.modules.assets import FEE_COLLECTOR, balance_of
 from originledger.modules.assets.types import Transfer
 from originledger.node.embedded import EmbeddedNode, NodeSettings
@@ -23,28 +24,20 @@ BOB = Key(SigningKey(b"\x02" * 32), "bob")
 
 
 def _genesis(fees: dict[str, str] | None = None) -> bytes:
-    import base64
-
-    document = {
-        "chain_id": CHAIN,
-        "genesis_time_ms": 1_000,
-        "validators": [{"public_key": base64.b64encode(VALIDATOR.public_key).decode()}],
-        "app_state": {
-            "assets": {
-                "assets": [
-                    {
-                        "symbol": "TOK",
-                        "name": "Token",
-                        "decimals": 0,
-                        "asset_class": "utility",
-                        "issuer": str(ALICE.address),
-                        "max_supply": "1000000",
-                    }
-                ],
-                "balances": [{"account": str(ALICE.address), "symbol": "TOK", "amount": "1000"}],
-            }
-        },
-    }
+    document = (
+        GenesisBuilder(CHAIN, genesis_time_ms=1_000)
+        .validator(VALIDATOR.public_key)
+        .asset(
+            "TOK",
+            name="Token",
+            decimals=0,
+            asset_class="utility",
+            issuer=ALICE.address,
+            max_supply=1_000_000,
+        )
+        .balance(ALICE.address, "TOK", 1000)
+        .document()
+    )
     if fees is not None:
         document["app_state"]["assets"]["fees"] = fees
     return json.dumps(document).encode()
