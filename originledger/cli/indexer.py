@@ -16,18 +16,13 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    CliError,
-    HomeOption,
-    JsonOption,
-    NodeOption,
-    OriginTyper,
-    Output,
-    home_path,
-    node_url,
-)
+from originledger.cli.command import OriginTyper
+from originledger.cli.connection import node_url
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.home import home_path
+from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption, NodeOption
+from originledger.cli.output import Output
 
 __all__ = ["indexer_app"]
 

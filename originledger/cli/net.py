@@ -16,8 +16,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from originledger.cli.common import CliError, JsonOption, OriginTyper, Output
+from originledger.cli.command import OriginTyper
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.options import JsonOption
+from originledger.cli.output import Output
 from originledger.node.network import (
     DEFAULT_BASE_PORT,
     DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,

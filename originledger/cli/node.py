@@ -10,16 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from originledger.app import InvariantBroken
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    CliError,
-    HomeOption,
-    JsonOption,
-    Output,
-    fields,
-    home_path,
-)
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.home import home_path
+from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from originledger.cli.output import Output, fields
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
 from originledger.node.replay import verify_chain
 from originledger.node.runner import open_node, parse_listen, serve
