@@ -34,7 +34,7 @@ from originledger.core.address import Address
 from originledger.core.amounts import Amount, format_units
 from originledger.sdk import Client
 
-__all__ = ["NodeCommand", "OriginTyper", "option"]
+__all__ = ["HOME", "JSON", "NODE", "NodeCommand", "OriginTyper", "option", "with_shared_options"]
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
@@ -46,14 +46,15 @@ def option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     )
 
 
+HOME = option("home", HomeOption, DEFAULT_HOME)
+NODE = option("node", NodeOption, None)
+JSON = option("json_output", JsonOption, False)
+
+
 class NodeCommand:
     """A command that talks to the node: ``--home``, ``--node`` and ``--json``."""
 
-    OPTIONS: ClassVar[tuple[inspect.Parameter, ...]] = (
-        option("home", HomeOption, DEFAULT_HOME),
-        option("node", NodeOption, None),
-        option("json_output", JsonOption, False),
-    )
+    OPTIONS: ClassVar[tuple[inspect.Parameter, ...]] = (HOME, NODE, JSON)
 
     def __init__(self, home: Path, node: str | None, json_output: bool) -> None:
         self.home = home
@@ -112,8 +113,8 @@ class NodeCommand:
         return resolve_address(text, self.home)
 
 
-def _context_parameter(function: Callable[..., Any]) -> tuple[str, type[NodeCommand]] | None:
-    hints = typing.get_type_hints(function, include_extras=True)
+def _context_parameter(hints: dict[str, Any]) -> tuple[str, type[NodeCommand]] | None:
+    """The parameter typed ``NodeCommand`` (or a subclass), if the command has one."""
     for name, hint in hints.items():
         if isinstance(hint, type) and issubclass(hint, NodeCommand):
             return name, hint
@@ -123,11 +124,11 @@ def _context_parameter(function: Callable[..., Any]) -> tuple[str, type[NodeComm
 def with_shared_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` with its ``NodeCommand`` parameter replaced by that class's options
     (in the parameter's place), and called with the object built from them."""
-    found = _context_parameter(function)
+    hints = typing.get_type_hints(function, include_extras=True)
+    found = _context_parameter(hints)
     if found is None:
         return function
     context_name, context_class = found
-    hints = typing.get_type_hints(function, include_extras=True)
     parameters: list[inspect.Parameter] = []
     for parameter in inspect.signature(function).parameters.values():
         if parameter.name == context_name:

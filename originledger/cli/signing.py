@@ -14,18 +14,10 @@ from typing import ClassVar
 import msgspec
 import typer
 
-from originledger.cli.command import NodeCommand, option
+from originledger.cli.command import HOME, JSON, NODE, NodeCommand, option
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.home import load_key
-from originledger.cli.options import (
-    DEFAULT_HOME,
-    DEFAULT_WAIT_MS,
-    HomeOption,
-    JsonOption,
-    NodeOption,
-    PassphraseFileOption,
-    WaitOption,
-)
+from originledger.cli.options import DEFAULT_WAIT_MS, PassphraseFileOption, WaitOption
 from originledger.cli.output import fields
 from originledger.core.tx import Msg
 from originledger.sdk import Key, SubmitResult, TxBuilder
@@ -38,11 +30,11 @@ class SignedCommand(NodeCommand):
     ``--passphrase-file``, ``--wait-ms`` and ``--json``."""
 
     OPTIONS: ClassVar[tuple[inspect.Parameter, ...]] = (
-        option("home", HomeOption, DEFAULT_HOME),
-        option("node", NodeOption, None),
+        HOME,
+        NODE,
         option("passphrase_file", PassphraseFileOption, None),
         option("wait_ms", WaitOption, DEFAULT_WAIT_MS),
-        option("json_output", JsonOption, False),
+        JSON,
     )
 
     def __init__(
