@@ -7,29 +7,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_WAIT_MS,
+from originledger.cli.command import NodeCommand, OriginTyper
+from originledger.cli.options import (
     AmountArgument,
     FromOption,
-    HomeOption,
-    JsonOption,
     MinorOption,
-    NodeOption,
-    OriginTyper,
-    Output,
-    PassphraseFileOption,
+    RefOption,
     SymbolArgument,
-    WaitOption,
-    fields,
-    load_key,
-    open_client,
-    resolve_address,
-    submit_messages,
 )
-from originledger.cli.payments import RefOption, chain_time_ms, shown, units
+from originledger.cli.output import fields
+from originledger.cli.signing import SignedCommand
 from originledger.modules.clearing.types import CloseCycle, OpenCycle, SubmitObligation
-from originledger.sdk import Client
 
 __all__ = ["clearing_app", "report_table"]
 
@@ -51,20 +39,16 @@ def clearing_open(
     rule: Annotated[
         str, typer.Option("--rule", help="Default rule: exclude (recompute) or reject.")
     ] = "exclude",
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Open a clearing cycle among participants (you are its operator)."""
-    addresses = [resolve_address(text, home) for text in participants]
-    with open_client(home, node) as client:
-        signer = load_key(home, from_key, passphrase_file)
-        message = OpenCycle(
-            signer.address, name, chain_time_ms(client) + closes_in * 1000, addresses, rule
-        )
-        submit_messages(Output(json_output), client, [message], [signer], wait_ms, f"open {name}")
+    addresses = [cmd.address(text) for text in participants]
+    cmd.connect()
+    signer = cmd.key(from_key)
+    closes_at_ms = cmd.chain_time_ms() + closes_in * 1000
+    message = OpenCycle(signer.address, name, closes_at_ms, addresses, rule)
+    cmd.submit(message, signer, f"open {name}")
 
 
 @clearing_app.command("submit")
@@ -76,45 +60,29 @@ def clearing_submit(
     from_key: FromOption,
     reference: RefOption = "",
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Record an obligation you owe in the cycle."""
-    payee = resolve_address(to, home)
-    with open_client(home, node) as client:
-        owed = units(client, symbol, amount, minor)
-        signer = load_key(home, from_key, passphrase_file)
-        message = SubmitObligation(signer.address, cycle_id, payee, symbol, owed, reference)
-        submit_messages(
-            Output(json_output), client, [message], [signer], wait_ms, f"owe {amount} {symbol}"
-        )
+    payee = cmd.address(to)
+    owed = cmd.amount(symbol, amount, minor)
+    signer = cmd.key(from_key)
+    message = SubmitObligation(signer.address, cycle_id, payee, symbol, owed, reference)
+    cmd.submit(message, signer, f"owe {amount} {symbol}")
 
 
 @clearing_app.command("close")
-def clearing_close(
-    cycle_id: CycleArgument,
-    from_key: FromOption,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
-) -> None:
+def clearing_close(cycle_id: CycleArgument, from_key: FromOption, *, cmd: SignedCommand) -> None:
     """Net the cycle and settle it in one transaction; then print the report."""
-    out = Output(json_output)
-    with open_client(home, node) as client:
-        signer = load_key(home, from_key, passphrase_file)
-        message = CloseCycle(signer.address, cycle_id)
-        submit_messages(out, client, [message], [signer], wait_ms, f"close cycle {cycle_id}")
-        if wait_ms and not json_output:
-            report = client.query("clearing", "report", id=str(cycle_id))["result"]
-            out.say(report_table(client, report))
+    cmd.connect()
+    signer = cmd.key(from_key)
+    cmd.submit(CloseCycle(signer.address, cycle_id), signer, f"close cycle {cycle_id}")
+    if cmd.wait_ms and not cmd.out.json:
+        report = cmd.client.query("clearing", "report", id=str(cycle_id))["result"]
+        cmd.out.say(report_table(cmd, report))
 
 
-def report_table(client: Client, report: dict[str, Any]) -> Table:
+def report_table(cmd: NodeCommand, report: dict[str, Any]) -> Table:
     """Gross versus net per asset, and the excluded participants."""
     table = Table(title=f"cycle {report['cycle_id']}: {report['status']}")
     for column in ("asset", "obligations", "gross", "net", "liquidity saved"):
@@ -125,8 +93,8 @@ def report_table(client: Client, report: dict[str, Any]) -> Table:
         table.add_row(
             symbol,
             str(totals["obligations"]),
-            shown(client, symbol, totals["gross"]),
-            shown(client, symbol, totals["net"]),
+            cmd.shown(symbol, totals["gross"]),
+            cmd.shown(symbol, totals["net"]),
             f"{bps // 100}.{bps % 100:02d} %",
         )
     for exclusion in report["excluded"]:
@@ -138,45 +106,28 @@ def report_table(client: Client, report: dict[str, Any]) -> Table:
 
 
 @clearing_app.command("report")
-def clearing_report(
-    cycle_id: CycleArgument,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
-) -> None:
+def clearing_report(cycle_id: CycleArgument, *, cmd: NodeCommand) -> None:
     """A closed cycle's report: gross versus net, positions, exclusions."""
-    with open_client(home, node) as client:
-        report = client.query("clearing", "report", id=str(cycle_id))["result"]
-        Output(json_output).result(report, report_table(client, report))
+    report = cmd.client.query("clearing", "report", id=str(cycle_id))["result"]
+    cmd.out.result(report, report_table(cmd, report))
 
 
 @clearing_app.command("show")
-def clearing_show(
-    cycle_id: CycleArgument,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
-) -> None:
+def clearing_show(cycle_id: CycleArgument, *, cmd: NodeCommand) -> None:
     """A cycle; while open, the netting of what was submitted so far."""
-    with open_client(home, node) as client:
-        view = client.query("clearing", "cycle", id=str(cycle_id))["result"]
-        cycle = view["cycle"]
-        rows: list[tuple[str, object]] = [
-            ("cycle", cycle["cycle_id"]),
-            ("name", cycle["name"]),
-            ("status", cycle["status"]),
-            ("operator", cycle["operator"]),
-            ("closes at", cycle["closes_at_ms"]),
-            ("rule", cycle["default_rule"]),
-            ("obligations", cycle["obligations"]),
-        ]
-        for totals in view["preview_totals"] or []:
-            symbol = totals["symbol"]
-            rows.append(
-                (
-                    f"{symbol} so far",
-                    f"gross {shown(client, symbol, totals['gross'])}, "
-                    f"net {shown(client, symbol, totals['net'])}",
-                )
-            )
-        Output(json_output).result(view, fields(rows))
+    view = cmd.client.query("clearing", "cycle", id=str(cycle_id))["result"]
+    cycle = view["cycle"]
+    rows: list[tuple[str, object]] = [
+        ("cycle", cycle["cycle_id"]),
+        ("name", cycle["name"]),
+        ("status", cycle["status"]),
+        ("operator", cycle["operator"]),
+        ("closes at", cycle["closes_at_ms"]),
+        ("rule", cycle["default_rule"]),
+        ("obligations", cycle["obligations"]),
+    ]
+    for totals in view["preview_totals"] or []:
+        symbol = totals["symbol"]
+        gross, net = cmd.shown(symbol, totals["gross"]), cmd.shown(symbol, totals["net"])
+        rows.append((f"{symbol} so far", f"gross {gross}, net {net}"))
+    cmd.out.result(view, fields(rows))

@@ -10,20 +10,11 @@ import typer
 from rich.table import Table
 
 from originledger.app import default_registry
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    CliError,
-    HomeOption,
-    JsonOption,
-    NodeOption,
-    OriginTyper,
-    Output,
-    asset_record,
-    fields,
-    open_client,
-    resolve_address,
-)
+from originledger.cli.command import NodeCommand, OriginTyper
+from originledger.cli.connection import asset_record
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.output import fields
 from originledger.core.amounts import format_units
 from originledger.modules.compliance import ComplianceCode, rule_id_of
 from originledger.modules.compliance.tracing import TRACE_FANOUT_MAX, TRACE_HOPS_MAX
@@ -48,39 +39,47 @@ def _code_name(codespace: str, code: int) -> str:
 @compliance_app.command("explain")
 def explain(
     tx_hash: Annotated[str, typer.Argument(metavar="TX", help="The transaction's hash (hex).")],
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
+    *,
+    cmd: NodeCommand,
 ) -> None:
     """Which module and code refused a transaction and why; for a compliance refusal, the
     rule, its policy pack, its citation and the reason."""
-    out = Output(json_output)
     if re.fullmatch(r"[0-9a-fA-F]{64}", tx_hash) is None:
         raise CliError(
             ExitCode.USAGE_ERROR, "invalid_hash", "a transaction hash is 64 hex characters"
         )
-    with open_client(home, node) as client:
-        receipt = client.receipt(tx_hash)
-        result = receipt.get("result")
-        if receipt["status"] != "committed" or result is None:
-            answer = {"hash": receipt["hash"], "status": receipt["status"], "refused": None}
-            out.result(answer, f"{receipt['hash']} is {receipt['status']}: not in a block yet")
-            return
-        messages = (receipt.get("tx") or {}).get("messages", [])
-        index = int(result["message_index"])
-        message_type = messages[index]["type"] if 0 <= index < len(messages) else None
-        codespace, code = result["codespace"], int(result["code"])
-        rule: dict[str, Any] | None = None
-        if codespace == ComplianceCode.codespace:
-            rule_id = rule_id_of(result["message"])
-            if rule_id is not None:
-                rule = client.query("compliance", "rule", id=rule_id)["result"]
-    refused = code != 0
-    answer = {
+    receipt = cmd.client.receipt(tx_hash)
+    result = receipt.get("result")
+    if receipt["status"] != "committed" or result is None:
+        answer = {"hash": receipt["hash"], "status": receipt["status"], "refused": None}
+        cmd.out.result(answer, f"{receipt['hash']} is {receipt['status']}: not in a block yet")
+        return
+    answer = _explanation(cmd, receipt, result)
+    if not answer["refused"]:
+        cmd.out.result(answer, f"[green]✔[/] {receipt['hash']} committed at block "
+                       f"{receipt['height']} with result ok: no rule refused it")  # fmt: skip
+        return
+    cmd.out.result(answer, "[red]✘[/] refused", fields(_refusal_rows(answer)))
+
+
+def _explanation(
+    cmd: NodeCommand, receipt: dict[str, Any], result: dict[str, Any]
+) -> dict[str, Any]:
+    """A committed transaction's result, named, with the compliance rule that refused it."""
+    messages = (receipt.get("tx") or {}).get("messages", [])
+    index = int(result["message_index"])
+    message_type = messages[index]["type"] if 0 <= index < len(messages) else None
+    codespace, code = result["codespace"], int(result["code"])
+    rule: dict[str, Any] | None = None
+    if codespace == ComplianceCode.codespace:
+        rule_id = rule_id_of(result["message"])
+        if rule_id is not None:
+            rule = cmd.client.query("compliance", "rule", id=rule_id)["result"]
+    return {
         "hash": receipt["hash"],
         "status": "committed",
         "height": receipt["height"],
-        "refused": refused,
+        "refused": code != 0,
         "codespace": codespace,
         "code": code,
         "name": _code_name(codespace, code),
@@ -89,17 +88,17 @@ def explain(
         "message_type": message_type,
         "rule": rule,
     }
-    if not refused:
-        out.result(answer, f"[green]✔[/] {receipt['hash']} committed at block "
-                   f"{receipt['height']} with result ok: no rule refused it")  # fmt: skip
-        return
+
+
+def _refusal_rows(answer: dict[str, Any]) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [
-        ("transaction", receipt["hash"]),
-        ("block", receipt["height"]),
-        ("refused by", f"{codespace} {answer['name']} ({code})"),
-        ("message", f"#{index} {message_type or '-'}"),
-        ("reason", result["message"]),
+        ("transaction", answer["hash"]),
+        ("block", answer["height"]),
+        ("refused by", f"{answer['codespace']} {answer['name']} ({answer['code']})"),
+        ("message", f"#{answer['message_index']} {answer['message_type'] or '-'}"),
+        ("reason", answer["message"]),
     ]
+    rule = answer["rule"]
     if rule is not None:
         cites = rule["rule"]["cites"]
         rows += [
@@ -109,7 +108,7 @@ def explain(
             ("cites", f"{cites['document']}, {cites['section']}"),
             ("quote", f"“{cites['quote']}”"),
         ]
-    out.result(answer, "[red]✘[/] refused", fields(rows))
+    return rows
 
 
 @compliance_app.command("trace")
@@ -130,19 +129,16 @@ def trace(
             "--fanout", min=1, max=TRACE_FANOUT_MAX, help="Outflows followed per account."
         ),
     ] = 32,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
+    *,
+    cmd: NodeCommand,
 ) -> None:
     """Follow money from an account through later transfers, hop by hop, with amounts
     (first in, first out; see docs/compliance.md)."""
-    out = Output(json_output)
-    origin = resolve_address(account, home)
-    with open_client(home, node) as client:
-        decimals = int(asset_record(client, symbol)["decimals"])
-        answer = client.compliance_trace(
-            origin, symbol, after_height=after_height, hops=hops, fanout=fanout
-        )
+    origin = cmd.address(account)
+    decimals = int(asset_record(cmd.client, symbol)["decimals"])
+    answer = cmd.client.compliance_trace(
+        origin, symbol, after_height=after_height, hops=hops, fanout=fanout
+    )
     result = answer["trace"]
 
     def units(amount: str | int) -> str:
@@ -171,19 +167,13 @@ def trace(
             ("truncated", "yes: a bound cut the trace" if result["truncated"] else "no"),
         ]
     )
-    out.result(answer, summary, table, rest)
+    cmd.out.result(answer, summary, table, rest)
 
 
 @compliance_app.command("packs")
-def packs(
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
-) -> None:
+def packs(*, cmd: NodeCommand) -> None:
     """The active policy packs and their rules, each with its citation."""
-    out = Output(json_output)
-    with open_client(home, node) as client:
-        answer = client.query("compliance", "packs")["result"]
+    answer = cmd.client.query("compliance", "packs")["result"]
     renderables: list[Any] = []
     for pack in answer["packs"]:
         table = Table(
@@ -200,4 +190,4 @@ def packs(
         renderables.append(table)
     if not renderables:
         renderables.append("no policy pack is active")
-    out.result(answer, *renderables)
+    cmd.out.result(answer, *renderables)

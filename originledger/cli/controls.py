@@ -8,38 +8,26 @@ committed, 1 when the ledger refused it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_WAIT_MS,
+from originledger.cli.command import OriginTyper
+from originledger.cli.errors import CliError
+from originledger.cli.exit_codes import ExitCode
+from originledger.cli.home import resolve_address
+from originledger.cli.options import (
     AmountArgument,
-    CliError,
     FromOption,
-    HomeOption,
-    JsonOption,
     MinorOption,
-    NodeOption,
-    OriginTyper,
-    Output,
-    PassphraseFileOption,
     SymbolArgument,
     ToOption,
-    WaitOption,
-    load_key,
-    open_client,
-    resolve_address,
-    submit_messages,
 )
-from originledger.cli.exit_codes import ExitCode
-from originledger.cli.transactions import _amount, _submit, asset_app
+from originledger.cli.signing import SignedCommand
+from originledger.cli.transactions import asset_app
 from originledger.core.amounts import Amount
 from originledger.core.crypto import sha256
-from originledger.core.tx import Msg
 from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import (
     AttestReserves,
@@ -54,7 +42,6 @@ from originledger.modules.assets.types import (
     Recover,
     VoidHold,
 )
-from originledger.sdk import Client, Key
 
 __all__ = ["hold_app"]
 
@@ -79,24 +66,6 @@ PayerOption = Annotated[
         show_default=False,
     ),
 ]
-Build = Callable[[Client, Key], Msg]
-
-
-def _run(
-    build: Build,
-    summary: str,
-    *,
-    from_key: str,
-    home: Path,
-    node: str | None,
-    passphrase_file: Path | None,
-    wait_ms: int,
-    json_output: bool,
-) -> None:
-    out = Output(json_output)
-    with open_client(home, node) as client:
-        signer = load_key(home, from_key, passphrase_file)
-        _submit(out, client, [build(client, signer)], signer, wait_ms, summary)
 
 
 def hold_id_of(text: str) -> bytes:
@@ -140,28 +109,15 @@ def attest_reserves(
     amount: AmountArgument,
     from_key: FromOption,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """State the reserves held for a payment asset, as of now (its custodian only)."""
-
-    def build(client: Client, signer: Key) -> Msg:
-        held = _amount(client, symbol, amount, minor)
-        return AttestReserves(signer.address, symbol, held, int(client.status()["time_ms"]))
-
-    _run(
-        build,
-        f"attest reserves of {amount} for {symbol}",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    cmd.connect()
+    signer = cmd.key(from_key)
+    held = cmd.amount(symbol, amount, minor)
+    message = AttestReserves(signer.address, symbol, held, cmd.chain_time_ms())
+    cmd.submit(message, signer, f"attest reserves of {amount} for {symbol}")
 
 
 @asset_app.command("authorize")
@@ -170,24 +126,15 @@ def authorize(
     account: AccountArgument,
     from_key: FromOption,
     revoke: Annotated[bool, typer.Option("--revoke", help="Withdraw the authorization.")] = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Allow an account to hold an asset that requires authorization (the issuer only)."""
-    address = resolve_address(account, home)
-    _run(
-        lambda client, signer: Authorize(signer.address, symbol, address, not revoke),
-        f"{'revoke' if revoke else 'authorize'} {account} for {symbol}",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    address = cmd.address(account)
+    cmd.connect()
+    signer = cmd.key(from_key)
+    message = Authorize(signer.address, symbol, address, not revoke)
+    cmd.submit(message, signer, f"{'revoke' if revoke else 'authorize'} {account} for {symbol}")
 
 
 @asset_app.command("pause")
@@ -195,23 +142,14 @@ def pause(
     symbol: SymbolArgument,
     from_key: FromOption,
     resume: Annotated[bool, typer.Option("--resume", help="Unpause the asset.")] = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Pause every movement of an asset, or resume it with --resume (the issuer only)."""
-    _run(
-        lambda client, signer: Pause(signer.address, symbol, not resume),
-        f"{'resume' if resume else 'pause'} {symbol}",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    cmd.connect()
+    signer = cmd.key(from_key)
+    message = Pause(signer.address, symbol, not resume)
+    cmd.submit(message, signer, f"{'resume' if resume else 'pause'} {symbol}")
 
 
 @asset_app.command("freeze")
@@ -229,11 +167,8 @@ def freeze(
     ] = None,
     lift: Annotated[bool, typer.Option("--lift", help="Lift the freeze.")] = False,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Freeze an account's holding of an asset (or, without ACCOUNT, the whole asset); by
     the issuer, or by a regulator."""
@@ -244,31 +179,21 @@ def freeze(
                 "invalid_freeze",
                 "--deep and --amount apply to one account's holding",
             )
-
-        def build(client: Client, signer: Key) -> Msg:
-            return FreezeAsset(signer.address, symbol, not lift)
-
+        cmd.connect()
+        signer = cmd.key(from_key)
+        message: FreezeAsset | Freeze = FreezeAsset(signer.address, symbol, not lift)
         summary = f"{'lift the freeze of' if lift else 'freeze'} all of {symbol}"
     else:
-        address = resolve_address(account, home)
-
-        def build(client: Client, signer: Key) -> Msg:
-            partial = Amount(0) if amount is None else _amount(client, symbol, amount, minor)
-            if lift:
-                return Freeze(signer.address, symbol, address, False)
-            return Freeze(signer.address, symbol, address, amount is None, deep, partial)
-
+        address = cmd.address(account)
+        cmd.connect()
+        signer = cmd.key(from_key)
+        partial = Amount(0) if amount is None else cmd.amount(symbol, amount, minor)
+        if lift:
+            message = Freeze(signer.address, symbol, address, False)
+        else:
+            message = Freeze(signer.address, symbol, address, amount is None, deep, partial)
         summary = f"{'lift the freeze of' if lift else 'freeze'} {account}'s {symbol}"
-    _run(
-        build,
-        summary,
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    cmd.submit(message, signer, summary)
 
 
 @asset_app.command("clawback")
@@ -278,26 +203,15 @@ def clawback(
     amount: AmountArgument,
     from_key: FromOption,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Take back and destroy units an account holds (the issuer, when clawback is on)."""
-    address = resolve_address(account, home)
-    _run(
-        lambda client, signer: Clawback(
-            signer.address, symbol, address, _amount(client, symbol, amount, minor)
-        ),
-        f"claw back {amount} {symbol} from {account}",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    address = cmd.address(account)
+    cmd.connect()
+    signer = cmd.key(from_key)
+    message = Clawback(signer.address, symbol, address, cmd.amount(symbol, amount, minor))
+    cmd.submit(message, signer, f"claw back {amount} {symbol} from {account}")
 
 
 @asset_app.command("force-transfer")
@@ -308,26 +222,16 @@ def force_transfer(
     to: ToOption,
     from_key: FromOption,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Move units from one holder to another (the issuer's agent: a court order, an error)."""
-    sender, recipient = resolve_address(account, home), resolve_address(to, home)
-    _run(
-        lambda client, signer: ForceTransfer(
-            signer.address, symbol, sender, recipient, _amount(client, symbol, amount, minor)
-        ),
-        f"force a transfer of {amount} {symbol} from {account} to {to}",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    sender, recipient = cmd.address(account), cmd.address(to)
+    cmd.connect()
+    signer = cmd.key(from_key)
+    moved = cmd.amount(symbol, amount, minor)
+    message = ForceTransfer(signer.address, symbol, sender, recipient, moved)
+    cmd.submit(message, signer, f"force a transfer of {amount} {symbol} from {account} to {to}")
 
 
 @asset_app.command("recover")
@@ -336,25 +240,16 @@ def recover(
     lost: Annotated[str, typer.Argument(help="The lost account.")],
     to: ToOption,
     from_key: FromOption,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Move a lost wallet's whole balance to a new account and deep-freeze the lost one
     (the issuer's agent)."""
-    lost_address, new_address = resolve_address(lost, home), resolve_address(to, home)
-    _run(
-        lambda client, signer: Recover(signer.address, symbol, lost_address, new_address),
-        f"recover {lost}'s {symbol} to {to}",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    lost_address, new_address = cmd.address(lost), cmd.address(to)
+    cmd.connect()
+    signer = cmd.key(from_key)
+    message = Recover(signer.address, symbol, lost_address, new_address)
+    cmd.submit(message, signer, f"recover {lost}'s {symbol} to {to}")
 
 
 # -- holds ------------------------------------------------------------------------------
@@ -379,29 +274,23 @@ def place(
         typer.Option("--expires-in-s", min=1, help="Seconds until it releases by itself."),
     ] = 3_600,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Reserve an amount of the signer's balance for a payee until it is posted, voided
     or expires. With --id, prints the id the hold is stored under (the choice lives in
     the payer's own namespace): `post` and `void` take it."""
-    payee = resolve_address(to, home)
+    payee = cmd.address(to)
     chosen = None if hold_id is None else hold_id_of(hold_id)
-    out = Output(json_output)
-    with open_client(home, node) as client:
-        signer = load_key(home, from_key, passphrase_file)
-        held = _amount(client, symbol, amount, minor)
-        expires_at_ms = time.time_ns() // 1_000_000 + expires_in_s * 1_000
-        message = PlaceHold(signer.address, payee, symbol, held, expires_at_ms, chosen)
-        extra: list[tuple[str, object]] = []
-        if chosen is not None:
-            extra.append(("hold_id", client_hold_id(signer.address, chosen).hex()))
-        submit_messages(
-            out, client, [message], [signer], wait_ms, f"hold {amount} {symbol} for {to}", extra
-        )
+    cmd.connect()
+    signer = cmd.key(from_key)
+    held = cmd.amount(symbol, amount, minor)
+    expires_at_ms = time.time_ns() // 1_000_000 + expires_in_s * 1_000
+    message = PlaceHold(signer.address, payee, symbol, held, expires_at_ms, chosen)
+    extra: list[tuple[str, object]] = []
+    if chosen is not None:
+        extra.append(("hold_id", client_hold_id(signer.address, chosen).hex()))
+    cmd.submit(message, signer, f"hold {amount} {symbol} for {to}", extra)
 
 
 @hold_app.command("post")
@@ -412,26 +301,15 @@ def post(
     from_key: FromOption,
     payer: PayerOption = None,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Settle all or part of a hold (its payee); the rest returns to the payer."""
-    identity = stored_hold_id_of(hold_id, payer, home)
-    _run(
-        lambda client, signer: PostHold(
-            signer.address, identity, _amount(client, symbol, amount, minor)
-        ),
-        f"post {amount} {symbol} of hold {identity.hex()[:16]}…",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    identity = stored_hold_id_of(hold_id, payer, cmd.home)
+    cmd.connect()
+    signer = cmd.key(from_key)
+    message = PostHold(signer.address, identity, cmd.amount(symbol, amount, minor))
+    cmd.submit(message, signer, f"post {amount} {symbol} of hold {identity.hex()[:16]}…")
 
 
 @hold_app.command("void")
@@ -439,21 +317,11 @@ def void(
     hold_id: HoldIdArgument,
     from_key: FromOption,
     payer: PayerOption = None,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Release a hold entirely (its payee)."""
-    identity = stored_hold_id_of(hold_id, payer, home)
-    _run(
-        lambda client, signer: VoidHold(signer.address, identity),
-        f"void hold {identity.hex()[:16]}…",
-        from_key=from_key,
-        home=home,
-        node=node,
-        passphrase_file=passphrase_file,
-        wait_ms=wait_ms,
-        json_output=json_output,
-    )
+    identity = stored_hold_id_of(hold_id, payer, cmd.home)
+    cmd.connect()
+    signer = cmd.key(from_key)
+    cmd.submit(VoidHold(signer.address, identity), signer, f"void hold {identity.hex()[:16]}…")

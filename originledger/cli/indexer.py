@@ -10,24 +10,20 @@ password is never shown: not in results, errors, nor logs.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    CliError,
-    HomeOption,
-    JsonOption,
-    NodeOption,
-    OriginTyper,
-    Output,
-    home_path,
-    node_url,
-)
+from originledger.cli.command import OriginTyper
+from originledger.cli.connection import node_url
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.home import home_path
+from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption, NodeOption
+from originledger.cli.output import Output
 
 __all__ = ["indexer_app"]
 
@@ -96,23 +92,9 @@ def run(
     db_url = _db_url(db, home)
     source = HttpSource(url)
     indexer = _open(db_url, source)
-    total = 0
+    progress = _Progress()
     try:
-        while True:
-            done = indexer.catch_up(blocks_max=500)  # type: ignore[attr-defined]
-            total += done
-            for skip in indexer.skipped:  # type: ignore[attr-defined]
-                out.say(
-                    f"[yellow]skipped[/] {skip.event_type or 'the whole block'} at height "
-                    f"{skip.height} (seq {skip.seq}): {escape(skip.error)}"
-                )
-            indexer.skipped.clear()  # type: ignore[attr-defined]
-            if done:
-                out.say(f"indexed up to block {indexer.height()}")  # type: ignore[attr-defined]
-            elif once:
-                break
-            else:
-                time.sleep(poll_ms / 1000)
+        _follow(indexer, out, once, poll_ms, progress)
         height = indexer.height()  # type: ignore[attr-defined]
         failures = _failures(indexer.engine, 0)  # type: ignore[attr-defined]
     except SourceError as error:
@@ -128,14 +110,41 @@ def run(
         {
             "node": url,
             "db": redact_url(db_url),
-            "indexed_blocks": total,
+            "indexed_blocks": progress.total,
             "height": height,
             "degraded": failures["degraded"],
             "failures": failures["count"],
         },
-        f"[green]✔[/] index at block {height} ({total} blocks indexed now)"
+        f"[green]✔[/] index at block {height} ({progress.total} blocks indexed now)"
         + _degraded_note(failures),
     )
+
+
+@dataclass
+class _Progress:
+    """How many blocks this command indexed (kept when Ctrl-C stops it)."""
+
+    total: int = 0
+
+
+def _follow(indexer: Any, out: Output, once: bool, poll_ms: int, progress: _Progress) -> None:
+    """Index every new block, reporting skipped events, until caught up (with ``once``)
+    or forever, asking the node again every ``poll_ms``."""
+    while True:
+        done = indexer.catch_up(blocks_max=500)
+        progress.total += done
+        for skip in indexer.skipped:
+            out.say(
+                f"[yellow]skipped[/] {skip.event_type or 'the whole block'} at height "
+                f"{skip.height} (seq {skip.seq}): {escape(skip.error)}"
+            )
+        indexer.skipped.clear()
+        if done:
+            out.say(f"indexed up to block {indexer.height()}")
+        elif once:
+            break
+        else:
+            time.sleep(poll_ms / 1000)
 
 
 @indexer_app.command("rebuild")

@@ -7,20 +7,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    CliError,
-    HomeOption,
-    JsonOption,
-    OriginTyper,
-    Output,
-    PassphraseFileOption,
-    fields,
-    home_path,
-    keystore_path,
-    read_passphrase,
-)
+from originledger.cli.command import OriginTyper
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.home import home_path, keystore_path, read_passphrase
+from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption, PassphraseFileOption
+from originledger.cli.output import Output, fields
 from originledger.keystore import generate_key, read_keystore_public, save_keystore
 
 __all__ = ["keys_app"]

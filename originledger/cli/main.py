@@ -8,21 +8,22 @@ from typing import Annotated
 import typer
 
 from originledger import __version__
+from originledger.cli.channels import channel_app
 from originledger.cli.clearing import clearing_app
-from originledger.cli.common import (
-    JsonOption,
-    OriginTyper,
-    Output,
-    take_environment_passphrase,
-)
+from originledger.cli.command import OriginTyper
 from originledger.cli.compliance import compliance_app
 from originledger.cli.controls import hold_app
+from originledger.cli.escrow import escrow_app
+from originledger.cli.home import take_environment_passphrase
 from originledger.cli.indexer import indexer_app
 from originledger.cli.keys import keys_app
 from originledger.cli.net import net_app
 from originledger.cli.node import init, start, verify_chain_command
-from originledger.cli.payments import channel_app, escrow_app, pay_app, request_app
+from originledger.cli.options import JsonOption
+from originledger.cli.output import Output
+from originledger.cli.pay import pay_app
 from originledger.cli.query import query_app
+from originledger.cli.requests import request_app
 from originledger.cli.sim import sim
 from originledger.cli.transactions import account_app, asset_app, transfer
 

@@ -16,8 +16,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from originledger.cli.common import CliError, JsonOption, OriginTyper, Output
+from originledger.cli.command import OriginTyper
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.options import JsonOption
+from originledger.cli.output import Output
 from originledger.comet.protos import abci_types
 from originledger.comet.tools import COMETBFT_VERSION, ToolchainError, tools_dir
 from originledger.node.network import (

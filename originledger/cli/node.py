@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    CliError,
-    HomeOption,
-    JsonOption,
-    Output,
-    fields,
-    home_path,
-)
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.home import home_path
+from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from originledger.cli.output import Output, fields
 from originledger.core.module import InvariantBroken
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
-from originledger.node.replay import verify_chain
+from originledger.node.replay import ReplayReport, verify_chain
 from originledger.node.runner import open_node, parse_listen
 from originledger.policies import PolicyError
 from originledger.server.serve import serve
@@ -112,6 +108,20 @@ def init(
         raise CliError(
             ExitCode.SETUP_ERROR, "home_error", f"cannot write {directory}: {error}"
         ) from None
+    data = {
+        "home": str(directory),
+        "chain_id": chain_id,
+        "api": api,
+        "keys": written,
+        "dev_passphrase": DEV_PASSPHRASE if dev else None,
+    }
+    out.result(data, *_init_lines(directory, chain_id, api, written, dev))
+
+
+def _init_lines(
+    directory: Path, chain_id: str, api: str, written: dict[str, str], dev: bool
+) -> list[Any]:
+    """What ``init`` tells people: the files it wrote, the keys, what to do next."""
     keys = Table("key", "address", "file", title="keys written", title_justify="left")
     for name, address in written.items():
         keys.add_row(
@@ -135,16 +145,7 @@ def init(
             "the dev accounts hold 1,000,000.00 USDD each"
         )
     lines.append(f"next: [bold]origin start --home {directory}[/]")
-    out.result(
-        {
-            "home": str(directory),
-            "chain_id": chain_id,
-            "api": api,
-            "keys": written,
-            "dev_passphrase": DEV_PASSPHRASE if dev else None,
-        },
-        *lines,
-    )
+    return lines
 
 
 def start(
@@ -198,30 +199,7 @@ def start(
 def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOption = False) -> None:
     """Replay every block from genesis and check it gives the committed state root."""
     out = Output(json_output)
-    directory = home_path(home)
-    path = directory / "data" / "ledger.sqlite"
-    if not path.exists():
-        hint = (
-            "the node of this home has never run"
-            if (directory / "genesis.json").exists()
-            else "it is not a node's home"
-        )
-        raise CliError(ExitCode.SETUP_ERROR, "no_ledger", f"{path} does not exist: {hint}")
-    store = SqliteStore(path)
-    try:
-        with Console(stderr=True).status("replaying from genesis") as status:
-            try:
-                report = verify_chain(
-                    store, progress=lambda h: status.update(f"replaying block {h}")
-                )
-            except InvariantBroken as error:
-                raise CliError(
-                    ExitCode.VERIFICATION_FAILED,
-                    "invariant_broken",
-                    f"an invariant breaks during the replay: {error}",
-                ) from None
-    finally:
-        store.close()
+    report = _replay(_ledger_path(home_path(home)))
     data = {
         "ok": report.ok,
         "blocks": report.blocks,
@@ -248,3 +226,33 @@ def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOptio
         return
     out.result(data, summary, *(f"[red]✘[/] {problem}" for problem in report.problems))
     raise typer.Exit(ExitCode.VERIFICATION_FAILED)
+
+
+def _ledger_path(directory: Path) -> Path:
+    """The home's ledger database (a setup error, exit 6, when there is none)."""
+    path = directory / "data" / "ledger.sqlite"
+    if not path.exists():
+        hint = (
+            "the node of this home has never run"
+            if (directory / "genesis.json").exists()
+            else "it is not a node's home"
+        )
+        raise CliError(ExitCode.SETUP_ERROR, "no_ledger", f"{path} does not exist: {hint}")
+    return path
+
+
+def _replay(path: Path) -> ReplayReport:
+    """Replay the ledger at ``path`` from genesis, showing progress on stderr."""
+    store = SqliteStore(path)
+    try:
+        with Console(stderr=True).status("replaying from genesis") as status:
+            try:
+                return verify_chain(store, progress=lambda h: status.update(f"replaying block {h}"))
+            except InvariantBroken as error:
+                raise CliError(
+                    ExitCode.VERIFICATION_FAILED,
+                    "invariant_broken",
+                    f"an invariant breaks during the replay: {error}",
+                ) from None
+    finally:
+        store.close()

@@ -6,29 +6,19 @@ from __future__ import annotations
 import base64
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    CliError,
-    GenesisHashOption,
-    GenesisOption,
-    HomeOption,
-    JsonOption,
-    NodeOption,
-    OriginTyper,
-    Output,
-    asset_record,
-    fields,
-    open_client,
-    resolve_address,
-    save_trust,
-    trusted_client,
-)
+from originledger.cli.command import NodeCommand, OriginTyper
+from originledger.cli.connection import asset_record, save_trust, trusted_client
+from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.options import GenesisHashOption, GenesisOption
+from originledger.cli.output import fields
+from originledger.core.address import Address
 from originledger.core.amounts import format_units
 from originledger.core.codec import to_builtins
 from originledger.sdk import Client
@@ -76,49 +66,63 @@ class _Decimals:
         return format_units(int(amount), self.known[symbol])
 
 
+def _trusted(cmd: NodeCommand, genesis: Path | None, genesis_hash: str | None) -> Client:
+    """The node's client, verifying against the genesis you trust (see ``trusted_client``)."""
+    return trusted_client(cmd.client, genesis, cmd.home, genesis_hash)
+
+
 @query_app.command("account")
 def account(
     address: AddressArgument,
     prove: ProveOption = False,
     genesis: GenesisOption = None,
     genesis_hash: GenesisHashOption = None,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
+    *,
+    cmd: NodeCommand,
 ) -> None:
     """An account's roles and balances (with --prove, the record and every balance listed
     are verified against one validator-signed header)."""
-    out = Output(json_output)
-    parsed = resolve_address(address, home)
-    with open_client(home, node) as client:
-        answer = client.account(parsed, prove=prove)
-        record = answer["account"]
-        height = answer["height"]
-        if prove:
-            verified = trusted_client(client, genesis, home, genesis_hash).verified_account(parsed)
-            save_trust(client, home)
-            record = None if verified.record is None else to_builtins(verified.record)
-            amounts = {symbol: str(amount) for symbol, amount in verified.balances.items()}
-            height = verified.height
-        else:
-            amounts = {item["symbol"]: item["amount"] for item in answer["balances"]}
-        if record is None and not amounts:
-            raise CliError(
-                ExitCode.NOT_FOUND, "account_not_found", f"the ledger knows no account {parsed}"
-            )
-        decimals = _Decimals(client, prove)
-        balances = [
-            {"symbol": symbol, "amount": amount, "units": decimals.format(symbol, amount)}
-            for symbol, amount in sorted(amounts.items())
-        ]
+    parsed = cmd.address(address)
+    answer = cmd.client.account(parsed, prove=prove)
+    record = answer["account"]
+    height = answer["height"]
+    if prove:
+        verified = _trusted(cmd, genesis, genesis_hash).verified_account(parsed)
+        save_trust(cmd.client, cmd.home)
+        record = None if verified.record is None else to_builtins(verified.record)
+        amounts = {symbol: str(amount) for symbol, amount in verified.balances.items()}
+        height = verified.height
+    else:
+        amounts = {item["symbol"]: item["amount"] for item in answer["balances"]}
+    if record is None and not amounts:
+        raise CliError(
+            ExitCode.NOT_FOUND, "account_not_found", f"the ledger knows no account {parsed}"
+        )
+    decimals = _Decimals(cmd.client, prove)
+    balances = [
+        {"symbol": symbol, "amount": amount, "units": decimals.format(symbol, amount)}
+        for symbol, amount in sorted(amounts.items())
+    ]
+    data = {
+        "address": str(parsed),
+        "height": height,
+        "account": record,
+        "balances": balances,
+        "verified": prove,
+    }
+    cmd.out.result(data, *_account_lines(data, prove))
+
+
+def _account_lines(data: dict[str, Any], prove: bool) -> list[Any]:
+    record, height = data["account"], data["height"]
     table = Table("symbol", "balance", title="balances", title_justify="left")
-    for item in balances:
+    for item in data["balances"]:
         table.add_row(item["symbol"], item["units"])
     roles = ", ".join(record["roles"]) if record and record["roles"] else "-"
     lines: list[Any] = [
         fields(
             [
-                ("address", parsed),
+                ("address", data["address"]),
                 ("height", height),
                 ("created at", record["created_height"] if record else "- (not yet registered)"),
                 ("roles", roles),
@@ -128,16 +132,44 @@ def account(
     ]
     if prove:
         lines.append(f"record and balances {VERIFIED.format(height=height)}")
-    out.result(
-        {
-            "address": str(parsed),
-            "height": height,
-            "account": record,
-            "balances": balances,
-            "verified": prove,
-        },
-        *lines,
-    )
+    return lines
+
+
+_LINE_CONTROLS = ("held", "amount_frozen", "available", "frozen", "deep", "authorized")
+
+
+def _balance_line(
+    cmd: NodeCommand, parsed: Address, symbol: str
+) -> tuple[int, int, int, dict[str, Any]]:
+    """The balance line as the node answers it: decimals, height, amount, holds and
+    freezes."""
+    decimals = int(asset_record(cmd.client, symbol)["decimals"])
+    line = cmd.client.query("assets", "balance", account=str(parsed), symbol=symbol)
+    amount, height = int(line["result"]["amount"]), int(line["height"])
+    controls = {name: line["result"][name] for name in _LINE_CONTROLS}
+    return decimals, height, amount, controls
+
+
+def _proven_balance_line(
+    cmd: NodeCommand,
+    parsed: Address,
+    symbol: str,
+    genesis: Path | None,
+    genesis_hash: str | None,
+) -> tuple[int, int, int, dict[str, Any]]:
+    """The balance line and the asset's record (its decimals) both proven: the node's
+    answer must show exactly them."""
+    verified = _trusted(cmd, genesis, genesis_hash).verified_balance_line(parsed, symbol)
+    save_trust(cmd.client, cmd.home)
+    controls: dict[str, Any] = {
+        "held": str(verified.line.held),
+        "amount_frozen": str(verified.line.amount_frozen),
+        "available": str(verified.line.available),
+        "frozen": verified.line.frozen,
+        "deep": verified.line.deep,
+        "authorized": verified.line.authorized,
+    }
+    return verified.asset.decimals, verified.height, int(verified.line.amount), controls
 
 
 @query_app.command("balance")
@@ -147,35 +179,16 @@ def balance(
     prove: ProveOption = False,
     genesis: GenesisOption = None,
     genesis_hash: GenesisHashOption = None,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
+    *,
+    cmd: NodeCommand,
 ) -> None:
     """An account's balance of one asset."""
-    out = Output(json_output)
-    parsed = resolve_address(address, home)
-    with open_client(home, node) as client:
-        if prove:
-            # The line and the asset's record (its decimals) both proven: the node's answer
-            # must show exactly them.
-            trusted = trusted_client(client, genesis, home, genesis_hash)
-            verified = trusted.verified_balance_line(parsed, symbol)
-            save_trust(client, home)
-            decimals, height = verified.asset.decimals, verified.height
-            amount = int(verified.line.amount)
-            controls: dict[str, Any] = {
-                "held": str(verified.line.held),
-                "amount_frozen": str(verified.line.amount_frozen),
-                "available": str(verified.line.available),
-                "frozen": verified.line.frozen,
-                "deep": verified.line.deep,
-                "authorized": verified.line.authorized,
-            }
-        else:
-            decimals = int(asset_record(client, symbol)["decimals"])
-            line = client.query("assets", "balance", account=str(parsed), symbol=symbol)
-            amount, height = int(line["result"]["amount"]), int(line["height"])
-            controls = {name: line["result"][name] for name in _LINE_CONTROLS}
+    parsed = cmd.address(address)
+    if prove:
+        line = _proven_balance_line(cmd, parsed, symbol, genesis, genesis_hash)
+    else:
+        line = _balance_line(cmd, parsed, symbol)
+    decimals, height, amount, controls = line
     units = format_units(amount, decimals)
     lines = [f"[bold]{units} {symbol}[/]  ({parsed}, block {height})"]
     if prove:
@@ -189,7 +202,7 @@ def balance(
             f"available {format_units(int(controls['available']), decimals)}"
             + (f"; {', '.join(flags)}" if flags else "")
         )
-    out.result(
+    cmd.out.result(
         {
             "address": str(parsed),
             "symbol": symbol,
@@ -204,31 +217,25 @@ def balance(
     )
 
 
-_LINE_CONTROLS = ("held", "amount_frozen", "available", "frozen", "deep", "authorized")
-
-
 @query_app.command("block")
 def block(
     height: Annotated[str, typer.Argument(help="A height, or latest.")] = "latest",
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
+    *,
+    cmd: NodeCommand,
 ) -> None:
     """A block's header, signatures and transactions."""
-    out = Output(json_output)
     if height != "latest" and not height.isdigit():
         raise CliError(
             ExitCode.USAGE_ERROR, "invalid_height", f"expected a height or latest, got {height!r}"
         )
-    with open_client(home, node) as client:
-        answer = client.block(height)
+    answer = cmd.client.block(height)
     header = answer["signed_header"]["header"]
     txs = Table(
         "#", "transaction hash", title=f"{len(answer['txs'])} transactions", title_justify="left"
     )
     for index, tx_hash in enumerate(answer["txs"]):
         txs.add_row(str(index), tx_hash)
-    out.result(
+    cmd.out.result(
         answer,
         fields(
             [
@@ -254,57 +261,69 @@ def tx(
     prove: ProveOption = False,
     genesis: GenesisOption = None,
     genesis_hash: GenesisHashOption = None,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
+    *,
+    cmd: NodeCommand,
 ) -> None:
     """A transaction's receipt: status, result, messages and events."""
-    out = Output(json_output)
     if re.fullmatch(r"[0-9a-fA-F]{64}", tx_hash) is None:
         raise CliError(
             ExitCode.USAGE_ERROR, "invalid_hash", "a transaction hash is 64 hex characters"
         )
-    with open_client(home, node) as client:
-        if prove:
-            trusted = trusted_client(client, genesis, home, genesis_hash)
-            receipt, verified = trusted.verified_receipt(tx_hash)
-            save_trust(client, home)
-        else:
-            receipt, verified = client.receipt(tx_hash), None
+    if prove:
+        receipt, verified = _trusted(cmd, genesis, genesis_hash).verified_receipt(tx_hash)
+        save_trust(cmd.client, cmd.home)
+    else:
+        receipt, verified = cmd.client.receipt(tx_hash), None
     if verified is not None:
-        # Show only what the proof binds: the transaction decoded here from the raw bytes
-        # that hash to the proven hash, the whole proven result leaf, its proven position
-        # and the events that hash to the proven events hash.
-        leaf = verified.result
-        result: dict[str, Any] = {
-            "codespace": leaf.codespace,
-            "code": leaf.code,
-            "message": leaf.message,
-            "message_index": leaf.message_index,
-        }
+        receipt = _proven_receipt(verified, receipt)
         position = (
             f"index {verified.index}"
             if verified.batch_index is None
             else f"CometBFT tx {verified.index}, batch index {verified.batch_index}"
         )
-        receipt = {
-            "hash": verified.hash.hex(),
-            "status": "committed",
+    else:
+        position = f"index {receipt.get('index')}"
+    lines = _receipt_lines(receipt, position)
+    proven = None
+    if verified is not None:
+        lines.append("the transaction and its result " + VERIFIED.format(height=verified.height))
+        proven = {
             "height": verified.height,
             "index": verified.index,
-            "result": result,
-            "tx": verified.tx,
-            "events": [
-                {"type": event["type"], "data": {k: v for k, v in event.items() if k != "type"}}
-                for event in verified.events
-            ],
-            "raw": receipt.get("raw"),
+            "batch_index": verified.batch_index,
         }
-    else:
-        result = receipt.get("result") or {}
-        position = f"index {receipt.get('index')}"
+    cmd.out.result({**receipt, "verified": proven}, *lines)
+
+
+def _proven_receipt(verified: Any, receipt: dict[str, Any]) -> dict[str, Any]:
+    """Only what the proof binds: the transaction decoded here from the raw bytes that
+    hash to the proven hash, the whole proven result leaf, its proven position and the
+    events that hash to the proven events hash."""
+    leaf = verified.result
+    return {
+        "hash": verified.hash.hex(),
+        "status": "committed",
+        "height": verified.height,
+        "index": verified.index,
+        "result": {
+            "codespace": leaf.codespace,
+            "code": leaf.code,
+            "message": leaf.message,
+            "message_index": leaf.message_index,
+        },
+        "tx": verified.tx,
+        "events": [
+            {"type": event["type"], "data": {k: v for k, v in event.items() if k != "type"}}
+            for event in verified.events
+        ],
+        "raw": receipt.get("raw"),
+    }
+
+
+def _receipt_lines(receipt: dict[str, Any], position: str) -> list[Any]:
     rows: list[tuple[str, object]] = [("hash", receipt["hash"]), ("status", receipt["status"])]
     if receipt["status"] == "committed":
+        result = receipt.get("result") or {}
         rows += [
             ("block", f"{receipt['height']} ({position})"),
             ("result", f"{result['codespace']}/{result['code']} {result['message']}"),
@@ -315,35 +334,16 @@ def tx(
     events = Table("type", "data", title="events", title_justify="left")
     for event in receipt.get("events", []):
         events.add_row(event["type"], " ".join(f"{k}={v}" for k, v in event["data"].items()))
-    lines: list[Any] = [fields(rows), events]
-    if verified is not None:
-        lines.append("the transaction and its result " + VERIFIED.format(height=verified.height))
-    proven = (
-        None
-        if verified is None
-        else {
-            "height": verified.height,
-            "index": verified.index,
-            "batch_index": verified.batch_index,
-        }
-    )
-    out.result({**receipt, "verified": proven}, *lines)
+    return [fields(rows), events]
 
 
 @query_app.command("asset")
-def asset(
-    symbol: SymbolArgument,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    json_output: JsonOption = False,
-) -> None:
+def asset(symbol: SymbolArgument, *, cmd: NodeCommand) -> None:
     """An asset's record: issuer, class, decimals, supply and its cap."""
-    out = Output(json_output)
-    with open_client(home, node) as client:
-        answer = client.query("assets", "asset", symbol=symbol)
+    answer = cmd.client.query("assets", "asset", symbol=symbol)
     record = answer["result"]["asset"]
     decimals = int(record["decimals"])
-    out.result(
+    cmd.out.result(
         answer["result"],
         fields(
             [

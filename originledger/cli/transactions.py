@@ -2,57 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from originledger.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_WAIT_MS,
+from originledger.cli.command import OriginTyper
+from originledger.cli.options import (
     AmountArgument,
     FromOption,
-    HomeOption,
-    JsonOption,
     MinorOption,
-    NodeOption,
-    OriginTyper,
-    Output,
-    PassphraseFileOption,
     SymbolArgument,
     ToOption,
-    WaitOption,
-    asset_record,
-    load_key,
-    open_client,
-    parse_amount,
-    resolve_address,
-    submit_messages,
 )
-from originledger.core.amounts import Amount
+from originledger.cli.parsing import parse_amount
+from originledger.cli.signing import SignedCommand
 from originledger.core.limits import ASSET_DECIMALS_MAX
-from originledger.core.tx import Msg
 from originledger.modules.accounts.types import GrantRole, RevokeRole, Role
 from originledger.modules.assets.types import AssetClass, Burn, Issue, Mint, Transfer
-from originledger.sdk import Client, Key
 
 __all__ = ["account_app", "asset_app", "transfer"]
 
 asset_app = OriginTyper(help="Issue, mint and burn assets.")
 account_app = OriginTyper(help="Grant and revoke account roles (admins only).")
-
-
-def _amount(client: Client, symbol: str, text: str, minor: bool) -> Amount:
-    decimals = 0 if minor else int(asset_record(client, symbol)["decimals"])
-    return parse_amount(text, decimals)
-
-
-def _submit(
-    out: Output, client: Client, messages: Sequence[Msg], signer: Key, wait_ms: int, summary: str
-) -> None:
-    """Sign with one key for the node's chain, submit, report; exit 1 when refused."""
-    submit_messages(out, client, messages, [signer], wait_ms, summary)
 
 
 @asset_app.command("issue")
@@ -82,16 +53,12 @@ def issue(
         ),
     ],
     from_key: FromOption,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Issue a new asset; the signer becomes its issuer."""
-    out = Output(json_output)
     cap = parse_amount(max_supply, decimals)
-    signer = load_key(home, from_key, passphrase_file)
+    signer = cmd.key(from_key)
     message = Issue(
         issuer=signer.address,
         symbol=symbol,
@@ -100,15 +67,7 @@ def issue(
         asset_class=asset_class.value,
         max_supply=cap,
     )
-    with open_client(home, node) as client:
-        _submit(
-            out,
-            client,
-            [message],
-            signer,
-            wait_ms,
-            f"issue {symbol} ({asset_class.value}, max supply {max_supply})",
-        )
+    cmd.submit(message, signer, f"issue {symbol} ({asset_class.value}, max supply {max_supply})")
 
 
 @asset_app.command("mint")
@@ -118,20 +77,15 @@ def mint(
     to: ToOption,
     from_key: FromOption,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Mint new units into an account (the asset's issuer only)."""
-    out = Output(json_output)
-    recipient = resolve_address(to, home)
-    with open_client(home, node) as client:
-        minted = _amount(client, symbol, amount, minor)
-        signer = load_key(home, from_key, passphrase_file)
-        message = Mint(issuer=signer.address, symbol=symbol, recipient=recipient, amount=minted)
-        _submit(out, client, [message], signer, wait_ms, f"mint {amount} {symbol} to {to}")
+    recipient = cmd.address(to)
+    minted = cmd.amount(symbol, amount, minor)
+    signer = cmd.key(from_key)
+    message = Mint(issuer=signer.address, symbol=symbol, recipient=recipient, amount=minted)
+    cmd.submit(message, signer, f"mint {amount} {symbol} to {to}")
 
 
 @asset_app.command("burn")
@@ -140,19 +94,14 @@ def burn(
     amount: AmountArgument,
     from_key: FromOption,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Burn units from the issuer's own balance."""
-    out = Output(json_output)
-    with open_client(home, node) as client:
-        burned = _amount(client, symbol, amount, minor)
-        signer = load_key(home, from_key, passphrase_file)
-        message = Burn(issuer=signer.address, symbol=symbol, amount=burned)
-        _submit(out, client, [message], signer, wait_ms, f"burn {amount} {symbol}")
+    burned = cmd.amount(symbol, amount, minor)
+    signer = cmd.key(from_key)
+    message = Burn(issuer=signer.address, symbol=symbol, amount=burned)
+    cmd.submit(message, signer, f"burn {amount} {symbol}")
 
 
 def transfer(
@@ -161,54 +110,15 @@ def transfer(
     to: ToOption,
     from_key: FromOption,
     minor: MinorOption = False,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    *,
+    cmd: SignedCommand,
 ) -> None:
     """Transfer an amount of an asset to another account."""
-    out = Output(json_output)
-    recipient = resolve_address(to, home)
-    with open_client(home, node) as client:
-        moved = _amount(client, symbol, amount, minor)
-        signer = load_key(home, from_key, passphrase_file)
-        message = Transfer(sender=signer.address, recipient=recipient, symbol=symbol, amount=moved)
-        _submit(
-            out,
-            client,
-            [message],
-            signer,
-            wait_ms,
-            f"transfer {amount} {symbol} from {from_key} to {to}",
-        )
-
-
-def _change_role(
-    grant: bool,
-    role: Role,
-    to: str,
-    from_key: str,
-    home: Path,
-    node: str | None,
-    passphrase_file: Path | None,
-    wait_ms: int,
-    json_output: bool,
-) -> None:
-    out = Output(json_output)
-    account = resolve_address(to, home)
-    admin = load_key(home, from_key, passphrase_file)
-    kind = GrantRole if grant else RevokeRole
-    message = kind(admin=admin.address, account=account, role=role.value)
-    with open_client(home, node) as client:
-        _submit(
-            out,
-            client,
-            [message],
-            admin,
-            wait_ms,
-            f"{'grant' if grant else 'revoke'} role {role.value} {'to' if grant else 'from'} {to}",
-        )
+    recipient = cmd.address(to)
+    moved = cmd.amount(symbol, amount, minor)
+    signer = cmd.key(from_key)
+    message = Transfer(sender=signer.address, recipient=recipient, symbol=symbol, amount=moved)
+    cmd.submit(message, signer, f"transfer {amount} {symbol} from {from_key} to {to}")
 
 
 RoleArgument = Annotated[Role, typer.Argument(help="The role.", show_default=False)]
@@ -223,31 +133,26 @@ AccountOption = Annotated[
 ]
 
 
+def _change_role(cmd: SignedCommand, grant: bool, role: Role, to: str, from_key: str) -> None:
+    account = cmd.address(to)
+    admin = cmd.key(from_key)
+    kind = GrantRole if grant else RevokeRole
+    message = kind(admin=admin.address, account=account, role=role.value)
+    verb, preposition = ("grant", "to") if grant else ("revoke", "from")
+    cmd.submit(message, admin, f"{verb} role {role.value} {preposition} {to}")
+
+
 @account_app.command("grant")
 def grant(
-    role: RoleArgument,
-    to: AccountOption,
-    from_key: FromOption,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    role: RoleArgument, to: AccountOption, from_key: FromOption, *, cmd: SignedCommand
 ) -> None:
     """Grant a role to an account (signed by an admin)."""
-    _change_role(True, role, to, from_key, home, node, passphrase_file, wait_ms, json_output)
+    _change_role(cmd, True, role, to, from_key)
 
 
 @account_app.command("revoke")
 def revoke(
-    role: RoleArgument,
-    to: AccountOption,
-    from_key: FromOption,
-    home: HomeOption = DEFAULT_HOME,
-    node: NodeOption = None,
-    passphrase_file: PassphraseFileOption = None,
-    wait_ms: WaitOption = DEFAULT_WAIT_MS,
-    json_output: JsonOption = False,
+    role: RoleArgument, to: AccountOption, from_key: FromOption, *, cmd: SignedCommand
 ) -> None:
     """Revoke a role from an account (signed by an admin)."""
-    _change_role(False, role, to, from_key, home, node, passphrase_file, wait_ms, json_output)
+    _change_role(cmd, False, role, to, from_key)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from originledger.cli import common
+from originledger.cli import home as cli_home
 from originledger.keystore import (
     KDF_INTERACTIVE,
     KDF_MODERATE,
@@ -79,11 +79,11 @@ def test_regression_passphrase_variable_is_not_inherited_by_child_processes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(PASSPHRASE_ENV, "s3cret")
-    common.take_environment_passphrase()  # what the `origin` root callback does first
+    cli_home.take_environment_passphrase()  # what the `origin` root callback does first
     try:
         assert PASSPHRASE_ENV not in os.environ
-        assert common.read_passphrase(None) == "s3cret"
-        assert common.read_passphrase(None) == "s3cret"  # read again in the same command
+        assert cli_home.read_passphrase(None) == "s3cret"
+        assert cli_home.read_passphrase(None) == "s3cret"  # read again in the same command
         child = subprocess.run(
             [sys.executable, "-c", f"import os; print(os.environ.get({PASSPHRASE_ENV!r}))"],
             capture_output=True,
@@ -92,7 +92,7 @@ def test_regression_passphrase_variable_is_not_inherited_by_child_processes(
         )
         assert child.stdout.strip() == "None"
     finally:
-        common._environment_passphrase[0] = None
+        cli_home._environment_passphrase[0] = None
 
 
 def test_child_environment_never_carries_the_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
