@@ -215,9 +215,7 @@ def _attestation_recorded(
     )
 
 
-def _attestation_revoked(
-    writer: BlockWriter, event: EventData, effect: AttestationRevoked
-) -> None:
+def _attestation_revoked(writer: BlockWriter, event: EventData, effect: AttestationRevoked) -> None:
     row = writer.attestation(effect.attestation_id.hex())
     if row is not None:
         row["revoked_at_ms"] = effect.revoked_at_ms

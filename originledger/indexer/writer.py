@@ -376,9 +376,31 @@ class BlockWriter:
     # -- writing --------------------------------------------------------------------------
 
     def flush(self, tx_count: int, event_count: int) -> None:
-        connection = self.connection
+        """Write the block's rows, in this order: the block, its transactions and events,
+        the rows the block appends (movements, history, reserves, accounts concerned), the
+        rows it inserts or updates (balances, assets, accounts, holds, payments,
+        attestations), then the supply points and the daily volumes."""
+        self._write_block(tx_count, event_count)
+        self._write_txs()
+        self._write_events()
+        self._write_appended()
+        self._write_balances()
+        self._write_assets()
+        self._write_accounts()
+        self._upsert(schema.holds, ("hold_id",), self._holds, self._holds_existing)
+        self._upsert(schema.payments, ("payment_id",), self._payments, self._payments_existing)
+        self._upsert(
+            schema.attestations,
+            ("attestation_id",),
+            self._attestations,
+            self._attestations_existing,
+        )
+        self._write_supply_points()
+        self._write_volumes()
+
+    def _write_block(self, tx_count: int, event_count: int) -> None:
         block = self.block
-        connection.execute(
+        self.connection.execute(
             schema.blocks.insert(),
             {
                 "height": block.height,
@@ -390,92 +412,106 @@ class BlockWriter:
                 "state_root": block.state_root,
             },
         )
-        if block.txs:
-            connection.execute(
-                schema.txs.insert(),
-                [
-                    {
-                        "height": block.height,
-                        "position": tx.position,
-                        "hash": tx.hash,
-                        "codespace": tx.codespace,
-                        "code": tx.code,
-                        "message": tx.message,
-                        "signers": " ".join(tx.signers),
-                        "types": " ".join(tx.types),
-                        "memo": tx.memo,
-                        "time_ms": block.time_ms,
-                    }
-                    for tx in block.txs
-                ],
-            )
-        if self.events:
-            connection.execute(
-                schema.events.insert(),
-                [
-                    {
-                        "height": block.height,
-                        "seq": e.seq,
-                        "tx_index": e.tx_index,
-                        "type": e.type,
-                        "data": json.dumps(e.data, sort_keys=True, separators=(",", ":")),
-                    }
-                    for e in self.events
-                ],
-            )
+
+    def _write_txs(self) -> None:
+        block = self.block
+        if not block.txs:
+            return
+        self.connection.execute(
+            schema.txs.insert(),
+            [
+                {
+                    "height": block.height,
+                    "position": tx.position,
+                    "hash": tx.hash,
+                    "codespace": tx.codespace,
+                    "code": tx.code,
+                    "message": tx.message,
+                    "signers": " ".join(tx.signers),
+                    "types": " ".join(tx.types),
+                    "memo": tx.memo,
+                    "time_ms": block.time_ms,
+                }
+                for tx in block.txs
+            ],
+        )
+
+    def _write_events(self) -> None:
+        """Every event indexed, as the API shows it (``ix_events``)."""
+        if not self.events:
+            return
+        height = self.block.height
+        self.connection.execute(
+            schema.events.insert(),
+            [
+                {
+                    "height": height,
+                    "seq": e.seq,
+                    "tx_index": e.tx_index,
+                    "type": e.type,
+                    "data": json.dumps(e.data, sort_keys=True, separators=(",", ":")),
+                }
+                for e in self.events
+            ],
+        )
+
+    def _write_appended(self) -> None:
+        """The rows only ever inserted: movements, history, reserves, accounts concerned."""
         for rows, table in (
             (self.transfers, schema.transfers),
             (self.history, schema.history),
             (self.reserves, schema.reserves),
         ):
             if rows:
-                connection.execute(table.insert(), rows)
+                self.connection.execute(table.insert(), rows)
         if self.tx_accounts:
-            connection.execute(
+            self.connection.execute(
                 schema.tx_accounts.insert(),
                 [
                     {"address": a, "height": h, "position": p}
                     for a, h, p in sorted(self.tx_accounts)
                 ],
             )
+
+    def _write_balances(self) -> None:
         for row in self._balances.values():
-            row["updated_height"] = block.height
+            row["updated_height"] = self.block.height
         self._upsert(
             schema.balances, ("address", "symbol"), self._balances, self._balances_existing
         )
+
+    def _write_assets(self) -> None:
         assets = {
             symbol: {**row, "flags": json.dumps(row["flags"], sort_keys=True)}
             for symbol, row in self._assets.items()
         }
         self._upsert(schema.assets, ("symbol",), assets, self._assets_existing)
+
+    def _write_accounts(self) -> None:
+        """The accounts new in this block, and those it changed (not those only read)."""
         accounts = {
             address: row
             for address, row in self._accounts.items()
             if address not in self._accounts_existing or address in self._accounts_changed
         }
         self._upsert(schema.accounts, ("address",), accounts, self._accounts_existing)
-        self._upsert(schema.holds, ("hold_id",), self._holds, self._holds_existing)
-        self._upsert(schema.payments, ("payment_id",), self._payments, self._payments_existing)
-        self._upsert(
-            schema.attestations,
-            ("attestation_id",),
-            self._attestations,
-            self._attestations_existing,
+
+    def _write_supply_points(self) -> None:
+        if not self._supply_changed:
+            return
+        block = self.block
+        self.connection.execute(
+            schema.supply_points.insert(),
+            [
+                {
+                    "symbol": symbol,
+                    "height": block.height,
+                    "time_ms": block.time_ms,
+                    "supply": self._assets[symbol]["supply"],
+                }
+                for symbol in sorted(self._supply_changed)
+            ],
         )
-        if self._supply_changed:
-            connection.execute(
-                schema.supply_points.insert(),
-                [
-                    {
-                        "symbol": symbol,
-                        "height": block.height,
-                        "time_ms": block.time_ms,
-                        "supply": self._assets[symbol]["supply"],
-                    }
-                    for symbol in sorted(self._supply_changed)
-                ],
-            )
-        self._write_volumes()
 
     def _upsert(
         self,
