@@ -40,7 +40,13 @@ from originledger.core.module import Module
 from originledger.indexer import schema
 from originledger.indexer.effects import apply_effects
 from originledger.indexer.events import EventDecoder, index_handlers
-from originledger.indexer.source import BlockData, EventData, Source, SourceError
+from originledger.indexer.source import (
+    BlockData,
+    EventData,
+    Source,
+    SourceError,
+    TypedEventData,
+)
 
 __all__ = [
     "BlockWriter",
@@ -766,11 +772,17 @@ class Indexer:
                 writer.tx_accounts.add((signer, block.height, tx.position))
         kinds, handlers, decode = self.decoder.types, self.handlers, self.decoder.decode
         for index, event_data in included:
-            kind = kinds.get(event_data.type)
+            if type(event_data) is TypedEventData:  # decoded by the source already
+                event: Event | None = event_data.event
+                kind = type(event)
+            else:
+                event, kind = None, kinds.get(event_data.type)
             if kind is None or (handler := handlers.get(kind)) is None:
                 continue  # in ix_events only
             try:
-                apply_effects(writer, event_data, handler(decode(event_data.data, kind)))
+                if event is None:
+                    event = decode(event_data.data, kind)
+                apply_effects(writer, event_data, handler(event))
             except Exception as error:
                 if _transient(error):
                     raise
