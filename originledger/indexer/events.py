@@ -44,7 +44,7 @@ def _amount_of(value: Any) -> Amount:
     ):
         number = int(value)
         if number <= AMOUNT_MAX:  # the checks of Amount.from_decimal_string, inlined
-            return _new_int(Amount, number)  # type: ignore[no-any-return]
+            return _new_int(Amount, number)
     if type(value) is int:
         return Amount(value)
     if type(value) is str:

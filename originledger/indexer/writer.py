@@ -772,8 +772,10 @@ class Indexer:
                 writer.tx_accounts.add((signer, block.height, tx.position))
         kinds, handlers, decode = self.decoder.types, self.handlers, self.decoder.decode
         for index, event_data in included:
+            event: Event | None
+            kind: type[Event] | None
             if type(event_data) is TypedEventData:  # decoded by the source already
-                event: Event | None = event_data.event
+                event = event_data.event
                 kind = type(event)
             else:
                 event, kind = None, kinds.get(event_data.type)
