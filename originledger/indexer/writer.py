@@ -755,41 +755,32 @@ class Indexer:
             if index not in skipped
         ]
         writer = BlockWriter(connection, block, [event for _, event in included])
-        addresses: set[str] = set()
-        symbols: set[str] = set()
-        for _, event_data in included:
-            for name, value in event_data.data.items():
-                if type(value) is str and value.startswith(_ADDRESS_START):
-                    addresses.add(value)
-                elif name == "symbol" and type(value) is str:
-                    symbols.add(value)
-        for tx in block.txs:
-            addresses.update(tx.signers)
-        writer.prefetch(addresses, symbols)
+        _prefetch(writer, block, [event for _, event in included])
         for tx in block.txs:
             for signer in tx.signers:
                 writer.account(signer)
                 writer.tx_accounts.add((signer, block.height, tx.position))
+        self._index_events(writer, included)
+        return writer
+
+    def _index_events(self, writer: BlockWriter, included: list[tuple[int, EventData]]) -> None:
+        """Each event of a type with a handler, as its typed struct, through its module's
+        handler; the effects applied to ``writer``. One that fails is ``_EventFailed``."""
         kinds, handlers, decode = self.decoder.types, self.handlers, self.decoder.decode
         for index, event_data in included:
-            event: Event | None
-            kind: type[Event] | None
-            if type(event_data) is TypedEventData:  # decoded by the source already
-                event = event_data.event
-                kind = type(event)
-            else:
-                event, kind = None, kinds.get(event_data.type)
+            kind = kinds.get(event_data.type)
             if kind is None or (handler := handlers.get(kind)) is None:
                 continue  # in ix_events only
             try:
-                if event is None:
+                if type(event_data) is TypedEventData and type(event_data.event) is kind:
+                    event = event_data.event  # the source decoded it already
+                else:
                     event = decode(event_data.data, kind)
                 apply_effects(writer, event_data, handler(event))
             except Exception as error:
                 if _transient(error):
                     raise
                 raise _EventFailed(index, describe_error(error)) from error
-        return writer
 
     def _probe(self, block: BlockData, skipped: dict[int, str], upto: int) -> str | None:
         """Why the block's first ``upto`` events (but ``skipped``) cannot be written, or
@@ -889,6 +880,23 @@ class Indexer:
         schema.metadata.drop_all(self.engine)
         self._prepared = False
         return self.catch_up()
+
+
+def _prefetch(writer: BlockWriter, block: BlockData, events: list[EventData]) -> None:
+    """Load in bulk the rows of the accounts the events and transactions name (every
+    address among the events' fields, every signer) and of their lines in the assets the
+    events name."""
+    addresses: set[str] = set()
+    symbols: set[str] = set()
+    for event_data in events:
+        for name, value in event_data.data.items():
+            if type(value) is str and value.startswith(_ADDRESS_START):
+                addresses.add(value)
+            elif name == "symbol" and type(value) is str:
+                symbols.add(value)
+    for tx in block.txs:
+        addresses.update(tx.signers)
+    writer.prefetch(addresses, symbols)
 
 
 def _advance_cursor(connection: Connection, block: BlockData, height: int | None) -> None:
