@@ -131,17 +131,19 @@ def _reserves_recorded(writer: BlockWriter, event: EventData, effect: ReservesRe
 
 
 def _units_moved(writer: BlockWriter, event: EventData, effect: UnitsMoved) -> None:
+    # The hot path (every transfer): the conversions inlined.
     held_released = effect.held_released
     if effect.settles_hold is not None:
         hold = writer.hold(effect.settles_hold.hex())
         if hold is not None:
             held_released = hold["amount"]
+    sender, recipient = effect.sender, effect.recipient
     writer.move(
         event,
         effect.kind,
         effect.symbol,
-        _text(effect.sender),
-        _text(effect.recipient),
+        None if sender is None else address_text(sender),
+        None if recipient is None else address_text(recipient),
         effect.amount,
         held_released=held_released,
     )
