@@ -345,16 +345,7 @@ class BlockWriter:
                 continue
             line = self.balance(address, symbol)
             if direction == "out":
-                if line["amount"] < amount:
-                    raise IndexerError(
-                        f"block {self.block.height}: {address} spends {amount} {symbol} "
-                        f"but the index holds {line['amount']}"
-                    )
-                line["amount"] -= amount
-                line["held"] = max(0, line["held"] - held_released)
-                line["amount_frozen"] = min(
-                    line["amount_frozen"], max(0, line["amount"] - line["held"])
-                )
+                self._debit(line, amount, held_released)
             else:
                 line["amount"] += amount
             self.history.append(
@@ -378,6 +369,18 @@ class BlockWriter:
             volume = self._volumes.setdefault((symbol, _day(time_ms)), [0, 0])
             volume[0] += amount
             volume[1] += 1
+
+    def _debit(self, line: dict[str, Any], amount: int, held_released: int) -> None:
+        """``amount`` leaves the balance ``line``, freeing ``held_released`` held units; the
+        frozen amount never exceeds what is left available."""
+        if line["amount"] < amount:
+            raise IndexerError(
+                f"block {self.block.height}: {line['address']} spends {amount} "
+                f"{line['symbol']} but the index holds {line['amount']}"
+            )
+        line["amount"] -= amount
+        line["held"] = max(0, line["held"] - held_released)
+        line["amount_frozen"] = min(line["amount_frozen"], max(0, line["amount"] - line["held"]))
 
     # -- writing --------------------------------------------------------------------------
 
