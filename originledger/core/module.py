@@ -38,6 +38,7 @@ from originledger.core.context import (
     StateReader,
     TxContext,
 )
+from originledger.core.index import ModuleIndex
 from originledger.core.tx import Failure, Msg
 
 __all__ = [
@@ -121,6 +122,9 @@ class Module:
     guards: Mapping[type[Msg], Guard] = field(default_factory=dict)
     summary: str = ""
     block_invariants: Mapping[str, BlockInvariant] = field(default_factory=dict)
+    # How the indexer indexes the module's events (``core/index.py``); None: only in the
+    # generic event table.
+    index: ModuleIndex | None = None
 
     def __post_init__(self) -> None:
         if self.codes.codespace != self.name:
@@ -131,6 +135,14 @@ class Module:
             tag = kind.__struct_config__.tag
             if not isinstance(tag, str) or not tag.startswith(self.name + "/"):
                 raise ValueError(f"message {kind.__name__} of {self.name!r} has tag {tag!r}")
+        if self.index is not None:
+            listed = [*self.index.handlers, *self.index.not_indexed]
+            strangers = [kind.__name__ for kind in listed if kind not in self.events]
+            if strangers or len(set(listed)) != len(listed):
+                raise ValueError(
+                    f"{self.name!r} lists in its index events it does not declare "
+                    f"({strangers}) or lists one twice"
+                )
 
 
 class HaltNode(RuntimeError):

@@ -12,17 +12,14 @@ from originledger.indexer.source import (
     TxData,
 )
 from originledger.indexer.writer import (
-    EVENT_HANDLERS,
     BlockWriter,
     Indexer,
     IndexerError,
     Skip,
     open_engine,
-    register_handler,
 )
 
 __all__ = [
-    "EVENT_HANDLERS",
     "BlockData",
     "BlockWriter",
     "EventData",
@@ -37,5 +34,4 @@ __all__ = [
     "StoreSource",
     "TxData",
     "open_engine",
-    "register_handler",
 ]

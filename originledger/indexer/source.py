@@ -8,7 +8,9 @@
 Both hand over the same ``BlockData``: a block's header fields, its transactions with their
 results, and its events in the JSON form the API shows (amounts as decimal strings,
 addresses as bech32m text, bytes as base64). The genesis is "block" ``initial_height - 1``:
-no header, only the events that genesis emitted.
+no header, only the events that genesis emitted. ``StoreSource`` also hands over each
+event's typed struct (``TypedEventData``), which it decoded anyway: the indexer then need
+not decode the JSON form back.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
 from originledger.core.block import Genesis
 from originledger.core.codec import CodecError, decode, from_json
+from originledger.core.context import Event
 from originledger.core.tx import SignedTx, TxBody
 from originledger.driver import BlockRecords
 
@@ -35,6 +38,7 @@ __all__ = [
     "SourceError",
     "StoreSource",
     "TxData",
+    "TypedEventData",
     "block_data_from_store",
 ]
 
@@ -61,6 +65,13 @@ class EventData(msgspec.Struct, frozen=True):
     tx_index: int
     type: str
     data: dict[str, Any]
+
+
+class TypedEventData(EventData, frozen=True):
+    """``EventData`` with the event's typed struct, for in-process sources (never sent:
+    the API's answers hold ``EventData``)."""
+
+    event: Event
 
 
 class BlockData(msgspec.Struct, frozen=True):
@@ -123,10 +134,16 @@ def _describe_tx(registry: Registry, raw: bytes) -> tuple[list[str], list[str], 
 
 
 def block_data_from_store(
-    store: BlockRecords, registry: Registry, genesis: Genesis, height: int
+    store: BlockRecords,
+    registry: Registry,
+    genesis: Genesis,
+    height: int,
+    *,
+    typed: bool = False,
 ) -> BlockData | None:
     """The ``BlockData`` of ``height`` read from a node's committed blocks (its store or
-    its driver's ``ChainView``; None when not committed)."""
+    its driver's ``ChainView``; None when not committed); ``typed``: its events are
+    ``TypedEventData``."""
     genesis_height = genesis.initial_height - 1
     if height == genesis_height:
         if store.chain_meta() is None:
@@ -161,9 +178,13 @@ def block_data_from_store(
         rows = store.events_after(height, seq, _EVENT_PAGE)
         rows = [row for row in rows if row.height == height]
         for row in rows:
-            data = _builtins(registry.decode_event(row.data))
+            event = registry.decode_event(row.data)
+            data = _builtins(event)
             kind = data.pop("type")
-            events.append(EventData(row.seq, row.tx_index, kind, data))
+            if typed:
+                events.append(TypedEventData(row.seq, row.tx_index, kind, data, event))
+            else:
+                events.append(EventData(row.seq, row.tx_index, kind, data))
         if len(rows) < _EVENT_PAGE:
             break
         seq = rows[-1].seq
@@ -203,7 +224,7 @@ class StoreSource:
         return -1 if meta is None else meta.height
 
     def block(self, height: int) -> BlockData | None:
-        return block_data_from_store(self.store, self.registry, self.genesis, height)
+        return block_data_from_store(self.store, self.registry, self.genesis, height, typed=True)
 
 
 class HttpSource:

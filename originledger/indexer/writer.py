@@ -5,18 +5,19 @@ rows, and a block is applied only when it is the one right after the cursor: a r
 resumes exactly where the last committed transaction left off, and nothing is counted
 twice. ``rebuild`` drops every table and indexes again from the genesis.
 
-Each event type has a handler (``EVENT_HANDLERS``); a module added later registers its own
-with ``register_handler`` and adds its tables to ``schema.metadata``.
+What an event changes in the index is its module's to say: each module's ``index.py``
+turns its typed events into effects (``core/index.py``), which ``effects.py`` applies to
+the block's rows here. A module added later declares its handlers on its ``Module`` and
+adds its tables to ``schema.metadata``.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,19 +32,29 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.pool import StaticPool
 
+from originledger.app import DEFAULT_MODULES
 from originledger.core.address import ADDRESS_PREFIX
+from originledger.core.context import Event
+from originledger.core.index import IndexHandler
+from originledger.core.module import Module
 from originledger.indexer import schema
-from originledger.indexer.source import BlockData, EventData, Source, SourceError
+from originledger.indexer.effects import apply_effects
+from originledger.indexer.events import EventDecoder, index_handlers
+from originledger.indexer.source import (
+    BlockData,
+    EventData,
+    Source,
+    SourceError,
+    TypedEventData,
+)
 
 __all__ = [
-    "EVENT_HANDLERS",
     "BlockWriter",
     "Indexer",
     "IndexerError",
     "Skip",
     "describe_error",
     "open_engine",
-    "register_handler",
 ]
 
 log = logging.getLogger("originledger.indexer")
@@ -91,10 +102,6 @@ def open_engine(url: str) -> Engine:
 
 def _day(time_ms: int) -> str:
     return datetime.fromtimestamp(time_ms // 1000, tz=UTC).date().isoformat()
-
-
-def _hex_of_base64(text: str) -> str:
-    return base64.b64decode(text).hex()
 
 
 class BlockWriter:
@@ -338,16 +345,7 @@ class BlockWriter:
                 continue
             line = self.balance(address, symbol)
             if direction == "out":
-                if line["amount"] < amount:
-                    raise IndexerError(
-                        f"block {self.block.height}: {address} spends {amount} {symbol} "
-                        f"but the index holds {line['amount']}"
-                    )
-                line["amount"] -= amount
-                line["held"] = max(0, line["held"] - held_released)
-                line["amount_frozen"] = min(
-                    line["amount_frozen"], max(0, line["amount"] - line["held"])
-                )
+                self._debit(line, amount, held_released)
             else:
                 line["amount"] += amount
             self.history.append(
@@ -372,12 +370,46 @@ class BlockWriter:
             volume[0] += amount
             volume[1] += 1
 
+    def _debit(self, line: dict[str, Any], amount: int, held_released: int) -> None:
+        """``amount`` leaves the balance ``line``, freeing ``held_released`` held units; the
+        frozen amount never exceeds what is left available."""
+        if line["amount"] < amount:
+            raise IndexerError(
+                f"block {self.block.height}: {line['address']} spends {amount} "
+                f"{line['symbol']} but the index holds {line['amount']}"
+            )
+        line["amount"] -= amount
+        line["held"] = max(0, line["held"] - held_released)
+        line["amount_frozen"] = min(line["amount_frozen"], max(0, line["amount"] - line["held"]))
+
     # -- writing --------------------------------------------------------------------------
 
     def flush(self, tx_count: int, event_count: int) -> None:
-        connection = self.connection
+        """Write the block's rows, in this order: the block, its transactions and events,
+        the rows the block appends (movements, history, reserves, accounts concerned), the
+        rows it inserts or updates (balances, assets, accounts, holds, payments,
+        attestations), then the supply points and the daily volumes."""
+        self._write_block(tx_count, event_count)
+        self._write_txs()
+        self._write_events()
+        self._write_appended()
+        self._write_balances()
+        self._write_assets()
+        self._write_accounts()
+        self._upsert(schema.holds, ("hold_id",), self._holds, self._holds_existing)
+        self._upsert(schema.payments, ("payment_id",), self._payments, self._payments_existing)
+        self._upsert(
+            schema.attestations,
+            ("attestation_id",),
+            self._attestations,
+            self._attestations_existing,
+        )
+        self._write_supply_points()
+        self._write_volumes()
+
+    def _write_block(self, tx_count: int, event_count: int) -> None:
         block = self.block
-        connection.execute(
+        self.connection.execute(
             schema.blocks.insert(),
             {
                 "height": block.height,
@@ -389,92 +421,106 @@ class BlockWriter:
                 "state_root": block.state_root,
             },
         )
-        if block.txs:
-            connection.execute(
-                schema.txs.insert(),
-                [
-                    {
-                        "height": block.height,
-                        "position": tx.position,
-                        "hash": tx.hash,
-                        "codespace": tx.codespace,
-                        "code": tx.code,
-                        "message": tx.message,
-                        "signers": " ".join(tx.signers),
-                        "types": " ".join(tx.types),
-                        "memo": tx.memo,
-                        "time_ms": block.time_ms,
-                    }
-                    for tx in block.txs
-                ],
-            )
-        if self.events:
-            connection.execute(
-                schema.events.insert(),
-                [
-                    {
-                        "height": block.height,
-                        "seq": e.seq,
-                        "tx_index": e.tx_index,
-                        "type": e.type,
-                        "data": json.dumps(e.data, sort_keys=True, separators=(",", ":")),
-                    }
-                    for e in self.events
-                ],
-            )
+
+    def _write_txs(self) -> None:
+        block = self.block
+        if not block.txs:
+            return
+        self.connection.execute(
+            schema.txs.insert(),
+            [
+                {
+                    "height": block.height,
+                    "position": tx.position,
+                    "hash": tx.hash,
+                    "codespace": tx.codespace,
+                    "code": tx.code,
+                    "message": tx.message,
+                    "signers": " ".join(tx.signers),
+                    "types": " ".join(tx.types),
+                    "memo": tx.memo,
+                    "time_ms": block.time_ms,
+                }
+                for tx in block.txs
+            ],
+        )
+
+    def _write_events(self) -> None:
+        """Every event indexed, as the API shows it (``ix_events``)."""
+        if not self.events:
+            return
+        height = self.block.height
+        self.connection.execute(
+            schema.events.insert(),
+            [
+                {
+                    "height": height,
+                    "seq": e.seq,
+                    "tx_index": e.tx_index,
+                    "type": e.type,
+                    "data": json.dumps(e.data, sort_keys=True, separators=(",", ":")),
+                }
+                for e in self.events
+            ],
+        )
+
+    def _write_appended(self) -> None:
+        """The rows only ever inserted: movements, history, reserves, accounts concerned."""
         for rows, table in (
             (self.transfers, schema.transfers),
             (self.history, schema.history),
             (self.reserves, schema.reserves),
         ):
             if rows:
-                connection.execute(table.insert(), rows)
+                self.connection.execute(table.insert(), rows)
         if self.tx_accounts:
-            connection.execute(
+            self.connection.execute(
                 schema.tx_accounts.insert(),
                 [
                     {"address": a, "height": h, "position": p}
                     for a, h, p in sorted(self.tx_accounts)
                 ],
             )
+
+    def _write_balances(self) -> None:
         for row in self._balances.values():
-            row["updated_height"] = block.height
+            row["updated_height"] = self.block.height
         self._upsert(
             schema.balances, ("address", "symbol"), self._balances, self._balances_existing
         )
+
+    def _write_assets(self) -> None:
         assets = {
             symbol: {**row, "flags": json.dumps(row["flags"], sort_keys=True)}
             for symbol, row in self._assets.items()
         }
         self._upsert(schema.assets, ("symbol",), assets, self._assets_existing)
+
+    def _write_accounts(self) -> None:
+        """The accounts new in this block, and those it changed (not those only read)."""
         accounts = {
             address: row
             for address, row in self._accounts.items()
             if address not in self._accounts_existing or address in self._accounts_changed
         }
         self._upsert(schema.accounts, ("address",), accounts, self._accounts_existing)
-        self._upsert(schema.holds, ("hold_id",), self._holds, self._holds_existing)
-        self._upsert(schema.payments, ("payment_id",), self._payments, self._payments_existing)
-        self._upsert(
-            schema.attestations,
-            ("attestation_id",),
-            self._attestations,
-            self._attestations_existing,
+
+    def _write_supply_points(self) -> None:
+        if not self._supply_changed:
+            return
+        block = self.block
+        self.connection.execute(
+            schema.supply_points.insert(),
+            [
+                {
+                    "symbol": symbol,
+                    "height": block.height,
+                    "time_ms": block.time_ms,
+                    "supply": self._assets[symbol]["supply"],
+                }
+                for symbol in sorted(self._supply_changed)
+            ],
         )
-        if self._supply_changed:
-            connection.execute(
-                schema.supply_points.insert(),
-                [
-                    {
-                        "symbol": symbol,
-                        "height": block.height,
-                        "time_ms": block.time_ms,
-                        "supply": self._assets[symbol]["supply"],
-                    }
-                    for symbol in sorted(self._supply_changed)
-                ],
-            )
-        self._write_volumes()
 
     def _upsert(
         self,
@@ -519,20 +565,6 @@ class BlockWriter:
                     .where(and_(table.c.symbol == symbol, table.c.day == day))
                     .values(amount=found.amount + amount, transfers=found.transfers + count)
                 )
-
-
-EventHandler = Callable[[BlockWriter, EventData], None]
-EVENT_HANDLERS: dict[str, EventHandler] = {}
-
-
-def register_handler(event_type: str) -> Callable[[EventHandler], EventHandler]:
-    """Decorator: ``handler(writer, event)`` indexes events of ``event_type``."""
-
-    def decorate(handler: EventHandler) -> EventHandler:
-        EVENT_HANDLERS[event_type] = handler
-        return handler
-
-    return decorate
 
 
 class _EventFailed(Exception):
@@ -586,6 +618,10 @@ class Skip(msgspec.Struct, frozen=True):
 class Indexer:
     """Follows ``source`` into the database behind ``engine``.
 
+    ``modules`` (the default composition unless given) say how their events are indexed
+    (``Module.index``): each event of a type with a handler is decoded into its module's
+    struct and its effects applied; every event is in ``ix_events`` all the same.
+
     A block the indexer cannot take whole is not retried forever: the events that fail
     (a handler raises, or a row they make does not fit its column) are skipped one by one,
     the rest of the block is indexed, and each skipped event is recorded in
@@ -603,12 +639,13 @@ class Indexer:
         engine: Engine,
         source: Source,
         *,
-        handlers: dict[str, EventHandler] | None = None,
+        modules: Sequence[Module] = DEFAULT_MODULES,
         rebuild_outdated: bool = False,
     ) -> None:
         self.engine = engine
         self.source = source
-        self.handlers = dict(EVENT_HANDLERS if handlers is None else handlers)
+        self.handlers: dict[type[Event], IndexHandler] = index_handlers(modules)
+        self.decoder = EventDecoder.of_modules(modules)
         self.rebuild_outdated = rebuild_outdated
         self._prepared = False
         # What this indexer skipped since it started (the newest; ix_failures has all).
@@ -721,32 +758,32 @@ class Indexer:
             if index not in skipped
         ]
         writer = BlockWriter(connection, block, [event for _, event in included])
-        addresses: set[str] = set()
-        symbols: set[str] = set()
-        for _, event_data in included:
-            for name, value in event_data.data.items():
-                if type(value) is str and value.startswith(_ADDRESS_START):
-                    addresses.add(value)
-                elif name == "symbol" and type(value) is str:
-                    symbols.add(value)
-        for tx in block.txs:
-            addresses.update(tx.signers)
-        writer.prefetch(addresses, symbols)
+        _prefetch(writer, block, [event for _, event in included])
         for tx in block.txs:
             for signer in tx.signers:
                 writer.account(signer)
                 writer.tx_accounts.add((signer, block.height, tx.position))
+        self._index_events(writer, included)
+        return writer
+
+    def _index_events(self, writer: BlockWriter, included: list[tuple[int, EventData]]) -> None:
+        """Each event of a type with a handler, as its typed struct, through its module's
+        handler; the effects applied to ``writer``. One that fails is ``_EventFailed``."""
+        kinds, handlers, decode = self.decoder.types, self.handlers, self.decoder.decode
         for index, event_data in included:
-            handler = self.handlers.get(event_data.type)
-            if handler is None:
-                continue
+            kind = kinds.get(event_data.type)
+            if kind is None or (handler := handlers.get(kind)) is None:
+                continue  # in ix_events only
             try:
-                handler(writer, event_data)
+                if type(event_data) is TypedEventData and type(event_data.event) is kind:
+                    event = event_data.event  # the source decoded it already
+                else:
+                    event = decode(event_data.data, kind)
+                apply_effects(writer, event_data, handler(event))
             except Exception as error:
                 if _transient(error):
                     raise
                 raise _EventFailed(index, describe_error(error)) from error
-        return writer
 
     def _probe(self, block: BlockData, skipped: dict[int, str], upto: int) -> str | None:
         """Why the block's first ``upto`` events (but ``skipped``) cannot be written, or
@@ -848,6 +885,23 @@ class Indexer:
         return self.catch_up()
 
 
+def _prefetch(writer: BlockWriter, block: BlockData, events: list[EventData]) -> None:
+    """Load in bulk the rows of the accounts the events and transactions name (every
+    address among the events' fields, every signer) and of their lines in the assets the
+    events name."""
+    addresses: set[str] = set()
+    symbols: set[str] = set()
+    for event_data in events:
+        for name, value in event_data.data.items():
+            if type(value) is str and value.startswith(_ADDRESS_START):
+                addresses.add(value)
+            elif name == "symbol" and type(value) is str:
+                symbols.add(value)
+    for tx in block.txs:
+        addresses.update(tx.signers)
+    writer.prefetch(addresses, symbols)
+
+
 def _advance_cursor(connection: Connection, block: BlockData, height: int | None) -> None:
     values = {
         "height": block.height,
@@ -867,447 +921,3 @@ def _cursor_height(connection: Connection) -> int | None:
         select(schema.cursor.c.height).where(schema.cursor.c.name == CURSOR_NAME)
     ).first()
     return None if row is None else int(row.height)
-
-
-# -- the handlers of the modules' events ---------------------------------------------------
-
-
-def _amount(data: dict[str, Any], name: str) -> int:
-    return int(data[name])
-
-
-@register_handler("accounts/created")
-def _account_created(writer: BlockWriter, event: EventData) -> None:
-    row = writer.account(event.data["address"], changing=True)
-    if row["created_height"] is None:
-        row["created_height"] = writer.block.height
-    writer.concerns(event, event.data["address"])
-
-
-def _set_role(writer: BlockWriter, event: EventData, present: bool) -> None:
-    row = writer.account(event.data["account"], changing=True)
-    roles = set(row["roles"].split())
-    if present:
-        roles.add(event.data["role"])
-    else:
-        roles.discard(event.data["role"])
-    row["roles"] = " ".join(sorted(roles))
-    writer.concerns(event, event.data["account"])
-
-
-@register_handler("accounts/role_granted")
-def _role_granted(writer: BlockWriter, event: EventData) -> None:
-    _set_role(writer, event, True)
-
-
-@register_handler("accounts/role_revoked")
-def _role_revoked(writer: BlockWriter, event: EventData) -> None:
-    _set_role(writer, event, False)
-
-
-_FLAG_NAMES = (
-    "auth_required",
-    "freezable",
-    "clawback_enabled",
-    "paused",
-    "speculative",
-    "global_freeze",
-)
-
-
-@register_handler("assets/issued")
-def _asset_issued(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    flags = {name: bool(data.get(name, False)) for name in _FLAG_NAMES}
-    writer.new_asset(
-        {
-            "symbol": data["symbol"],
-            "issuer": data["issuer"],
-            "asset_class": data["asset_class"],
-            "decimals": int(data["decimals"]),
-            "max_supply": _amount(data, "max_supply"),
-            "supply": 0,
-            "created_height": writer.block.height,
-            "flags": flags,
-            "reserves": None,
-            "reserves_as_of_ms": None,
-            "custodian": None,
-        }
-    )
-    writer.account(data["issuer"])
-    writer.concerns(event, data["issuer"])
-
-
-@register_handler("assets/minted")
-def _minted(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    writer.move(event, "mint", data["symbol"], None, data["recipient"], _amount(data, "amount"))
-    writer.set_supply(data["symbol"], _amount(data, "supply"))
-
-
-@register_handler("assets/burned")
-def _burned(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    writer.move(event, "burn", data["symbol"], data["holder"], None, _amount(data, "amount"))
-    writer.set_supply(data["symbol"], _amount(data, "supply"))
-
-
-@register_handler("assets/clawed_back")
-def _clawed_back(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    writer.move(event, "clawback", data["symbol"], data["account"], None, _amount(data, "amount"))
-    writer.set_supply(data["symbol"], _amount(data, "supply"))
-
-
-@register_handler("assets/transferred")
-def _transferred(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    writer.move(
-        event,
-        "transfer",
-        data["symbol"],
-        data["sender"],
-        data["recipient"],
-        _amount(data, "amount"),
-    )
-
-
-@register_handler("assets/forced_transfer")
-def _forced_transfer(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    writer.move(
-        event, "forced", data["symbol"], data["sender"], data["recipient"], _amount(data, "amount")
-    )
-    writer.concerns(event, data["agent"])
-
-
-@register_handler("assets/recovered")
-def _recovered(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    amount = _amount(data, "amount")
-    if amount:
-        writer.move(event, "recover", data["symbol"], data["lost"], data["new"], amount)
-    writer.concerns(event, data["agent"], data["lost"], data["new"])
-
-
-@register_handler("assets/reserves_attested")
-def _reserves_attested(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    amount = _amount(data, "amount")
-    writer.reserves.append(
-        {
-            "symbol": data["symbol"],
-            "height": writer.block.height,
-            "seq": event.seq,
-            "custodian": data["custodian"],
-            "amount": amount,
-            "as_of_ms": int(data["as_of_ms"]),
-        }
-    )
-    asset = writer.asset(data["symbol"])
-    if asset is not None:
-        asset["reserves"] = amount
-        asset["reserves_as_of_ms"] = int(data["as_of_ms"])
-        asset["custodian"] = data["custodian"]
-    writer.concerns(event, data["custodian"])
-
-
-def _set_flag(writer: BlockWriter, symbol: str, name: str, value: bool) -> None:
-    asset = writer.asset(symbol)
-    if asset is not None:
-        asset["flags"] = {**asset["flags"], name: value}
-
-
-@register_handler("assets/clawback_enabled")
-def _clawback_enabled(writer: BlockWriter, event: EventData) -> None:
-    _set_flag(writer, event.data["symbol"], "clawback_enabled", True)
-
-
-@register_handler("assets/paused")
-def _paused(writer: BlockWriter, event: EventData) -> None:
-    _set_flag(writer, event.data["symbol"], "paused", bool(event.data["paused"]))
-
-
-@register_handler("assets/asset_freeze_set")
-def _asset_frozen(writer: BlockWriter, event: EventData) -> None:
-    _set_flag(writer, event.data["symbol"], "global_freeze", bool(event.data["frozen"]))
-
-
-@register_handler("assets/authorized")
-def _authorized(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    writer.balance(data["account"], data["symbol"])["authorized"] = bool(data["authorized"])
-    writer.concerns(event, data["account"])
-
-
-@register_handler("assets/freeze_set")
-def _freeze_set(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    line = writer.balance(data["account"], data["symbol"])
-    line["frozen"] = bool(data["frozen"])
-    line["deep"] = bool(data["deep"])
-    line["amount_frozen"] = _amount(data, "amount_frozen")
-    writer.concerns(event, data["account"])
-
-
-@register_handler("assets/hold_placed")
-def _hold_placed(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    amount = _amount(data, "amount")
-    writer.new_hold(
-        {
-            "hold_id": _hex_of_base64(data["hold_id"]),
-            "symbol": data["symbol"],
-            "payer": data["payer"],
-            "payee": data["payee"],
-            "amount": amount,
-            "expires_at_ms": int(data["expires_at_ms"]),
-            "status": "open",
-            "settled": 0,
-            "released": 0,
-            "placed_height": writer.block.height,
-            "closed_height": None,
-        }
-    )
-    writer.balance(data["payer"], data["symbol"])["held"] += amount
-    writer.account(data["payee"])
-    writer.concerns(event, data["payer"], data["payee"])
-
-
-def _close_hold(writer: BlockWriter, event: EventData, status: str) -> dict[str, Any] | None:
-    hold = writer.hold(_hex_of_base64(event.data["hold_id"]))
-    if hold is not None:
-        hold["status"] = status
-        hold["closed_height"] = writer.block.height
-    return hold
-
-
-@register_handler("assets/hold_posted")
-def _hold_posted(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    settled, released = _amount(data, "amount"), _amount(data, "released")
-    hold = _close_hold(writer, event, "posted")
-    if hold is not None:
-        hold["settled"], hold["released"] = settled, released
-    held = settled + released if hold is None else hold["amount"]
-    writer.move(
-        event, "hold_post", data["symbol"], data["payer"], data["payee"], settled,
-        held_released=held,
-    )  # fmt: skip
-
-
-def _release_hold(writer: BlockWriter, event: EventData, status: str) -> None:
-    data = event.data
-    _close_hold(writer, event, status)
-    line = writer.balance(data["payer"], data["symbol"])
-    line["held"] = max(0, line["held"] - _amount(data, "amount"))
-    writer.concerns(event, data["payer"])
-
-
-@register_handler("assets/hold_voided")
-def _hold_voided(writer: BlockWriter, event: EventData) -> None:
-    _release_hold(writer, event, "voided")
-
-
-@register_handler("assets/hold_expired")
-def _hold_expired(writer: BlockWriter, event: EventData) -> None:
-    _release_hold(writer, event, "expired")
-
-
-@register_handler("attest/attested")
-def _attested(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    writer.new_attestation(
-        {
-            "attestation_id": _hex_of_base64(data["attestation_id"]),
-            "schema_id": _hex_of_base64(data["schema_id"]),
-            "attester": data["attester"],
-            "recipient": data["recipient"],
-            "expires_at_ms": int(data["expires_at_ms"]),
-            "revoked_at_ms": None,
-            "height": writer.block.height,
-        }
-    )
-    writer.concerns(event, data["attester"], data["recipient"])
-
-
-@register_handler("attest/revoked")
-def _revoked(writer: BlockWriter, event: EventData) -> None:
-    row = writer.attestation(_hex_of_base64(event.data["attestation_id"]))
-    if row is not None:
-        row["revoked_at_ms"] = int(event.data["revoked_at_ms"])
-    writer.concerns(event, event.data["attester"])
-
-
-# -- payments: one ix_payments row per request, authorization, escrow and channel ----------
-
-
-def _new_payment(
-    writer: BlockWriter,
-    event: EventData,
-    id_field: str,
-    kind: str,
-    payer: str | None,
-    payee: str,
-    amount_field: str,
-    reference: str | None,
-) -> None:
-    data = event.data
-    writer.new_payment(
-        {
-            "payment_id": _hex_of_base64(data[id_field]),
-            "kind": kind,
-            "payer": payer,
-            "payee": payee,
-            "symbol": data["symbol"],
-            "amount": _amount(data, amount_field),
-            "settled": 0,
-            "refunded": 0,
-            "status": "open",
-            "reference": reference,
-            "created_height": writer.block.height,
-            "updated_height": writer.block.height,
-        }
-    )
-    writer.account(payee)
-    writer.concerns(event, payer, payee)
-
-
-def _payment(writer: BlockWriter, event: EventData, id_field: str) -> dict[str, Any] | None:
-    return writer.payment(_hex_of_base64(event.data[id_field]))
-
-
-def _set_payment_status(
-    writer: BlockWriter, event: EventData, id_field: str, status: str
-) -> dict[str, Any] | None:
-    row = _payment(writer, event, id_field)
-    if row is not None:
-        row["status"] = status
-        writer.concerns(event, row["payer"], row["payee"])
-    return row
-
-
-@register_handler("payments/request_created")
-def _request_created(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    _new_payment(
-        writer, event, "request_id", "request", None, data["merchant"], "amount", data["reference"]
-    )
-
-
-@register_handler("payments/request_paid")
-def _request_paid(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    row = _payment(writer, event, "request_id")
-    if row is not None:
-        # Paid in the requested asset or an accepted alternative: the row then shows the
-        # asset and amount paid, so that settled and refunded are in its units.
-        amount = _amount(data, "amount")
-        row.update(payer=data["payer"], symbol=data["symbol"], amount=amount, settled=amount)
-        row["status"] = "paid"
-    writer.concerns(event, data["payer"], data["merchant"])
-
-
-@register_handler("payments/request_cancelled")
-def _request_cancelled(writer: BlockWriter, event: EventData) -> None:
-    _set_payment_status(writer, event, "request_id", "cancelled")
-
-
-@register_handler("payments/authorized")
-def _authorized_payment(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    _new_payment(
-        writer, event, "authorization_id", "authorization", data["payer"], data["merchant"],
-        "amount", None,
-    )  # fmt: skip
-
-
-@register_handler("payments/captured")
-def _captured(writer: BlockWriter, event: EventData) -> None:
-    row = _payment(writer, event, "authorization_id")
-    if row is not None:
-        row["settled"] = _amount(event.data, "captured")
-        if _amount(event.data, "remaining") == 0:
-            row["status"] = "captured"
-        writer.concerns(event, row["payer"], row["payee"])
-
-
-@register_handler("payments/authorization_voided")
-def _authorization_voided(writer: BlockWriter, event: EventData) -> None:
-    _set_payment_status(writer, event, "authorization_id", "voided")
-
-
-@register_handler("payments/authorization_expired")
-def _authorization_expired(writer: BlockWriter, event: EventData) -> None:
-    _set_payment_status(writer, event, "authorization_id", "expired")
-
-
-@register_handler("payments/refunded")
-def _refunded(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    row = _payment(writer, event, "payment_id")  # a paid request or an authorization
-    if row is not None:
-        row["refunded"] = _amount(data, "refunded")
-    writer.concerns(event, data["payer"], data["merchant"])
-
-
-@register_handler("payments/escrow_created")
-def _escrow_created(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    _new_payment(writer, event, "escrow_id", "escrow", data["payer"], data["payee"], "amount", None)
-
-
-@register_handler("payments/escrow_released")
-def _escrow_released(writer: BlockWriter, event: EventData) -> None:
-    row = _set_payment_status(writer, event, "escrow_id", "released")
-    if row is not None:
-        row["settled"] = _amount(event.data, "amount")
-
-
-@register_handler("payments/escrow_cancelled")
-def _escrow_cancelled(writer: BlockWriter, event: EventData) -> None:
-    _set_payment_status(writer, event, "escrow_id", "cancelled")
-
-
-@register_handler("payments/channel_opened")
-def _channel_opened(writer: BlockWriter, event: EventData) -> None:
-    data = event.data
-    _new_payment(
-        writer, event, "channel_id", "channel", data["sender"], data["recipient"], "deposit", None
-    )
-
-
-@register_handler("payments/channel_funded")
-def _channel_funded(writer: BlockWriter, event: EventData) -> None:
-    row = _payment(writer, event, "channel_id")
-    if row is not None:
-        row["amount"] = _amount(event.data, "deposit")
-        writer.concerns(event, row["payer"], row["payee"])
-
-
-@register_handler("payments/channel_claimed")
-def _channel_claimed(writer: BlockWriter, event: EventData) -> None:
-    row = _payment(writer, event, "channel_id")
-    if row is not None:
-        row["settled"] = _amount(event.data, "paid")
-    writer.concerns(event, event.data["recipient"], None if row is None else row["payer"])
-
-
-@register_handler("payments/channel_closing")
-def _channel_closing(writer: BlockWriter, event: EventData) -> None:
-    _set_payment_status(writer, event, "channel_id", "closing")
-
-
-@register_handler("payments/channel_closed")
-def _channel_closed(writer: BlockWriter, event: EventData) -> None:
-    row = _set_payment_status(writer, event, "channel_id", "closed")
-    if row is not None:
-        row["settled"] = _amount(event.data, "paid")
-
-
-@register_handler("payments/swapped")
-def _swapped(writer: BlockWriter, event: EventData) -> None:
-    # No ix_payments row (see schema.payments): the legs are indexed by their
-    # assets/transferred events; this notes every party in the history all the same.
-    for leg in event.data["legs"]:
-        writer.concerns(event, leg["sender"], leg["recipient"])

@@ -32,10 +32,10 @@ from originledger.indexer import (
 )
 from originledger.indexer.service import IndexService
 from originledger.indexer.source import _builtins
-from originledger.indexer.writer import EVENT_HANDLERS
 from originledger.modules.assets import client_hold_id
 from originledger.modules.assets.types import Minted, PlaceHold, Transferred, VoidHold
 from originledger.modules.assets.types import Transfer as TransferMessage
+from originledger.modules.attest.index import INDEX as ATTEST_INDEX
 from originledger.modules.attest.types import Attested, Revoked
 from originledger.node.embedded import EmbeddedNode, NodeSettings
 from originledger.sdk import Key, TxBuilder
@@ -269,13 +269,13 @@ def test_transient_database_error_is_retried_not_skipped(kind) -> None:
     indexer = Indexer(open_engine("sqlite://"), _time_overflow_chain())
     calls = []
 
-    def flaky(writer, event) -> None:
-        calls.append(event.seq)
+    def flaky(event: Attested):
+        calls.append(event.attestation_id)
         if len(calls) == 1:
             raise kind("INSERT", {}, Exception("database is locked, or a permission refused"))
-        EVENT_HANDLERS["attest/attested"](writer, event)
+        return ATTEST_INDEX.handlers[Attested](event)
 
-    indexer.handlers["attest/attested"] = flaky
+    indexer.handlers[Attested] = flaky
     with pytest.raises(kind):
         indexer.catch_up()
     assert IndexReader(indexer.engine).indexed_height() == 0  # block 1 not skipped
@@ -287,12 +287,12 @@ def test_transient_database_error_is_retried_not_skipped(kind) -> None:
 def test_database_refusing_an_events_value_skips_that_event() -> None:
     indexer = Indexer(open_engine("sqlite://"), _time_overflow_chain())
 
-    def refused(writer, event) -> None:
-        if event.data["expires_at_ms"] == 1:
+    def refused(event: Attested):
+        if event.expires_at_ms == 1:
             raise DataError("INSERT", {}, Exception("numeric field overflow"))
-        EVENT_HANDLERS["attest/attested"](writer, event)
+        return ATTEST_INDEX.handlers[Attested](event)
 
-    indexer.handlers["attest/attested"] = refused
+    indexer.handlers[Attested] = refused
     assert indexer.catch_up() == 5
     assert [(f[0], f[3]) for f in _failures(indexer.engine)] == [
         (3, "attest/attested"),  # 2^64, as before

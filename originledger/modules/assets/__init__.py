@@ -16,6 +16,7 @@ from originledger.modules.assets.fees import (
     fees_collected,
 )
 from originledger.modules.assets.genesis import AssetsGenesis, genesis_init
+from originledger.modules.assets.index import INDEX
 from originledger.modules.assets.invariants import (
     available_is_never_negative,
     balance_lines_are_well_formed,
@@ -162,4 +163,5 @@ MODULE = Module(
     genesis_type=AssetsGenesis,
     genesis_init=genesis_init,
     end_block=expire_holds,
+    index=INDEX,
 )

@@ -7,6 +7,7 @@ from originledger.core.module import Module
 from originledger.modules.attest import types
 from originledger.modules.attest.codes import AttestCode
 from originledger.modules.attest.genesis import AttestGenesis, genesis_init
+from originledger.modules.attest.index import INDEX
 from originledger.modules.attest.invariants import (
     attestations_match_their_schemas,
     claims_point_at_their_attestations,
@@ -103,4 +104,5 @@ MODULE = Module(
     },
     genesis_type=AttestGenesis,
     genesis_init=genesis_init,
+    index=INDEX,
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from originledger.core.module import Module
 from originledger.modules.clearing import types
 from originledger.modules.clearing.codes import ClearingCode
+from originledger.modules.clearing.index import INDEX
 from originledger.modules.clearing.invariants import cycles_are_complete, net_positions_sum_to_zero
 from originledger.modules.clearing.logic import (
     CLEARING_ACCOUNT,
@@ -52,4 +53,5 @@ MODULE = Module(
         "net_positions_sum_to_zero": net_positions_sum_to_zero,
         "cycles_are_complete": cycles_are_complete,
     },
+    index=INDEX,
 )

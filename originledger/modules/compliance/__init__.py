@@ -11,6 +11,7 @@ from originledger.modules.attest import types as attest_types
 from originledger.modules.compliance import types
 from originledger.modules.compliance.codes import ComplianceCode
 from originledger.modules.compliance.genesis import ComplianceGenesis, genesis_init
+from originledger.modules.compliance.index import INDEX
 from originledger.modules.compliance.invariants import (
     approvals_are_keyed,
     orders_are_numbered_in_sequence,
@@ -148,4 +149,5 @@ MODULE = Module(
     genesis_type=ComplianceGenesis,
     genesis_init=genesis_init,
     watch_movements=watch_movements,
+    index=INDEX,
 )

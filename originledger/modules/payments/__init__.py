@@ -8,6 +8,7 @@ from originledger.core.module import Module
 from originledger.modules.payments import types
 from originledger.modules.payments.block_invariants import module_account_moves_with_locked
 from originledger.modules.payments.codes import PaymentsCode
+from originledger.modules.payments.index import INDEX
 from originledger.modules.payments.invariants import (
     captured_within_authorized,
     channel_pays_at_most_its_deposit,
@@ -126,4 +127,5 @@ MODULE = Module(
     },
     block_invariants={"module_account_moves_with_locked": module_account_moves_with_locked},
     end_block=expire_authorizations,
+    index=INDEX,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from originledger.core.module import Module
 from originledger.modules.validators import types
 from originledger.modules.validators.codes import ValidatorsCode
+from originledger.modules.validators.index import INDEX
 from originledger.modules.validators.invariants import set_ordered_and_bounded
 from originledger.modules.validators.logic import (
     load_validators,
@@ -31,4 +32,5 @@ MODULE = Module(
     events=(types.ValidatorPowerChanged,),
     queries={"validators": query_validators},
     invariants={"set_ordered_and_bounded": set_ordered_and_bounded},
+    index=INDEX,
 )
