@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.wording import readable_help_types
 from originledger.core.address import Address, AddressError
 from originledger.core.amounts import Amount, parse_units
 from originledger.core.tx import Msg
@@ -163,6 +164,9 @@ def reports_errors(function: Function) -> Function:
             raise typer.Exit(failure.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+readable_help_types()  # `--json` rather than `--json <bool>` in --help
 
 
 class OriginTyper(typer.Typer):

@@ -28,6 +28,7 @@ from originledger.cli.common import (
     node_url,
 )
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.wording import plural
 
 __all__ = ["indexer_app"]
 
@@ -133,7 +134,7 @@ def run(
             "degraded": failures["degraded"],
             "failures": failures["count"],
         },
-        f"[green]✔[/] index at block {height} ({total} blocks indexed now)"
+        f"[green]✔[/] index at block {height} ({plural(total, 'block')} indexed now)"
         + _degraded_note(failures),
     )
 
@@ -193,8 +194,8 @@ def rebuild(
             "degraded": failures["degraded"],
             "failures": failures["count"],
         },
-        f"[green]✔[/] rebuilt: {blocks} blocks (genesis included), index at block {height}"
-        + _degraded_note(failures),
+        f"[green]✔[/] rebuilt: {plural(blocks, 'block')} (genesis included), "
+        f"index at block {height}" + _degraded_note(failures),
     )
 
 

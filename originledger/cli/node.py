@@ -20,6 +20,7 @@ from originledger.cli.common import (
     home_path,
 )
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.wording import plural
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
 from originledger.node.replay import verify_chain
 from originledger.node.runner import open_node, parse_listen, serve
@@ -241,7 +242,7 @@ def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOptio
         out.result(
             data,
             summary,
-            f"[green]OK[/]: the replay of {report.blocks} blocks from "
+            f"[green]OK[/]: the replay of {plural(report.blocks, 'block')} from "
             "genesis gives the committed state root",
         )
         return

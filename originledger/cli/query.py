@@ -29,6 +29,7 @@ from originledger.cli.common import (
     trusted_client,
 )
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.wording import plural
 from originledger.core.amounts import format_units
 from originledger.core.codec import to_builtins
 from originledger.sdk import Client
@@ -223,9 +224,8 @@ def block(
     with open_client(home, node) as client:
         answer = client.block(height)
     header = answer["signed_header"]["header"]
-    txs = Table(
-        "#", "transaction hash", title=f"{len(answer['txs'])} transactions", title_justify="left"
-    )
+    title = plural(len(answer["txs"]), "transaction")
+    txs = Table("#", "transaction hash", title=title, title_justify="left")
     for index, tx_hash in enumerate(answer["txs"]):
         txs.add_row(str(index), tx_hash)
     out.result(
