@@ -11,9 +11,7 @@ from tests.docs import cli_docs
 
 def test_cli_md_reference_is_the_current_help() -> None:
     current = cli_docs.CLI_MD.read_text()
-    assert cli_docs.render(current) == current, (
-        f"docs/cli.md is stale: run `{cli_docs.REGENERATE}`"
-    )
+    assert cli_docs.render(current) == current, f"docs/cli.md is stale: run `{cli_docs.REGENERATE}`"
 
 
 def test_every_command_is_in_the_reference() -> None:
