@@ -20,8 +20,10 @@ from originledger.cli.common import (
     home_path,
 )
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.log_options import LogFormatOption, LogLevelOption, uvicorn_level
 from originledger.cli.wording import plural
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
+from originledger.node.log import configure_logging, unconfigure
 from originledger.node.replay import verify_chain
 from originledger.node.runner import open_node, parse_listen, serve
 from originledger.policies import PolicyError
@@ -165,6 +167,8 @@ def start(
             "--no-index", help="Run no indexer (the explorer's search and history need it)."
         ),
     ] = False,
+    log_level: LogLevelOption = "info",
+    log_format: LogFormatOption = "text",
     json_output: JsonOption = False,
 ) -> None:
     """Run the node: produce blocks and serve the API (and the explorer at /) until Ctrl-C."""
@@ -172,6 +176,7 @@ def start(
     directory = home_path(home)
     listen = api or load_config(directory).api.listen
     node = open_node(directory)
+    log_handler = configure_logging(log_level, log_format)
     try:
         _check_free(listen)
         info = node.app.info()
@@ -184,13 +189,14 @@ def start(
             f"  home     {directory}",
             "  Ctrl-C to stop",
         )
-        serve(node, listen, index=not no_index)
+        serve(node, listen, index=not no_index, log_level=uvicorn_level(log_level))
     except SystemExit as error:  # uvicorn exits when it cannot bind
         if error.code:
             raise CliError(
                 ExitCode.SETUP_ERROR, "serve_failed", f"cannot serve the API on {listen} (in use?)"
             ) from None
     finally:
+        unconfigure(log_handler)
         node.store.close()
     out.say("stopped")
 
