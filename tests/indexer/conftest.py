@@ -216,11 +216,11 @@ class PostgresServer:
 def postgres() -> Iterator[PostgresServer]:
     problem = _install_postgres()
     if problem is not None:
-        pytest.skip(f"POSTGRESQL TESTS SKIPPED: {problem}")
+        pytest.fail(f"PostgreSQL cannot be installed: {problem}")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("POSTGRESQL TESTS SKIPPED: psycopg is missing (pip install .[test])")
+        pytest.fail("psycopg is missing (pip install -e '.[test]')")
     bin_dir = _postgres_bin()
     assert bin_dir is not None
     server = PostgresServer(bin_dir)
