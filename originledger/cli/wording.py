@@ -51,8 +51,8 @@ def _usage_name(self: Any) -> str:
 def readable_help_types() -> None:
     """Install the readable type column and usage names (idempotent)."""
     for cls in (typer.core.TyperOption, typer.core.TyperArgument):
-        current = cls.display_type_rich
-        if not hasattr(current, "__wrapped__"):
+        current = getattr(cls, "display_type_rich", None)  # Typer before 0.29 has none
+        if current is not None and not hasattr(current, "__wrapped__"):
             cls.display_type_rich = _wrap(current)  # type: ignore[method-assign]
     if hasattr(typer.core.TyperArgument, "_usage_display_name"):  # Typer 0.29's usage line
         typer.core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
