@@ -18,6 +18,7 @@ from rich.table import Table
 
 from originledger.cli.common import CliError, JsonOption, OriginTyper, Output
 from originledger.cli.exit_codes import ExitCode
+from originledger.cli.wording import plural
 from originledger.node.network import (
     DEFAULT_BASE_PORT,
     DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
@@ -151,8 +152,9 @@ def up(
                 for v in plan.validators
             ],
         },
-        f"[green]●[/] {len(plan.validators)} validators of chain [bold]{plan.chain_id}[/] "
-        f"are committing blocks ({'created' if created else 'restarted'} in {directory})",
+        f"[green]●[/] {plural(len(plan.validators), 'validator')} of chain "
+        f"[bold]{plan.chain_id}[/] {'is' if len(plan.validators) == 1 else 'are'} "
+        f"committing blocks ({'created' if created else 'restarted'} in {directory})",
         table,
         f"dev keystores (passphrase dev) in {directory / 'keys'}"
         if (directory / "keys").exists()
