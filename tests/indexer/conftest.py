@@ -173,7 +173,9 @@ class PostgresServer:
         self.sockets = self.root / "sockets"
         self.sockets.mkdir()
         self.port = _free_port()
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        # runuser is in /usr/sbin, which a root shell's PATH may lack (`su` without `-`).
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+        self.as_postgres = [runuser, "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_postgres:
             shutil.chown(self.root, "postgres")
             shutil.chown(self.sockets, "postgres")
