@@ -33,6 +33,35 @@ from originledger.modules.accounts.types import GrantRole
 from originledger.modules.assets.logic import balance_of, load_asset
 from originledger.modules.assets.types import AttestReserves, Issue, Mint
 from originledger.store import SqliteStore
+from tests import prerequisites
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{prerequisites.MARKER}(name, ...): needs a prerequisite (tests/prerequisites.py)",
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Before the first test: get what the selected tests need (Go, Chromium, PostgreSQL,
+    zbar, ...) or stop, naming the one command that installs what is missing."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def log(line: str) -> None:
+        if reporter is not None:
+            reporter.write_line(line)
+
+    message = prerequisites.missing_prerequisites(session.items, log)
+    if message is not None:
+        if reporter is not None:
+            reporter.write_line("")
+            reporter.write_line(message, red=True, bold=True)
+        pytest.exit(
+            "prerequisites are missing (above)" if reporter is not None else message,
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
 
 CHAIN_ID = "origin-test"
 GENESIS_TIME_MS = 1_700_000_000_000

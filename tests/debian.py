@@ -1,8 +1,9 @@
 """Debian packages that some tests need, installed with apt-get when they are missing.
 
-A fresh CI machine has none of them; the tests install what they use (idempotent: a
-package already there costs nothing) and skip, saying why, only when it truly cannot be
-installed (no apt-get, not root, no network to Debian's mirrors).
+A fresh CI machine has none of them; before the first test, tests/prerequisites.py
+installs those the selected tests use (idempotent: a package already there costs nothing)
+and, when one truly cannot be installed (no apt-get, not root, no network to Debian's
+mirrors), stops the session naming the command that installs it.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from originledger.cli.home import resolve_address
 from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption, NodeOption
 from originledger.cli.output import Output
 from originledger.cli.parsing import parse_amount
+from originledger.cli.wording import readable_help_types
 from originledger.core.address import Address
 from originledger.core.amounts import Amount, format_units
 from originledger.sdk import Client
@@ -151,6 +152,9 @@ def with_shared_options(function: Callable[..., Any]) -> Callable[..., Any]:
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
     return command
+
+
+readable_help_types()  # `--json` rather than `--json <bool>` in --help
 
 
 class OriginTyper(typer.Typer):

@@ -13,10 +13,13 @@ from rich.table import Table
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.home import home_path
+from originledger.cli.log_options import LogFormatOption, LogLevelOption, uvicorn_level
 from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption
 from originledger.cli.output import Output, fields
+from originledger.cli.wording import plural
 from originledger.core.module import InvariantBroken
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
+from originledger.node.log import configure_logging, unconfigure
 from originledger.node.replay import ReplayReport, verify_chain
 from originledger.node.runner import open_node, parse_listen
 from originledger.policies import PolicyError
@@ -166,6 +169,8 @@ def start(
             "--no-index", help="Run no indexer (the explorer's search and history need it)."
         ),
     ] = False,
+    log_level: LogLevelOption = "info",
+    log_format: LogFormatOption = "text",
     json_output: JsonOption = False,
 ) -> None:
     """Run the node: produce blocks and serve the API (and the explorer at /) until Ctrl-C."""
@@ -173,6 +178,7 @@ def start(
     directory = home_path(home)
     listen = api or load_config(directory).api.listen
     node = open_node(directory)
+    log_handler = configure_logging(log_level, log_format)
     try:
         _check_free(listen)
         info = node.app.info()
@@ -185,13 +191,14 @@ def start(
             f"  home     {directory}",
             "  Ctrl-C to stop",
         )
-        serve(node, listen, index=not no_index)
+        serve(node, listen, index=not no_index, log_level=uvicorn_level(log_level))
     except SystemExit as error:  # uvicorn exits when it cannot bind
         if error.code:
             raise CliError(
                 ExitCode.SETUP_ERROR, "serve_failed", f"cannot serve the API on {listen} (in use?)"
             ) from None
     finally:
+        unconfigure(log_handler)
         node.store.close()
     out.say("stopped")
 
@@ -220,7 +227,7 @@ def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOptio
         out.result(
             data,
             summary,
-            f"[green]OK[/]: the replay of {report.blocks} blocks from "
+            f"[green]OK[/]: the replay of {plural(report.blocks, 'block')} from "
             "genesis gives the committed state root",
         )
         return

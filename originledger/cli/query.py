@@ -18,6 +18,7 @@ from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.options import GenesisHashOption, GenesisOption
 from originledger.cli.output import fields
+from originledger.cli.wording import plural
 from originledger.core.address import Address
 from originledger.core.amounts import format_units
 from originledger.core.codec import to_builtins
@@ -230,9 +231,8 @@ def block(
         )
     answer = cmd.client.block(height)
     header = answer["signed_header"]["header"]
-    txs = Table(
-        "#", "transaction hash", title=f"{len(answer['txs'])} transactions", title_justify="left"
-    )
+    title = plural(len(answer["txs"]), "transaction")
+    txs = Table("#", "transaction hash", title=title, title_justify="left")
     for index, tx_hash in enumerate(answer["txs"]):
         txs.add_row(str(index), tx_hash)
     cmd.out.result(

@@ -87,6 +87,7 @@ from originledger.core.limits import (
 )
 from originledger.core.module import QueryError
 from originledger.modules.validators import load_validators
+from originledger.node.log import BlockTimer
 from originledger.node.mempool import Admission, Standing, committed_standings
 from originledger.node.snapshots import Restore, Snapshots
 from originledger.store.sqlite import SqliteStore
@@ -235,6 +236,7 @@ class AbciApp:
         self.lock = threading.Lock()
         # Called with each block's outcome once it is durably committed (the API's waiters).
         self.listeners: list[Callable[[BlockOutcome], None]] = []
+        self.block_timer = BlockTimer()  # the block log's time: FinalizeBlock to Commit
         # The first error of the consensus path (a bug): the node reports itself unhealthy.
         self.failure: BaseException | None = None
         self._proposers: dict[bytes, bytes] = {}
@@ -538,6 +540,7 @@ class AbciApp:
     # -- execution ------------------------------------------------------------------------
 
     def finalize_block(self, request: Any) -> Any:
+        self.block_timer.start()
         proposer = bytes(request.proposer_address)
         if proposer not in self._proposers:
             self._load_proposers()  # a validator that joined since
@@ -620,7 +623,7 @@ class AbciApp:
 
     def commit(self, request: Any) -> Any:
         outcome: BlockOutcome = self.app.commit()
-        log.debug("committed block %d (%d txs)", outcome.header.height, len(outcome.txs))
+        self.block_timer.committed(outcome)
         self._standings = {}  # the block may have registered signers, or revoked roles
         if self.waiting_unregistered:
             for tx in outcome.txs:

@@ -27,6 +27,7 @@ from originledger.core.limits import (
 )
 from originledger.driver.answers import SubmitAnswer
 from originledger.node.chain import StoreChainView
+from originledger.node.log import log_block
 from originledger.node.mempool import (
     Admission,
     Mempool,
@@ -161,6 +162,7 @@ class EmbeddedNode:
     def produce_block(self) -> BlockOutcome | None:
         """Propose, execute, sign and commit one block from the mempool (None when empty)."""
         with self._produce_lock:
+            started = time.perf_counter()
             meta = self.store.chain_meta()
             if meta is None:
                 raise RuntimeError("no chain")
@@ -184,6 +186,7 @@ class EmbeddedNode:
             signature = self.validator_key.sign(header_signing_digest(outcome.header))
             self.app.commit([CommitSignature(self.validator_key.public_key, signature)])
             self.mempool.done(taken)
+        log_block(outcome, time.perf_counter() - started)
         for listener in self._listeners:
             try:
                 listener(outcome)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from originledger.node.embedded import NodeSettings
 from originledger.node.home import HomeError, load_config
+from originledger.node.log import FORMAT_ENV, LEVEL_ENV, configure_logging
 from originledger.node.runner import open_node
 from originledger.server.serve import serve
 
@@ -49,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    try:  # Origin's own log: a line per block (node/log.py)
+        configure_logging(os.environ.get(LEVEL_ENV, "info"), os.environ.get(FORMAT_ENV, "text"))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if arguments.abci:
         return _run_abci(arguments)
     return _run_embedded(arguments)

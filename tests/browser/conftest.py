@@ -40,13 +40,11 @@ def _install_chromium() -> str | None:
 def browser() -> Iterator[object]:
     problem = _install_chromium()
     if problem is not None:
-        pytest.skip(f"BROWSER TESTS SKIPPED: Debian's Chromium cannot be installed: {problem}")
+        pytest.fail(f"Debian's Chromium cannot be installed: {problem}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip(
-            "BROWSER TESTS SKIPPED: the playwright package is missing (pip install .[test])"
-        )
+        pytest.fail("the playwright package is missing (pip install -e '.[test]')")
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]

@@ -161,7 +161,9 @@ class PostgresServer:
         self.sockets = self.root / "sockets"
         self.sockets.mkdir()
         self.port = _free_port()
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        # runuser is in /usr/sbin, which a root shell's PATH may lack (`su` without `-`).
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+        self.as_postgres = [runuser, "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_postgres:
             shutil.chown(self.root, "postgres")
             shutil.chown(self.sockets, "postgres")
@@ -204,11 +206,11 @@ class PostgresServer:
 def postgres() -> Iterator[PostgresServer]:
     problem = _install_postgres()
     if problem is not None:
-        pytest.skip(f"POSTGRESQL TESTS SKIPPED: {problem}")
+        pytest.fail(f"PostgreSQL cannot be installed: {problem}")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("POSTGRESQL TESTS SKIPPED: psycopg is missing (pip install .[test])")
+        pytest.fail("psycopg is missing (pip install -e '.[test]')")
     bin_dir = _postgres_bin()
     assert bin_dir is not None
     server = PostgresServer(bin_dir)

@@ -405,7 +405,7 @@ def _comet_types() -> Any:
     try:
         return comet_types()
     except ToolchainError as error:  # pragma: no cover - depends on the machine
-        pytest.skip(f"LOUD SKIP: CometBFT's protobuf classes are not built ({error})")
+        pytest.fail(f"CometBFT's protobuf classes are not built ({error})")
 
 
 def _comet_time(seconds: int) -> str:
@@ -509,6 +509,7 @@ def _data(event: Any) -> dict[str, Any]:
     return {"data": data}
 
 
+@pytest.mark.needs("cometbft")
 @pytest.mark.parametrize("field", sorted(TAMPERINGS))
 def test_regression_receipt_tampering_detected_network(field: str) -> None:
     _comet_types()
@@ -528,6 +529,7 @@ def test_regression_receipt_tampering_detected_network(field: str) -> None:
         verify_receipt(trusted, tampered)
 
 
+@pytest.mark.needs("cometbft")
 def test_regression_receipt_proof_position_tampering_detected_network() -> None:
     _comet_types()
     receipt = _network_receipt()
@@ -538,6 +540,7 @@ def test_regression_receipt_proof_position_tampering_detected_network() -> None:
         verify_receipt(_trusted(), tampered)
 
 
+@pytest.mark.needs("cometbft")
 def test_regression_header_signed_by_removed_validator_set_refused_network() -> None:
     _comet_types()
     trusted = TrustedValidators.from_genesis(genesis_bytes(), clock=lambda: 20_000)
@@ -552,6 +555,7 @@ def test_regression_header_signed_by_removed_validator_set_refused_network() -> 
     trusted.check_comet(_comet_signed_header(3, b"\x00" * 32, [VALIDATOR]))
 
 
+@pytest.mark.needs("cometbft")
 def test_regression_proof_for_other_key_rejected_network() -> None:
     _comet_types()
     from originledger.core.state_proof import EMPTY_ROOT_HASH, ProofNode
