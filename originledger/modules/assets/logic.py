@@ -36,8 +36,9 @@ from originledger.core.context import (
 from originledger.core.crypto import tagged_hash
 from originledger.core.limits import TIME_MS_MAX
 from originledger.core.tx import Failure
-from originledger.modules.accounts import Role, has_role
+from originledger.modules.accounts.types import Role
 from originledger.modules.assets.codes import AssetsCode
+from originledger.modules.assets.expected import accounts_keeper
 from originledger.modules.assets.keys import (
     EXPIRY_CURSOR_KEY,
     PARAMS_KEY,
@@ -660,7 +661,7 @@ def issuer_in_good_standing(state: StateGetter, asset: AssetRecord, account: Add
     if asset.issuer != account:
         return False
     policy = CLASS_POLICIES[asset.asset_class]
-    return not policy.issuer_role_required or has_role(state, account, Role.ISSUER)
+    return not policy.issuer_role_required or accounts_keeper.has_role(state, account, Role.ISSUER)
 
 
 def _issuer_asset(
@@ -686,7 +687,7 @@ def _authority_asset(state: StateGetter, symbol: str, authority: Address) -> Ass
         return Failure(AssetsCode.ASSET_NOT_FOUND, symbol)
     if issuer_in_good_standing(state, asset, authority):
         return asset
-    if has_role(state, authority, Role.REGULATOR):
+    if accounts_keeper.has_role(state, authority, Role.REGULATOR):
         return asset
     if asset.issuer == authority:
         return Failure(AssetsCode.ISSUER_ROLE_REVOKED, str(authority))
@@ -756,7 +757,9 @@ def issue(ctx: TxContext, message: Issue) -> Failure | None:
     if load_asset(ctx.state, message.symbol) is not None:
         return Failure(AssetsCode.SYMBOL_TAKEN, message.symbol)
     policy = CLASS_POLICIES[message.asset_class]
-    if policy.issuer_role_required and not has_role(ctx.state, message.issuer, Role.ISSUER):
+    if policy.issuer_role_required and not accounts_keeper.has_role(
+        ctx.state, message.issuer, Role.ISSUER
+    ):
         return Failure(AssetsCode.ISSUER_ROLE_REQUIRED, message.asset_class)
     if message.maturity_ms is not None and message.maturity_ms <= ctx.block.time_ms:
         return Failure(AssetsCode.INVALID_CREDIT_TERMS, "the maturity has passed")
@@ -804,7 +807,7 @@ def attest_reserves(ctx: TxContext, message: AttestReserves) -> Failure | None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, message.symbol)
     if asset.custodian is None or asset.custodian != message.custodian:
         return Failure(AssetsCode.NOT_CUSTODIAN)
-    if not has_role(ctx.state, message.custodian, Role.CUSTODIAN):
+    if not accounts_keeper.has_role(ctx.state, message.custodian, Role.CUSTODIAN):
         return Failure(AssetsCode.CUSTODIAN_ROLE_REQUIRED)
     if message.as_of_ms > ctx.block.time_ms or (
         asset.reserves is not None and message.as_of_ms <= asset.reserves_as_of_ms

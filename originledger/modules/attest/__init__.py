@@ -4,7 +4,8 @@ claim topic and scope; the claim protocol other modules check compliance with.""
 from __future__ import annotations
 
 from originledger.core.module import Module
-from originledger.modules.attest import types
+from originledger.core.wiring import fill
+from originledger.modules.attest import expected, types
 from originledger.modules.attest.codes import AttestCode
 from originledger.modules.attest.genesis import AttestGenesis, genesis_init
 from originledger.modules.attest.invariants import (
@@ -70,6 +71,7 @@ __all__ = [
     "schema_id_of",
     "trusted_attesters",
     "valid_claim",
+    "wire",
 ]
 
 MODULE = Module(
@@ -104,3 +106,10 @@ MODULE = Module(
     genesis_type=AttestGenesis,
     genesis_init=genesis_init,
 )
+
+
+def wire(*, accounts: expected.AccountsKeeper, assets: expected.AssetsKeeper) -> None:
+    """Hand attest the public face of each module it expects (``expected.py``): ``app.py``
+    calls it once, before any block."""
+    fill(expected.accounts_keeper, accounts)
+    fill(expected.assets_keeper, assets)

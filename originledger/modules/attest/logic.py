@@ -9,8 +9,6 @@ off-ledger (for clients).
 
 from __future__ import annotations
 
-from typing import TypeAlias
-
 import msgspec
 
 from originledger.core.address import Address
@@ -19,9 +17,9 @@ from originledger.core.context import BlockState, Event, StateGetter, StateView,
 from originledger.core.crypto import tagged_hash
 from originledger.core.limits import MESSAGES_PER_TX_MAX
 from originledger.core.tx import Failure
-from originledger.modules.accounts import Role, has_role
-from originledger.modules.assets import issuer_in_good_standing, load_asset
+from originledger.modules.accounts.types import Role
 from originledger.modules.attest.codes import AttestCode
+from originledger.modules.attest.expected import accounts_keeper, assets_keeper
 from originledger.modules.attest.keys import (
     BY_ATTESTER_PREFIX,
     BY_RECIPIENT_PREFIX,
@@ -40,6 +38,7 @@ from originledger.modules.attest.types import (
     AttestationStatus,
     Attested,
     AttestGenesis,
+    ClaimData,
     ClaimSlot,
     Field,
     RegisterSchema,
@@ -83,11 +82,6 @@ SCHEMA_ID_TAG = b"origin/attest/schema"
 ATTESTATION_ID_TAG = b"origin/attest/attestation"
 ASSET_SCOPE_PREFIX = "asset:"
 POLICY_SCOPE_PREFIX = "policy:"
-
-ClaimData: TypeAlias = str | int | bool | bytes
-"""What a value holds: ``str`` (string, jurisdiction), ``int`` (uint, timestamp_ms),
-``bool``, ``bytes`` (bytes32) or ``Address`` (a ``bytes``)."""
-
 
 # Protocol -------------------------------------------------------------------------------
 
@@ -275,7 +269,9 @@ def attest(ctx: TxContext, message: Attest) -> Failure | None:
     failure = _data_mismatch(schema.fields, message.data)
     if failure:
         return failure
-    if schema.attester_role_required and not has_role(ctx.state, message.attester, Role.ATTESTER):
+    if schema.attester_role_required and not accounts_keeper.has_role(
+        ctx.state, message.attester, Role.ATTESTER
+    ):
         return Failure(AttestCode.ATTESTER_ROLE_REQUIRED, str(message.attester))
     now_ms = ctx.block.time_ms
     if message.expires_at_ms and message.expires_at_ms <= now_ms:
@@ -353,15 +349,15 @@ def revoke(ctx: TxContext, message: Revoke) -> Failure | None:
 def _authority_failure(state: StateGetter, scope: str, authority: Address) -> Failure | None:
     if scope.startswith(ASSET_SCOPE_PREFIX):
         symbol = scope[len(ASSET_SCOPE_PREFIX) :]
-        asset = load_asset(state, symbol)
+        asset = assets_keeper.load_asset(state, symbol)
         if asset is None:
             return Failure(AttestCode.ASSET_NOT_FOUND, symbol)
         if asset.issuer != authority:
             return Failure(AttestCode.NOT_ASSET_ISSUER)
-        if not issuer_in_good_standing(state, asset, authority):
+        if not assets_keeper.issuer_in_good_standing(state, asset, authority):
             return Failure(AttestCode.ISSUER_ROLE_REVOKED, str(authority))
         return None
-    if not has_role(state, authority, Role.REGULATOR):
+    if not accounts_keeper.has_role(state, authority, Role.REGULATOR):
         return Failure(AttestCode.REGULATOR_ROLE_REQUIRED)
     return None
 
@@ -441,7 +437,7 @@ def genesis_init(state: BlockState, genesis: AttestGenesis) -> list[Event]:
             )
         if trust.scope.startswith(ASSET_SCOPE_PREFIX):
             symbol = trust.scope[len(ASSET_SCOPE_PREFIX) :]
-            if load_asset(state, symbol) is None:
+            if assets_keeper.load_asset(state, symbol) is None:
                 raise ValueError(f"genesis: trusted attester for unknown asset {symbol!r}")
         attesters = trusted_attesters(state, trust.scope, trust.topic)
         if trust.attester in attesters:
