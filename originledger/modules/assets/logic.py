@@ -1,13 +1,13 @@
 """Pure handlers of the assets module and the protocol other modules move funds with.
 
-Protocol (granted to other modules in ``app.py``):
+Protocol (``public.py``, which ``app.py`` hands to the modules that expect it):
 - reading: ``load_asset``, ``balance_of``, ``available_of``, ``load_line``, ``load_hold``;
 - moving: ``move`` (a transfer between accounts, under every control of the asset);
 - holds: ``place_hold``, ``post_hold``, ``void_hold`` (two-phase transfers; the payments
   module builds card authorizations and escrow on them), ``derive_hold_id`` and
   ``client_hold_id``.
-Creating and destroying units (``mint_to``, ``burn_from``) are capabilities that only
-``app.py`` hands out.
+Creating and destroying units (``mint_to``, ``burn_from``) are a capability
+(``supply.py``) that only ``app.py`` hands out.
 
 Protocol functions check and write; they never emit. Those that succeed with something
 to report return the event, which the caller emits (``ctx.emit``), so that another module

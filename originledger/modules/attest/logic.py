@@ -1,10 +1,10 @@
 """Pure handlers of the attest module and the protocol other modules check claims with.
 
-Protocol (for compliance, identity and the rest; reads by exact key only, so it works on
-a handler's ``ctx.state``): ``load_schema``, ``load_attestation``, ``attestation_status``,
-``trusted_attesters``, ``valid_claim``, ``claim_value``, ``field_value``, and the scope
-builders ``asset_scope`` and ``policy_scope``. ``schema_id_of`` computes a schema's id
-off-ledger (for clients).
+Protocol (``public.py``, which ``app.py`` hands to compliance, identity and the rest;
+reads by exact key only, so it works on a handler's ``ctx.state``): ``load_schema``,
+``load_attestation``, ``attestation_status``, ``trusted_attesters``, ``valid_claim``,
+``claim_value``, ``field_value``, and the scope builders ``asset_scope`` and
+``policy_scope``. ``schema_id_of`` computes a schema's id off-ledger (for clients).
 """
 
 from __future__ import annotations

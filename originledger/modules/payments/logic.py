@@ -6,7 +6,8 @@ balance shows it as held); escrows and channel deposits are moved into the modul
 and counted in ``payments/locked/<symbol>``. Every movement goes through the assets
 protocol (``move_asset``, ``place_hold``, ``post_hold``, ``void_hold``) under every
 control of the asset, and the account that finally receives units passes the compliance
-module's holder checks (``check_receiver``), as an ``assets/transfer`` to it would.
+module's holder checks (``check_receiver``), as an ``assets/transfer`` to it would. Both
+come through the keepers of ``expected.py``, which ``app.py`` wires.
 """
 
 from __future__ import annotations
