@@ -16,7 +16,6 @@ from originledger.modules.attest.invariants import (
     trusted_sets_sorted_and_bounded,
 )
 from originledger.modules.attest.logic import (
-    ClaimData,
     asset_scope,
     attest,
     attestation_status,
@@ -45,6 +44,7 @@ from originledger.modules.attest.queries import (
 from originledger.modules.attest.types import (
     Attestation,
     AttestationStatus,
+    ClaimData,
     ClaimTopic,
     Field,
     FieldType,

@@ -59,7 +59,6 @@ from originledger.modules.attest.types import (
 __all__ = [
     "ASSET_SCOPE_PREFIX",
     "POLICY_SCOPE_PREFIX",
-    "ClaimData",
     "asset_scope",
     "attest",
     "attestation_id_of",
