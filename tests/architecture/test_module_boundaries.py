@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,27 @@ def test_only_app_wires_modules() -> None:
 
 def test_default_modules_are_every_module() -> None:
     assert sorted(module.name for module in DEFAULT_MODULES) == MODULE_NAMES
+
+
+def test_minting_is_a_capability_outside_every_public_face() -> None:
+    from originledger.modules.assets import public, supply
+
+    assert {"mint_to", "burn_from"} <= set(supply.__all__)
+    for owner, _, slot in SLOTS:
+        _, protocol, provider = describe_slot(slot)
+        assert provider is not supply, f"app.py hands {owner} the supply capability"
+        assert not {"mint_to", "burn_from"} & set(protocol_members(protocol))
+    assert not {"mint_to", "burn_from"} & set(public.__all__)
+
+
+def test_sdk_decodes_without_the_application() -> None:
+    """The sdk reads transactions with the catalogue (core + modules), never app.py."""
+    code = (
+        "import sys, originledger.sdk.verify\n"
+        "loaded = sorted(m for m in sys.modules if m == 'originledger.app')\n"
+        "print(loaded)\n"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert answer.stdout.strip() == "[]"
