@@ -179,3 +179,22 @@ def test_sdk_decodes_without_the_application() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert answer.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("owner", "attribute", "slot"), SLOTS, ids=[f"{owner}.{name}" for owner, name, _ in SLOTS]
+)
+def test_expected_keepers_name_exactly_what_the_module_calls(
+    owner: str, attribute: str, slot: Slot
+) -> None:
+    called: set[str] = set()
+    for path in sorted((MODULES / owner).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == attribute
+            ):
+                called.add(node.attr)
+    _, protocol, _ = describe_slot(slot)
+    assert called == set(protocol_members(protocol))
