@@ -5,10 +5,16 @@ driver (``node/embedded.py``) calls them in-process; the CometBFT driver calls t
 the ABCI socket. Execution never touches the disk; ``commit`` hands everything a block did
 to the store, which persists it in one SQLite transaction.
 
-Composition order (it is also the order of genesis and of end-of-block hooks):
+Wiring (``wire_modules``): a module calls another only through what it declares in its
+``expected.py`` (one Protocol per provider, Cosmos's expected keepers), and this file is
+the only place that hands it the provider's public face (``<provider>/public.py``); data
+types and result codes are the only imports between modules (``core/wiring.py``).
+
+Composition order (``DEFAULT_MODULES`` in ``modules/catalogue.py``; it is also the order
+of genesis and of end-of-block hooks):
   1. accounts: every other module checks roles through it;
   2. assets: balances and supply, which later modules (payments, lending, ...) move through
-     the narrow protocol of ``originledger.modules.assets``;
+     the narrow protocol of ``originledger.modules.assets.public``;
   3. attest: schemas, attestations and trusted attesters; reads roles (accounts) and asset
      issuers (assets), and its claims protocol serves compliance and identity;
   4. compliance: policy packs, regulators, approvals; guards assets' messages with the
@@ -30,7 +36,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 import msgspec
 
@@ -41,7 +47,8 @@ from originledger.core.block import (
     header_hash,
     result_leaf,
 )
-from originledger.core.codec import CodecError, TypedDecoder, encode, from_json
+from originledger.core.catalogue import Catalogue
+from originledger.core.codec import CodecError, encode, from_json
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.consensus import (
     ConsensusVersions,
@@ -83,7 +90,6 @@ from originledger.core.tx import (
     Failure,
     Msg,
     Tx,
-    TxDecoder,
     spent_records,
 )
 from originledger.modules import (
@@ -95,11 +101,16 @@ from originledger.modules import (
     payments,
     validators,
 )
+from originledger.modules.accounts import public as accounts_public
 from originledger.modules.accounts.counterparties import (
     AccountCheck,
     account_checks,
     module_accounts,
 )
+from originledger.modules.assets import public as assets_public
+from originledger.modules.attest import public as attest_public
+from originledger.modules.catalogue import DEFAULT_MODULES
+from originledger.modules.compliance import public as compliance_public
 
 __all__ = [
     "DEFAULT_MODULES",
@@ -117,15 +128,21 @@ __all__ = [
 
 log = logging.getLogger("originledger.app")
 
-DEFAULT_MODULES: tuple[Module, ...] = (
-    accounts.MODULE,
-    assets.MODULE,
-    attest.MODULE,
-    compliance.MODULE,  # after attest: its guards read claims; see the order above
-    payments.MODULE,  # after assets and compliance: moves units, checks receivers
-    clearing.MODULE,  # after assets and compliance, like payments
-    validators.MODULE,  # the consensus validator set; reads accounts' admin role
-)
+
+def wire_modules() -> None:
+    """The one place where modules meet: hand each module the public face of every module
+    it expects (its ``expected.py``), in composition order. Minting and burning
+    (``modules/assets/supply.py``) are a capability: no module of this composition is
+    handed it. Runs once, when this file is imported, before any block."""
+    assets.wire(accounts=accounts_public)
+    attest.wire(accounts=accounts_public, assets=assets_public)
+    compliance.wire(accounts=accounts_public, assets=assets_public, attest=attest_public)
+    payments.wire(assets=assets_public, compliance=compliance_public)
+    clearing.wire(assets=assets_public, compliance=compliance_public)
+    validators.wire(accounts=accounts_public)
+
+
+wire_modules()
 
 SignatureCheck = tuple[bytes, bytes, bytes]  # public key, digest, signature
 Verifier = Callable[[Sequence[SignatureCheck]], list[bool]]
@@ -135,26 +152,15 @@ def verify_sequentially(checks: Sequence[SignatureCheck]) -> list[bool]:
     return [verify_signature(key, digest, signature) for key, digest, signature in checks]
 
 
-class Registry:
-    """Everything known about the composed modules: decoders for messages and events."""
+class Registry(Catalogue):
+    """Everything known about the composed modules: the catalogue of their messages and
+    events (``core/catalogue.py``), and what executing them needs."""
 
     def __init__(self, modules: Sequence[Module]) -> None:
-        names = [module.name for module in modules]
-        if len(set(names)) != len(names):
-            raise ValueError(f"module names repeat: {names}")
-        reserved = set(names) & set(KERNEL_NAMESPACES)
-        if reserved:
-            raise ValueError(f"module names {sorted(reserved)} are the kernel's")
-        self.modules = tuple(modules)
-        self.by_name = {module.name: module for module in modules}
+        super().__init__(modules)
         self.handlers: dict[type[Msg], Callable[[TxContext, Any], Failure | None]] = {}
-        event_types: list[type[Event]] = list(KERNEL_EVENTS)
         for module in modules:
-            for kind, handler in module.handlers.items():
-                if kind in self.handlers:
-                    raise ValueError(f"message {kind.__name__} registered twice")
-                self.handlers[kind] = handler
-            event_types.extend(module.events)
+            self.handlers.update(module.handlers)
         # Guards run in module order, before the handler of the message they guard.
         self.guards: dict[type[Msg], tuple[Guard, ...]] = {}
         for module in modules:
@@ -172,21 +178,7 @@ class Registry:
         self.movement_watches: tuple[MovementWatch, ...] = tuple(
             module.watch_movements for module in modules if module.watch_movements is not None
         )
-        self.tx_decoder = TxDecoder(self.handlers)
-        self.event_types = tuple(event_types)
-        self.event_union: Any = Union[tuple(event_types)]  # noqa: UP007
-        self._events: TypedDecoder[Event] = TypedDecoder(self.event_union)
 
-    def decode_event(self, raw: bytes) -> Event:
-        return self._events.decode(raw)
-
-    def message_tags(self) -> list[str]:
-        return sorted(self.tx_decoder.tags)
-
-
-# State keys under ``tx/`` and events tagged ``kernel/`` belong to the kernel, not to a module.
-KERNEL_NAMESPACES = ("tx", "kernel")
-KERNEL_EVENTS: tuple[type[Event], ...] = (EndBlockFailed,)
 
 _DEFAULT_REGISTRY: Registry | None = None
 
@@ -979,8 +971,6 @@ def parse_genesis(raw: bytes) -> Genesis:
 
 
 __all__ += [
-    "KERNEL_EVENTS",
-    "KERNEL_NAMESPACES",
     "ChainMeta",
     "default_consensus_versions",
     "describe_error",

@@ -37,16 +37,17 @@ from typing import Any
 
 import msgspec
 
-from originledger.app import Registry, default_registry
 from originledger.comet.headers import CometHeader, CometVerificationError
 from originledger.comet.headers import verify_signed_header as verify_comet_signed_header
 from originledger.comet.results import exec_result_bytes
 from originledger.core.block import Genesis, ResultLeaf, SignedHeader, verify_signed_header
+from originledger.core.catalogue import Catalogue
 from originledger.core.codec import CodecError, decode, encode, from_json, to_builtins, to_json
 from originledger.core.crypto import sha256, verify_signature
 from originledger.core.merkle import list_root_from_proof, verify_list_inclusion
 from originledger.core.state_proof import StateProof, verify_state_proof
 from originledger.core.tx import SignedTx, signing_digest
+from originledger.modules.catalogue import default_catalogue
 from originledger.modules.validators.types import ValidatorPowerChanged, ValidatorSet
 
 __all__ = [
@@ -350,13 +351,13 @@ class VerifiedReceipt(msgspec.Struct, frozen=True):
     batch_index: int | None = None
 
 
-def describe_tx(raw: bytes, registry: Registry) -> dict[str, Any] | None:
+def describe_tx(raw: bytes, registry: Catalogue) -> dict[str, Any] | None:
     """A transaction's fields, decoded here (the same shape as a receipt's ``tx``)."""
     return registry.tx_decoder.describe(raw)
 
 
 def verify_receipt(
-    trusted: TrustedValidators, receipt: dict[str, Any], registry: Registry | None = None
+    trusted: TrustedValidators, receipt: dict[str, Any], registry: Catalogue | None = None
 ) -> VerifiedReceipt:
     """Verify a committed receipt (the JSON of ``GET /v1/txs/{hash}``) offline.
 
@@ -365,7 +366,7 @@ def verify_receipt(
     message, message index, events hash) is in the results root at the same index; and the
     receipt's result, index, decoded transaction and events equal the proven ones.
     """
-    registry = registry or default_registry()
+    registry = registry or default_catalogue()
     if receipt.get("status") == "committed" and receipt.get("cometbft_proof") is not None:
         return _verify_cometbft_receipt(trusted, receipt, registry)
     if receipt.get("status") != "committed" or receipt.get("proof") is None:
@@ -400,7 +401,7 @@ def verify_receipt(
 
 
 def _verify_cometbft_receipt(
-    trusted: TrustedValidators, receipt: dict[str, Any], registry: Registry
+    trusted: TrustedValidators, receipt: dict[str, Any], registry: Catalogue
 ) -> VerifiedReceipt:
     """Network mode: header H + 1 is signed by the validators; the result leaf is in the
     root of the leaves its CometBFT transaction carried (a batch, or itself alone), and the
@@ -460,7 +461,7 @@ def _check_fields(
     leaf: ResultLeaf,
     height: int,
     index: int,
-    registry: Registry,
+    registry: Catalogue,
 ) -> tuple[dict[str, Any] | None, list[Any], list[dict[str, Any]]]:
     """The receipt's result, transaction and events are the proven ones; returns the
     transaction decoded here and the proven events."""

@@ -210,9 +210,9 @@ def test_invalid_receipt_forged_signature(http, builder) -> None:
 
 
 def _registry() -> Any:
-    from originledger.app import default_registry
+    from originledger.modules.catalogue import default_catalogue
 
-    return default_registry()
+    return default_catalogue()
 
 
 # -- state proofs -----------------------------------------------------------------------

@@ -4,7 +4,8 @@ attestations; authorization, pause, freezes, clawback, forced transfer, recovery
 from __future__ import annotations
 
 from originledger.core.module import Module
-from originledger.modules.assets import types
+from originledger.core.wiring import fill
+from originledger.modules.assets import expected, types
 from originledger.modules.assets.block_invariants import supply_moves_with_balances
 from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.fees import (
@@ -94,6 +95,7 @@ __all__ = [
     "place_hold",
     "post_hold",
     "void_hold",
+    "wire",
 ]
 
 MODULE = Module(
@@ -165,3 +167,9 @@ MODULE = Module(
     end_block=expire_holds,
     index=INDEX,
 )
+
+
+def wire(*, accounts: expected.AccountsKeeper) -> None:
+    """Hand assets the public face of each module it expects (``expected.py``): ``app.py``
+    calls it once, before any block."""
+    fill(expected.accounts_keeper, accounts)

@@ -1,13 +1,13 @@
 """Pure handlers of the assets module and the protocol other modules move funds with.
 
-Protocol (granted to other modules in ``app.py``):
+Protocol (``public.py``, which ``app.py`` hands to the modules that expect it):
 - reading: ``load_asset``, ``balance_of``, ``available_of``, ``load_line``, ``load_hold``;
 - moving: ``move`` (a transfer between accounts, under every control of the asset);
 - holds: ``place_hold``, ``post_hold``, ``void_hold`` (two-phase transfers; the payments
   module builds card authorizations and escrow on them), ``derive_hold_id`` and
   ``client_hold_id``.
-Creating and destroying units (``mint_to``, ``burn_from``) are capabilities that only
-``app.py`` hands out.
+Creating and destroying units (``mint_to``, ``burn_from``) are a capability
+(``supply.py``) that only ``app.py`` hands out.
 
 Protocol functions check and write; they never emit. Those that succeed with something
 to report return the event, which the caller emits (``ctx.emit``), so that another module
@@ -34,8 +34,9 @@ from originledger.core.crypto import tagged_hash
 from originledger.core.limits import TIME_MS_MAX
 from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
-from originledger.modules.accounts import Role, has_role
+from originledger.modules.accounts.types import Role
 from originledger.modules.assets.codes import AssetsCode
+from originledger.modules.assets.expected import accounts_keeper
 from originledger.modules.assets.keys import (
     HOLD_EXPIRY,
     PARAMS_KEY,
@@ -607,7 +608,7 @@ def issuer_in_good_standing(state: StateGetter, asset: AssetRecord, account: Add
     if asset.issuer != account:
         return False
     policy = CLASS_POLICIES[asset.asset_class]
-    return not policy.issuer_role_required or has_role(state, account, Role.ISSUER)
+    return not policy.issuer_role_required or accounts_keeper.has_role(state, account, Role.ISSUER)
 
 
 def _issuer_asset(
@@ -633,7 +634,7 @@ def _authority_asset(state: StateGetter, symbol: str, authority: Address) -> Ass
         return Failure(AssetsCode.ASSET_NOT_FOUND, symbol)
     if issuer_in_good_standing(state, asset, authority):
         return asset
-    if has_role(state, authority, Role.REGULATOR):
+    if accounts_keeper.has_role(state, authority, Role.REGULATOR):
         return asset
     if asset.issuer == authority:
         return Failure(AssetsCode.ISSUER_ROLE_REVOKED, str(authority))
@@ -703,7 +704,9 @@ def issue(ctx: TxContext, message: Issue) -> Failure | None:
     if load_asset(ctx.state, message.symbol) is not None:
         return Failure(AssetsCode.SYMBOL_TAKEN, message.symbol)
     policy = CLASS_POLICIES[message.asset_class]
-    if policy.issuer_role_required and not has_role(ctx.state, message.issuer, Role.ISSUER):
+    if policy.issuer_role_required and not accounts_keeper.has_role(
+        ctx.state, message.issuer, Role.ISSUER
+    ):
         return Failure(AssetsCode.ISSUER_ROLE_REQUIRED, message.asset_class)
     if message.maturity_ms is not None and message.maturity_ms <= ctx.block.time_ms:
         return Failure(AssetsCode.INVALID_CREDIT_TERMS, "the maturity has passed")
@@ -751,7 +754,7 @@ def attest_reserves(ctx: TxContext, message: AttestReserves) -> Failure | None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, message.symbol)
     if asset.custodian is None or asset.custodian != message.custodian:
         return Failure(AssetsCode.NOT_CUSTODIAN)
-    if not has_role(ctx.state, message.custodian, Role.CUSTODIAN):
+    if not accounts_keeper.has_role(ctx.state, message.custodian, Role.CUSTODIAN):
         return Failure(AssetsCode.CUSTODIAN_ROLE_REQUIRED)
     if message.as_of_ms > ctx.block.time_ms or (
         asset.reserves is not None and message.as_of_ms <= asset.reserves_as_of_ms

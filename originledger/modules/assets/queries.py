@@ -13,7 +13,7 @@ from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.core.module import InvariantBroken, QueryError
 from originledger.core.numbers import parse_decimal
-from originledger.modules.accounts.queries import parse_address
+from originledger.core.query_params import parse_address
 from originledger.modules.assets.fees import FEE_COLLECTOR, fee_schedule, fees_collected
 from originledger.modules.assets.keys import (
     ASSET_PREFIX,

@@ -4,7 +4,8 @@ claim topic and scope; the claim protocol other modules check compliance with.""
 from __future__ import annotations
 
 from originledger.core.module import Module
-from originledger.modules.attest import types
+from originledger.core.wiring import fill
+from originledger.modules.attest import expected, types
 from originledger.modules.attest.codes import AttestCode
 from originledger.modules.attest.genesis import AttestGenesis, genesis_init
 from originledger.modules.attest.index import INDEX
@@ -16,7 +17,6 @@ from originledger.modules.attest.invariants import (
     trusted_sets_sorted_and_bounded,
 )
 from originledger.modules.attest.logic import (
-    ClaimData,
     asset_scope,
     attest,
     attestation_status,
@@ -45,6 +45,7 @@ from originledger.modules.attest.queries import (
 from originledger.modules.attest.types import (
     Attestation,
     AttestationStatus,
+    ClaimData,
     ClaimTopic,
     Field,
     FieldType,
@@ -71,6 +72,7 @@ __all__ = [
     "schema_id_of",
     "trusted_attesters",
     "valid_claim",
+    "wire",
 ]
 
 MODULE = Module(
@@ -106,3 +108,10 @@ MODULE = Module(
     genesis_init=genesis_init,
     index=INDEX,
 )
+
+
+def wire(*, accounts: expected.AccountsKeeper, assets: expected.AssetsKeeper) -> None:
+    """Hand attest the public face of each module it expects (``expected.py``): ``app.py``
+    calls it once, before any block."""
+    fill(expected.accounts_keeper, accounts)
+    fill(expected.assets_keeper, assets)

@@ -1,15 +1,13 @@
 """Pure handlers of the attest module and the protocol other modules check claims with.
 
-Protocol (for compliance, identity and the rest; reads by exact key only, so it works on
-a handler's ``ctx.state``): ``load_schema``, ``load_attestation``, ``attestation_status``,
-``trusted_attesters``, ``valid_claim``, ``claim_value``, ``field_value``, and the scope
-builders ``asset_scope`` and ``policy_scope``. ``schema_id_of`` computes a schema's id
-off-ledger (for clients).
+Protocol (``public.py``, which ``app.py`` hands to compliance, identity and the rest;
+reads by exact key only, so it works on a handler's ``ctx.state``): ``load_schema``,
+``load_attestation``, ``attestation_status``, ``trusted_attesters``, ``valid_claim``,
+``claim_value``, ``field_value``, and the scope builders ``asset_scope`` and
+``policy_scope``. ``schema_id_of`` computes a schema's id off-ledger (for clients).
 """
 
 from __future__ import annotations
-
-from typing import TypeAlias
 
 import msgspec
 
@@ -20,9 +18,9 @@ from originledger.core.crypto import tagged_hash
 from originledger.core.limits import MESSAGES_PER_TX_MAX
 from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
-from originledger.modules.accounts import Role, has_role
-from originledger.modules.assets import issuer_in_good_standing, load_asset
+from originledger.modules.accounts.types import Role
 from originledger.modules.attest.codes import AttestCode
+from originledger.modules.attest.expected import accounts_keeper, assets_keeper
 from originledger.modules.attest.keys import (
     BY_ATTESTER_PREFIX,
     BY_RECIPIENT_PREFIX,
@@ -41,6 +39,7 @@ from originledger.modules.attest.types import (
     AttestationStatus,
     Attested,
     AttestGenesis,
+    ClaimData,
     ClaimSlot,
     Field,
     RegisterSchema,
@@ -61,7 +60,6 @@ from originledger.modules.attest.types import (
 __all__ = [
     "ASSET_SCOPE_PREFIX",
     "POLICY_SCOPE_PREFIX",
-    "ClaimData",
     "asset_scope",
     "attest",
     "attestation_id_of",
@@ -84,11 +82,6 @@ SCHEMA_ID_TAG = b"origin/attest/schema"
 ATTESTATION_ID_TAG = b"origin/attest/attestation"
 ASSET_SCOPE_PREFIX = "asset:"
 POLICY_SCOPE_PREFIX = "policy:"
-
-ClaimData: TypeAlias = str | int | bool | bytes
-"""What a value holds: ``str`` (string, jurisdiction), ``int`` (uint, timestamp_ms),
-``bool``, ``bytes`` (bytes32) or ``Address`` (a ``bytes``)."""
-
 
 # Protocol -------------------------------------------------------------------------------
 
@@ -276,7 +269,9 @@ def attest(ctx: TxContext, message: Attest) -> Failure | None:
     failure = _data_mismatch(schema.fields, message.data)
     if failure:
         return failure
-    if schema.attester_role_required and not has_role(ctx.state, message.attester, Role.ATTESTER):
+    if schema.attester_role_required and not accounts_keeper.has_role(
+        ctx.state, message.attester, Role.ATTESTER
+    ):
         return Failure(AttestCode.ATTESTER_ROLE_REQUIRED, str(message.attester))
     now_ms = ctx.block.time_ms
     if message.expires_at_ms and message.expires_at_ms <= now_ms:
@@ -354,15 +349,15 @@ def revoke(ctx: TxContext, message: Revoke) -> Failure | None:
 def _authority_failure(state: StateGetter, scope: str, authority: Address) -> Failure | None:
     if scope.startswith(ASSET_SCOPE_PREFIX):
         symbol = scope[len(ASSET_SCOPE_PREFIX) :]
-        asset = load_asset(state, symbol)
+        asset = assets_keeper.load_asset(state, symbol)
         if asset is None:
             return Failure(AttestCode.ASSET_NOT_FOUND, symbol)
         if asset.issuer != authority:
             return Failure(AttestCode.NOT_ASSET_ISSUER)
-        if not issuer_in_good_standing(state, asset, authority):
+        if not assets_keeper.issuer_in_good_standing(state, asset, authority):
             return Failure(AttestCode.ISSUER_ROLE_REVOKED, str(authority))
         return None
-    if not has_role(state, authority, Role.REGULATOR):
+    if not accounts_keeper.has_role(state, authority, Role.REGULATOR):
         return Failure(AttestCode.REGULATOR_ROLE_REQUIRED)
     return None
 
@@ -442,7 +437,7 @@ def genesis_init(state: BlockState, genesis: AttestGenesis) -> list[Event]:
             )
         if trust.scope.startswith(ASSET_SCOPE_PREFIX):
             symbol = trust.scope[len(ASSET_SCOPE_PREFIX) :]
-            if load_asset(state, symbol) is None:
+            if assets_keeper.load_asset(state, symbol) is None:
                 raise ValueError(f"genesis: trusted attester for unknown asset {symbol!r}")
         attesters = trusted_attesters(state, trust.scope, trust.topic)
         if trust.attester in attesters:

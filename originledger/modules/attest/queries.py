@@ -18,7 +18,7 @@ from originledger.core.codec import decode
 from originledger.core.context import StateReader
 from originledger.core.limits import PAGE_ITEMS_MAX
 from originledger.core.module import BLOCK_TIME_PARAMETER, InvariantBroken, QueryError
-from originledger.modules.accounts.queries import parse_address
+from originledger.core.query_params import parse_address
 from originledger.modules.attest.keys import (
     BY_ATTESTER_PREFIX,
     BY_RECIPIENT_PREFIX,

@@ -37,6 +37,7 @@ __all__ = [
     "Attested",
     "BoolValue",
     "Bytes32Value",
+    "ClaimData",
     "ClaimSlot",
     "ClaimTopic",
     "Field",
@@ -170,6 +171,10 @@ Value: TypeAlias = (
     | TimestampValue
     | JurisdictionValue
 )
+
+ClaimData: TypeAlias = str | int | bool | bytes
+"""What a value holds: ``str`` (string, jurisdiction), ``int`` (uint, timestamp_ms),
+``bool``, ``bytes`` (bytes32) or ``Address`` (a ``bytes``)."""
 
 
 def value_type(value: Value) -> str:

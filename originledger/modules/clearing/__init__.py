@@ -4,7 +4,8 @@ atomic settlement of the net positions, a default rule, and a report of gross ve
 from __future__ import annotations
 
 from originledger.core.module import Module
-from originledger.modules.clearing import types
+from originledger.core.wiring import fill
+from originledger.modules.clearing import expected, types
 from originledger.modules.clearing.codes import ClearingCode
 from originledger.modules.clearing.index import INDEX
 from originledger.modules.clearing.invariants import cycles_are_complete, net_positions_sum_to_zero
@@ -30,6 +31,7 @@ __all__ = [
     "load_report",
     "net_positions",
     "saved_bps",
+    "wire",
 ]
 
 MODULE = Module(
@@ -55,3 +57,10 @@ MODULE = Module(
     },
     index=INDEX,
 )
+
+
+def wire(*, assets: expected.AssetsKeeper, compliance: expected.ComplianceKeeper) -> None:
+    """Hand clearing the public face of each module it expects (``expected.py``): ``app.py``
+    calls it once, before any block."""
+    fill(expected.assets_keeper, assets)
+    fill(expected.compliance_keeper, compliance)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from originledger.core.codec import decode
 from originledger.core.context import StateReader
-from originledger.modules.assets import balance_of
+from originledger.modules.clearing.expected import assets_keeper
 from originledger.modules.clearing.keys import (
     CYCLE_PREFIX,
     REPORT_PREFIX,
@@ -58,6 +58,6 @@ def cycles_are_complete(state: StateReader) -> str | None:
         if report_raw is None or decode(report_raw, CycleReport).status != cycle.status:
             return f"closed cycle {cycle.cycle_id} lacks its report"
         for symbol in cycle.assets:
-            if balance_of(state, CLEARING_ACCOUNT, symbol):
+            if assets_keeper.balance_of(state, CLEARING_ACCOUNT, symbol):
                 return f"the clearing account kept {symbol} after cycle {cycle.cycle_id}"
     return None

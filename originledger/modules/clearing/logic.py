@@ -21,9 +21,10 @@ from originledger.core.context import Event, Movement, StateGetter, StateView, T
 from originledger.core.limits import AMOUNT_MAX
 from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
-from originledger.modules.assets import AssetsCode, load_asset, move_asset
+from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.types import Transferred
 from originledger.modules.clearing.codes import ClearingCode
+from originledger.modules.clearing.expected import assets_keeper, compliance_keeper
 from originledger.modules.clearing.keys import (
     SEQUENCE_KEY,
     cycle_key,
@@ -55,7 +56,6 @@ from originledger.modules.clearing.types import (
     Position,
     SubmitObligation,
 )
-from originledger.modules.compliance import check_receiver, load_index
 
 __all__ = [
     "CLEARING_ACCOUNT",
@@ -155,7 +155,7 @@ def submit_obligation(ctx: TxContext, message: SubmitObligation) -> Failure | No
         return Failure(ClearingCode.NOT_PARTICIPANT)
     if cycle.obligations >= OBLIGATIONS_PER_CYCLE_MAX:
         return Failure(ClearingCode.TOO_MANY_OBLIGATIONS, str(OBLIGATIONS_PER_CYCLE_MAX))
-    if load_asset(ctx.state, message.symbol) is None:
+    if assets_keeper.load_asset(ctx.state, message.symbol) is None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, message.symbol)
     assets = cycle.assets
     gross = _gross(ctx.state, cycle)
@@ -225,12 +225,12 @@ def _settle(
     the attempt's writes, its events, and the first default (account, failure), if any."""
     attempt = _Attempt(ctx.state)
     events: list[Event] = []
-    index = load_index(ctx.state)
+    index = compliance_keeper.load_index(ctx.state)
     for paying in (True, False):
         for position in positions:
             if (position.pays > 0) != paying:
                 continue
-            asset = load_asset(attempt, position.symbol)
+            asset = assets_keeper.load_asset(attempt, position.symbol)
             if asset is None:
                 raise InvariantBroken(f"invariant broken: obligation in unknown {position.symbol}")
             if paying:
@@ -238,10 +238,10 @@ def _settle(
                 failure = None
             else:
                 sender, recipient, amount = CLEARING_ACCOUNT, position.account, position.receives
-                failure = check_receiver(
+                failure = compliance_keeper.check_receiver(
                     attempt, asset, index, recipient, amount, ctx.block.time_ms
                 )
-            failure = failure or move_asset(attempt, asset, sender, recipient, amount)
+            failure = failure or assets_keeper.move_asset(attempt, asset, sender, recipient, amount)
             if failure:
                 return attempt, events, (position.account, failure)
             events.append(Transferred(position.symbol, sender, recipient, amount))

@@ -6,9 +6,10 @@ units to the rules; monitoring alerts; and the pure fund tracer."""
 from __future__ import annotations
 
 from originledger.core.module import Module
+from originledger.core.wiring import fill
 from originledger.modules.assets import types as assets_types
 from originledger.modules.attest import types as attest_types
-from originledger.modules.compliance import types
+from originledger.modules.compliance import expected, types
 from originledger.modules.compliance.codes import ComplianceCode
 from originledger.modules.compliance.genesis import ComplianceGenesis, genesis_init
 from originledger.modules.compliance.index import INDEX
@@ -88,6 +89,7 @@ __all__ = [
     "regulates_asset",
     "rule_id_of",
     "trace_funds",
+    "wire",
 ]
 
 MODULE = Module(
@@ -151,3 +153,16 @@ MODULE = Module(
     watch_movements=watch_movements,
     index=INDEX,
 )
+
+
+def wire(
+    *,
+    accounts: expected.AccountsKeeper,
+    assets: expected.AssetsKeeper,
+    attest: expected.AttestKeeper,
+) -> None:
+    """Hand compliance the public face of each module it expects (``expected.py``): ``app.py``
+    calls it once, before any block."""
+    fill(expected.accounts_keeper, accounts)
+    fill(expected.assets_keeper, assets)
+    fill(expected.attest_keeper, attest)

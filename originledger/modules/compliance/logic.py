@@ -25,8 +25,7 @@ from originledger.core.codec import decode, encode
 from originledger.core.context import BlockState, Event, Movement, StateGetter, TxContext
 from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
-from originledger.modules.accounts import Role, has_role
-from originledger.modules.assets import agent_of, balance_of, load_asset
+from originledger.modules.accounts.types import Role
 from originledger.modules.assets.types import (
     AssetClass,
     AssetRecord,
@@ -38,8 +37,8 @@ from originledger.modules.assets.types import (
     Recover,
     Transfer,
 )
-from originledger.modules.attest import asset_scope, claim_value, policy_scope, valid_claim
 from originledger.modules.compliance.codes import ComplianceCode
+from originledger.modules.compliance.expected import accounts_keeper, assets_keeper, attest_keeper
 from originledger.modules.compliance.keys import (
     INDEX_KEY,
     ORDER_SEQUENCE_KEY,
@@ -174,7 +173,7 @@ def is_approved(state: StateGetter, jurisdiction: str, symbol: str, issuer: Addr
 
 def is_regulator(state: StateGetter, jurisdiction: str, account: Address) -> bool:
     """An appointed regulator of ``jurisdiction`` who also holds the regulator role."""
-    return state.get(regulator_key(jurisdiction, account)) is not None and has_role(
+    return state.get(regulator_key(jurisdiction, account)) is not None and accounts_keeper.has_role(
         state, account, Role.REGULATOR
     )
 
@@ -288,7 +287,7 @@ def guard_pause(ctx: TxContext, message: Pause) -> Failure | None:
     """Opening (unpausing) a security asset needs every approval its rules require."""
     if message.paused:
         return None
-    asset = load_asset(ctx.state, message.symbol)
+    asset = assets_keeper.load_asset(ctx.state, message.symbol)
     if asset is None or asset.asset_class != AssetClass.SECURITY or not asset.paused:
         return None
     index = load_index(ctx.state)
@@ -320,15 +319,15 @@ def _needs_holder_checks(asset: AssetRecord, index: RuleIndex) -> bool:
 def _scopes(asset: AssetRecord) -> list[str]:
     """Where a holder's claims are trusted: the asset's scope, then its home
     jurisdiction's policy scope."""
-    scopes = [asset_scope(asset.symbol)]
+    scopes = [attest_keeper.asset_scope(asset.symbol)]
     if asset.jurisdiction is not None:
-        scopes.append(policy_scope(asset.jurisdiction))
+        scopes.append(attest_keeper.policy_scope(asset.jurisdiction))
     return scopes
 
 
 def _residence(state: StateGetter, account: Address, scopes: Sequence[str], now_ms: int) -> str:
     for scope in scopes:
-        value = claim_value(state, account, RESIDENCE_TOPIC, scope, now_ms)
+        value = attest_keeper.claim_value(state, account, RESIDENCE_TOPIC, scope, now_ms)
         if isinstance(value, str):
             return value
     return ""
@@ -348,13 +347,15 @@ def check_receiver(
     in the order of the codes. ``holder_leaves``: the units come from an account whose
     whole balance moves, so the number of holders cannot grow. The asset's issuer and
     agent are exempt (the treasury, redemptions, recoveries)."""
-    if receiver == asset.issuer or receiver == agent_of(asset):
+    if receiver == asset.issuer or receiver == assets_keeper.agent_of(asset):
         return None
     if not _needs_holder_checks(asset, index):
         return None
     scopes = _scopes(asset)
     for topic in asset.required_claims:
-        if not any(valid_claim(state, receiver, topic, scope, now_ms) for scope in scopes):
+        if not any(
+            attest_keeper.valid_claim(state, receiver, topic, scope, now_ms) for scope in scopes
+        ):
             return Failure(
                 ComplianceCode.RECEIVER_NOT_VERIFIED,
                 f"asset {asset.symbol} requires a valid {topic!r} claim",
@@ -374,7 +375,7 @@ def check_receiver(
                 continue
             if residence != ref.jurisdiction:
                 found = _residence(
-                    state, receiver, [*scopes, policy_scope(ref.jurisdiction)], now_ms
+                    state, receiver, [*scopes, attest_keeper.policy_scope(ref.jurisdiction)], now_ms
                 )
                 if found != ref.jurisdiction:
                     continue
@@ -389,14 +390,14 @@ def check_receiver(
             )
     held = -1
     if asset.holders_max is not None and asset.holders >= asset.holders_max and not holder_leaves:
-        held = balance_of(state, receiver, asset.symbol)
+        held = assets_keeper.balance_of(state, receiver, asset.symbol)
         if held == 0:
             return Failure(
                 ComplianceCode.HOLDER_LIMIT, f"asset {asset.symbol}: {asset.holders_max} holders"
             )
     if asset.balance_max is not None:
         if held < 0:
-            held = balance_of(state, receiver, asset.symbol)
+            held = assets_keeper.balance_of(state, receiver, asset.symbol)
         if held + amount > asset.balance_max:
             return Failure(
                 ComplianceCode.BALANCE_LIMIT,
@@ -406,7 +407,7 @@ def check_receiver(
 
 
 def _whole_balance(state: StateGetter, account: Address, symbol: str, amount: int) -> bool:
-    return balance_of(state, account, symbol) == amount
+    return assets_keeper.balance_of(state, account, symbol) == amount
 
 
 def _movement_check(
@@ -416,7 +417,7 @@ def _movement_check(
     amount: int,
     sender: Address | None,
 ) -> tuple[AssetRecord | None, RuleIndex, Failure | None]:
-    asset = load_asset(ctx.state, symbol)
+    asset = assets_keeper.load_asset(ctx.state, symbol)
     if asset is None:
         return None, _EMPTY_INDEX, None  # the assets handler answers ASSET_NOT_FOUND
     index = load_index(ctx.state)
@@ -450,10 +451,10 @@ def guard_force_transfer(ctx: TxContext, message: ForceTransfer) -> Failure | No
 
 
 def guard_recover(ctx: TxContext, message: Recover) -> Failure | None:
-    asset = load_asset(ctx.state, message.symbol)
+    asset = assets_keeper.load_asset(ctx.state, message.symbol)
     if asset is None:
         return None
-    amount = balance_of(ctx.state, message.lost, message.symbol)
+    amount = assets_keeper.balance_of(ctx.state, message.lost, message.symbol)
     return check_receiver(
         ctx.state,
         asset,
@@ -507,7 +508,7 @@ def watch_movements(
         return None
     first = len(ctx.events)
     for movement in movements:
-        asset = load_asset(ctx.state, movement.symbol)
+        asset = assets_keeper.load_asset(ctx.state, movement.symbol)
         if asset is None or asset.peg not in index.monitored_pegs:
             continue
         _monitor(
@@ -601,7 +602,7 @@ def _monitor_rapid(
 
 
 def appoint_regulator(ctx: TxContext, message: AppointRegulator) -> Failure | None:
-    if not has_role(ctx.state, message.admin, Role.ADMIN):
+    if not accounts_keeper.has_role(ctx.state, message.admin, Role.ADMIN):
         return Failure(ComplianceCode.NOT_ADMIN)
     key = regulator_key(message.jurisdiction, message.account)
     if (ctx.state.get(key) is not None) == message.appointed:
@@ -744,7 +745,7 @@ def order_clawback(ctx: TxContext, message: OrderClawback) -> Failure | None:
     failure = _not_regulator(ctx.state, message.jurisdiction, message.regulator)
     if failure:
         return failure
-    asset = load_asset(ctx.state, message.symbol)
+    asset = assets_keeper.load_asset(ctx.state, message.symbol)
     if asset is None:
         return Failure(ComplianceCode.ASSET_NOT_FOUND, message.symbol)
     if (

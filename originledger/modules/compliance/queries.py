@@ -14,12 +14,12 @@ from originledger.core.context import BlockState, StateReader, TxState
 from originledger.core.limits import AMOUNT_MAX, PAGE_ITEMS_MAX
 from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
 from originledger.core.numbers import parse_decimal
+from originledger.core.query_params import parse_address
 from originledger.core.tx import Failure
-from originledger.modules.accounts.queries import parse_address
-from originledger.modules.assets import balance_of, load_asset, move
 from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.types import Transfer
 from originledger.modules.compliance.codes import ComplianceCode
+from originledger.modules.compliance.expected import assets_keeper
 from originledger.modules.compliance.keys import (
     APPROVAL_PREFIX,
     ORDER_PREFIX,
@@ -281,15 +281,15 @@ def query_check_transfer(state: StateReader, params: Mapping[str, str]) -> Check
     if failure is not None:
         return _answer(failure)
     scratch = TxState(BlockState(state))
-    asset = load_asset(scratch, symbol)
+    asset = assets_keeper.load_asset(scratch, symbol)
     if asset is None:
         return _answer(Failure(AssetsCode.ASSET_NOT_FOUND, symbol))
     leaves = (
         asset.holders_max is not None
         and asset.holders >= asset.holders_max
-        and balance_of(scratch, sender, symbol) == amount
+        and assets_keeper.balance_of(scratch, sender, symbol) == amount
     )
     failure = check_receiver(
         scratch, asset, load_index(scratch), recipient, amount, now_ms, holder_leaves=leaves
     )
-    return _answer(failure or move(scratch, symbol, sender, recipient, amount))
+    return _answer(failure or assets_keeper.move(scratch, symbol, sender, recipient, amount))

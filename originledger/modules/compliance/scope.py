@@ -29,11 +29,11 @@ from originledger.core.address import Address
 from originledger.core.context import StateGetter, TxContext
 from originledger.core.text import ascii_upper
 from originledger.core.tx import Failure
-from originledger.modules.accounts import Role, has_role
-from originledger.modules.assets import load_asset
+from originledger.modules.accounts.types import Role
 from originledger.modules.assets.types import AssetRecord, Freeze, FreezeAsset
 from originledger.modules.attest.types import SetTrusted
 from originledger.modules.compliance.codes import ComplianceCode
+from originledger.modules.compliance.expected import accounts_keeper, assets_keeper
 from originledger.modules.compliance.logic import _active_packs as active_packs
 from originledger.modules.compliance.logic import is_regulator, load_index
 from originledger.modules.compliance.rules import facts_of_record, rule_reaches
@@ -88,10 +88,10 @@ def regulates_asset(state: StateGetter, account: Address, asset: AssetRecord) ->
 
 def guard_freeze(ctx: TxContext, message: Freeze | FreezeAsset) -> Failure | None:
     """A regulator (not the issuer) freezes only an asset within its jurisdictions."""
-    asset = load_asset(ctx.state, message.symbol)
+    asset = assets_keeper.load_asset(ctx.state, message.symbol)
     if asset is None or asset.issuer == message.authority:
         return None  # the assets handler answers ASSET_NOT_FOUND, or the issuer acts
-    if not has_role(ctx.state, message.authority, Role.REGULATOR):
+    if not accounts_keeper.has_role(ctx.state, message.authority, Role.REGULATOR):
         return None  # the assets handler answers NOT_AUTHORITY
     if regulates_asset(ctx.state, message.authority, asset):
         return None
@@ -106,7 +106,7 @@ def guard_set_trusted(ctx: TxContext, message: SetTrusted) -> Failure | None:
     """A regulator names trusted attesters only for its own jurisdictions' policies."""
     if not message.scope.startswith(_POLICY_PREFIX):
         return None  # an asset scope: the asset's issuer decides (attest module)
-    if not has_role(ctx.state, message.authority, Role.REGULATOR):
+    if not accounts_keeper.has_role(ctx.state, message.authority, Role.REGULATOR):
         return None  # the attest handler answers REGULATOR_ROLE_REQUIRED
     jurisdiction = policy_jurisdiction(message.scope[len(_POLICY_PREFIX) :])
     if jurisdiction is None:

@@ -5,7 +5,8 @@ off-ledger claims, and atomic multi-leg swaps (payment-vs-payment, delivery-vs-p
 from __future__ import annotations
 
 from originledger.core.module import Module
-from originledger.modules.payments import types
+from originledger.core.wiring import fill
+from originledger.modules.payments import expected, types
 from originledger.modules.payments.block_invariants import module_account_moves_with_locked
 from originledger.modules.payments.codes import PaymentsCode
 from originledger.modules.payments.index import INDEX
@@ -64,6 +65,7 @@ __all__ = [
     "load_escrow",
     "load_request",
     "transfer_units",
+    "wire",
 ]
 
 MODULE = Module(
@@ -129,3 +131,10 @@ MODULE = Module(
     end_block=expire_authorizations,
     index=INDEX,
 )
+
+
+def wire(*, assets: expected.AssetsKeeper, compliance: expected.ComplianceKeeper) -> None:
+    """Hand payments the public face of each module it expects (``expected.py``): ``app.py``
+    calls it once, before any block."""
+    fill(expected.assets_keeper, assets)
+    fill(expected.compliance_keeper, compliance)

@@ -16,14 +16,11 @@ from collections.abc import Mapping
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode
 from originledger.core.context import StateGetter
-from originledger.modules.assets import balance_of
-from originledger.modules.assets.keys import balance_prefix
+from originledger.modules.payments.expected import assets_keeper
 from originledger.modules.payments.keys import LOCKED_PREFIX
 from originledger.modules.payments.logic import PAYMENTS_ACCOUNT
 
 __all__ = ["module_account_moves_with_locked"]
-
-_ACCOUNT_LINES = balance_prefix(PAYMENTS_ACCOUNT)
 
 
 class _After:
@@ -44,18 +41,19 @@ def _locked(raw: bytes | None) -> int:
 def module_account_moves_with_locked(
     before: StateGetter, writes: Mapping[bytes, bytes | None]
 ) -> str | None:
+    account_lines = assets_keeper.balance_prefix(PAYMENTS_ACCOUNT)
     symbols: set[bytes] = set()
     for key in writes:
         if key.startswith(LOCKED_PREFIX):
             symbols.add(key[len(LOCKED_PREFIX) :])
-        elif key.startswith(_ACCOUNT_LINES):
-            symbols.add(key[len(_ACCOUNT_LINES) :])
+        elif key.startswith(account_lines):
+            symbols.add(key[len(account_lines) :])
     after = _After(before, writes)
     for raw_symbol in sorted(symbols):
         symbol = raw_symbol.decode(errors="replace")
         key = LOCKED_PREFIX + raw_symbol
         locked = _locked(after.get(key)) - _locked(before.get(key))
-        held = balance_of(after, PAYMENTS_ACCOUNT, symbol) - balance_of(
+        held = assets_keeper.balance_of(after, PAYMENTS_ACCOUNT, symbol) - assets_keeper.balance_of(
             before, PAYMENTS_ACCOUNT, symbol
         )
         if held < locked:

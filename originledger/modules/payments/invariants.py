@@ -18,7 +18,7 @@ from __future__ import annotations
 from originledger.core.amounts import Amount
 from originledger.core.codec import decode
 from originledger.core.context import StateReader
-from originledger.modules.assets import balance_of, load_hold
+from originledger.modules.payments.expected import assets_keeper
 from originledger.modules.payments.keys import (
     AUTHORIZATION_EXPIRY_PREFIX,
     AUTHORIZATION_PREFIX,
@@ -68,7 +68,7 @@ def locked_equals_open_escrows_and_channels(state: StateReader) -> str | None:
     if recorded != wanted:
         return f"locked {sorted(recorded.items())} != open {sorted(wanted.items())}"
     for symbol, amount in sorted(recorded.items()):
-        held = balance_of(state, PAYMENTS_ACCOUNT, symbol)
+        held = assets_keeper.balance_of(state, PAYMENTS_ACCOUNT, symbol)
         if held < amount:
             return f"module account holds {held} {symbol} < locked {amount}"
     return None
@@ -82,7 +82,7 @@ def captured_within_authorized(state: StateReader) -> str | None:
         if not record.refunded <= record.captured <= record.authorized:
             return f"authorization {authorization_id.hex()}: refunded/captured/authorized"
         expiry = authorization_expiry_key(record.expires_at_ms, authorization_id)
-        hold = load_hold(state, record.hold_id)
+        hold = assets_keeper.load_hold(state, record.hold_id)
         if record.status == AuthorizationStatus.OPEN:
             open_ids.add(authorization_id)
             if state.get(expiry) is None:

@@ -6,7 +6,8 @@ balance shows it as held); escrows and channel deposits are moved into the modul
 and counted in ``payments/locked/<symbol>``. Every movement goes through the assets
 protocol (``move_asset``, ``place_hold``, ``post_hold``, ``void_hold``) under every
 control of the asset, and the account that finally receives units passes the compliance
-module's holder checks (``check_receiver``), as an ``assets/transfer`` to it would.
+module's holder checks (``check_receiver``), as an ``assets/transfer`` to it would. Both
+come through the keepers of ``expected.py``, which ``app.py`` wires.
 """
 
 from __future__ import annotations
@@ -29,18 +30,10 @@ from originledger.core.context import (
 from originledger.core.crypto import sha256, tagged_hash, verify_signature
 from originledger.core.module import InvariantBroken
 from originledger.core.tx import Failure
-from originledger.modules.assets import (
-    AssetsCode,
-    load_asset,
-    load_hold,
-    move_asset,
-    place_hold,
-    post_hold,
-    void_hold,
-)
+from originledger.modules.assets.codes import AssetsCode
 from originledger.modules.assets.types import Transferred
-from originledger.modules.compliance import check_receiver, load_index
 from originledger.modules.payments.codes import PaymentsCode
+from originledger.modules.payments.expected import assets_keeper, compliance_keeper
 from originledger.modules.payments.keys import (
     AUTHORIZATION_EXPIRY,
     authorization_key,
@@ -207,16 +200,21 @@ def transfer_units(
     fund tracing follows money through the module account). ``holder_checks``: the
     recipient passes the compliance module's checks first (off for the module account,
     which only keeps units for someone who is checked when they receive them)."""
-    asset = load_asset(ctx.state, symbol)
+    asset = assets_keeper.load_asset(ctx.state, symbol)
     if asset is None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, symbol)
     if holder_checks:
-        failure = check_receiver(
-            ctx.state, asset, load_index(ctx.state), recipient, amount, ctx.block.time_ms
+        failure = compliance_keeper.check_receiver(
+            ctx.state,
+            asset,
+            compliance_keeper.load_index(ctx.state),
+            recipient,
+            amount,
+            ctx.block.time_ms,
         )
         if failure:
             return failure
-    failure = move_asset(ctx.state, asset, sender, recipient, amount)
+    failure = assets_keeper.move_asset(ctx.state, asset, sender, recipient, amount)
     if failure:
         return failure
     ctx.emit(Transferred(symbol, sender, recipient, amount))
@@ -251,7 +249,7 @@ def create_request(ctx: TxContext, message: CreateRequest) -> Failure | None:
     if ctx.state.get(key) is not None:
         return Failure(PaymentsCode.ID_TAKEN, request_id.hex())
     for symbol in (message.symbol, *(item.symbol for item in message.accepted)):
-        if load_asset(ctx.state, symbol) is None:
+        if assets_keeper.load_asset(ctx.state, symbol) is None:
             return Failure(AssetsCode.ASSET_NOT_FOUND, symbol)
     record = PaymentRequest(
         merchant=message.merchant,
@@ -366,16 +364,21 @@ def authorize(ctx: TxContext, message: Authorize) -> Failure | None:
     key = authorization_key(authorization_id)
     if ctx.state.get(key) is not None:
         return Failure(PaymentsCode.ID_TAKEN, authorization_id.hex())
-    asset = load_asset(ctx.state, message.symbol)
+    asset = assets_keeper.load_asset(ctx.state, message.symbol)
     if asset is None:
         return Failure(AssetsCode.ASSET_NOT_FOUND, message.symbol)
-    failure = check_receiver(
-        ctx.state, asset, load_index(ctx.state), message.merchant, message.amount, time_ms
+    failure = compliance_keeper.check_receiver(
+        ctx.state,
+        asset,
+        compliance_keeper.load_index(ctx.state),
+        message.merchant,
+        message.amount,
+        time_ms,
     )
     if failure:
         return failure
     hold_id = authorization_hold_id(authorization_id, 0)
-    placed = place_hold(
+    placed = assets_keeper.place_hold(
         ctx.state,
         hold_id=hold_id,
         payer=message.payer,
@@ -447,19 +450,26 @@ def capture(ctx: TxContext, message: Capture) -> Failure | None:
         return Failure(
             PaymentsCode.CAPTURE_EXCEEDS_AUTHORIZED, f"{message.amount} > {remaining} left"
         )
-    asset = load_asset(ctx.state, record.symbol)
-    hold = load_hold(ctx.state, record.hold_id)
+    asset = assets_keeper.load_asset(ctx.state, record.symbol)
+    hold = assets_keeper.load_hold(ctx.state, record.hold_id)
     if asset is None or hold is None:
         raise InvariantBroken(
             f"invariant broken: authorization {message.authorization_id.hex()} without its"
             " asset or hold"
         )
-    failure = check_receiver(
-        ctx.state, asset, load_index(ctx.state), record.merchant, message.amount, time_ms
+    failure = compliance_keeper.check_receiver(
+        ctx.state,
+        asset,
+        compliance_keeper.load_index(ctx.state),
+        record.merchant,
+        message.amount,
+        time_ms,
     )
     if failure:
         return failure
-    posted = post_hold(ctx.state, record.hold_id, hold, message.amount, time_ms=time_ms)
+    posted = assets_keeper.post_hold(
+        ctx.state, record.hold_id, hold, message.amount, time_ms=time_ms
+    )
     if isinstance(posted, Failure):
         return posted
     ctx.emit(posted)
@@ -473,7 +483,7 @@ def capture(ctx: TxContext, message: Capture) -> Failure | None:
     updated = _replace(record, captured=captured, captures=record.captures + 1)
     if left > 0 and not message.final:
         hold_id = authorization_hold_id(message.authorization_id, updated.captures)
-        placed = place_hold(
+        placed = assets_keeper.place_hold(
             ctx.state,
             hold_id=hold_id,
             payer=record.payer,
@@ -503,9 +513,11 @@ def void_authorization(ctx: TxContext, message: VoidAuthorization) -> Failure | 
     record = _merchant_authorization(ctx.state, message.authorization_id, message.merchant)
     if isinstance(record, Failure):
         return record
-    hold = load_hold(ctx.state, record.hold_id)
+    hold = assets_keeper.load_hold(ctx.state, record.hold_id)
     if hold is not None:  # gone only if the assets hook expired it and ours has not run yet
-        ctx.emit(void_hold(ctx.state, record.hold_id, hold, time_ms=ctx.block.time_ms))
+        ctx.emit(
+            assets_keeper.void_hold(ctx.state, record.hold_id, hold, time_ms=ctx.block.time_ms)
+        )
     _close_authorization(
         ctx.state,
         message.authorization_id,
@@ -540,9 +552,11 @@ def expire_authorizations(block: BlockContext, state: BlockState) -> list[Event]
                 f"invariant broken: expiry entry {authorization_id.hex()} without authorization"
             )
         events: list[Event] = []
-        hold = load_hold(state, record.hold_id)
+        hold = assets_keeper.load_hold(state, record.hold_id)
         if hold is not None:
-            events.append(void_hold(state, record.hold_id, hold, time_ms=block.time_ms))
+            events.append(
+                assets_keeper.void_hold(state, record.hold_id, hold, time_ms=block.time_ms)
+            )
         state.set(
             authorization_key(authorization_id),
             encode(_replace(record, status=AuthorizationStatus.EXPIRED)),

@@ -10,8 +10,8 @@ from originledger.core.address import Address
 from originledger.core.amounts import Amount
 from originledger.core.context import StateReader
 from originledger.core.module import BLOCK_TIME_PARAMETER, QueryError
-from originledger.modules.assets import balance_of
 from originledger.modules.assets.types import check_symbol
+from originledger.modules.payments.expected import assets_keeper
 from originledger.modules.payments.logic import (
     PAYMENTS_ACCOUNT,
     load_authorization,
@@ -203,5 +203,5 @@ def query_locked(state: StateReader, params: Mapping[str, str]) -> LockedView:
         symbol,
         PAYMENTS_ACCOUNT,
         load_locked(state, symbol),
-        balance_of(state, PAYMENTS_ACCOUNT, symbol),
+        assets_keeper.balance_of(state, PAYMENTS_ACCOUNT, symbol),
     )

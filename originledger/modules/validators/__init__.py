@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from originledger.core.module import Module
-from originledger.modules.validators import types
+from originledger.core.wiring import fill
+from originledger.modules.validators import expected, types
 from originledger.modules.validators.codes import ValidatorsCode
 from originledger.modules.validators.index import INDEX
 from originledger.modules.validators.invariants import set_ordered_and_bounded
@@ -21,6 +22,7 @@ __all__ = [
     "load_validators",
     "record_genesis_validators",
     "validator_updates",
+    "wire",
 ]
 
 MODULE = Module(
@@ -34,3 +36,9 @@ MODULE = Module(
     invariants={"set_ordered_and_bounded": set_ordered_and_bounded},
     index=INDEX,
 )
+
+
+def wire(*, accounts: expected.AccountsKeeper) -> None:
+    """Hand validators the public face of each module it expects (``expected.py``): ``app.py``
+    calls it once, before any block."""
+    fill(expected.accounts_keeper, accounts)

@@ -12,8 +12,9 @@ from originledger.core.block import GenesisValidator
 from originledger.core.codec import decode, encode
 from originledger.core.context import Event, StateGetter, StateView, TxContext
 from originledger.core.tx import Failure
-from originledger.modules.accounts import Role, has_role
+from originledger.modules.accounts.types import Role
 from originledger.modules.validators.codes import ValidatorsCode
+from originledger.modules.validators.expected import accounts_keeper
 from originledger.modules.validators.keys import VALIDATOR_SET_KEY
 from originledger.modules.validators.types import (
     VALIDATORS_MAX,
@@ -57,7 +58,7 @@ def record_genesis_validators(
 
 
 def set_validator_power(ctx: TxContext, message: SetValidatorPower) -> Failure | None:
-    if not has_role(ctx.state, message.admin, Role.ADMIN):
+    if not accounts_keeper.has_role(ctx.state, message.admin, Role.ADMIN):
         return Failure(ValidatorsCode.NOT_ADMIN)
     current = load_validators(ctx.state)
     previous = next((v for v in current if v.public_key == message.public_key), None)
