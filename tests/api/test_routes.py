@@ -1,5 +1,5 @@
 """Each route module mounts alone over an ``ApiContext``. (That the API reads a node through
-the driver seam only is an import contract: tests/docs/test_architecture.py.)"""
+the driver seam only is an import contract: tests/architecture/test_layers.py.)"""
 
 from __future__ import annotations
 

@@ -34,7 +34,6 @@ def test_imports_follow_the_layers() -> None:
     result = _lint_imports(ROOT)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
-    assert "broken" not in report.lower(), report
     assert "Contracts: 5 kept, 0 broken." in report, report
 
 
