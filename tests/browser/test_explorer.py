@@ -60,7 +60,7 @@ def test_search_opens_account_with_history(explorer, page) -> None:
     assert page.text_content('[data-testid="account-address"]') == str(BOB.address)
     assert page.text_content('[data-testid="balance-USDX"]') == "12.34"
     history = page.text_content('[data-testid="history"]') or ""
-    assert "transfer" in history and "+12.34" in history
+    assert "Transfer" in history and "+12.34" in history
     _shot(page, "account")
 
     page.fill("#search-input", "usdx")

@@ -59,14 +59,16 @@ async function validatorAddress(publicKey) {
   return addressToText((await sha256(bytes)).slice(0, 20));
 }
 
+const hexOrBase64 = (text) => (/^[0-9a-f]{64}$/.test(text) ? Uint8Array.from(text.match(/../g), (x) => parseInt(x, 16)) : base64ToBytes(text));
+
 // Columns: a header is text, or num(text) for a numeric column (right-aligned, header too).
 const num = (text) => ({ text, num: true });
 
 // A column that a phone hides (its cells carry the same class).
 const wide = (text) => ({ text, wide: true });
 
-function table(headers, rows, attrs = "") {
-  if (!rows.length) return `<p class="empty">Nothing yet.</p>`;
+function table(headers, rows, attrs = "", empty = "Nothing yet.") {
+  if (!rows.length) return `<p class="empty">${h(empty)}</p>`;
   const head = headers.map((x) => (typeof x === "string" ? `<th scope="col">${h(x)}</th>` : `<th scope="col" class="${x.num ? "num" : ""}${x.wide ? "wide-only" : ""}">${h(x.text)}</th>`));
   return `<div class="table-wrap"><table ${attrs}><thead><tr>${head.join("")}</tr></thead>
   <tbody>${rows.join("")}</tbody></table></div>`;
@@ -391,13 +393,24 @@ async function txView(hash) {
   const ok = result.code === 0;
   const tx = receipt.tx || { messages: [], signers: [], memo: "" };
   const status = `<span class="badge pending" data-testid="section-status">not yet verified</span>`;
+  // Signers are public keys: shown as their accounts' addresses (the key in the tooltip).
+  const signers = await Promise.all(
+    tx.signers.map(async (key) => {
+      try {
+        const address = await validatorAddress(hexOrBase64(key));
+        return `<a href="#/account/${enc(address)}" class="mono" title="public key ${h(key)}">${h(short(address, 10))}</a>`;
+      } catch {
+        return `<span class="mono">${h(short(key, 10))}</span>`;
+      }
+    }),
+  );
   const failedAt = result.message_index >= 0 ? ` (message ${h(result.message_index)})` : "";
   view.innerHTML = `<section class="card" data-section="tx"><h2>Transaction ${status}</h2>
     ${keyValues([
       ["Hash", `<span class="mono" data-testid="tx-hash">${h(receipt.hash)}</span>`],
-      ["Result", `${badge(ok, ok ? "ok" : "failed")} <span data-testid="tx-result">${h(result.codespace)} ${h(result.code)}: ${h(result.message)}${failedAt}</span>`],
+      ["Result", ok ? `${badge(true, "ok")} <span data-testid="tx-result" class="muted">ok</span>` : `${badge(false, "failed")} <span data-testid="tx-result" class="fail-text"><strong>${h(result.codespace)} ${h(result.code)}</strong>: ${h(result.message)}${failedAt}</span>`],
       ["Block", `${blockLink(receipt.height)} · position <span data-testid="tx-index">${h(receipt.index)}</span>`],
-      ["Signers", tx.signers.length ? tx.signers.map((k) => `<span class="mono">${h(short(k, 10))}</span>`).join(", ") : "—"],
+      ["Signers", tx.signers.length ? signers.join(", ") : "—"],
       ["Memo", h(tx.memo || "—")],
       ["Expires", h(formatTime(tx.expires_at_ms))],
     ])}</section>
@@ -407,7 +420,7 @@ async function txView(hash) {
       <button id="verify-proof" type="button">Verify proof</button>
       <div id="proof-result" aria-live="polite"></div></section>
     <section class="card" data-section="messages"><h2>Messages ${status}</h2>${tx.messages.map((m) => `<div class="message"><h3>${h(m.type)}</h3>${keyValues(Object.entries(m).filter(([k]) => k !== "type").map(([k, v]) => [label(k), fieldValue(k, v, m.symbol)]))}</div>`).join("") || `<p class="empty">Undecodable.</p>`}</section>
-    <section class="card" data-section="events"><h2>Events ${status}</h2>${table([num("#"), "Type", "Data"], receipt.events.map((e, i) => `<tr><td class="num">${i}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [label(k), fieldValue(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"')}</section>`;
+    <section class="card" data-section="events"><h2>Events ${status}</h2>${table([num("#"), "Type", "Data"], receipt.events.map((e, i) => `<tr><td class="num">${i}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [label(k), fieldValue(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"', ok ? "No events." : "No events: a failed transaction changes nothing and emits none.")}</section>`;
   const button = document.getElementById("verify-proof");
   const run = () => verifyShown(receipt, button, hash);
   button.addEventListener("click", run);
@@ -597,8 +610,8 @@ async function accountView(address, cursor = null) {
       'data-testid="holds"',
     )}</section>
     <section class="card"><h2>History</h2>${table(
-      ["Block", "Kind", "Asset", num("Amount"), num("Balance after"), "Counterparty"],
-      history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td>${h(label(x.kind))}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty)}</td></tr>`),
+      ["Block", wide("Kind"), "Asset", num("Amount"), num("Balance after"), "Counterparty"],
+      history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td class="wide-only">${h(label(x.kind))}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty)}</td></tr>`),
       'data-testid="history"',
     )}${history.next_cursor ? `<p><a href="#/account/${enc(address)}/${enc(history.next_cursor)}">Older →</a></p>` : ""}</section>`;
 }
@@ -619,6 +632,10 @@ async function assetView(symbol) {
   const full = record ? record.result.asset : {};
   const fmt = (v) => `${formatAmount(v.toString(), asset.decimals)} ${symbol}`;
   const policy = Object.entries(full).filter(([k]) => !ASSET_SUMMARY.includes(k));
+  const unset = (v) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+  const policyRows = policy.filter(([, v]) => !unset(v)).map(([k, v]) => [label(k), fieldValue(k, v, symbol)]);
+  const notSet = policy.filter(([, v]) => unset(v)).map(([k]) => label(k));
+  if (notSet.length) policyRows.push(["Not set", `<span class="muted">${h(notSet.join(", "))}</span>`]);
   const reserves =
     asset.reserves === null
       ? "none attested"
@@ -639,7 +656,7 @@ async function assetView(symbol) {
       <section class="card"><h2>Supply over time</h2><div class="chart-box" data-testid="supply-chart"></div></section>
       <section class="card"><h2>Volume per day <small>30 days</small></h2><div class="chart-box" data-testid="volume-chart"></div></section>
     </div>
-    <section class="card"><h2>Policy and controls</h2><div data-testid="policy">${keyValues(policy.map(([k, v]) => [label(k), fieldValue(k, v, symbol)]))}</div></section>
+    <section class="card"><h2>Policy and controls</h2><div data-testid="policy">${keyValues(policyRows)}</div></section>
     <section class="card"><h2>Top holders</h2>${table(
       ["Account", num("Balance"), num("Held")],
       holders.holders.map((x) => `<tr><td>${accountLink(x.address, 12)}</td><td class="num">${amount(x.amount, symbol)}</td><td class="num">${amount(x.held, symbol)}</td></tr>`),
