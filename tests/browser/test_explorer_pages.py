@@ -53,7 +53,7 @@ ALIGNMENT_JS = """() => {
         }
         const numeric = heads[i].classList.contains('num');
         if (numeric !== cell.classList.contains('num')) {
-          problems.push(`cell ${i} (${cell.textContent.trim()}) is aligned unlike its header ${name}`);
+          problems.push(`cell ${i} is aligned unlike its header ${name}`);
         }
         if (numeric) {
           // The text's own right edge (not the cell's): a range over the cell's contents.
@@ -66,7 +66,9 @@ ALIGNMENT_JS = """() => {
           if (Math.abs(text.right - headText.right) > 1.5) {
             problems.push(`${name}: number ends at ${text.right}, header at ${headText.right}`);
           }
-          if (getComputedStyle(heads[i]).textAlign !== 'right') problems.push(`${name} is not right-aligned`);
+          if (getComputedStyle(heads[i]).textAlign !== 'right') {
+            problems.push(`${name} is not right-aligned`);
+          }
         }
       });
     }
@@ -128,7 +130,7 @@ def _look(page, name: str, viewport: dict) -> None:
 
 
 def _pages(chain: tuple[ExplorerNode, dict]) -> list[tuple[str, str, str]]:
-    node, facts = chain
+    _, facts = chain
     return [
         ("home", "/", '[data-testid="failures"]'),
         ("block", f"/#/block/{facts['height']}", '[data-testid="proposer-address"]'),
