@@ -611,7 +611,7 @@ async function accountView(address, cursor = null) {
     )}</section>
     <section class="card"><h2>History</h2>${table(
       ["Block", wide("Kind"), "Asset", num("Amount"), num("Balance after"), "Counterparty"],
-      history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td class="wide-only">${h(label(x.kind))}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty, 6)}</td></tr>`),
+      history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td class="wide-only">${h(label(x.kind))}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty, 5)}</td></tr>`),
       'data-testid="history"',
     )}${history.next_cursor ? `<p><a href="#/account/${enc(address)}/${enc(history.next_cursor)}">Older →</a></p>` : ""}</section>`;
 }
