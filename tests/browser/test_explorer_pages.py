@@ -246,3 +246,33 @@ def test_empty_chain_says_what_to_do(tmp_path: Path, browser, viewport) -> None:
             context.close()
     finally:
         node.stop()
+
+
+def test_formatting_helpers(chain, browser) -> None:
+    """Amounts keep every decimal, field names read as labels (the module the pages use)."""
+    node, _ = chain
+    context, page = _open(browser, node.url + "/", WIDE)
+    try:
+        outcome = page.evaluate(
+            """async () => {
+                const f = await import('/explorer/js/format.js');
+                return {
+                    amounts: [['1250', 2], ['5', 2], ['0', 2], ['1000000', 6], ['123456789', 0],
+                              ['100000000000000000000000000000000000000', 18]]
+                        .map(([v, d]) => f.formatAmount(v, d)),
+                    labels: ['reserves_as_of_ms', 'clawback_enabled', 'settle_by_height',
+                             'fee_bps', 'amount', 'placed_height'].map(f.label),
+                    bps: f.formatBps(250),
+                };
+            }"""
+        )
+        assert outcome["amounts"] == [
+            "12.50", "0.05", "0.00", "1.000000", "123,456,789",
+            "100,000,000,000,000,000,000.000000000000000000",
+        ]  # fmt: skip
+        assert outcome["labels"] == [
+            "Reserves as of", "Clawback enabled", "Settle by", "Fee", "Amount", "Placed at"
+        ]  # fmt: skip
+        assert outcome["bps"] == "2.50%"
+    finally:
+        context.close()

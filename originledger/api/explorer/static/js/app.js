@@ -262,7 +262,9 @@ function drawActivity(blocks) {
   if (!txsBox || !timeBox) return;
   const oldest = [...blocks].reverse();
   txsBox.replaceChildren(
-    barChart("Transactions per block", oldest.map((b) => ({ label: `#${b.height}`, value: BigInt(b.tx_count) })), (v) => formatCount(v)),
+    barChart("Transactions per block", oldest.map((b) => ({ label: `#${b.height}`, value: BigInt(b.tx_count) })), (v) => formatCount(v), {
+      formatAverage: (sum, count) => (Number(sum) / count).toFixed(1),
+    }),
   );
   const gaps = [];
   for (let i = 1; i < oldest.length; i++) {

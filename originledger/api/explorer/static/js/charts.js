@@ -107,12 +107,17 @@ export function lineChart(title, points, formatValue) {
 
 // bars: [{label, value: BigInt, note}] oldest first. Few bars get each its own label under it;
 // a single bar says there is nothing to compare it with yet.
-export function barChart(title, bars, formatValue, { cornerLabel = "max" } = {}) {
+export function barChart(title, bars, formatValue, { cornerLabel = "max", formatAverage = null } = {}) {
   let max = 0n;
-  for (const b of bars) if (b.value > max) max = b.value;
+  let sum = 0n;
+  for (const b of bars) {
+    if (b.value > max) max = b.value;
+    sum += b.value;
+  }
+  const averageText = !bars.length ? "" : formatAverage ? formatAverage(sum, bars.length) : formatValue(sum / BigInt(bars.length));
   const few = bars.length > 0 && bars.length <= FEW_BARS;
   const { box, svg } = figure(title, {
-    corner: bars.length ? `${cornerLabel} ${formatValue(max)}` : "",
+    corner: bars.length > 1 ? `average ${averageText} · ${cornerLabel} ${formatValue(max)}` : bars.length ? `${cornerLabel} ${formatValue(max)}` : "",
     left: few ? "" : bars.length ? bars[0].label : "",
     note: bars.length === 0 ? "no data yet" : bars.length === 1 ? "one data point: not enough data for a trend yet" : "",
     right: few ? "" : bars.length > 1 ? bars[bars.length - 1].label : "",

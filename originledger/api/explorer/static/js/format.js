@@ -37,10 +37,12 @@ const LABELS = {
 
 export function label(key) {
   if (Object.hasOwn(LABELS, key)) return LABELS[key];
+  // A time, a height or basis points: the unit goes (the value is shown as a date, a block
+  // or a percentage); "created_height" reads "Created at".
   const words = String(key)
-    .replace(/_ms$/, "")
-    .replace(/_bps$/, "")
-    .replace(/_height$/, " at")
+    .replace(/_(ms|bps)$/, "")
+    .replace(/ed_height$/, "ed_at")
+    .replace(/_height$/, "")
     .split("_")
     .filter(Boolean)
     .join(" ");
