@@ -20,10 +20,10 @@ import pytest
 
 from originledger.core.address import account_address
 from originledger.core.amounts import Amount
-from originledger.modules.assets.types import Transfer
+from originledger.modules.assets.types import AttestReserves, PlaceHold, Transfer
 from originledger.sdk import Client, TxBuilder
 
-from .conftest import ALICE, ARTIFACTS, BOB, CHAIN, VALIDATOR, ExplorerNode
+from .conftest import ALICE, ARTIFACTS, BOB, CHAIN, ISSUER, VALIDATOR, ExplorerNode
 
 TIMEOUT_MS = 10_000
 WIDE = {"width": 1400, "height": 1000}
@@ -77,10 +77,12 @@ ALIGNMENT_JS = """() => {
 }"""
 
 
-def _submit(client: Client, sender, recipient, amount: int) -> dict:
-    tx = TxBuilder(CHAIN).build(
-        [Transfer(sender.address, recipient.address, "USDX", Amount(amount))], [sender]
-    )
+AS_OF_MS = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
+
+
+def _submit(client: Client, sender, recipient, amount: int, message=None) -> dict:
+    message = message or Transfer(sender.address, recipient.address, "USDX", Amount(amount))
+    tx = TxBuilder(CHAIN).build([message], [sender])
     answer = client.submit(tx, wait_ms=10_000)
     assert answer.status == "committed", answer
     return {"hash": tx.hash_hex, "code": answer.code, "message": answer.message}
@@ -93,6 +95,13 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ExplorerNo
     ok = _submit(client, ALICE, BOB, 1250)  # 12.50 USDX
     failed = _submit(client, BOB, ALICE, 99_999_999)  # more than Bob has
     assert ok["code"] == 0 and failed["code"] != 0, (ok, failed)
+    # An open hold (the account page's holds table) and a reserve attestation (the asset's
+    # "Reserves ... as of" and its attestations table).
+    expires = client.status()["time_ms"] + 3_600_000
+    hold = PlaceHold(ALICE.address, BOB.address, "USDX", Amount(300), expires)
+    assert _submit(client, ALICE, BOB, 0, hold)["code"] == 0
+    attest = AttestReserves(ISSUER.address, "USDX", Amount(500_000), AS_OF_MS)
+    assert _submit(client, ISSUER, BOB, 0, attest)["code"] == 0
     node.index.wait_for(client.status()["height"])
     yield node, {"ok": ok, "failed": failed, "height": client.receipt(ok["hash"])["height"]}
     node.stop()
@@ -137,7 +146,7 @@ def _pages(chain: tuple[ExplorerNode, dict]) -> list[tuple[str, str, str]]:
         ("tx", f"/#/tx/{facts['ok']['hash']}", "#proof-result[data-verified]"),
         ("tx-failed", f"/#/tx/{facts['failed']['hash']}", "#proof-result[data-verified]"),
         ("account", f"/#/account/{BOB.address}", '[data-testid="history"]'),
-        ("account-issuer", f"/#/account/{ALICE.address}", '[data-testid="history"]'),
+        ("account-alice", f"/#/account/{ALICE.address}", '[data-testid="holds"]'),
         ("asset", "/#/asset/USDX", '[data-testid="supply-chart"] svg'),
         ("search", "/#/search/nothing-here", '[data-testid="no-results"]'),
     ]
@@ -226,6 +235,8 @@ def test_genesis_is_named_and_one_point_is_not_a_line(chain, browser) -> None:
         assert page.locator('[data-testid="supply-chart"] .chart-line').count() == 0
         policy = page.text_content('[data-testid="policy"]') or ""
         assert "Clawback enabled" in policy and "clawback_enabled" not in policy
+        reserves = page.text_content('[data-testid="reserves"]') or ""
+        assert "5,000.00" in reserves and "as of 2023-11-14 22:13:20 UTC" in reserves
     finally:
         context.close()
 

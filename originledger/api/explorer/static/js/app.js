@@ -608,7 +608,7 @@ async function accountView(address, cursor = null) {
     )}</section>
     <section class="card"><h2>Open holds</h2>${table(
       ["Hold", "Asset", "Payer", "Payee", num("Amount"), "Expires"],
-      (holds.result.holds || []).map((x) => `<tr><td class="mono">${h(short(x.hold_id || x.id || "", 6))}</td><td>${assetLink(x.symbol)}</td><td>${accountLink(x.payer)}</td><td>${accountLink(x.payee)}</td><td class="num">${amount(x.amount, x.symbol)}</td><td>${h(formatTime(x.expires_at_ms))}</td></tr>`),
+      (holds.result.holds || []).map((x) => `<tr><td><span class="mono" title="${h(x.hold_id || x.id || "")}">${h(short(x.hold_id || x.id || "", 6))}</span></td><td>${assetLink(x.symbol)}</td><td>${accountLink(x.payer)}</td><td>${accountLink(x.payee)}</td><td class="num">${amount(x.amount, x.symbol)}</td><td>${h(formatTime(x.expires_at_ms))}</td></tr>`),
       'data-testid="holds"',
     )}</section>
     <section class="card"><h2>History</h2>${table(
