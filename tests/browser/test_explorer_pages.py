@@ -195,6 +195,9 @@ def test_failed_transactions_show_their_message(chain, browser) -> None:
         assert message in failures and "assets 15" in failures
         latest = page.locator(f'#latest-txs tr[data-hash="{facts["failed"]["hash"]}"]')
         assert message in (latest.text_content() or "")
+        page.goto(f"{node.url}/#/account/{BOB.address}")
+        page.wait_for_selector('[data-testid="account-txs"]', timeout=TIMEOUT_MS)
+        assert message in (page.text_content('[data-testid="account-txs"]') or "")
         page.goto(f"{node.url}/#/tx/{facts['failed']['hash']}")
         page.wait_for_selector('[data-testid="tx-result"]', timeout=TIMEOUT_MS)
         assert message in (page.text_content('[data-testid="tx-result"]') or "")

@@ -576,6 +576,9 @@ async function accountView(address, cursor = null) {
     loadAssets(),
     loadGenesisHeight(),
   ]);
+  // The transactions that concern the account (signed or named), failed ones with their
+  // messages: the history below lists only movements of units.
+  const txs = await api(`/v1/index/txs?address=${enc(answer.address)}&limit=10`).catch(() => ({ txs: [] }));
   const account = answer.account;
   const roles = (account && account.roles) || [];
   const balances = answer.balances || [];
@@ -607,11 +610,12 @@ async function accountView(address, cursor = null) {
       'data-testid="balances"',
     )}</section>
     <section class="card"><h2>Open holds</h2>${table(
-      ["Hold", "Asset", "Payer", "Payee", num("Amount"), "Expires"],
-      (holds.result.holds || []).map((x) => `<tr><td><span class="mono" title="${h(x.hold_id || x.id || "")}">${h(short(x.hold_id || x.id || "", 6))}</span></td><td>${assetLink(x.symbol)}</td><td>${accountLink(x.payer)}</td><td>${accountLink(x.payee)}</td><td class="num">${amount(x.amount, x.symbol)}</td><td>${h(formatTime(x.expires_at_ms))}</td></tr>`),
+      [wide("Hold"), "Asset", "Payer", "Payee", num("Amount"), "Expires"],
+      (holds.result.holds || []).map((x) => `<tr><td class="wide-only"><span class="mono" title="${h(x.hold_id || x.id || "")}">${h(short(x.hold_id || x.id || "", 6))}</span></td><td>${assetLink(x.symbol)}</td><td>${accountLink(x.payer, 5)}</td><td>${accountLink(x.payee, 5)}</td><td class="num">${amount(x.amount, x.symbol)}</td><td>${h(formatTime(x.expires_at_ms))}</td></tr>`),
       'data-testid="holds"',
     )}</section>
-    <section class="card"><h2>History</h2>${table(
+    <section class="card"><h2>Latest transactions</h2><div data-testid="account-txs">${txsTable(txs.txs)}</div></section>
+    <section class="card"><h2>History <small>movements of units, with the balance after each</small></h2>${table(
       ["Block", wide("Kind"), "Asset", num("Amount"), num("Balance after"), "Counterparty"],
       history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td class="wide-only">${h(label(x.kind))}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty, 5)}</td></tr>`),
       'data-testid="history"',
