@@ -128,6 +128,14 @@ def _look(page, name: str, viewport: dict) -> None:
     assert not page.errors, page.errors
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"{name}: the page is {width}px wide on {viewport}"
+    if viewport is PHONE:
+        # Not even inside a table: a phone shows every column without scrolling it.
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('main .table-wrap')]"
+            ".filter((n) => n.scrollWidth > n.clientWidth + 1)"
+            ".map((n) => n.querySelector('thead').textContent.trim())"
+        )
+        assert wide == [], f"{name}: tables wider than a phone: {wide}"
     raw = page.evaluate(
         "() => [...document.querySelectorAll('main dt, main th')]"
         ".map((n) => n.textContent.trim()).filter((t) => /[a-z]_[a-z]/.test(t))"
