@@ -55,6 +55,7 @@ QUERY_PARAMETERS: dict[tuple[str, str], dict[str, str]] = {
         "height": "one block's transactions",
         "address": "one account's transactions",
     },
+    ("get", "/v1/index/txs/failed"): {"before": _INDEX_CURSOR, "limit": _LIMIT},
     ("get", "/v1/index/accounts/{address}/history"): {"cursor": _INDEX_CURSOR, "limit": _LIMIT},
     ("get", "/v1/index/assets"): {"limit": _LIMIT},
     ("get", "/v1/index/assets/{symbol}/holders"): {"limit": _LIMIT},

@@ -154,6 +154,58 @@ class IndexReader:
         next_cursor = f"{last['height']}:{last['position']}" if last else None
         return {"txs": rows, "next_cursor": next_cursor}
 
+    def failed_txs(self, before: str | None, limit: int) -> dict[str, Any]:
+        """The failed transactions (result code not 0), newest first, each with its result
+        message; ``before`` is the ``next_cursor`` of the previous page."""
+        limit = _check_limit(limit)
+        cursor = _parse_cursor(before, 2)
+        table = schema.txs
+        statement = select(table).where(table.c.code != 0)
+        if cursor is not None:
+            statement = statement.where(tuple_(table.c.height, table.c.position) < tuple_(*cursor))
+        statement = statement.order_by(desc(table.c.height), desc(table.c.position)).limit(limit)
+        rows = [_tx_view(row) for row in self._rows(statement)]
+        last = rows[-1] if len(rows) == limit else None
+        next_cursor = f"{last['height']}:{last['position']}" if last else None
+        return {"txs": rows, "next_cursor": next_cursor}
+
+    def stats(self) -> dict[str, Any]:
+        """What the index holds in all: blocks (after genesis), transactions (and how many
+        failed), accounts seen, assets, and each asset's holders (a positive balance)."""
+        txs = schema.txs
+        balances = schema.balances
+        with self.engine.connect() as connection:
+
+            def count(statement: Any) -> int:
+                return int(connection.execute(statement).scalar_one())
+
+            blocks = count(
+                select(func.count())
+                .select_from(schema.blocks)
+                .where(schema.blocks.c.hash.is_not(None))
+            )
+            tx_count = count(select(func.count()).select_from(txs))
+            failed = count(select(func.count()).select_from(txs).where(txs.c.code != 0))
+            accounts = count(select(func.count()).select_from(schema.accounts))
+            assets = count(select(func.count()).select_from(schema.assets))
+            holders = {
+                str(row.symbol): int(row.holders)
+                for row in connection.execute(
+                    select(balances.c.symbol, func.count().label("holders"))
+                    .where(balances.c.amount > 0)
+                    .group_by(balances.c.symbol)
+                )
+            }
+        return {
+            "indexed_height": self.indexed_height(),
+            "blocks": blocks,
+            "txs": tx_count,
+            "failed_txs": failed,
+            "accounts": accounts,
+            "assets": assets,
+            "holders": holders,
+        }
+
     # -- accounts -------------------------------------------------------------------------
 
     def account(self, address: str) -> dict[str, Any] | None:

@@ -66,7 +66,7 @@ def genesis_bytes() -> bytes:
     return (
         GenesisBuilder(CHAIN, genesis_time_ms=1_000)
         .validator(VALIDATOR.public_key)
-        .account(ISSUER.address, roles=["admin", "issuer"])
+        .account(ISSUER.address, roles=["admin", "issuer", "custodian"])
         .asset(
             "USDX",
             name="Explorer Dollar",

@@ -60,13 +60,13 @@ def test_search_opens_account_with_history(explorer, page) -> None:
     assert page.text_content('[data-testid="account-address"]') == str(BOB.address)
     assert page.text_content('[data-testid="balance-USDX"]') == "12.34"
     history = page.text_content('[data-testid="history"]') or ""
-    assert "transfer" in history and "+12.34" in history
+    assert "Transfer" in history and "+12.34" in history
     _shot(page, "account")
 
     page.fill("#search-input", "usdx")
     page.press("#search-input", "Enter")
     page.wait_for_selector('[data-testid="supply-chart"] svg', timeout=TIMEOUT_MS)
-    assert page.text_content('[data-testid="supply"]') == "5,000"
+    assert page.text_content('[data-testid="supply"]') == "5,000.00"
     assert page.locator('[data-testid="volume-chart"] rect').count() == 30
     assert str(ALICE.address)[:8] in (page.text_content('[data-testid="holders"]') or "")
     _shot(page, "asset")

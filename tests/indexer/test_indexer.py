@@ -234,12 +234,55 @@ def test_holders_volume_supply_blocks_and_txs(api) -> None:
     assert asset["asset_class"] == "payment" and asset["holders"] > 0
 
 
+def test_failed_txs_are_the_failures_with_their_messages(api) -> None:
+    """The explorer's "recent failures": every failed transaction, newest first, paged, each
+    with its result message; none that succeeded."""
+    every, cursor = [], None
+    while True:
+        params = {"limit": 200, **({"before": cursor} if cursor else {})}
+        page = api.get("/v1/index/txs", params=params).json()
+        every += page["txs"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    expected = [t for t in every if t["code"] != 0]
+    assert expected, "the workload made no failed transaction to list"
+    failed, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"before": cursor} if cursor else {})}
+        page = api.get("/v1/index/txs/failed", params=params).json()
+        assert len(page["txs"]) <= 3
+        failed += page["txs"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert failed == expected
+    assert all(not t["ok"] and t["message"] and t["message"] != "ok" for t in failed)
+
+
+def test_stats_count_what_the_index_holds(api, worked_node) -> None:
+    stats = api.get("/v1/index/stats").json()
+    status = api.get("/v1/index/status").json()
+    assert stats["indexed_height"] == status["indexed_height"] == worked_node.store.latest_height()
+    blocks = api.get("/v1/index/blocks", params={"limit": PAGE_ITEMS_MAX}).json()["blocks"]
+    assert stats["blocks"] == len(blocks)
+    assert stats["txs"] == sum(b["tx_count"] for b in blocks)
+    txs = api.get("/v1/index/txs", params={"limit": PAGE_ITEMS_MAX}).json()["txs"]
+    assert stats["failed_txs"] == sum(1 for t in txs if not t["ok"]) > 0
+    assets = api.get("/v1/index/assets").json()["assets"]
+    assert stats["assets"] == len(assets) == len(SYMBOLS)
+    for asset in assets:
+        one = api.get(f"/v1/index/assets/{asset['symbol']}").json()
+        assert stats["holders"].get(asset["symbol"], 0) == one["holders"]
+    assert stats["accounts"] >= len(HOLDERS)
+
+
 @pytest.mark.parametrize(
     ("path", "status", "code"),
     [
         (f"/v1/index/blocks?limit={PAGE_ITEMS_MAX + 1}", 400, "invalid_parameter"),
         ("/v1/index/txs?limit=0", 400, "invalid_parameter"),
         ("/v1/index/txs?before=nonsense", 400, "invalid_cursor"),
+        ("/v1/index/txs/failed?before=nonsense", 400, "invalid_cursor"),
+        ("/v1/index/txs/failed?limit=0", 400, "invalid_parameter"),
         ("/v1/index/accounts/og1nope/history", 400, "invalid_address"),
         ("/v1/index/assets/NOPE", 404, "asset_not_found"),
         ("/v1/index/assets/USDX/volume?days=9999", 400, "invalid_parameter"),

@@ -2,7 +2,10 @@
 
 - ``GET /v1/search?q=``: what a height, hash, address or asset symbol names.
 - ``GET /v1/index/status``: how far the index has come, and what it skipped.
-- ``GET /v1/index/blocks?before=&limit=``, ``GET /v1/index/txs?before=&limit=&height=&address=``.
+- ``GET /v1/index/stats``: counts of blocks, transactions (and failed ones), accounts,
+  assets, and each asset's holders.
+- ``GET /v1/index/blocks?before=&limit=``, ``GET /v1/index/txs?before=&limit=&height=&address=``,
+  ``GET /v1/index/txs/failed?before=&limit=`` (failed transactions with their messages).
 - ``GET /v1/index/accounts/{address}``, ``.../history?cursor=&limit=``.
 - ``GET /v1/index/assets``, ``/v1/index/assets/{symbol}``, ``.../holders?limit=``,
   ``.../volume?days=``, ``.../supply?limit=``.
@@ -93,6 +96,18 @@ def index_txs(context: Context, request: Request[Any, Any, Any]) -> Response[byt
     return json_response(answer)
 
 
+@get("/v1/index/txs/failed", sync_to_thread=True)
+def index_failed_txs(context: Context, request: Request[Any, Any, Any]) -> Response[bytes]:
+    reader = context.index_reader()
+    before = request.query_params.get("before")
+    return json_response(_call(context, reader.failed_txs, before, _limit_of(request)))
+
+
+@get("/v1/index/stats", sync_to_thread=True)
+def index_stats(context: Context) -> Response[bytes]:
+    return json_response(_call(context, context.index_reader().stats))
+
+
 @get("/v1/index/accounts/{address:str}", sync_to_thread=True)
 def index_account(context: Context, address: FromPath[str]) -> Response[bytes]:
     answer = _call(context, context.index_reader().account, address)
@@ -178,6 +193,8 @@ ROUTES = [
     index_status,
     index_blocks,
     index_txs,
+    index_failed_txs,
+    index_stats,
     index_account,
     account_history,
     index_assets,

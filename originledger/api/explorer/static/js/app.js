@@ -3,34 +3,74 @@
 
 import { api, enc, ApiError } from "./api.js";
 import { barChart, lineChart } from "./charts.js";
-import { ago, escapeHtml as h, formatAmount, formatTime, short } from "./format.js";
+import { ago, escapeHtml as h, formatAmount, formatBps, formatCount, formatTime, label, short } from "./format.js";
 import {
   Trust,
   VerificationError,
+  addressToText,
+  base64ToBytes,
   bytesToHex,
   followValidatorSet,
   genesisHashHex,
   msgpackDecode,
+  sha256,
   verifyReceipt,
   verifyStateValue,
 } from "./proof.js";
 
 const view = document.getElementById("view");
-const state = { trust: null, decimals: new Map(), route: "", live: null, lastHeight: 0 };
+const state = { trust: null, decimals: new Map(), route: "", live: null, lastHeight: 0, genesisHeight: null };
 
 // -- small helpers -------------------------------------------------------------------------
 
 const link = (route, text, attrs = "") => `<a href="#/${route}" ${attrs}>${h(text)}</a>`;
 const accountLink = (address, keep = 8) => (address ? link(`account/${enc(address)}`, short(address, keep), `title="${h(address)}" class="mono"`) : "—");
 const assetLink = (symbol) => link(`asset/${enc(symbol)}`, symbol);
-const blockLink = (height) => link(`block/${height}`, `#${height}`);
 const txLink = (hash, keep = 8) => link(`tx/${hash}`, short(hash, keep), `class="mono" data-hash="${h(hash)}"`);
 const amount = (value, symbol) => `${h(formatAmount(value, state.decimals.get(symbol) ?? 0))}`;
 const badge = (ok, text) => `<span class="badge ${ok ? "ok" : "fail"}">${h(text)}</span>`;
 
-function table(headers, rows, attrs = "") {
-  if (!rows.length) return `<p class="empty">Nothing yet.</p>`;
-  return `<div class="table-wrap"><table ${attrs}><thead><tr>${headers.map((x) => `<th>${h(x)}</th>`).join("")}</tr></thead>
+// A height as a link; the genesis state (height initial_height - 1, no block of its own) is
+// "genesis".
+const isGenesis = (height) => state.genesisHeight !== null && Number(height) <= state.genesisHeight;
+const blockLink = (height) =>
+  height === null || height === undefined ? "—" : isGenesis(height) ? `<span class="tag" title="the genesis state, before block #${Number(height) + 1}">genesis</span>` : link(`block/${height}`, `#${height}`);
+
+// The genesis height: the genesis file's initial_height (1 when absent) minus one.
+async function loadGenesisHeight() {
+  if (state.genesisHeight !== null) return state.genesisHeight;
+  try {
+    const genesis = await api("/v1/genesis");
+    state.genesisHeight = Number(genesis.initial_height ?? 1) - 1;
+  } catch {
+    state.genesisHeight = 0;
+  }
+  return state.genesisHeight;
+}
+
+// The account address of a validator's Ed25519 key, as core/address.py derives it: the first
+// 20 bytes of SHA-256("origin/account/ed25519" || public key), in bech32m. Shown for people;
+// the header's raw field stays what the proofs check.
+const ACCOUNT_TAG = new TextEncoder().encode("origin/account/ed25519");
+async function validatorAddress(publicKey) {
+  const bytes = new Uint8Array(ACCOUNT_TAG.length + publicKey.length);
+  bytes.set(ACCOUNT_TAG);
+  bytes.set(publicKey, ACCOUNT_TAG.length);
+  return addressToText((await sha256(bytes)).slice(0, 20));
+}
+
+const hexOrBase64 = (text) => (/^[0-9a-f]{64}$/.test(text) ? Uint8Array.from(text.match(/../g), (x) => parseInt(x, 16)) : base64ToBytes(text));
+
+// Columns: a header is text, or num(text) for a numeric column (right-aligned, header too).
+const num = (text) => ({ text, num: true });
+
+// A column that a phone hides (its cells carry the same class).
+const wide = (text) => ({ text, wide: true });
+
+function table(headers, rows, attrs = "", empty = "Nothing yet.") {
+  if (!rows.length) return `<p class="empty">${h(empty)}</p>`;
+  const head = headers.map((x) => (typeof x === "string" ? `<th scope="col">${h(x)}</th>` : `<th scope="col" class="${x.num ? "num" : ""}${x.wide ? "wide-only" : ""}">${h(x.text)}</th>`));
+  return `<div class="table-wrap"><table ${attrs}><thead><tr>${head.join("")}</tr></thead>
   <tbody>${rows.join("")}</tbody></table></div>`;
 }
 
@@ -43,10 +83,24 @@ function keyValues(entries) {
 
 function plain(value) {
   if (value === null || value === undefined) return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
   if (Array.isArray(value)) return value.length ? value.map(plain).join(", ") : "—";
   if (typeof value === "object") return `<code>${h(JSON.stringify(value))}</code>`;
-  if (typeof value === "string" && value.startsWith("og1")) return accountLink(value, 10);
+  if (typeof value === "string" && /^og1[02-9ac-hj-np-z]{38}$/.test(value)) return accountLink(value, 10);
   return h(String(value));
+}
+
+// A field's value by what its name says it is: amounts in the asset's units, times as dates,
+// heights as blocks, basis points as percentages, the rest plainly.
+function fieldValue(key, value, symbol) {
+  if (value === null || value === undefined) return "—";
+  if (AMOUNT_FIELDS.has(key) && /^\d+$/.test(String(value))) {
+    return `${amount(String(value), symbol)}${symbol ? ` <small>${h(symbol)}</small>` : ""}`;
+  }
+  if (key.endsWith("_ms") && /^\d+$/.test(String(value))) return Number(value) === 0 ? "—" : h(formatTime(value));
+  if (key.endsWith("_height") && /^\d+$/.test(String(value))) return blockLink(value);
+  if (key.endsWith("_bps") && /^\d+$/.test(String(value))) return h(formatBps(value));
+  return plain(value);
 }
 
 function showError(error) {
@@ -128,11 +182,26 @@ async function trust() {
 
 // -- views ---------------------------------------------------------------------------------
 
+const durationText = (ms) => {
+  const n = Number(ms);
+  if (n < 1000) return `${n} ms`;
+  if (n < 60_000) return `${(n / 1000).toFixed(1)} s`;
+  if (n < 3_600_000) return `${(n / 60_000).toFixed(1)} min`;
+  return `${(n / 3_600_000).toFixed(1)} h`;
+};
+
+const ACTIVITY_BLOCKS = 60;
+
 async function homeView() {
-  const status = await api("/v1/status");
-  let blocks, txs;
+  const [status] = await Promise.all([api("/v1/status"), loadGenesisHeight()]);
+  let blocks, txs, failed, stats;
   try {
-    [blocks, txs] = await Promise.all([api("/v1/index/blocks?limit=10"), api("/v1/index/txs?limit=15")]);
+    [blocks, txs, failed, stats] = await Promise.all([
+      api(`/v1/index/blocks?limit=${ACTIVITY_BLOCKS}`),
+      api("/v1/index/txs?limit=12"),
+      api("/v1/index/txs/failed?limit=8"),
+      api("/v1/index/stats"),
+    ]);
   } catch (error) {
     if (!(error instanceof ApiError && error.code === "index_disabled")) throw error;
     view.innerHTML = `<section class="card"><h2>${h(status.chain_id)} at block ${blockLink(status.height)}</h2>
@@ -142,81 +211,171 @@ async function homeView() {
     return;
   }
   const assets = await loadAssets();
+  const empty = stats.txs === 0;
   view.innerHTML = `
-    <section class="stats">
-      <div class="stat"><span>Chain</span><strong>${h(status.chain_id)}</strong></div>
-      <div class="stat"><span>Height</span><strong data-testid="height">${status.height}</strong></div>
-      <div class="stat"><span>Mempool</span><strong>${status.mempool_txs}</strong></div>
-      <div class="stat"><span>Assets</span><strong>${assets.length}</strong></div>
+    <div class="page-head"><h1>${h(status.chain_id)}</h1><span class="muted">Origin ledger · ${
+      status.height > state.genesisHeight ? `latest block ${blockLink(status.height)} ${ago(status.time_ms)}` : "no block yet"
+    }</span></div>
+    <section class="stats" data-testid="stats">
+      ${statCard("Height", `<span data-testid="height">${status.height}</span>`, `${formatCount(stats.blocks)} blocks indexed`)}
+      ${statCard("Transactions", `<span data-testid="stat-txs">${formatCount(stats.txs)}</span>`, stats.failed_txs ? `${formatCount(stats.failed_txs)} failed` : "none failed")}
+      ${statCard("Accounts", `<span data-testid="stat-accounts">${formatCount(stats.accounts)}</span>`, "seen by the index")}
+      ${statCard("Assets", `<span data-testid="stat-assets">${formatCount(stats.assets)}</span>`, `${formatCount(status.mempool_txs)} in the mempool`)}
     </section>
+    ${empty ? emptyChainCard(assets) : ""}
     <div class="columns">
-      <section class="card"><h2>Latest blocks</h2><div id="latest-blocks">${blocksTable(blocks.blocks)}</div></section>
+      <section class="card"><h2>Transactions per block <small>last ${ACTIVITY_BLOCKS} blocks</small></h2><div class="chart-box" data-testid="txs-chart"></div></section>
+      <section class="card"><h2>Time between blocks <small>last ${ACTIVITY_BLOCKS} blocks</small></h2><div class="chart-box" data-testid="blocktime-chart"></div></section>
+    </div>
+    <div class="columns">
+      <section class="card"><h2>Latest blocks</h2><div id="latest-blocks">${blocksTable(blocks.blocks.slice(0, 10))}</div></section>
       <section class="card"><h2>Latest transactions</h2><div id="latest-txs">${txsTable(txs.txs)}</div></section>
     </div>
-    <section class="card"><h2>Assets</h2>${assetsTable(assets)}</section>`;
+    <div class="columns">
+      <section class="card"><h2>Assets</h2>${assetsTable(assets, stats.holders)}</section>
+      <section class="card"><h2>Recent failures</h2><div id="recent-failures">${failuresTable(failed.txs)}</div></section>
+    </div>`;
+  drawActivity(blocks.blocks);
+}
+
+function statCard(title, value, note) {
+  return `<div class="stat"><span>${h(title)}</span><strong>${value}</strong><small>${h(note)}</small></div>`;
+}
+
+// What to do on a chain with no transaction yet: the commands of the README, with the key
+// names `origin init --dev` makes and an asset this chain has.
+function emptyChainCard(assets) {
+  const asset = assets.find((a) => a.asset_class === "payment") || assets[0];
+  const symbol = asset ? asset.symbol : "USDD";
+  const decimals = asset ? asset.decimals : 2;
+  const sample = formatAmount(String(1250n * 10n ** BigInt(Math.max(decimals, 2) - 2)), decimals);
+  return `<section class="card next-steps" data-testid="empty-chain"><h2>No transactions yet</h2>
+    <p>This chain has its genesis and nothing else. To see the explorer at work, run the demo (its own node and chain, with the explorer open on it), or send a transfer to this node from a home made with <code>origin init --dev</code> (dev keys <code>alice</code> and <code>bob</code>, passphrase <code>dev</code>):</p>
+    <pre class="cmd"><code>origin demo</code></pre>
+    <pre class="cmd"><code>ORIGIN_PASSPHRASE=dev origin transfer ${h(sample)} ${h(symbol)} --to bob --from alice --home ./node</code></pre>
+    <p class="note">New blocks and transactions appear here by themselves.</p></section>`;
+}
+
+function drawActivity(blocks) {
+  const txsBox = view.querySelector('[data-testid="txs-chart"]');
+  const timeBox = view.querySelector('[data-testid="blocktime-chart"]');
+  if (!txsBox || !timeBox) return;
+  const oldest = [...blocks].reverse();
+  txsBox.replaceChildren(
+    barChart("Transactions per block", oldest.map((b) => ({ label: `#${b.height}`, value: BigInt(b.tx_count) })), (v) => formatCount(v), {
+      formatAverage: (sum, count) => (Number(sum) / count).toFixed(1),
+    }),
+  );
+  const gaps = [];
+  for (let i = 1; i < oldest.length; i++) {
+    gaps.push({ label: `#${oldest[i].height}`, value: BigInt(Math.max(0, oldest[i].time_ms - oldest[i - 1].time_ms)) });
+  }
+  timeBox.replaceChildren(barChart("Time between blocks", gaps, (v) => durationText(v)));
 }
 
 function blocksTable(blocks) {
   return table(
-    ["Block", "Time", "Txs", "Events"],
-    blocks.map((b) => `<tr data-height="${b.height}"><td>${blockLink(b.height)}</td><td title="${h(formatTime(b.time_ms))}">${ago(b.time_ms)}</td><td>${b.tx_count}</td><td>${b.event_count}</td></tr>`),
+    ["Block", "Time", num("Txs"), num("Events")],
+    blocks.map((b) => `<tr data-height="${b.height}"><td>${blockLink(b.height)}</td><td title="${h(formatTime(b.time_ms))}">${ago(b.time_ms)}</td><td class="num">${formatCount(b.tx_count)}</td><td class="num">${formatCount(b.event_count)}</td></tr>`),
     'data-testid="blocks"',
   );
 }
 
+// A transaction's result: "ok", or "failed" with its codespace, code and message.
+function resultCell(t) {
+  if (t.ok) return badge(true, "ok");
+  const text = `${t.codespace} ${t.code}: ${t.message}`;
+  return `${badge(false, "failed")} <span class="fail-msg" data-testid="fail-message" title="${h(text)}">${h(text)}</span>`;
+}
+
 function txsTable(txs) {
   return table(
-    ["Transaction", "Block", "Type", "Result"],
-    txs.map((t) => `<tr data-hash="${h(t.hash)}"><td>${txLink(t.hash)}</td><td>${blockLink(t.height)}</td><td>${h(t.types.join(", "))}</td><td>${badge(t.ok, t.ok ? "ok" : `${t.codespace} ${t.code}`)}</td></tr>`),
+    ["Transaction", "Block", wide("Type"), "Result"],
+    txs.map((t) => `<tr data-hash="${h(t.hash)}"><td>${txLink(t.hash)}</td><td>${blockLink(t.height)}</td><td class="wide-only">${h(t.types.join(", "))}</td><td class="result">${resultCell(t)}</td></tr>`),
     'data-testid="txs"',
   );
 }
 
-function assetsTable(assets) {
+function failuresTable(txs) {
+  if (!txs.length) return `<p class="empty" data-testid="no-failures">No failed transaction yet.</p>`;
   return table(
-    ["Asset", "Class", "Supply", "Issuer"],
-    assets.map((a) => `<tr><td>${assetLink(a.symbol)}</td><td>${h(a.asset_class)}</td><td class="num">${amount(a.supply, a.symbol)}</td><td>${accountLink(a.issuer)}</td></tr>`),
+    ["Transaction", "Block", "Message"],
+    txs.map((t) => `<tr data-hash="${h(t.hash)}"><td>${txLink(t.hash, 6)}</td><td>${blockLink(t.height)}</td><td><span class="fail-msg wrap" data-testid="fail-message"><strong>${h(t.codespace)} ${h(t.code)}</strong>: ${h(t.message)}</span></td></tr>`),
+    'data-testid="failures"',
+  );
+}
+
+function assetsTable(assets, holders = null) {
+  const withHolders = holders !== null;
+  return table(
+    ["Asset", "Class", num("Supply"), ...(withHolders ? [num("Holders")] : []), "Issuer"],
+    assets.map((a) => `<tr data-symbol="${h(a.symbol)}"><td>${assetLink(a.symbol)}</td><td><span class="tag">${h(a.asset_class)}</span></td><td class="num" data-testid="asset-supply-${h(a.symbol)}">${amount(a.supply, a.symbol)}</td>${
+      withHolders ? `<td class="num">${formatCount(holders[a.symbol] ?? 0)}</td>` : ""
+    }<td>${accountLink(a.issuer, 6)}</td></tr>`),
+    'data-testid="assets"',
   );
 }
 
 async function refreshHome() {
-  const [blocks, txs, status] = await Promise.all([
-    api("/v1/index/blocks?limit=10"),
-    api("/v1/index/txs?limit=15"),
+  const [blocks, txs, failed, stats, status] = await Promise.all([
+    api(`/v1/index/blocks?limit=${ACTIVITY_BLOCKS}`),
+    api("/v1/index/txs?limit=12"),
+    api("/v1/index/txs/failed?limit=8"),
+    api("/v1/index/stats"),
     api("/v1/status"),
   ]);
   const blocksBox = document.getElementById("latest-blocks");
   const txsBox = document.getElementById("latest-txs");
   if (!blocksBox || !txsBox) return;
-  blocksBox.innerHTML = blocksTable(blocks.blocks);
+  if (view.querySelector('[data-testid="empty-chain"]') && stats.txs > 0) {
+    await homeView(); // the first transactions: the page takes its full form
+    return;
+  }
+  blocksBox.innerHTML = blocksTable(blocks.blocks.slice(0, 10));
   txsBox.innerHTML = txsTable(txs.txs);
-  const height = document.querySelector('[data-testid="height"]');
-  if (height) height.textContent = status.height;
+  const failures = document.getElementById("recent-failures");
+  if (failures) failures.innerHTML = failuresTable(failed.txs);
+  const set = (id, value) => {
+    const node = view.querySelector(`[data-testid="${id}"]`);
+    if (node) node.textContent = value;
+  };
+  set("height", status.height);
+  set("stat-txs", formatCount(stats.txs));
+  set("stat-accounts", formatCount(stats.accounts));
+  set("stat-assets", formatCount(stats.assets));
+  drawActivity(blocks.blocks);
 }
 
 async function blockView(height) {
   const [block, txs] = await Promise.all([
     api(`/v1/blocks/${enc(height)}`),
     api(`/v1/index/txs?height=${enc(height)}&limit=500`).catch(() => ({ txs: [] })),
+    loadGenesisHeight(),
   ]);
   const header = block.signed_header.header;
-  const b64hex = (b) => {
-    const bin = atob(b);
-    return Array.from(bin, (c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
-  };
+  const b64hex = (b) => bytesToHex(base64ToBytes(b));
+  const proposerKey = base64ToBytes(header.proposer);
+  let proposer = `<span class="mono">${h(bytesToHex(proposerKey))}</span>`;
+  try {
+    const address = await validatorAddress(proposerKey);
+    proposer = `${accountLink(address, 12)} <small class="muted" data-testid="proposer-address" data-address="${h(address)}">validator key <span class="mono">${h(short(bytesToHex(proposerKey), 8))}</span></small>`;
+  } catch {
+    /* no WebCrypto here (a page not served from localhost or over HTTPS): the key in hex */
+  }
   const n = Number(height);
-  view.innerHTML = `<section class="card"><h2>Block #${h(height)}</h2>
-    <p class="nav">${n > 1 ? link(`block/${n - 1}`, "← previous") : ""} ${link(`block/${n + 1}`, "next →")}</p>
+  const previous = n - 1 > state.genesisHeight ? link(`block/${n - 1}`, "← previous") : `<span class="muted">← genesis</span>`;
+  view.innerHTML = `<section class="card"><div class="card-head"><h2>Block #${h(height)}</h2>
+    <p class="nav">${previous} ${link(`block/${n + 1}`, "next →")}</p></div>
     ${keyValues([
       ["Hash", `<span class="mono">${h(block.hash)}</span>`],
-      ["Time", h(formatTime(header.time_ms))],
+      ["Time", `${h(formatTime(header.time_ms))} <small class="muted">${h(ago(header.time_ms))}</small>`],
       ["Transactions", h(header.tx_count)],
+      ["Proposer", `<span data-testid="proposer">${proposer}</span>`],
+      ["Signatures", h(block.signed_header.signatures.length)],
       ["Previous hash", `<span class="mono">${h(b64hex(header.previous_hash))}</span>`],
       ["State root", `<span class="mono">${h(b64hex(header.state_root))}</span>`],
-      ["Tx root", `<span class="mono">${h(b64hex(header.tx_root))}</span>`],
+      ["Transactions root", `<span class="mono">${h(b64hex(header.tx_root))}</span>`],
       ["Results root", `<span class="mono">${h(b64hex(header.results_root))}</span>`],
-      ["Proposer", `<span class="mono">${h(b64hex(header.proposer))}</span>`],
-      ["Signatures", h(block.signed_header.signatures.length)],
     ])}</section>
     <section class="card"><h2>Transactions</h2>${
       txs.txs.length ? txsTable(txs.txs) : table(["Transaction"], block.txs.map((t) => `<tr><td>${txLink(t, 16)}</td></tr>`))
@@ -231,18 +390,29 @@ async function txView(hash) {
     setTimeout(() => state.route === `tx/${hash}` && render(), 1000);
     return;
   }
-  await loadAssets();
+  await Promise.all([loadAssets(), loadGenesisHeight()]);
   const result = receipt.result;
   const ok = result.code === 0;
   const tx = receipt.tx || { messages: [], signers: [], memo: "" };
   const status = `<span class="badge pending" data-testid="section-status">not yet verified</span>`;
+  // Signers are public keys: shown as their accounts' addresses (the key in the tooltip).
+  const signers = await Promise.all(
+    tx.signers.map(async (key) => {
+      try {
+        const address = await validatorAddress(hexOrBase64(key));
+        return `<a href="#/account/${enc(address)}" class="mono" title="public key ${h(key)}">${h(short(address, 10))}</a>`;
+      } catch {
+        return `<span class="mono">${h(short(key, 10))}</span>`;
+      }
+    }),
+  );
   const failedAt = result.message_index >= 0 ? ` (message ${h(result.message_index)})` : "";
   view.innerHTML = `<section class="card" data-section="tx"><h2>Transaction ${status}</h2>
     ${keyValues([
       ["Hash", `<span class="mono" data-testid="tx-hash">${h(receipt.hash)}</span>`],
-      ["Result", `${badge(ok, ok ? "ok" : "failed")} <span data-testid="tx-result">${h(result.codespace)} ${h(result.code)}: ${h(result.message)}${failedAt}</span>`],
+      ["Result", ok ? `${badge(true, "ok")} <span data-testid="tx-result" class="muted">ok</span>` : `${badge(false, "failed")} <span data-testid="tx-result" class="fail-text"><strong>${h(result.codespace)} ${h(result.code)}</strong>: ${h(result.message)}${failedAt}</span>`],
       ["Block", `${blockLink(receipt.height)} · position <span data-testid="tx-index">${h(receipt.index)}</span>`],
-      ["Signers", tx.signers.length ? tx.signers.map((k) => `<span class="mono">${h(short(k, 10))}</span>`).join(", ") : "—"],
+      ["Signers", tx.signers.length ? signers.join(", ") : "—"],
       ["Memo", h(tx.memo || "—")],
       ["Expires", h(formatTime(tx.expires_at_ms))],
     ])}</section>
@@ -251,8 +421,8 @@ async function txView(hash) {
       <div id="trust-panel" data-testid="trust"></div>
       <button id="verify-proof" type="button">Verify proof</button>
       <div id="proof-result" aria-live="polite"></div></section>
-    <section class="card" data-section="messages"><h2>Messages ${status}</h2>${tx.messages.map((m) => `<div class="message"><h3>${h(m.type)}</h3>${keyValues(Object.entries(m).filter(([k]) => k !== "type").map(([k, v]) => [k, plainAmount(k, v, m.symbol)]))}</div>`).join("") || `<p class="empty">Undecodable.</p>`}</section>
-    <section class="card" data-section="events"><h2>Events ${status}</h2>${table(["#", "Type", "Data"], receipt.events.map((e, i) => `<tr><td>${i}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [k, plainAmount(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"')}</section>`;
+    <section class="card" data-section="messages"><h2>Messages ${status}</h2>${tx.messages.map((m) => `<div class="message"><h3>${h(m.type)}</h3>${keyValues(Object.entries(m).filter(([k]) => k !== "type").map(([k, v]) => [label(k), fieldValue(k, v, m.symbol)]))}</div>`).join("") || `<p class="empty">Undecodable.</p>`}</section>
+    <section class="card" data-section="events"><h2>Events ${status}</h2>${table([num("#"), "Type", "Data"], receipt.events.map((e, i) => `<tr><td class="num">${i}</td><td>${h(e.type)}</td><td>${keyValues(Object.entries(e.data).map(([k, v]) => [label(k), fieldValue(k, v, e.data.symbol)]))}</td></tr>`), 'data-testid="events"', ok ? "No events." : "No events: a failed transaction changes nothing and emits none.")}</section>`;
   const button = document.getElementById("verify-proof");
   const run = () => verifyShown(receipt, button, hash);
   button.addEventListener("click", run);
@@ -392,14 +562,10 @@ async function renderTrustPanel(onChange) {
   panel.querySelector("#pin-forget")?.addEventListener("click", () => changed(null));
 }
 
-const AMOUNT_FIELDS = new Set(["amount", "supply", "max_supply", "released", "amount_frozen", "held", "available", "reserves"]);
-
-function plainAmount(key, value, symbol) {
-  if (AMOUNT_FIELDS.has(key) && typeof value === "string" && /^\d+$/.test(value)) {
-    return `${amount(value, symbol)}${symbol ? ` <small>${h(symbol)}</small>` : ""}`;
-  }
-  return plain(value);
-}
+const AMOUNT_FIELDS = new Set([
+  "amount", "supply", "max_supply", "released", "amount_frozen", "held", "available", "reserves",
+  "balance_max", "settled", "refunded", "deposit", "paid", "captured", "fee",
+]);
 
 async function accountView(address, cursor = null) {
   const [answer, holds, history, indexed] = await Promise.all([
@@ -408,38 +574,56 @@ async function accountView(address, cursor = null) {
     api(`/v1/index/accounts/${enc(address)}/history?limit=25${cursor ? `&cursor=${enc(cursor)}` : ""}`).catch(() => ({ items: [], next_cursor: null })),
     api(`/v1/index/accounts/${enc(address)}`).catch(() => null),
     loadAssets(),
+    loadGenesisHeight(),
   ]);
+  // The transactions that concern the account (signed or named), failed ones with their
+  // messages: the history below lists only movements of units.
+  const txs = await api(`/v1/index/txs?address=${enc(answer.address)}&limit=10`).catch(() => ({ txs: [] }));
   const account = answer.account;
   const roles = (account && account.roles) || [];
   const balances = answer.balances || [];
+  // When the account first appeared (the index saw it, from genesis on), and when the
+  // ledger wrote its account record: a signer's record is (re)written, with its public
+  // key, by the first transaction it signs, so the two may differ.
+  const firstSeen = indexed ? indexed.first_seen_height : null;
+  const recorded = account ? account.created_height : null;
+  const since = firstSeen !== null && (recorded === null || firstSeen <= recorded) ? firstSeen : recorded;
+  const recordNote =
+    recorded !== null && since !== null && recorded > since
+      ? ` <small class="muted" data-testid="record-note">its account record${account.public_key ? ", with its public key," : ""} was written at ${isGenesis(recorded) ? "genesis" : `block #${h(recorded)}`}${account.public_key ? ", by the first transaction it signed" : ""}</small>`
+      : "";
   view.innerHTML = `<section class="card"><h2>Account</h2>
     ${keyValues([
       ["Address", `<span class="mono" data-testid="account-address">${h(answer.address)}</span>`],
       ["Status", account ? "on the ledger" : "no account record (it may still receive)"],
       ["Roles", roles.length ? roles.map((r) => `<span class="tag">${h(r)}</span>`).join(" ") : "—"],
-      ["Created at", account ? blockLink(account.created_height) : "—"],
-      ["First seen (index)", indexed ? blockLink(indexed.first_seen_height) : "—"],
-      ["State height", h(answer.height)],
+      ["Since", `<span data-testid="account-since">${since === null ? "—" : blockLink(since)}</span>${recordNote}`],
+      ["State at", blockLink(answer.height)],
     ])}</section>
     <section class="card"><h2>Balances</h2>${table(
-      ["Asset", "Balance", "Held", "Available", "Flags"],
+      ["Asset", num("Balance"), num("Held"), num("Available"), "Flags"],
       balances.map((b) => `<tr data-symbol="${h(b.symbol)}"><td>${assetLink(b.symbol)}</td><td class="num" data-testid="balance-${h(b.symbol)}">${amount(b.amount, b.symbol)}</td><td class="num">${amount(b.held, b.symbol)}</td><td class="num">${amount(b.available, b.symbol)}</td><td>${[
         b.frozen ? `<span class="tag warn">${b.deep ? "deep frozen" : "frozen"}</span>` : "",
         b.amount_frozen && b.amount_frozen !== "0" ? `<span class="tag warn">${amount(b.amount_frozen, b.symbol)} frozen</span>` : "",
         b.authorized ? `<span class="tag">authorized</span>` : "",
-      ].join(" ") || "—"}</td></tr>`),
+      ].filter(Boolean).join(" ") || `<span class="muted">—</span>`}</td></tr>`),
       'data-testid="balances"',
     )}</section>
     <section class="card"><h2>Open holds</h2>${table(
-      ["Hold", "Asset", "Payer", "Payee", "Amount", "Expires"],
-      (holds.result.holds || []).map((x) => `<tr><td class="mono">${h(short(x.hold_id || x.id || "", 6))}</td><td>${assetLink(x.symbol)}</td><td>${accountLink(x.payer)}</td><td>${accountLink(x.payee)}</td><td class="num">${amount(x.amount, x.symbol)}</td><td>${h(formatTime(x.expires_at_ms))}</td></tr>`),
+      [wide("Hold"), "Asset", "Payer", "Payee", num("Amount"), "Expires"],
+      (holds.result.holds || []).map((x) => `<tr><td class="wide-only"><span class="mono" title="${h(x.hold_id || x.id || "")}">${h(short(x.hold_id || x.id || "", 6))}</span></td><td>${assetLink(x.symbol)}</td><td>${accountLink(x.payer, 5)}</td><td>${accountLink(x.payee, 5)}</td><td class="num">${amount(x.amount, x.symbol)}</td><td>${h(formatTime(x.expires_at_ms))}</td></tr>`),
+      'data-testid="holds"',
     )}</section>
-    <section class="card"><h2>History</h2>${table(
-      ["Block", "Kind", "Asset", "Amount", "Balance after", "Counterparty"],
-      history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td>${h(x.kind)}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty)}</td></tr>`),
+    <section class="card"><h2>Latest transactions</h2><div data-testid="account-txs">${txsTable(txs.txs)}</div></section>
+    <section class="card"><h2>History <small>movements of units, with the balance after each</small></h2>${table(
+      ["Block", wide("Kind"), "Asset", num("Amount"), num("Balance after"), "Counterparty"],
+      history.items.map((x) => `<tr><td>${blockLink(x.height)}</td><td class="wide-only">${h(label(x.kind))}</td><td>${assetLink(x.symbol)}</td><td class="num ${x.direction}">${x.direction === "in" ? "+" : "−"}${amount(x.amount, x.symbol)}</td><td class="num">${amount(x.balance, x.symbol)}</td><td>${accountLink(x.counterparty, 5)}</td></tr>`),
       'data-testid="history"',
     )}${history.next_cursor ? `<p><a href="#/account/${enc(address)}/${enc(history.next_cursor)}">Older →</a></p>` : ""}</section>`;
 }
+
+// The asset record's fields shown in the summary (the rest is its policy and controls).
+const ASSET_SUMMARY = ["symbol", "issuer", "asset_class", "decimals", "supply", "max_supply", "created_height", "name", "holders", "reserves", "reserves_as_of_ms", "custodian"];
 
 async function assetView(symbol) {
   const [asset, record, holders, volume, supply] = await Promise.all([
@@ -448,38 +632,48 @@ async function assetView(symbol) {
     api(`/v1/index/assets/${enc(symbol)}/holders?limit=25`),
     api(`/v1/index/assets/${enc(symbol)}/volume?days=30`),
     api(`/v1/index/assets/${enc(symbol)}/supply?limit=200`),
+    loadGenesisHeight(),
   ]);
   state.decimals.set(symbol, asset.decimals);
   const full = record ? record.result.asset : {};
-  const fmt = (v) => formatAmount(v.toString(), asset.decimals);
-  const policy = Object.entries(full).filter(([k]) => !["symbol", "issuer", "asset_class", "decimals", "supply", "max_supply", "created_height", "name", "holders"].includes(k));
-  view.innerHTML = `<section class="card"><h2>${h(symbol)} <small>${h(full.name || "")}</small></h2>
+  const fmt = (v) => `${formatAmount(v.toString(), asset.decimals)} ${symbol}`;
+  const policy = Object.entries(full).filter(([k]) => !ASSET_SUMMARY.includes(k));
+  const unset = (v) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+  const policyRows = policy.filter(([, v]) => !unset(v)).map(([k, v]) => [label(k), fieldValue(k, v, symbol)]);
+  const notSet = policy.filter(([, v]) => unset(v)).map(([k]) => label(k));
+  if (notSet.length) policyRows.push(["Not set", `<span class="muted">${h(notSet.join(", "))}</span>`]);
+  const reserves =
+    asset.reserves === null
+      ? "none attested"
+      : `${amount(asset.reserves, symbol)} <small>${h(symbol)}</small> as of ${h(formatTime(asset.reserves_as_of_ms))} by ${accountLink(asset.custodian)}`;
+  view.innerHTML = `<section class="card"><div class="card-head"><h2>${h(symbol)} <small>${h(full.name || "")}</small></h2><span class="tag">${h(asset.asset_class)}</span></div>
+    <div class="stats inner">
+      ${statCard("Supply", `<span data-testid="supply">${amount(asset.supply, symbol)}</span>`, symbol)}
+      ${statCard("Max supply", amount(asset.max_supply, symbol), symbol)}
+      ${statCard("Holders", formatCount(asset.holders), "with a positive balance")}
+      ${statCard("Decimals", h(asset.decimals), `1 ${symbol} = ${formatCount(10n ** BigInt(asset.decimals))} units`)}
+    </div>
     ${keyValues([
-      ["Class", `<span class="tag">${h(asset.asset_class)}</span>`],
       ["Issuer", accountLink(asset.issuer, 12)],
-      ["Supply", `<span data-testid="supply">${amount(asset.supply, symbol)}</span>`],
-      ["Max supply", amount(asset.max_supply, symbol)],
-      ["Decimals", h(asset.decimals)],
-      ["Holders", h(asset.holders)],
-      ["Issued at", blockLink(asset.created_height)],
-      ["Reserves", asset.reserves === null ? "—" : `${amount(asset.reserves, symbol)} as of ${h(formatTime(asset.reserves_as_of_ms))} by ${accountLink(asset.custodian)}`],
+      ["Issued", blockLink(asset.created_height)],
+      ["Reserves", `<span data-testid="reserves">${reserves}</span>`],
     ])}</section>
     <div class="columns">
       <section class="card"><h2>Supply over time</h2><div class="chart-box" data-testid="supply-chart"></div></section>
-      <section class="card"><h2>Volume per day (30 days)</h2><div class="chart-box" data-testid="volume-chart"></div></section>
+      <section class="card"><h2>Volume per day <small>30 days</small></h2><div class="chart-box" data-testid="volume-chart"></div></section>
     </div>
-    <section class="card"><h2>Policy and controls</h2>${keyValues(policy.map(([k, v]) => [k, plainAmount(k, v, symbol)]))}</section>
+    <section class="card"><h2>Policy and controls</h2><div data-testid="policy">${keyValues(policyRows)}</div></section>
     <section class="card"><h2>Top holders</h2>${table(
-      ["Account", "Balance", "Held"],
+      ["Account", num("Balance"), num("Held")],
       holders.holders.map((x) => `<tr><td>${accountLink(x.address, 12)}</td><td class="num">${amount(x.amount, symbol)}</td><td class="num">${amount(x.held, symbol)}</td></tr>`),
       'data-testid="holders"',
     )}</section>
     <section class="card"><h2>Reserve attestations</h2>${table(
-      ["Block", "Custodian", "Amount", "As of"],
+      ["Block", "Custodian", num("Amount"), "As of"],
       asset.reserve_attestations.map((r) => `<tr><td>${blockLink(r.height)}</td><td>${accountLink(r.custodian)}</td><td class="num">${amount(r.amount, symbol)}</td><td>${h(formatTime(r.as_of_ms))}</td></tr>`),
     )}</section>`;
   view.querySelector('[data-testid="supply-chart"]').appendChild(
-    lineChart(`Supply of ${symbol}`, supply.points.map((p) => ({ label: `#${p.height}`, value: BigInt(p.supply) })), fmt),
+    lineChart(`Supply of ${symbol}`, supply.points.map((p) => ({ label: isGenesis(p.height) ? "genesis" : `#${p.height}`, value: BigInt(p.supply) })), fmt),
   );
   view.querySelector('[data-testid="volume-chart"]').appendChild(
     barChart(`Volume of ${symbol} per day`, volume.days.map((d) => ({ label: d.day, value: BigInt(d.amount), note: `${d.transfers} transfers` })), fmt),
