@@ -1,0 +1,155 @@
+"""#13, the first hour of a new user: errors that say what is wrong, no getpass warning
+without a terminal, unreadable files as errors, the ledger's clock for holds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from originledger.cli import ExitCode
+from originledger.node.home import DEV_PASSPHRASE, init_home
+from originledger.node.runner import open_node
+from originledger.sdk import load_keystore
+from originledger.server.background import BackgroundServer
+
+from .helpers import PLAIN_ENV, Cli, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dev home whose node never ran; the tests using it must not change it."""
+    home = tmp_path_factory.mktemp("dev") / "home"
+    init_home(home, dev=True, api=f"127.0.0.1:{free_port()}")
+    return home
+
+
+def test_regression_mistyped_address_says_bad_checksum(home: Path, cli: Cli) -> None:
+    bob = load_keystore(home / "keys" / "bob.json", DEV_PASSPHRASE).address
+    text = str(bob)
+    mistyped = text[:-1] + ("q" if text[-1] != "q" else "p")
+    result = cli("transfer", "1", "USDD", "--to", mistyped, "--from", "alice", "--home", str(home))
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert f"{mistyped!r} is not a valid address: bad checksum" in result.stderr
+    assert "neither an address nor a key" not in result.stderr
+    answer = cli.json("query", "balance", mistyped, "USDD", "--home", str(home), expect=2)
+    assert answer["error"]["code"] == "invalid_address"
+
+
+def test_regression_address_with_a_character_addresses_never_use(home: Path, cli: Cli) -> None:
+    result = cli("query", "balance", "og1bbbbbbbbbbbbbbb", "USDD", "--home", str(home))
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert "invalid character 'b'" in result.stderr
+
+
+def test_regression_unknown_key_name_lists_the_keys(home: Path, cli: Cli) -> None:
+    result = cli("transfer", "1", "USDD", "--to", "bobby", "--from", "alice", "--home", str(home))
+    assert result.exit_code == ExitCode.SETUP_ERROR
+    assert f"no key named 'bobby' in {home / 'keys'}" in result.stderr
+    assert "(keys: admin, alice, bob, carol)" in result.stderr
+
+
+def test_regression_missing_home_says_no_home(tmp_path: Path, cli: Cli) -> None:
+    missing = tmp_path / "nowhere"
+    for args in (
+        ("transfer", "1", "USDD", "--to", "bob", "--from", "alice"),
+        ("query", "balance", "bob", "USDD"),
+        ("query", "block"),
+    ):
+        result = cli(*args, "--home", str(missing), ORIGIN_PASSPHRASE="dev")
+        assert result.exit_code == ExitCode.SETUP_ERROR, (args, result.output)
+        assert f"no home at {missing} (run `origin init --home {missing}`" in result.stderr
+        assert "neither an address nor a key" not in result.stderr
+    assert not missing.exists()
+
+
+def _origin(*args: str, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """`origin` in its own session: no controlling terminal, as under cron or CI."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ORIGIN_PASSPHRASE", "ORIGIN_HOME")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", "from originledger.cli.main import main; main()", *args],
+        input=stdin,
+        capture_output=True,
+        env={**env, "NO_COLOR": "1", "COLUMNS": "200"},
+        start_new_session=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_regression_no_getpass_warning_without_a_terminal(tmp_path: Path) -> None:
+    refused = _origin("keys", "new", "k", "--home", str(tmp_path), stdin=b"")
+    assert refused.returncode == ExitCode.SETUP_ERROR
+    stderr = refused.stderr.decode()
+    assert "GetPassWarning" not in stderr and "may be echoed" not in stderr
+    assert "--passphrase-file" in stderr and "ORIGIN_PASSPHRASE" in stderr
+    assert not (tmp_path / "keys" / "k.json").exists()
+    piped = _origin("keys", "new", "k", "--home", str(tmp_path), stdin=b"piped secret\n")
+    assert piped.returncode == 0, piped.stderr
+    assert "GetPassWarning" not in piped.stderr.decode()
+    assert load_keystore(tmp_path / "keys" / "k.json", "piped secret").address
+
+
+def test_regression_escrow_unreadable_lock_and_preimage_files(
+    home: Path, tmp_path: Path, cli: Cli
+) -> None:
+    unreadable = tmp_path / "a-directory"
+    unreadable.mkdir()
+    missing = tmp_path / "missing.txt"
+    created = cli(
+        "escrow", "create", "1", "USDD", "--to", "bob", "--from", "alice",
+        "--lock-file", str(missing), "--home", str(home),
+    )  # fmt: skip
+    assert created.exit_code == ExitCode.SETUP_ERROR, created.output
+    assert f"cannot read the lock file {missing}: No such file" in created.stderr
+    released = cli.json(
+        "escrow", "release", "00" * 32, "--from", "bob", "--preimage-file", str(unreadable),
+        "--home", str(home), expect=ExitCode.SETUP_ERROR,
+    )  # fmt: skip
+    assert released["error"]["code"] == "unreadable_file"
+    assert "cannot read the preimage file" in released["error"]["message"]
+
+
+AHEAD_MS = 5 * 60_000
+
+
+@pytest.fixture
+def ahead_node(tmp_path: Path) -> Iterator[tuple[Path, Cli]]:
+    """A node whose ledger clock runs 5 minutes ahead of this machine's (within the
+    transactions' 10-minute time to live the SDK gives them)."""
+    home = tmp_path / "home"
+    init_home(home, dev=True, api="127.0.0.1:0", block_interval_ms=20)
+    node = open_node(home)
+    node.clock_ms = lambda: time.time_ns() // 1_000_000 + AHEAD_MS
+    server = BackgroundServer(node, "127.0.0.1:0").start()
+    try:
+        yield home, Cli({**PLAIN_ENV, "ORIGIN_NODE": server.url, "ORIGIN_PASSPHRASE": "dev"})
+    finally:
+        server.stop()
+        node.stop()
+
+
+def test_regression_hold_place_expires_by_the_ledgers_clock(
+    ahead_node: tuple[Path, Cli],
+) -> None:
+    home, cli = ahead_node
+    cli.json("transfer", "1", "USDD", "--to", "bob", "--from", "carol", "--home", str(home))
+    placed = cli.json(
+        "hold", "place", "1", "USDD", "--to", "bob", "--from", "alice", "--expires-in-s", "60",
+        "--home", str(home),
+    )  # fmt: skip
+    assert placed["ok"] is True, placed  # by this machine's clock, it expired 4 minutes ago
+    receipt = cli.json("query", "tx", placed["hash"], "--home", str(home))
+    event = next(e["data"] for e in receipt["events"] if e["type"] == "assets/hold_placed")
+    header = cli.json("query", "block", str(receipt["height"]), "--home", str(home))
+    block_ms = int(header["signed_header"]["header"]["time_ms"])
+    assert block_ms > time.time_ns() // 1_000_000 + 60_000  # the ledger runs ahead
+    assert block_ms < int(event["expires_at_ms"]) <= block_ms + 60_000
