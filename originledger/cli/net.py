@@ -20,7 +20,7 @@ from originledger.cli.command import OriginTyper
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.options import JsonOption
-from originledger.cli.output import Output
+from originledger.cli.output import Output, counted
 from originledger.comet.protos import abci_types
 from originledger.comet.tools import COMETBFT_VERSION, ToolchainError, tools_dir
 from originledger.node.network import (
@@ -149,8 +149,9 @@ def up(
                 for v in plan.validators
             ],
         },
-        f"[green]●[/] {len(plan.validators)} validators of chain [bold]{plan.chain_id}[/] "
-        f"are committing blocks ({'created' if created else 'restarted'} in {directory})",
+        f"[green]●[/] {counted(len(plan.validators), 'validator')} of chain "
+        f"[bold]{plan.chain_id}[/] {'is' if len(plan.validators) == 1 else 'are'} "
+        f"committing blocks ({'created' if created else 'restarted'} in {directory})",
         table,
         f"dev keystores (passphrase dev) in {directory / 'keys'}"
         if (directory / "keys").exists()
@@ -209,7 +210,7 @@ def down(
     stopped = stop_network(directory, kill=kill)
     out.result(
         {"dir": str(directory), "stopped": stopped},
-        f"stopped {len(stopped)} processes"
+        f"stopped {counted(len(stopped), 'process', 'processes')}"
         + (f": {', '.join(map(str, stopped))}" if stopped else ""),
     )
 

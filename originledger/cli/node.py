@@ -14,7 +14,7 @@ from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.home import home_path
 from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption
-from originledger.cli.output import Output, fields
+from originledger.cli.output import Output, counted, fields
 from originledger.core.module import InvariantBroken
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
 from originledger.node.replay import ReplayReport, verify_chain
@@ -220,7 +220,7 @@ def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOptio
         out.result(
             data,
             summary,
-            f"[green]OK[/]: the replay of {report.blocks} blocks from "
+            f"[green]OK[/]: the replay of {counted(report.blocks, 'block')} from "
             "genesis gives the committed state root",
         )
         return

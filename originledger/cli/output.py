@@ -11,7 +11,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["Output", "fields"]
+__all__ = ["Output", "counted", "fields"]
 
 
 class Output:
@@ -38,6 +38,12 @@ class Output:
         """A line for people only (progress, hints); silent with --json."""
         if not self.json:
             self.console.print(text)
+
+
+def counted(count: int, noun: str, nouns: str | None = None) -> str:
+    """``count`` and the noun in the number it needs: "1 block", "2 blocks", "0 blocks"
+    (``nouns`` when the plural is not ``noun + "s"``)."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def fields(rows: Iterable[tuple[str, object]]) -> Table:

@@ -4,6 +4,7 @@ without a terminal, unreadable files as errors, the ledger's clock for holds."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from originledger.cli import ExitCode
-from originledger.node.home import DEV_PASSPHRASE, init_home
+from originledger.cli.output import counted
+from originledger.core.address import account_address
+from originledger.node.home import DEV_PASSPHRASE, init_home, load_validator_key
 from originledger.node.runner import open_node
 from originledger.sdk import load_keystore
 from originledger.server.background import BackgroundServer
 
-from .helpers import PLAIN_ENV, Cli, free_port
+from .helpers import PLAIN_ENV, Cli, DevNode, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -153,3 +156,34 @@ def test_regression_hold_place_expires_by_the_ledgers_clock(
     block_ms = int(header["signed_header"]["header"]["time_ms"])
     assert block_ms > time.time_ns() // 1_000_000 + 60_000  # the ledger runs ahead
     assert block_ms < int(event["expires_at_ms"]) <= block_ms + 60_000
+
+
+def test_counted_plurals() -> None:
+    assert counted(1, "block") == "1 block"
+    assert [counted(n, "block") for n in (0, 2, 12_345)] == [
+        "0 blocks",
+        "2 blocks",
+        "12,345 blocks",
+    ]
+    assert counted(1, "process", "processes") == "1 process"
+    assert counted(3, "process", "processes") == "3 processes"
+
+
+def test_regression_refused_transfer_in_units_and_one_transaction(dev_node: DevNode) -> None:
+    cli = dev_node.cli
+    refused = cli.json(
+        "transfer", "99999999", "USDD", "--to", "bob", "--from", "carol",
+        expect=ExitCode.TX_REFUSED,
+    )  # fmt: skip
+    assert refused["message"].startswith("the balance is lower than the amount: ")
+    assert refused["message"].endswith(" < 99999999.00 USDD"), refused["message"]
+    receipt = cli("query", "tx", refused["hash"])
+    assert receipt.exit_code == 0, receipt.output
+    assert "amount=99999999.00 USDD" in receipt.stdout
+    assert "events" not in receipt.stdout  # no empty table
+    block = cli("query", "block", str(refused["height"]))
+    assert block.exit_code == 0, block.output
+    assert re.search(r"^1 transaction *$", block.stdout, re.MULTILINE), block.stdout
+    assert "1 transactions" not in block.stdout
+    validator = account_address(load_validator_key(dev_node.home).public_key)
+    assert f"proposer      {validator}" in block.stdout
