@@ -67,8 +67,14 @@ def _converts_errors(function: Function) -> Function:
 def setup(json_output: JsonOption = False) -> None:
     """Build CometBFT v0.38.25 with Go and generate the ABCI classes (idempotent)."""
     out = Output(json_output)
-    path = ensure_toolchain(lambda line: out.say(f"… {line}"))
-    abci_types()
+    with out.progress("checking the toolchain") as bar:
+
+        def log(line: str) -> None:
+            bar.describe(line)
+            out.say(f"… {line}")
+
+        path = ensure_toolchain(log)
+        abci_types()
     out.result(
         {"cometbft": str(path), "version": COMETBFT_VERSION, "tools": str(tools_dir())},
         f"[green]✔[/] CometBFT {COMETBFT_VERSION} at {path}; ABCI classes in {tools_dir()}",
