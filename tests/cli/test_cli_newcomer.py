@@ -3,6 +3,7 @@ without a terminal, unreadable files as errors, the ledger's clock for holds."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -187,3 +188,17 @@ def test_regression_refused_transfer_in_units_and_one_transaction(dev_node: DevN
     assert "1 transactions" not in block.stdout
     validator = account_address(load_validator_key(dev_node.home).public_key)
     assert f"proposer      {validator}" in block.stdout
+
+
+def test_verify_chain_progress_bar_on_a_terminal_only(dev_node: DevNode) -> None:
+    cli = dev_node.cli
+    cli.json("transfer", "1", "USDD", "--to", "bob", "--from", "alice")
+    shown = cli("verify-chain", TTY_COMPATIBLE="1")  # as on a terminal
+    assert shown.exit_code == 0, shown.output
+    assert "replaying blocks" in shown.stderr
+    assert "replaying blocks" not in shown.stdout
+    quiet = cli("verify-chain", "--json", TTY_COMPATIBLE="1")
+    assert quiet.exit_code == 0, quiet.output
+    assert "replaying" not in quiet.stderr and json.loads(quiet.stdout)["ok"] is True
+    piped = cli("verify-chain", TTY_COMPATIBLE="0")  # off a terminal: no bar
+    assert piped.exit_code == 0 and "replaying" not in piped.stderr
