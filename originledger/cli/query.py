@@ -325,10 +325,14 @@ def _proven_receipt(verified: Any, receipt: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_AMOUNT_FIELDS = frozenset({"amount", "supply", "remaining", "captured", "refunded", "deposit"})
+
+
 def _field(message: dict[str, Any], key: str, value: object, decimals: _Decimals) -> str:
-    """A message's field for people: an amount in the asset's units with its symbol."""
+    """A message's (or an event's) field for people: an amount of the asset it names in
+    the asset's units with its symbol."""
     symbol = message.get("symbol")
-    if key == "amount" and isinstance(symbol, str) and str(value).isdigit():
+    if key in _AMOUNT_FIELDS and isinstance(symbol, str) and str(value).isdigit():
         try:
             return f"{key}={decimals.format(symbol, str(value))} {symbol}"
         except (ClientError, VerificationError, KeyError, ValueError):
@@ -352,7 +356,9 @@ def _receipt_lines(receipt: dict[str, Any], position: str, decimals: _Decimals) 
         return [fields(rows)]
     events = Table("type", "data", title="events", title_justify="left")
     for event in receipt["events"]:
-        events.add_row(event["type"], " ".join(f"{k}={v}" for k, v in event["data"].items()))
+        data = event["data"]
+        shown = (_field(data, k, v, decimals) for k, v in data.items())
+        events.add_row(event["type"], " ".join(shown))
     return [fields(rows), events]
 
 

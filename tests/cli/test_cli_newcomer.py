@@ -186,6 +186,9 @@ def test_regression_refused_transfer_in_units_and_one_transaction(dev_node: DevN
     assert block.exit_code == 0, block.output
     assert re.search(r"^1 transaction *$", block.stdout, re.MULTILINE), block.stdout
     assert "1 transactions" not in block.stdout
+    sent = cli.json("transfer", "2.5", "USDD", "--to", "bob", "--from", "carol")
+    shown = cli("query", "tx", sent["hash"]).stdout
+    assert shown.count("amount=2.50 USDD") == 2, shown  # the message and its event
     validator = account_address(load_validator_key(dev_node.home).public_key)
     assert f"proposer      {validator}" in block.stdout
 
