@@ -205,3 +205,24 @@ def test_verify_chain_progress_bar_on_a_terminal_only(dev_node: DevNode) -> None
     assert "replaying" not in quiet.stderr and json.loads(quiet.stdout)["ok"] is True
     piped = cli("verify-chain", TTY_COMPATIBLE="0")  # off a terminal: no bar
     assert piped.exit_code == 0 and "replaying" not in piped.stderr
+
+
+def test_bench_setup_phases_show_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from originledger.bench.transfers import _setup_phases
+
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    with _setup_phases(False, 2) as step:
+        step("signing 5 transfers")
+        step("importing the genesis state")
+    drawn = capsys.readouterr().err
+    assert "━" in drawn and "1/2" in drawn  # the bar, one phase of two done
+    with _setup_phases(True, 2) as step:  # --json
+        step("signing 5 transfers")
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")
+    with _setup_phases(False, 2) as step:  # piped
+        step("signing 5 transfers")
+    assert capsys.readouterr().err == ""
