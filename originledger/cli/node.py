@@ -12,7 +12,7 @@ from rich.table import Table
 
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
-from originledger.cli.home import home_path
+from originledger.cli.home import home_path, require_home
 from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption
 from originledger.cli.output import Output, counted, fields
 from originledger.core.module import InvariantBroken
@@ -171,7 +171,7 @@ def start(
 ) -> None:
     """Run the node: produce blocks and serve the API (and the explorer at /) until Ctrl-C."""
     out = Output(json_output)
-    directory = home_path(home)
+    directory = require_home(home)
     listen = api or load_config(directory).api.listen
     node = _open_with_progress(directory, out)
     try:
@@ -213,7 +213,7 @@ def _open_with_progress(directory: Path, out: Output) -> EmbeddedNode:
 def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOption = False) -> None:
     """Replay every block from genesis and check it gives the committed state root."""
     out = Output(json_output)
-    report = _replay(_ledger_path(home_path(home)), out)
+    report = _replay(_ledger_path(require_home(home)), out)
     data = {
         "ok": report.ok,
         "blocks": report.blocks,

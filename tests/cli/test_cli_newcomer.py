@@ -71,6 +71,10 @@ def test_regression_missing_home_says_no_home(tmp_path: Path, cli: Cli) -> None:
         assert result.exit_code == ExitCode.SETUP_ERROR, (args, result.output)
         assert f"no home at {missing} (run `origin init --home {missing}`" in result.stderr
         assert "neither an address nor a key" not in result.stderr
+    for args in (("start",), ("verify-chain",)):
+        result = cli(*args, "--home", str(missing))
+        assert result.exit_code == ExitCode.SETUP_ERROR, (args, result.output)
+        assert f"no home at {missing}" in result.stderr
     assert not missing.exists()
 
 
