@@ -200,11 +200,11 @@ def test_regression_refused_transfer_in_units_and_one_transaction(dev_node: DevN
 def test_verify_chain_progress_bar_on_a_terminal_only(dev_node: DevNode) -> None:
     cli = dev_node.cli
     cli.json("transfer", "1", "USDD", "--to", "bob", "--from", "alice")
-    shown = cli("verify-chain", TTY_COMPATIBLE="1")  # as on a terminal
+    shown = cli("verify-chain", TTY_COMPATIBLE="1", FORCE_COLOR="1")  # as on a terminal
     assert shown.exit_code == 0, shown.output
     assert "replaying blocks" in shown.stderr
     assert "replaying blocks" not in shown.stdout
-    quiet = cli("verify-chain", "--json", TTY_COMPATIBLE="1")
+    quiet = cli("verify-chain", "--json", TTY_COMPATIBLE="1", FORCE_COLOR="1")
     assert quiet.exit_code == 0, quiet.output
     assert "replaying" not in quiet.stderr and json.loads(quiet.stdout)["ok"] is True
     piped = cli("verify-chain", TTY_COMPATIBLE="0")  # off a terminal: no bar
