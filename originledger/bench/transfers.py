@@ -23,13 +23,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from originledger.bench.accounts import (
@@ -71,6 +80,7 @@ class _Run:
     block_interval_ms: int
     timeout_s: float
     say: Callable[..., None]
+    step: Callable[[str], None] = lambda text: None  # the setup phase now (a bar on a tty)
     port: int = field(default_factory=free_port)
     raws: list[bytes] = field(default_factory=list)
     hashes: list[str] = field(default_factory=list)
@@ -116,14 +126,45 @@ def run_transfer_bench(
         }
     )
     try:
-        _setup(run)
-        _import_genesis(run)
+        with _setup_phases(json_output, 5) as step:
+            run.step = step
+            _setup(run)
+            _import_genesis(run)
+        run.step = lambda text: None
         _load(run)
         _report(run.figures, console, json_output)
         return 0 if run.figures["committed"] == txs else 1
     finally:
         if temporary is not None:
             temporary.cleanup()
+
+
+@contextmanager
+def _setup_phases(json_output: bool, phases: int) -> Iterator[Callable[[str], None]]:
+    """A bar over the setup's phases on stderr, on a terminal and without --json: each
+    ``step(text)`` ends the phase before and names the next (with the time it takes)."""
+    console = Console(stderr=True)
+    if json_output or not console.is_terminal:
+        yield lambda text: None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("setting up", total=phases)
+        begun = [False]
+
+        def step(text: str) -> None:
+            if begun[0]:
+                progress.advance(task)
+            begun[0] = True
+            progress.update(task, description=text)
+
+        yield step
 
 
 def _setup(run: _Run) -> None:
@@ -135,6 +176,7 @@ def _setup(run: _Run) -> None:
         f"batches of {run.batch}, {'flood' if not run.rate else f'{run.rate:,}/s'}"
     )
     started = time.perf_counter()
+    run.step(f"deriving {run.accounts:,} account keys")
     public_keys = bench_public_keys(run.accounts)
     shutil.rmtree(run.home / "data", ignore_errors=True)  # a fresh chain every run
     init_home(
@@ -144,12 +186,15 @@ def _setup(run: _Run) -> None:
         block_interval_ms=run.block_interval_ms,
         force=True,
     )
+    run.step(f"writing a genesis that funds {run.accounts:,} accounts")
     write_funded_genesis(run.home, public_keys)
+    run.step(f"signing {run.txs:,} transfers")
     run.raws = sign_transfers(public_keys, 0, run.txs, time.time_ns() // 1_000_000 + 3_600_000)
     run.hashes = [tx_hash_of(raw).hex() for raw in run.raws]
     figures["setup_s"] = round(time.perf_counter() - started, 1)
     run.say(f"  signed {run.txs:,} transfers and wrote genesis in {figures['setup_s']} s")
 
+    run.step("measuring the raw Ed25519 verification rate")
     figures["raw_verify_per_s_all_cores"] = round(measure_raw_verification_rate())
     run.say(f"  raw Ed25519 verification on all cores: {figures['raw_verify_per_s_all_cores']:,}/s")
 
@@ -158,6 +203,7 @@ def _import_genesis(run: _Run) -> None:
     """The first start imports the genesis state (every funded account) and stops; the
     measured node is a restart, as after a crash: its start time and its memory are those
     of a node with this much state, not of the one-time import."""
+    run.step(f"importing the genesis state ({run.accounts:,} accounts)")
     log_path = run.home / "node.log"
     log_path.write_text("")
     importing = start_node(run.home, log_path)

@@ -15,7 +15,7 @@ from originledger.cli.options import (
     RefOption,
     SymbolArgument,
 )
-from originledger.cli.output import fields
+from originledger.cli.output import counted, fields
 from originledger.cli.signing import SignedCommand
 from originledger.modules.clearing.types import CloseCycle, OpenCycle, SubmitObligation
 
@@ -100,7 +100,7 @@ def report_table(cmd: NodeCommand, report: dict[str, Any]) -> Table:
     for exclusion in report["excluded"]:
         table.caption = (table.caption or "") + (
             f"excluded {exclusion['account']} ({exclusion['reason']}, "
-            f"{exclusion['obligations']} obligations) "
+            f"{counted(int(exclusion['obligations']), 'obligation')}) "
         )
     return table
 

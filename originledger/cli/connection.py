@@ -10,7 +10,7 @@ from typing import Any
 
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
-from originledger.cli.home import home_path
+from originledger.cli.home import home_path, require_home
 from originledger.node.home import load_config
 from originledger.node.runner import parse_listen
 from originledger.sdk import Client, VerificationError
@@ -23,6 +23,7 @@ TRUST_STATE_FILE = "light-client.json"
 def node_url(home: Path, node: str | None) -> str:
     if node:
         return node
+    require_home(home)
     host, port = parse_listen(load_config(home_path(home)).api.listen)
     if host in ("", "0.0.0.0", "::"):
         host = "127.0.0.1"

@@ -7,7 +7,6 @@ committed, 1 when the ledger refused it.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -285,7 +284,7 @@ def place(
     cmd.connect()
     signer = cmd.key(from_key)
     held = cmd.amount(symbol, amount, minor)
-    expires_at_ms = time.time_ns() // 1_000_000 + expires_in_s * 1_000
+    expires_at_ms = cmd.chain_time_ms() + expires_in_s * 1_000  # the ledger's clock
     message = PlaceHold(signer.address, payee, symbol, held, expires_at_ms, chosen)
     extra: list[tuple[str, object]] = []
     if chosen is not None:

@@ -18,7 +18,7 @@ from originledger.cli.options import (
     SymbolArgument,
 )
 from originledger.cli.output import fields
-from originledger.cli.parsing import parse_id
+from originledger.cli.parsing import parse_id, read_file
 from originledger.cli.signing import SignedCommand
 from originledger.core.crypto import sha256
 from originledger.modules.payments.types import CancelEscrow, CreateEscrow, ReleaseEscrow
@@ -57,7 +57,7 @@ def escrow_create(
     payee = cmd.address(to)
     lock = None
     if lock_file is not None:
-        lock = sha256(lock_file.read_bytes())
+        lock = sha256(read_file(lock_file, "the lock file"))
     elif hash_lock is not None:
         lock = parse_id(hash_lock)
     moved = cmd.amount(symbol, amount, minor)
@@ -92,7 +92,10 @@ def escrow_release(
     cmd: SignedCommand,
 ) -> None:
     """Release an escrow whose conditions are met (anyone may)."""
-    secret = preimage_file.read_bytes() if preimage_file else (preimage or "").encode() or None
+    if preimage_file is not None:
+        secret: bytes | None = read_file(preimage_file, "the preimage file")
+    else:
+        secret = (preimage or "").encode() or None
     cmd.connect()
     signer = cmd.key(from_key)
     cmd.submit(ReleaseEscrow(signer.address, parse_id(escrow_id), secret), signer, "release")

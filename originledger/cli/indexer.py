@@ -23,8 +23,7 @@ from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.home import home_path
 from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption, NodeOption
-from originledger.cli.output import Output
-from originledger.cli.wording import plural
+from originledger.cli.output import Output, counted
 
 __all__ = ["indexer_app"]
 
@@ -116,7 +115,7 @@ def run(
             "degraded": failures["degraded"],
             "failures": failures["count"],
         },
-        f"[green]✔[/] index at block {height} ({plural(progress.total, 'block')} indexed now)"
+        f"[green]✔[/] index at block {height} ({counted(progress.total, 'block')} indexed now)"
         + _degraded_note(failures),
     )
 
@@ -203,7 +202,7 @@ def rebuild(
             "degraded": failures["degraded"],
             "failures": failures["count"],
         },
-        f"[green]✔[/] rebuilt: {plural(blocks, 'block')} (genesis included), "
+        f"[green]✔[/] rebuilt: {counted(blocks, 'block')} (genesis included), "
         f"index at block {height}" + _degraded_note(failures),
     )
 

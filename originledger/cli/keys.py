@@ -10,7 +10,7 @@ from rich.table import Table
 from originledger.cli.command import OriginTyper
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
-from originledger.cli.home import home_path, keystore_path, read_passphrase
+from originledger.cli.home import home_path, keystore_path, no_such_key, read_passphrase
 from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption, PassphraseFileOption
 from originledger.cli.output import Output, fields
 from originledger.keystore import generate_key, read_keystore_public, save_keystore
@@ -78,9 +78,7 @@ def show_key(
     out = Output(json_output)
     path = keystore_path(home, name)
     if not path.exists():
-        raise CliError(
-            ExitCode.NOT_FOUND, "key_not_found", f"no key named {name!r} in {path.parent}"
-        )
+        raise no_such_key(home, name, ExitCode.NOT_FOUND)
     key = {**read_keystore_public(path), "name": name, "path": str(path)}
     out.result(
         key,

@@ -20,8 +20,7 @@ from originledger.cli.command import OriginTyper
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.options import JsonOption
-from originledger.cli.output import Output
-from originledger.cli.wording import plural
+from originledger.cli.output import Output, counted
 from originledger.comet.protos import abci_types
 from originledger.comet.tools import COMETBFT_VERSION, ToolchainError, tools_dir
 from originledger.node.network import (
@@ -68,8 +67,14 @@ def _converts_errors(function: Function) -> Function:
 def setup(json_output: JsonOption = False) -> None:
     """Build CometBFT v0.38.25 with Go and generate the ABCI classes (idempotent)."""
     out = Output(json_output)
-    path = ensure_toolchain(lambda line: out.say(f"… {line}"))
-    abci_types()
+    with out.progress("checking the toolchain") as bar:
+
+        def log(line: str) -> None:
+            bar.describe(line)
+            out.say(f"… {line}")
+
+        path = ensure_toolchain(log)
+        abci_types()
     out.result(
         {"cometbft": str(path), "version": COMETBFT_VERSION, "tools": str(tools_dir())},
         f"[green]✔[/] CometBFT {COMETBFT_VERSION} at {path}; ABCI classes in {tools_dir()}",
@@ -150,7 +155,7 @@ def up(
                 for v in plan.validators
             ],
         },
-        f"[green]●[/] {plural(len(plan.validators), 'validator')} of chain "
+        f"[green]●[/] {counted(len(plan.validators), 'validator')} of chain "
         f"[bold]{plan.chain_id}[/] {'is' if len(plan.validators) == 1 else 'are'} "
         f"committing blocks ({'created' if created else 'restarted'} in {directory})",
         table,
@@ -211,7 +216,7 @@ def down(
     stopped = stop_network(directory, kill=kill)
     out.result(
         {"dir": str(directory), "stopped": stopped},
-        f"stopped {len(stopped)} processes"
+        f"stopped {counted(len(stopped), 'process', 'processes')}"
         + (f": {', '.join(map(str, stopped))}" if stopped else ""),
     )
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
-from originledger.cli.home import home_path
+from originledger.cli.home import home_path, require_home
 from originledger.cli.log_options import LogFormatOption, LogLevelOption, uvicorn_level
 from originledger.cli.options import DEFAULT_HOME, HomeOption, JsonOption
-from originledger.cli.output import Output, fields
-from originledger.cli.wording import plural
+from originledger.cli.output import Output, counted, fields
 from originledger.core.module import InvariantBroken
+from originledger.node.embedded import EmbeddedNode
 from originledger.node.home import DEFAULT_API, DEV_PASSPHRASE, HomeError, init_home, load_config
 from originledger.node.log import configure_logging, unconfigure
 from originledger.node.replay import ReplayReport, verify_chain
@@ -175,9 +175,9 @@ def start(
 ) -> None:
     """Run the node: produce blocks and serve the API (and the explorer at /) until Ctrl-C."""
     out = Output(json_output)
-    directory = home_path(home)
+    directory = require_home(home)
     listen = api or load_config(directory).api.listen
-    node = open_node(directory)
+    node = _open_with_progress(directory, out)
     log_handler = configure_logging(log_level, log_format)
     try:
         _check_free(listen)
@@ -203,10 +203,23 @@ def start(
     out.say("stopped")
 
 
+def _open_with_progress(directory: Path, out: Output) -> EmbeddedNode:
+    """Open the node; the first time, it imports the genesis state (a pulsing bar with the
+    time on a terminal: a million-account genesis takes minutes)."""
+    if (directory / "data" / "ledger.sqlite").exists():
+        return open_node(directory)
+    try:
+        size = (directory / "genesis.json").stat().st_size
+    except OSError:
+        return open_node(directory)  # open_node says what is missing
+    with out.progress(f"importing the genesis state ({size / 1_000_000:,.1f} MB)"):
+        return open_node(directory)
+
+
 def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOption = False) -> None:
     """Replay every block from genesis and check it gives the committed state root."""
     out = Output(json_output)
-    report = _replay(_ledger_path(home_path(home)))
+    report = _replay(_ledger_path(require_home(home)), out)
     data = {
         "ok": report.ok,
         "blocks": report.blocks,
@@ -227,7 +240,7 @@ def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOptio
         out.result(
             data,
             summary,
-            f"[green]OK[/]: the replay of {plural(report.blocks, 'block')} from "
+            f"[green]OK[/]: the replay of {counted(report.blocks, 'block')} from "
             "genesis gives the committed state root",
         )
         return
@@ -248,13 +261,15 @@ def _ledger_path(directory: Path) -> Path:
     return path
 
 
-def _replay(path: Path) -> ReplayReport:
-    """Replay the ledger at ``path`` from genesis, showing progress on stderr."""
+def _replay(path: Path, out: Output) -> ReplayReport:
+    """Replay the ledger at ``path`` from genesis, with a progress bar on a terminal."""
     store = SqliteStore(path)
     try:
-        with Console(stderr=True).status("replaying from genesis") as status:
+        meta = store.chain_meta()
+        with out.progress("replaying blocks", None if meta is None else meta.height) as bar:
+            replayed = itertools.count(1)
             try:
-                return verify_chain(store, progress=lambda h: status.update(f"replaying block {h}"))
+                return verify_chain(store, progress=lambda _: bar.update(next(replayed)))
             except InvariantBroken as error:
                 raise CliError(
                     ExitCode.VERIFICATION_FAILED,

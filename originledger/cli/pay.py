@@ -18,7 +18,7 @@ from originledger.cli.options import (
     RefOption,
     SymbolArgument,
 )
-from originledger.cli.output import fields
+from originledger.cli.output import counted, fields
 from originledger.cli.parsing import parse_id
 from originledger.cli.signing import SignedCommand
 from originledger.modules.payments.types import (
@@ -214,4 +214,4 @@ def pay_atomic(
     cmd.connect()
     parsed = [_leg(cmd, text, minor) for text in legs]
     signers = [cmd.key(name) for name in from_keys]
-    cmd.submit(Swap(parsed, reference), signers, f"atomic payment of {len(parsed)} legs")
+    cmd.submit(Swap(parsed, reference), signers, f"atomic payment of {counted(len(parsed), 'leg')}")

@@ -17,12 +17,11 @@ from originledger.cli.connection import asset_record, save_trust, trusted_client
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.options import GenesisHashOption, GenesisOption
-from originledger.cli.output import fields
-from originledger.cli.wording import plural
-from originledger.core.address import Address
+from originledger.cli.output import counted, fields
+from originledger.core.address import Address, account_address
 from originledger.core.amounts import format_units
 from originledger.core.codec import to_builtins
-from originledger.sdk import Client
+from originledger.sdk import Client, ClientError, VerificationError
 
 __all__ = ["query_app"]
 
@@ -44,6 +43,12 @@ VERIFIED = "[green]✔ verified[/] against block {height} signed by the validato
 
 def _hex(base64_text: str) -> str:
     return base64.b64decode(base64_text).hex()
+
+
+def _proposer(base64_key: str) -> str:
+    """The proposing validator as people know it (the address ``origin init`` lists)."""
+    key = base64.b64decode(base64_key)
+    return f"{account_address(key)} (validator key {key.hex()[:16]}…)"
 
 
 def _time(time_ms: int) -> str:
@@ -231,7 +236,7 @@ def block(
         )
     answer = cmd.client.block(height)
     header = answer["signed_header"]["header"]
-    title = plural(len(answer["txs"]), "transaction")
+    title = counted(len(answer["txs"]), "transaction")
     txs = Table("#", "transaction hash", title=title, title_justify="left")
     for index, tx_hash in enumerate(answer["txs"]):
         txs.add_row(str(index), tx_hash)
@@ -247,7 +252,7 @@ def block(
                 ("state root", _hex(header["state_root"])),
                 ("tx root", _hex(header["tx_root"])),
                 ("results root", _hex(header["results_root"])),
-                ("proposer", _hex(header["proposer"])),
+                ("proposer", _proposer(header["proposer"])),
                 ("signatures", len(answer["signed_header"]["signatures"])),
             ]
         ),
@@ -283,7 +288,7 @@ def tx(
         )
     else:
         position = f"index {receipt.get('index')}"
-    lines = _receipt_lines(receipt, position)
+    lines = _receipt_lines(receipt, position, _Decimals(cmd.client))
     proven = None
     if verified is not None:
         lines.append("the transaction and its result " + VERIFIED.format(height=verified.height))
@@ -320,7 +325,22 @@ def _proven_receipt(verified: Any, receipt: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _receipt_lines(receipt: dict[str, Any], position: str) -> list[Any]:
+_AMOUNT_FIELDS = frozenset({"amount", "supply", "remaining", "captured", "refunded", "deposit"})
+
+
+def _field(message: dict[str, Any], key: str, value: object, decimals: _Decimals) -> str:
+    """A message's (or an event's) field for people: an amount of the asset it names in
+    the asset's units with its symbol."""
+    symbol = message.get("symbol")
+    if key in _AMOUNT_FIELDS and isinstance(symbol, str) and str(value).isdigit():
+        try:
+            return f"{key}={decimals.format(symbol, str(value))} {symbol}"
+        except (ClientError, VerificationError, KeyError, ValueError):
+            pass  # no such asset (the message was refused for it): minor units
+    return f"{key}={value}"
+
+
+def _receipt_lines(receipt: dict[str, Any], position: str, decimals: _Decimals) -> list[Any]:
     rows: list[tuple[str, object]] = [("hash", receipt["hash"]), ("status", receipt["status"])]
     if receipt["status"] == "committed":
         result = receipt.get("result") or {}
@@ -330,10 +350,15 @@ def _receipt_lines(receipt: dict[str, Any], position: str) -> list[Any]:
         ]
     description = receipt.get("tx") or {}
     for message in description.get("messages", []):
-        rows.append(("message", " ".join(f"{k}={v}" for k, v in message.items())))
+        shown = (_field(message, k, v, decimals) for k, v in message.items())
+        rows.append(("message", " ".join(shown)))
+    if not receipt.get("events"):
+        return [fields(rows)]
     events = Table("type", "data", title="events", title_justify="left")
-    for event in receipt.get("events", []):
-        events.add_row(event["type"], " ".join(f"{k}={v}" for k, v in event["data"].items()))
+    for event in receipt["events"]:
+        data = event["data"]
+        shown = (_field(data, k, v, decimals) for k, v in data.items())
+        events.add_row(event["type"], " ".join(shown))
     return [fields(rows), events]
 
 

@@ -1,4 +1,4 @@
-"""Words for people: plurals, and the type column of ``--help``.
+"""Words for people: the type column of ``--help`` (plurals: ``cli/output.counted``).
 
 Typer (0.29 and later) labels every parameter in ``--help`` with its Python type:
 ``--json <bool>`` for a flag, which takes no value, and ``address <str>`` for text, and
@@ -14,14 +14,9 @@ from typing import Any
 
 import typer.core
 
-__all__ = ["plural", "readable_help_types"]
+__all__ = ["readable_help_types"]
 
 _WORDS = {"str": "TEXT", "int": "INTEGER", "int range": "INTEGER", "float": "FLOAT"}
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """``1 block``, ``2 blocks`` (``nouns`` when the plural is not noun + s)."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def _readable(label: str | None) -> str | None:

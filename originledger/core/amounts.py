@@ -21,6 +21,7 @@ __all__ = [
     "Amount",
     "add",
     "checked",
+    "compare_units",
     "format_units",
     "parse_units",
     "subtract",
@@ -112,6 +113,13 @@ def format_units(amount: int, decimals: int) -> str:
         return str(amount)
     whole, fraction = divmod(amount, 10**decimals)
     return f"{whole}.{fraction:0{decimals}d}"
+
+
+def compare_units(left: int, relation: str, right: int, decimals: int, symbol: str) -> str:
+    """Two amounts compared in the asset's units, for a result message people read:
+    ``compare_units(99998750, "<", 9999999900, 2, "USDX") == "999987.50 < 99999999.00 USDX"``.
+    Integer formatting only: the text is part of a result, the same on every node."""
+    return f"{format_units(left, decimals)} {relation} {format_units(right, decimals)} {symbol}"
 
 
 def parse_units(text: str, decimals: int) -> Amount:

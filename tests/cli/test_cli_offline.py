@@ -141,7 +141,8 @@ def test_keys_show_not_found(dev_home: Path, cli: Cli) -> None:
     assert answer == {
         "error": {
             "code": "key_not_found",
-            "message": f"no key named 'nobody' in {dev_home / 'keys'}",
+            "message": f"no key named 'nobody' in {dev_home / 'keys'} "
+            "(keys: admin, alice, bob, carol)",
         }
     }
 
@@ -225,8 +226,8 @@ def test_invalid_recipient(dev_home: Path, cli: Cli) -> None:
     result = cli(
         "transfer", "1", "USDD", "--to", "og1nothing", "--from", "alice", "--home", str(dev_home)
     )
-    assert result.exit_code == ExitCode.SETUP_ERROR
-    assert "neither an address nor a key" in result.stderr
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert "'og1nothing' is not a valid address" in result.stderr
 
 
 def test_invalid_tx_hash(dev_home: Path, cli: Cli) -> None:

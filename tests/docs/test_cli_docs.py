@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from originledger.cli.wording import plural
+from originledger.cli.output import counted
 from tests.docs import cli_docs
 
 
@@ -26,7 +26,8 @@ def test_help_names_no_python_types() -> None:
         assert not re.search(r"<(bool|str|int|float|path)>|\{[a-z_]+\}", shown), path
 
 
-def test_plural() -> None:
-    assert plural(1, "block") == "1 block"
-    assert plural(0, "block") == "0 blocks"
-    assert plural(2, "entry", "entries") == "2 entries"
+def test_counted_nouns_agree_with_their_number() -> None:
+    assert counted(1, "block") == "1 block"
+    assert counted(0, "block") == "0 blocks"
+    assert counted(2, "entry", "entries") == "2 entries"
+    assert counted(1234, "block") == "1,234 blocks"

@@ -69,7 +69,7 @@ def test_load_asset_cache_stays_bounded(funded_chain: Chain) -> None:
 def test_transfer_without_line_reports_zero_balance(funded_chain: Chain) -> None:
     outcome = funded_chain.run(Transfer(CAROL.address, BOB.address, "USD", Amount(5)), CAROL)
     assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
-    assert outcome.result.message.endswith(": 0 < 5")
+    assert outcome.result.message.endswith(": 0.00 < 0.05 USD")  # in the asset's units
     assert funded_chain.balance(BOB, "USD") == 500
 
 
@@ -109,7 +109,7 @@ def test_place_hold_protocol_refuses_self_hold(payment_chain: Chain) -> None:
 def test_hold_without_line_reports_zero_balance(payment_chain: Chain) -> None:
     outcome = payment_chain.run(hold(payment_chain, 300, payer=CAROL), CAROL)
     assert_failed(outcome, AssetsCode.INSUFFICIENT_BALANCE)
-    assert outcome.result.message.endswith(": 0 < 300")
+    assert outcome.result.message.endswith(": 0.00 < 3.00 USD")
 
 
 def test_void_hold_beyond_payers_held_is_an_invariant_error(payment_chain: Chain) -> None:

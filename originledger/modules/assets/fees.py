@@ -22,7 +22,7 @@ from __future__ import annotations
 import msgspec
 
 from originledger.core.address import Address
-from originledger.core.amounts import Amount, add
+from originledger.core.amounts import Amount, add, compare_units, format_units
 from originledger.core.codec import decode, encode
 from originledger.core.codes import TxCode
 from originledger.core.context import BlockState, StateGetter, StateView
@@ -83,14 +83,17 @@ def _load_line(state: StateGetter, account: Address, symbol: str) -> Balance | N
     return None if raw is None else decode(raw, Balance)
 
 
-def _refusal(line: Balance | None, fee: int) -> str | None:
-    if line is None:
-        return f"no balance; the fee is {fee}"
-    if line.frozen or line.deep:
+def _refusal(state: StateGetter, symbol: str, line: Balance | None, fee: int) -> str | None:
+    """Why ``line`` cannot pay ``fee`` (amounts in the fee asset's units), or ``None``."""
+    if line is not None and (line.frozen or line.deep):
         return "the payer is frozen in the fee asset"
-    if line.available < fee:
-        return f"available {line.available} < fee {fee}"
-    return None
+    if line is not None and line.available >= fee:
+        return None
+    raw_asset = state.get(asset_key(symbol))
+    decimals = 0 if raw_asset is None else decode(raw_asset, AssetRecord).decimals
+    if line is None:
+        return f"no balance; the fee is {format_units(fee, decimals)} {symbol}"
+    return "available " + compare_units(line.available, "< fee", fee, decimals, symbol)
 
 
 def fee_refusal(
@@ -98,7 +101,8 @@ def fee_refusal(
 ) -> str | None:
     """Why ``payer`` cannot pay the fee of a transaction of ``messages`` messages (None
     when it can): the admission check, over committed state."""
-    return _refusal(_load_line(state, payer, schedule.symbol), fee_for(schedule, messages))
+    symbol = schedule.symbol
+    return _refusal(state, symbol, _load_line(state, payer, symbol), fee_for(schedule, messages))
 
 
 def charge_fee(
@@ -110,7 +114,7 @@ def charge_fee(
     symbol = schedule.symbol
     fee = fee_for(schedule, messages)
     line = _load_line(state, payer, symbol)
-    refusal = _refusal(line, fee)
+    refusal = _refusal(state, symbol, line, fee)
     if refusal is not None or line is None:
         return Failure(TxCode.FEE_UNPAID, refusal or "")
     raw_asset = state.get(asset_key(symbol))

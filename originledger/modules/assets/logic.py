@@ -19,7 +19,7 @@ from __future__ import annotations
 import msgspec
 
 from originledger.core.address import Address
-from originledger.core.amounts import Amount, add
+from originledger.core.amounts import Amount, add, compare_units, format_units
 from originledger.core.codec import decode, encode
 from originledger.core.context import (
     BlockContext,
@@ -237,15 +237,31 @@ def _check_receive(asset: AssetRecord, account: Address, line: Balance | None) -
     return None
 
 
-def _debit(line: Balance | None, amount: int, *, spendable: int | None = None) -> Balance | Failure:
+def _shortfall(asset: AssetRecord, line: Balance | None, amount: int, limit: int) -> Failure:
+    """Why a line cannot give ``amount``: its balance, else what of it may be spent
+    (``limit``), is lower; both in the asset's units."""
+    have = 0 if line is None else line.amount
+    if have < amount:
+        return Failure(
+            AssetsCode.INSUFFICIENT_BALANCE,
+            compare_units(have, "<", amount, asset.decimals, asset.symbol),
+        )
+    return Failure(
+        AssetsCode.INSUFFICIENT_AVAILABLE,
+        compare_units(limit, "<", amount, asset.decimals, asset.symbol),
+    )
+
+
+def _debit(
+    asset: AssetRecord, line: Balance | None, amount: int, *, spendable: int | None = None
+) -> Balance | Failure:
     """Take ``amount`` out of a line. ``spendable`` overrides what may be taken (clawback
     and forced transfers reach frozen amounts, never held ones)."""
     if line is None or line.amount < amount:
-        have = 0 if line is None else line.amount
-        return Failure(AssetsCode.INSUFFICIENT_BALANCE, f"{have} < {amount}")
+        return _shortfall(asset, line, amount, 0)
     limit = line.available if spendable is None else spendable
     if limit < amount:
-        return Failure(AssetsCode.INSUFFICIENT_AVAILABLE, f"{limit} < {amount}")
+        return _shortfall(asset, line, amount, limit)
     after = line.amount - amount
     # A forced debit may eat into a partial freeze: the frozen amount shrinks to fit.
     frozen = min(line.amount_frozen, after - line.held)
@@ -322,7 +338,7 @@ def move_asset(
         failure = _check_receive(asset, recipient, recipient_line)
         if failure:
             return failure
-    sender_after = _debit(sender_line, amount)
+    sender_after = _debit(asset, sender_line, amount)
     if isinstance(sender_after, Failure):
         return sender_after
     recipient_after = _credit(recipient_line, amount)
@@ -376,7 +392,9 @@ def mint_to(
     supply_after = add(asset.supply, amount)
     if supply_after is None or supply_after > asset.max_supply:
         return asset, Failure(
-            AssetsCode.MAX_SUPPLY_EXCEEDED, f"supply {asset.supply} + {amount} > {asset.max_supply}"
+            AssetsCode.MAX_SUPPLY_EXCEEDED,
+            f"supply {format_units(asset.supply, asset.decimals)} + "
+            + compare_units(amount, ">", asset.max_supply, asset.decimals, asset.symbol),
         )
     if CLASS_POLICIES[asset.asset_class].custodian:
         age_max_ms = load_params(state).reserve_attestation_age_max_ms
@@ -386,7 +404,9 @@ def mint_to(
             )
         if supply_after > asset.reserves:
             return asset, Failure(
-                AssetsCode.RESERVES_EXCEEDED, f"supply {supply_after} > reserves {asset.reserves}"
+                AssetsCode.RESERVES_EXCEEDED,
+                f"supply {format_units(supply_after, asset.decimals)} > reserves "
+                f"{format_units(asset.reserves, asset.decimals)} {asset.symbol}",
             )
     line_after = _credit(line, amount)
     if isinstance(line_after, Failure):  # unreachable while supply <= 2**128 - 1
@@ -407,7 +427,7 @@ def _destroy(
 ) -> tuple[AssetRecord, Failure | None]:
     line = load_line(state, holder, asset.symbol)
     spendable = None if line is None or not forced else line.amount - line.held
-    line_after = _debit(line, amount, spendable=spendable)
+    line_after = _debit(asset, line, amount, spendable=spendable)
     if isinstance(line_after, Failure):
         return asset, line_after
     supply_after = asset.supply - amount
@@ -486,10 +506,9 @@ def place_hold(
     if failure:
         return failure
     if payer_line is None or payer_line.amount < amount:
-        have = 0 if payer_line is None else payer_line.amount
-        return Failure(AssetsCode.INSUFFICIENT_BALANCE, f"{have} < {amount}")
+        return _shortfall(asset, payer_line, amount, 0)
     if payer_line.available < amount:
-        return Failure(AssetsCode.INSUFFICIENT_AVAILABLE, f"{payer_line.available} < {amount}")
+        return _shortfall(asset, payer_line, amount, payer_line.available)
     _write_line(state, payer, symbol, _replace(payer_line, held=Amount(payer_line.held + amount)))
     state.set(hold_key(hold_id), encode(Hold(payer, payee, symbol, amount, expires_at_ms, height)))
     HOLD_EXPIRY.insert(state, expires_at_ms, hold_id, time_ms=time_ms)
@@ -526,11 +545,14 @@ def post_hold(
         return Failure(AssetsCode.SELF_TRANSFER, str(hold.payer))
     if time_ms >= hold.expires_at_ms:
         return Failure(AssetsCode.HOLD_EXPIRED, f"at {hold.expires_at_ms}")
-    if amount > hold.amount:
-        return Failure(AssetsCode.POST_EXCEEDS_HOLD, f"{amount} > {hold.amount}")
     asset = load_asset(state, hold.symbol)
     if asset is None:
         raise InvariantBroken(f"invariant broken: hold {hold_id.hex()} in an unknown asset")
+    if amount > hold.amount:
+        return Failure(
+            AssetsCode.POST_EXCEEDS_HOLD,
+            compare_units(amount, ">", hold.amount, asset.decimals, asset.symbol),
+        )
     failure = _check_asset_open(asset)
     if failure:
         return failure
@@ -824,7 +846,9 @@ def freeze(ctx: TxContext, message: Freeze) -> Failure | None:
     if message.amount_frozen > line.amount - line.held:
         return Failure(
             AssetsCode.FREEZE_EXCEEDS_BALANCE,
-            f"{message.amount_frozen} > {line.amount} - {line.held}",
+            f"{format_units(message.amount_frozen, asset.decimals)} > "
+            f"{format_units(line.amount, asset.decimals)} - "
+            f"{format_units(line.held, asset.decimals)} held {asset.symbol}",
         )
     _write_line(
         ctx.state,
@@ -884,7 +908,7 @@ def force_transfer(ctx: TxContext, message: ForceTransfer) -> Failure | None:
         return failure
     sender_line = load_line(ctx.state, message.sender, symbol)
     spendable = None if sender_line is None else sender_line.amount - sender_line.held
-    sender_after = _debit(sender_line, message.amount, spendable=spendable)
+    sender_after = _debit(asset, sender_line, message.amount, spendable=spendable)
     if isinstance(sender_after, Failure):
         return sender_after
     recipient_after = _credit(recipient_line, message.amount)
@@ -914,7 +938,9 @@ def recover(ctx: TxContext, message: Recover) -> Failure | None:
     symbol = asset.symbol
     lost_line = load_line(ctx.state, message.lost, symbol) or Balance(_ZERO)
     if lost_line.held:
-        return Failure(AssetsCode.HOLDS_OPEN, f"{lost_line.held} held")
+        return Failure(
+            AssetsCode.HOLDS_OPEN, f"{format_units(lost_line.held, asset.decimals)} {symbol} held"
+        )
     new_line = load_line(ctx.state, message.new, symbol)
     failure = _check_receive(asset, message.new, new_line)
     if failure:

@@ -20,7 +20,7 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from originledger.core.address import Address
-from originledger.core.amounts import Amount
+from originledger.core.amounts import Amount, compare_units
 from originledger.core.codec import decode, encode
 from originledger.core.context import BlockState, Event, Movement, StateGetter, TxContext
 from originledger.core.module import InvariantBroken
@@ -401,7 +401,8 @@ def check_receiver(
         if held + amount > asset.balance_max:
             return Failure(
                 ComplianceCode.BALANCE_LIMIT,
-                f"asset {asset.symbol}: at most {asset.balance_max} per holder",
+                compare_units(held + amount, ">", asset.balance_max, asset.decimals, asset.symbol)
+                + ", the most one holder may hold",
             )
     return None
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 import msgspec
 
 from originledger.core.address import Address, module_address
-from originledger.core.amounts import Amount, add
+from originledger.core.amounts import Amount, add, compare_units, format_units
 from originledger.core.codec import decode, encode
 from originledger.core.context import (
     BlockContext,
@@ -294,6 +294,20 @@ def _open_request(
     return request
 
 
+def _compared(
+    state: StateGetter, symbol: str, left: int, relation: str, right: int, note: str = ""
+) -> str:
+    """A result message's comparison of two amounts in the asset's units."""
+    asset = load_asset(state, symbol)
+    decimals = 0 if asset is None else asset.decimals
+    return compare_units(left, relation, right, decimals, symbol) + note
+
+
+def _in_units(state: StateGetter, symbol: str, amount: int) -> str:
+    asset = load_asset(state, symbol)
+    return format_units(amount, 0 if asset is None else asset.decimals)
+
+
 def pay_request(ctx: TxContext, message: PayRequest) -> Failure | None:
     request = _open_request(ctx.state, message.request_id, message.merchant, ctx.block.time_ms)
     if isinstance(request, Failure):
@@ -306,7 +320,10 @@ def pay_request(ctx: TxContext, message: PayRequest) -> Failure | None:
             return Failure(PaymentsCode.WRONG_ASSET, message.symbol)
         expected = found[0]
     if message.amount != expected:
-        return Failure(PaymentsCode.WRONG_AMOUNT, f"{message.amount} != {expected}")
+        return Failure(
+            PaymentsCode.WRONG_AMOUNT,
+            _compared(ctx.state, message.symbol, message.amount, "!=", expected),
+        )
     failure = transfer_units(ctx, message.symbol, message.payer, request.merchant, message.amount)
     if failure:
         return failure
@@ -448,7 +465,8 @@ def capture(ctx: TxContext, message: Capture) -> Failure | None:
     remaining = record.authorized - record.captured
     if message.amount > remaining:
         return Failure(
-            PaymentsCode.CAPTURE_EXCEEDS_AUTHORIZED, f"{message.amount} > {remaining} left"
+            PaymentsCode.CAPTURE_EXCEEDS_AUTHORIZED,
+            _compared(ctx.state, record.symbol, message.amount, ">", remaining, " left"),
         )
     asset = assets_keeper.load_asset(ctx.state, record.symbol)
     hold = assets_keeper.load_hold(ctx.state, record.hold_id)
@@ -597,7 +615,9 @@ def refund(ctx: TxContext, message: Refund) -> Failure | None:
     total = add(refunded, message.amount)
     if total is None or total > settled:
         return Failure(
-            PaymentsCode.REFUND_EXCEEDS_SETTLED, f"{refunded} + {message.amount} > {settled}"
+            PaymentsCode.REFUND_EXCEEDS_SETTLED,
+            f"{_in_units(ctx.state, symbol, refunded)} + "
+            + _compared(ctx.state, symbol, message.amount, ">", settled),
         )
     failure = transfer_units(ctx, symbol, merchant, payer, message.amount)
     if failure:
@@ -796,9 +816,15 @@ def claim_channel(ctx: TxContext, message: ClaimChannel) -> Failure | None:
     if not verify_signature(record.claim_key, digest, message.signature):
         return Failure(PaymentsCode.CLAIM_SIGNATURE_INVALID)
     if message.amount <= record.paid:
-        return Failure(PaymentsCode.CLAIM_NOT_NEWER, f"{message.amount} <= {record.paid} paid")
+        return Failure(
+            PaymentsCode.CLAIM_NOT_NEWER,
+            _compared(ctx.state, record.symbol, message.amount, "<=", record.paid, " paid"),
+        )
     if message.amount > record.deposit:
-        return Failure(PaymentsCode.CLAIM_EXCEEDS_DEPOSIT, f"{message.amount} > {record.deposit}")
+        return Failure(
+            PaymentsCode.CLAIM_EXCEEDS_DEPOSIT,
+            _compared(ctx.state, record.symbol, message.amount, ">", record.deposit),
+        )
     due = Amount(message.amount - record.paid)
     failure = transfer_units(ctx, record.symbol, PAYMENTS_ACCOUNT, record.recipient, due)
     if failure:
