@@ -57,10 +57,10 @@ def test_init_chain_info(chain: Chain) -> None:
     assert info.app_hash == chain.genesis_app_hash
     assert info.modules == {
         "accounts": 2,
-        "assets": 2,
+        "assets": 3,
         "attest": 1,
-        "compliance": 1,
-        "payments": 1,
+        "compliance": 2,
+        "payments": 2,
         "clearing": 1,
         "validators": 1,
     }

@@ -100,7 +100,7 @@ __all__ = [
 
 MODULE = Module(
     name="assets",
-    version=2,
+    version=3,  # 3: amounts in result messages in the asset's units (issue #13)
     codes=AssetsCode,
     summary=(
         "tokens of six classes with class policies; mint, burn, transfer; reserves; "

@@ -94,7 +94,7 @@ __all__ = [
 
 MODULE = Module(
     name="compliance",
-    version=1,
+    version=2,  # 2: amounts in result messages in the asset's units (issue #13)
     codes=ComplianceCode,
     summary=(
         "policy packs per jurisdiction, regulators, entities, licences, approvals, orders; "

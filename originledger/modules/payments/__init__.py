@@ -70,7 +70,7 @@ __all__ = [
 
 MODULE = Module(
     name="payments",
-    version=1,
+    version=2,  # 2: amounts in result messages in the asset's units (issue #13)
     codes=PaymentsCode,
     summary=(
         "payment requests with URI and QR code, authorizations and captures, refunds, "

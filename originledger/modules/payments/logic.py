@@ -298,13 +298,13 @@ def _compared(
     state: StateGetter, symbol: str, left: int, relation: str, right: int, note: str = ""
 ) -> str:
     """A result message's comparison of two amounts in the asset's units."""
-    asset = load_asset(state, symbol)
+    asset = assets_keeper.load_asset(state, symbol)
     decimals = 0 if asset is None else asset.decimals
     return compare_units(left, relation, right, decimals, symbol) + note
 
 
 def _in_units(state: StateGetter, symbol: str, amount: int) -> str:
-    asset = load_asset(state, symbol)
+    asset = assets_keeper.load_asset(state, symbol)
     return format_units(amount, 0 if asset is None else asset.decimals)
 
 
