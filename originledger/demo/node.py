@@ -17,6 +17,7 @@ from originledger.node.home import init_home
 from originledger.node.runner import open_node, parse_listen
 from originledger.sdk import Client
 from originledger.server.background import BackgroundServer
+from originledger.server.index import index_service_for
 
 __all__ = ["DemoError", "DemoNode", "demo_node", "free_listen"]
 
@@ -104,7 +105,9 @@ def demo_node(api: str, say: Callable[..., None]) -> Iterator[DemoNode]:
         node = open_node(home)
         try:
             try:
-                server = BackgroundServer(node, listen).start()
+                # With its index, so the explorer shows the demo at its best: histories,
+                # charts, search (``<home>/data/index.sqlite``, removed with the home).
+                server = BackgroundServer(node, listen, index=index_service_for(node)).start()
             except RuntimeError as error:
                 raise DemoError(str(error)) from None
             try:

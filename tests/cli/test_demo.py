@@ -209,3 +209,20 @@ def test_sigterm_removes_the_demo_home(when: str) -> None:
             process.wait()
     assert process.returncode == 128 + signal.SIGTERM, "".join(lines)
     assert not home.exists()
+
+
+def test_regression_demo_explorer_has_its_index() -> None:
+    # Before: the demo served its node without an indexer, so its explorer had no search,
+    # histories or charts, and told the user to drop a --no-index flag never passed.
+    import httpx
+
+    with demo_node_module.demo_node(f"127.0.0.1:{_free_port()}", lambda *_: None) as node:
+        status = httpx.get(f"{node.url}/v1/index/status", timeout=10).json()
+        assert status["enabled"] is True
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if httpx.get(f"{node.url}/v1/index/blocks", timeout=10).status_code == 200:
+                break
+            time.sleep(0.1)
+        answer = httpx.get(f"{node.url}/v1/index/blocks", timeout=10)
+        assert answer.status_code == 200, answer.text
