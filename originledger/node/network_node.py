@@ -29,13 +29,13 @@ from originledger.core.block import SignedHeader
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
 from originledger.core.limits import TX_TTL_MS_MAX
-from originledger.driver.answers import SubmitAnswer
+from originledger.driver.answers import NodeOverloaded, SubmitAnswer
 from originledger.node.abci import AbciApp
 from originledger.node.chain import StoreChainView
 from originledger.node.embedded import wall_clock_ms
 from originledger.store.sqlite import SqliteStore
 
-__all__ = ["RPC_BATCH_MAX", "NetworkNode", "PendingTxs"]
+__all__ = ["PENDING_TXS_MAX", "RPC_BATCH_MAX", "NetworkNode", "PendingTxs"]
 
 _RPC_TIMEOUT_S = 15.0
 HEADER_WAIT_S = 5.0  # how long a proof waits for the next block's signed header
@@ -45,6 +45,12 @@ RPC_BATCH_MAX = 500  # broadcasts per JSON-RPC batch (CometBFT's max_request_bat
 # asynchronous broadcast, a transaction larger than a block; a batch stays well below.
 CARRIED_BYTES_MAX = 64 * 1024
 _LAYOUTS_CACHED_MAX = 4096
+# The API's admission budget: a submission is refused whole (503 ``overloaded``) while the
+# local CometBFT's mempool holds this many Origin transactions (``AbciApp.waiting``, the
+# network's backlog). About two seconds of the capacity of 4 validators on 2 cores: what
+# is accepted commits within seconds, instead of a backlog that grows without bound.
+PENDING_TXS_MAX = 2_500
+RETRY_AFTER_S = 1
 
 
 class PendingTxs:
@@ -82,8 +88,10 @@ class NetworkNode:
         rpc_url: str,
         *,
         clock_ms: Callable[[], int] = wall_clock_ms,
+        pending_txs_max: int = PENDING_TXS_MAX,
     ) -> None:
         self.abci = abci
+        self.pending_txs_max = pending_txs_max
         self.app: Application = abci.app
         self.store: SqliteStore = abci.store
         self.chain = StoreChainView(self.store, self.app)
@@ -184,9 +192,19 @@ class NetworkNode:
     # -- submission -----------------------------------------------------------------------
 
     def submit(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
-        """Check transactions here, hand those that pass to CometBFT's mempool."""
+        """Check transactions here, hand those that pass to CometBFT's mempool; refuse
+        the whole submission (``NodeOverloaded``) while the mempool holds
+        ``pending_txs_max`` transactions or more."""
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
+        waiting = len(self.abci.waiting)
+        if waiting >= self.pending_txs_max:
+            # Refused before any work: the cheaper a refusal, the better it sheds load.
+            raise NodeOverloaded(
+                f"{waiting} transactions are waiting for a block (the bound is "
+                f"{self.pending_txs_max}); resubmit in {RETRY_AFTER_S} s",
+                RETRY_AFTER_S,
+            )
         self.app.verify_ahead(raws)  # without the lock: blocks go on meanwhile
         now_ms = self.clock_ms()
         with self.abci.lock:
