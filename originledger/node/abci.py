@@ -56,7 +56,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ from originledger.app import (
 from originledger.comet.framing import encode_uvarint
 from originledger.comet.protos import abci_types
 from originledger.comet.validators import validator_address
-from originledger.core.address import Address
+from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
 from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
 from originledger.core.codec import encode, to_json
@@ -86,6 +86,7 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
 from originledger.core.module import QueryError
+from originledger.modules.accounts.keys import account_key
 from originledger.modules.validators import load_validators
 from originledger.node.mempool import Admission, Standing, committed_standings
 from originledger.node.snapshots import Restore, Snapshots
@@ -262,7 +263,10 @@ class AbciApp:
         )
         self.waiting = WaitingTxs()
         self._read_standings = committed_standings(store.read_states)
+        # Standings stay known across blocks: a block forgets only those of the signers
+        # whose account record it wrote (``_standing_keys``: account key -> signer).
         self._standings: dict[bytes, Standing] = {}
+        self._standing_keys: dict[bytes, bytes] = {}
         # Whether FinalizeBlock hands CometBFT the events (as attributes): for CometBFT's
         # indexer and its subscribers; Origin's API serves them from the app's own store.
         self.cometbft_events = cometbft_events
@@ -467,9 +471,24 @@ class AbciApp:
         unknown = [signer for signer in dict.fromkeys(signers) if signer not in self._standings]
         if unknown:
             if len(self._standings) + len(unknown) > _STANDINGS_CACHED_MAX:
-                self._standings = {}
+                self._forget_standings()
             self._standings.update(self._read_standings(unknown))
+            for signer in unknown:
+                self._standing_keys[account_key(account_address(signer))] = signer
         return {signer: self._standings[signer] for signer in signers}
+
+    def _forget_standings(self, writes: Iterable[bytes] | None = None) -> None:
+        """Forget the standings whose account record ``writes`` (a block's written keys)
+        touch; all of them without ``writes``."""
+        if writes is None:
+            self._standings.clear()
+            self._standing_keys.clear()
+            return
+        keys = self._standing_keys
+        for key in writes:
+            signer = keys.pop(key, None)
+            if signer is not None:
+                self._standings.pop(signer, None)
 
     def _admitted(
         self, checks: list[CheckResult], layout: list[int], *, recheck: bool, charge: bool
@@ -671,7 +690,8 @@ class AbciApp:
     def commit(self, request: Any) -> Any:
         outcome: BlockOutcome = self.app.commit()
         log.debug("committed block %d (%d txs)", outcome.header.height, len(outcome.txs))
-        self._standings = {}  # the block may have registered signers, or revoked roles
+        if self._standing_keys:  # the block may have registered signers, or revoked roles
+            self._forget_standings(outcome.writes)
         waiting = self.waiting.expiry_ms
         if waiting:
             for tx in outcome.txs:
@@ -770,7 +790,7 @@ class AbciApp:
             return results(result=results.REJECT_SNAPSHOT)
         if done:
             self._restore = None
-            self._standings = {}
+            self._forget_standings()
             self.waiting_unregistered.clear()
             self.waiting.expiry_ms.clear()
             self._load_proposers()

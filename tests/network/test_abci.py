@@ -1061,3 +1061,24 @@ def test_api_answers_503_overloaded_while_the_backlog_is_at_its_bound(
         answered = api.post("/v1/txs", content=body, headers=headers)
         assert answered.status_code == 200
         assert answered.json()["answers"][0]["status"] == "rejected"  # checked as usual
+
+
+def test_standings_outlive_blocks_that_leave_the_account_alone(toolchain: Path) -> None:
+    handler = _admission_handler(Admission.ACCOUNTS, [BLOCK_TIME_MS])
+    reads: list[list[bytes]] = []
+    read = handler._read_standings
+
+    def counted(signers: Any) -> Any:
+        reads.append(list(signers))
+        return read(signers)
+
+    handler._read_standings = counted
+    assert _checked(handler, _from(BOB, 1), _from(ALICE, 1)) == [0, NOT_ADMITTED]
+    assert len(reads) == 1
+    _commit_block(handler, 1, [_from(BOB, 2)])  # writes balances, not account records
+    assert _checked(handler, _from(BOB, 3), _from(ALICE, 2)) == [0, NOT_ADMITTED]
+    assert len(reads) == 1  # read once, still known
+    _commit_block(handler, 2, [_from(ALICE, 4)])  # ALICE's account record is written
+    assert _checked(handler, _from(BOB, 5), _from(ALICE, 5)) == [0, 0]
+    assert reads[1:] == [[ALICE.key.public_key]]  # only hers is read again
+    handler.store.close()
