@@ -73,7 +73,7 @@ VALIDATORS_MAX = 200  # loopback addresses 127.0.0.2 .. 127.0.0.201
 SOCKET_PATH_BYTES_MAX = 100  # sun_path is 108 bytes on Linux
 _STOP_WAIT_S = 15.0
 DEFAULT_SNAPSHOT_INTERVAL_BLOCKS = 100
-PEER_GOSSIP_SLEEP_MS = int(os.environ.get("ORIGIN_PEER_GOSSIP_SLEEP_MS", "10"))
+PEER_GOSSIP_SLEEP_MS = 10  # CometBFT's consensus.peer_gossip_sleep_duration (default 100)
 
 
 class NetworkError(Exception):
