@@ -1039,14 +1039,15 @@ def test_api_answers_503_overloaded_while_the_backlog_is_at_its_bound(
     from litestar.testing import TestClient
 
     from originledger.api.server import create_app
-    from originledger.node.network_node import NetworkNode
+    from originledger.node.network_node import NetworkNode, PendingBudget
 
     handler, client, _ = served
     pb = client.pb
     _init_chain(client)
     waiting = [_transfer(2, client_id=50 + i) for i in range(3)]
     client.call(check_tx=pb.RequestCheckTx(tx=encode_batch(waiting)))
-    node = NetworkNode(handler, VALIDATOR.key, "http://127.0.0.1:9", pending_txs_max=3)
+    budget = PendingBudget(floor=3, ceiling=3)
+    node = NetworkNode(handler, VALIDATOR.key, "http://127.0.0.1:9", budget=budget)
     forged = bytearray(_transfer(3, client_id=60))
     forged[-1] ^= 1
     body = msgspec.msgpack.encode([bytes(forged)])
@@ -1082,3 +1083,22 @@ def test_standings_outlive_blocks_that_leave_the_account_alone(toolchain: Path) 
     assert _checked(handler, _from(BOB, 5), _from(ALICE, 5)) == [0, 0]
     assert reads[1:] == [[ALICE.key.public_key]]  # only hers is read again
     handler.store.close()
+
+
+def test_pending_budget_is_seconds_of_the_commit_rate_within_bounds() -> None:
+    from originledger.node.network_node import PendingBudget
+
+    now = [100.0]
+    budget = PendingBudget(
+        wait_ms=2_000, window_ms=3_000, floor=1_500, ceiling=5_000, clock_s=lambda: now[0]
+    )
+    assert budget.limit() == 1_500  # nothing committed yet: the floor
+    for _ in range(6):  # 1,200 transactions a second for three seconds
+        budget.committed(600)
+        now[0] += 0.5
+    assert budget.limit() == 2_400  # two seconds of 1,200/s
+    budget.committed(30_000)
+    assert budget.limit() == 5_000  # the ceiling
+    now[0] += 10
+    budget.committed(0)  # the window moved on: only recent blocks count
+    assert budget.limit() == 1_500
