@@ -41,7 +41,7 @@ from originledger.bench.accounts import (
     sign_transfers,
     tx_hash_of,
 )
-from originledger.bench.load import Tracker, percentile
+from originledger.bench.load import Tracker, measure_raw_verification_rate, percentile
 from originledger.bench.process import cpu_seconds, node_memory_kib
 from originledger.genesis import GenesisBuilder
 
@@ -319,6 +319,9 @@ def _measure(
         }
     )
     run.figures["final_height"] = httpx.get(run.urls[0] + "/v1/status").json()["height"]
+    # The machine's raw Ed25519 rate, measured right after the load (the network idles):
+    # what the figures of this run are to be read against.
+    run.figures["raw_verify_per_s_all_cores"] = round(measure_raw_verification_rate())
 
 
 def _report(figures: dict[str, Any], console: Console, json_output: bool) -> None:
