@@ -196,8 +196,8 @@ class WaitingTxs:
     them pass: a transaction counts from the moment CheckTx keeps a new carrier of it
     (submitted here or gossiped) until it commits, a recheck drops it, or its expiry
     passes (CometBFT may drop a carrier without telling the app). What the API's
-    admission budget (``NetworkNode.pending_txs_max``) is measured against: the mempools
-    of all validators hold about the same transactions, so this is the network's backlog."""
+    admission budget (``NetworkNode.budget``) is measured against: the mempools of all
+    validators hold about the same transactions, so this is the network's backlog."""
 
     def __init__(self) -> None:
         self.expiry_ms: dict[bytes, int] = {}  # tx hash: expiry
@@ -437,7 +437,7 @@ class AbciApp:
                 answers.append(self._check_answer(check))
                 if check.ok:
                     waiting.add(check)
-                else:
+                elif recheck or _stale(check):  # a new copy refused is no news of the old
                     waiting.remove(check.hash)
                 continue
             live = [check for check in carried if check.ok]
