@@ -14,6 +14,7 @@ from litestar.types import ExceptionHandlersMap
 from originledger.api.limits import REQUEST_BODY_BYTES_MAX
 from originledger.core.codec import to_json
 from originledger.core.module import QueryError
+from originledger.driver import NodeOverloaded
 
 __all__ = [
     "EXCEPTION_HANDLERS",
@@ -56,6 +57,13 @@ def _api_error_handler(_: Request[Any, Any, Any], error: ApiError) -> Response[b
     return error_response(error.status, error.code, error.message)
 
 
+def _overloaded_handler(_: Request[Any, Any, Any], error: NodeOverloaded) -> Response[bytes]:
+    """503 ``overloaded``: the node's backlog is full; ``Retry-After`` says when to retry."""
+    response = error_response(503, "overloaded", error.message)
+    response.headers["Retry-After"] = str(error.retry_after_s)
+    return response
+
+
 def _http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
     status = error.status_code
     if isinstance(error, ValidationException):
@@ -82,6 +90,7 @@ def _internal_error_handler(_: Request[Any, Any, Any], error: Exception) -> Resp
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApiError: _api_error_handler,
+    NodeOverloaded: _overloaded_handler,
     HTTPException: _http_error_handler,
     Exception: _internal_error_handler,
 }

@@ -41,7 +41,7 @@ from originledger.bench.accounts import (
     sign_transfers,
     tx_hash_of,
 )
-from originledger.bench.load import Tracker, percentile
+from originledger.bench.load import Tracker, measure_raw_verification_rate, percentile
 from originledger.bench.process import cpu_seconds, node_memory_kib
 from originledger.genesis import GenesisBuilder
 
@@ -50,26 +50,36 @@ __all__ = ["run_network_transfer_bench"]
 _MEMPOOL_FULL_CODES = (18, 19)
 
 
+@dataclass
+class _Submitted:
+    """What the submitters saw: when each transfer was first offered and when a validator
+    accepted it, and the refusals."""
+
+    offered_at: dict[str, float] = field(default_factory=dict)
+    accepted_at: dict[str, float] = field(default_factory=dict)
+    rejected: int = 0  # transactions answered ``rejected``
+    overloaded: int = 0  # submissions answered 503 ``overloaded`` (each retried)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 def _submit_spread(
     urls: list[str],
     raws: list[bytes],
     hashes: list[str],
     batch: int,
-    submitted_at: dict[str, float],
+    submitted: _Submitted,
     deadline: float,
     rate: int = 0,
-) -> int:
+) -> None:
     """Batch ``b`` goes to validator ``b % len(urls)``, one thread per validator; with a
     ``rate`` (transfers per second) batch ``b`` leaves at ``b * batch / rate`` s, else at
-    once (a flood)."""
+    once (a flood). A submission refused whole (503 ``overloaded``) or holding a
+    ``MEMPOOL_FULL`` answer is sent again after the pause the validator asked for."""
     batches = [(start, min(len(raws), start + batch)) for start in range(0, len(raws), batch)]
-    rejected = 0
-    lock = threading.Lock()
     interval_s = batch / rate if rate else 0.0
     origin = time.perf_counter()
 
     def send(worker: int) -> None:
-        nonlocal rejected
         with httpx.Client(base_url=urls[worker], timeout=60) as client:
             for number in range(worker, len(batches), len(urls)):
                 start, stop = batches[number]
@@ -77,27 +87,36 @@ def _submit_spread(
                 if pause > 0:
                     time.sleep(pause)
                 body = msgspec.msgpack.encode(raws[start:stop])
-                sent = time.perf_counter()
-                for tx_hash in hashes[start:stop]:
-                    submitted_at[tx_hash] = sent
+                offered = time.perf_counter()
+                answers: list[dict[str, Any]] = []
                 while time.perf_counter() < deadline:
+                    sent = time.perf_counter()
                     response = client.post(
                         "/v1/txs", content=body, headers={"content-type": "application/msgpack"}
                     )
+                    if response.status_code == 503:
+                        with submitted.lock:
+                            submitted.overloaded += 1
+                        time.sleep(float(response.headers.get("retry-after", "1")))
+                        continue
+                    response.raise_for_status()
                     answers = response.json()["answers"]
                     if not any(a["result"]["code"] in _MEMPOOL_FULL_CODES for a in answers):
                         break
                     time.sleep(0.05)  # mempool full: resubmit (idempotent) after a pause
                 bad = sum(1 for a in answers if a["status"] == "rejected")
-                with lock:
-                    rejected += bad
+                with submitted.lock:
+                    submitted.rejected += bad if answers else stop - start
+                    for tx_hash in hashes[start:stop]:
+                        submitted.offered_at[tx_hash] = offered
+                        if answers:
+                            submitted.accepted_at[tx_hash] = sent
 
     threads = [threading.Thread(target=send, args=(w,)) for w in range(len(urls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return rejected
 
 
 @dataclass
@@ -244,11 +263,9 @@ def _load(run: _Run) -> None:
     start_height = httpx.get(run.urls[0] + "/v1/status").json()["height"]
     tracker = Tracker(run.urls[0], start_height)
     tracker.start()
-    submitted_at: dict[str, float] = {}
+    submitted = _Submitted()
     deadline = time.perf_counter() + run.timeout_s
-    rejected = _submit_spread(
-        run.urls, run.raws, run.hashes, run.batch, submitted_at, deadline, run.rate
-    )
+    _submit_spread(run.urls, run.raws, run.hashes, run.batch, submitted, deadline, run.rate)
     wanted = set(run.hashes)
     while time.perf_counter() < deadline:
         if wanted.issubset(tracker.committed_at.keys()):
@@ -260,33 +277,38 @@ def _load(run: _Run) -> None:
     memory = {
         name: round(node_memory_kib(pid).get("VmHWM", 0) / 1024) for name, pid in processes.items()
     }
-    _measure(run, tracker, submitted_at, rejected, cpu, client_cpu_s, memory)
+    _measure(run, tracker, submitted, cpu, client_cpu_s, memory)
 
 
 def _measure(
     run: _Run,
     tracker: Tracker,
-    submitted_at: dict[str, float],
-    rejected: int,
+    submitted: _Submitted,
     cpu: dict[str, float],
     client_cpu_s: float,
     memory: dict[str, int],
 ) -> None:
-    """The figures of the load: throughput, finality, blocks, CPU and memory."""
-    first_submit = min(submitted_at.values())
-    committed = [h for h in run.hashes if h in tracker.committed_at]
+    """The figures of the load: throughput, finality (from the submission a validator
+    accepted; and from the first offer, retries after ``overloaded`` included), blocks,
+    CPU and memory."""
+    submitted_at, offered_at = submitted.accepted_at, submitted.offered_at
+    first_submit = min(offered_at.values())
+    committed = [h for h in run.hashes if h in tracker.committed_at and h in submitted_at]
     latencies = sorted(tracker.committed_at[h] - submitted_at[h] for h in committed)
+    offered = sorted(tracker.committed_at[h] - offered_at[h] for h in committed)
     last_commit = max(tracker.committed_at[h] for h in committed) if committed else 0.0
     elapsed = last_commit - first_submit
     run.figures.update(
         {
             "committed": len(committed),
-            "rejected_at_submit": rejected,
+            "rejected_at_submit": submitted.rejected,
+            "overloaded_answers": submitted.overloaded,
             "elapsed_s": round(elapsed, 3),
             "transfers_per_s": round(len(committed) / elapsed) if elapsed > 0 else 0,
             "finality_p50_ms": round(percentile(latencies, 50) * 1000, 1),
             "finality_p99_ms": round(percentile(latencies, 99) * 1000, 1),
             "finality_max_ms": round(latencies[-1] * 1000, 1) if latencies else 0,
+            "offered_to_final_p99_ms": round(percentile(offered, 99) * 1000, 1),
             "blocks": len(tracker.blocks),
             "txs_per_block_max": max((n for _, n, _ in tracker.blocks), default=0),
             "app_cpu_s_total": round(sum(v for k, v in cpu.items() if "/app" in k), 1),
@@ -297,6 +319,9 @@ def _measure(
         }
     )
     run.figures["final_height"] = httpx.get(run.urls[0] + "/v1/status").json()["height"]
+    # The machine's raw Ed25519 rate, measured right after the load (the network idles):
+    # what the figures of this run are to be read against.
+    run.figures["raw_verify_per_s_all_cores"] = round(measure_raw_verification_rate())
 
 
 def _report(figures: dict[str, Any], console: Console, json_output: bool) -> None:

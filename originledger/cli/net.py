@@ -115,6 +115,13 @@ def up(
             help="Each app runs its node's indexer (the explorer's search and history).",
         ),
     ] = True,
+    cometbft_events: Annotated[
+        bool,
+        typer.Option(
+            "--cometbft-events",
+            help="Hand transactions' events to CometBFT too (its tx indexer, subscribers).",
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Create the network in DIR (the first time) and start every validator."""
@@ -132,6 +139,7 @@ def up(
             block_interval_ms=block_interval_ms,
             snapshot_interval_blocks=snapshot_interval_blocks,
             index=index,
+            cometbft_events=cometbft_events,
         )
     plan = start_network(directory, timeout_s=timeout_s)
     pids = recorded_pids(directory)

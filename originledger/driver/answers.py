@@ -19,11 +19,23 @@ __all__ = [
     "BlockOutcome",
     "ChainMeta",
     "EventRow",
+    "NodeOverloaded",
     "ProvenValue",
     "StoredBlock",
     "StoredTx",
     "SubmitAnswer",
 ]
+
+
+class NodeOverloaded(Exception):
+    """A driver's refusal of a whole submission because its backlog is at its bound:
+    nothing was checked or queued. The API answers it 503 ``overloaded`` with
+    ``Retry-After``; resubmitting the same transactions later is safe (idempotent)."""
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after_s = retry_after_s
 
 
 class SubmitAnswer(msgspec.Struct, frozen=True):

@@ -56,7 +56,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ from originledger.app import (
 from originledger.comet.framing import encode_uvarint
 from originledger.comet.protos import abci_types
 from originledger.comet.validators import validator_address
-from originledger.core.address import Address
+from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
 from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
 from originledger.core.codec import encode, to_json
@@ -86,6 +86,7 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
 from originledger.core.module import QueryError
+from originledger.modules.accounts.keys import account_key
 from originledger.modules.validators import load_validators
 from originledger.node.log import BlockTimer
 from originledger.node.mempool import Admission, Standing, committed_standings
@@ -107,6 +108,7 @@ QUERY_PROOF_TYPE = "origin/state"
 _QUERY_CODESPACE = "query"
 _ADDRESS_TEXTS_MAX = 100_000
 _STANDINGS_CACHED_MAX = 100_000
+_EXPIRY_SWEEP_BLOCKS = 16  # how often the waiting count forgets expired transactions
 
 
 class QueryCode:
@@ -190,6 +192,34 @@ class WaitingUnregistered:
         self.per_signer.clear()
 
 
+class WaitingTxs:
+    """The Origin transactions waiting in the local CometBFT's mempool, as the app saw
+    them pass: a transaction counts from the moment CheckTx keeps a new carrier of it
+    (submitted here or gossiped) until it commits, a recheck drops it, or its expiry
+    passes (CometBFT may drop a carrier without telling the app). What the API's
+    admission budget (``NetworkNode.budget``) is measured against: the mempools of all
+    validators hold about the same transactions, so this is the network's backlog."""
+
+    def __init__(self) -> None:
+        self.expiry_ms: dict[bytes, int] = {}  # tx hash: expiry
+
+    def __len__(self) -> int:
+        return len(self.expiry_ms)
+
+    def add(self, check: CheckResult) -> None:
+        tx = check.tx
+        if check.ok and tx is not None:
+            self.expiry_ms[tx.hash] = tx.body.expires_at_ms
+
+    def remove(self, tx_hash: bytes | None) -> None:
+        if tx_hash is not None:
+            self.expiry_ms.pop(tx_hash, None)
+
+    def release_expired(self, now_ms: int) -> None:
+        for tx_hash in [h for h, expiry in self.expiry_ms.items() if expiry <= now_ms]:
+            del self.expiry_ms[tx_hash]
+
+
 class AbciApp:
     """Maps ABCI requests to the Application. Thread-safe: one call at a time."""
 
@@ -206,6 +236,7 @@ class AbciApp:
         admission: Admission = Admission.OPEN,
         unregistered_txs_max: int = MEMPOOL_UNREGISTERED_TXS_MAX,
         unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
+        cometbft_events: bool = True,
     ) -> None:
         self.pb = abci_types()
         self.app = app
@@ -231,8 +262,15 @@ class AbciApp:
         self.waiting_unregistered = WaitingUnregistered(
             unregistered_txs_max, unregistered_per_signer_max
         )
+        self.waiting = WaitingTxs()
         self._read_standings = committed_standings(store.read_states)
+        # Standings stay known across blocks: a block forgets only those of the signers
+        # whose account record it wrote (``_standing_keys``: account key -> signer).
         self._standings: dict[bytes, Standing] = {}
+        self._standing_keys: dict[bytes, bytes] = {}
+        # Whether FinalizeBlock hands CometBFT the events (as attributes): for CometBFT's
+        # indexer and its subscribers; Origin's API serves them from the app's own store.
+        self.cometbft_events = cometbft_events
         self.lock = threading.Lock()
         # Called with each block's outcome once it is durably committed (the API's waiters).
         self.listeners: list[Callable[[BlockOutcome], None]] = []
@@ -391,19 +429,33 @@ class AbciApp:
         if self.admission is not Admission.OPEN:
             checks = self._admitted(checks, layout, recheck=recheck, charge=True)
         answers: list[Any] = []
+        waiting = self.waiting
         start = 0
         for count in layout:
             carried = checks[start : start + count]
             start += count
             if count == 1:
-                answers.append(self._check_answer(carried[0]))
+                check = carried[0]
+                answers.append(self._check_answer(check))
+                if check.ok:
+                    waiting.add(check)
+                elif recheck or _stale(check):  # a new copy refused is no news of the old
+                    waiting.remove(check.hash)
                 continue
             live = [check for check in carried if check.ok]
             spoiled = [check for check in carried if not check.ok and not _stale(check)]
             if live and (recheck or not spoiled):
                 answers.append(self._check_answer(live[0]))
+                for check in carried:
+                    if check.ok:
+                        waiting.add(check)
+                    else:
+                        waiting.remove(check.hash)
             else:
                 answers.append(self._check_answer((spoiled or carried)[0]))
+                if recheck:
+                    for check in carried:
+                        waiting.remove(check.hash)
         return answers
 
     # -- admission ------------------------------------------------------------------------
@@ -421,9 +473,24 @@ class AbciApp:
         unknown = [signer for signer in dict.fromkeys(signers) if signer not in self._standings]
         if unknown:
             if len(self._standings) + len(unknown) > _STANDINGS_CACHED_MAX:
-                self._standings = {}
+                self._forget_standings()
             self._standings.update(self._read_standings(unknown))
+            for signer in unknown:
+                self._standing_keys[account_key(account_address(signer))] = signer
         return {signer: self._standings[signer] for signer in signers}
+
+    def _forget_standings(self, writes: Iterable[bytes] | None = None) -> None:
+        """Forget the standings whose account record ``writes`` (a block's written keys)
+        touch; all of them without ``writes``."""
+        if writes is None:
+            self._standings.clear()
+            self._standing_keys.clear()
+            return
+        keys = self._standing_keys
+        for key in writes:
+            signer = keys.pop(key, None)
+            if signer is not None:
+                self._standings.pop(signer, None)
 
     def _admitted(
         self, checks: list[CheckResult], layout: list[int], *, recheck: bool, charge: bool
@@ -573,11 +640,13 @@ class AbciApp:
                 succeeded = sum(1 for tx in carried if tx.result.ok)
                 codespace, message = "", f"{succeeded} of {count} transactions succeeded"
             item = answer.tx_results.add(code=code, codespace=codespace, log=message, data=data)
-            for tx in carried:
-                for event in tx.events:
-                    self._add_event(item.events, event)
-        for event in outcome.block_events:
-            self._add_event(answer.events, event)
+            if self.cometbft_events:
+                for tx in carried:
+                    for event in tx.events:
+                        self._add_event(item.events, event)
+        if self.cometbft_events:
+            for event in outcome.block_events:
+                self._add_event(answer.events, event)
         updates = [ValidatorUpdate(key, power) for key, power in outcome.validator_updates]
         if self.validator_updates is not None:  # a test's override
             updates = self.validator_updates(outcome)
@@ -624,7 +693,14 @@ class AbciApp:
     def commit(self, request: Any) -> Any:
         outcome: BlockOutcome = self.app.commit()
         self.block_timer.committed(outcome)
-        self._standings = {}  # the block may have registered signers, or revoked roles
+        if self._standing_keys:  # the block may have registered signers, or revoked roles
+            self._forget_standings(outcome.writes)
+        waiting = self.waiting.expiry_ms
+        if waiting:
+            for tx in outcome.txs:
+                waiting.pop(tx.hash, None)
+            if outcome.header.height % _EXPIRY_SWEEP_BLOCKS == 0:
+                self.waiting.release_expired(outcome.header.time_ms)
         if self.waiting_unregistered:
             for tx in outcome.txs:
                 self.waiting_unregistered.release(tx.hash)
@@ -717,8 +793,9 @@ class AbciApp:
             return results(result=results.REJECT_SNAPSHOT)
         if done:
             self._restore = None
-            self._standings = {}
+            self._forget_standings()
             self.waiting_unregistered.clear()
+            self.waiting.expiry_ms.clear()
             self._load_proposers()
             log.warning(
                 "restored the ledger at height %d from a snapshot", restore.metadata.meta.height

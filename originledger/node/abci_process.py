@@ -147,6 +147,7 @@ class AbciProcess:
         snapshots_keep: int = 2,
         genesis_hash: bytes | None = None,
         settings: NodeSettings | None = None,
+        cometbft_events: bool = False,
     ):
         path = parse_abci_address(address)
         # The node's own settings (HOME/config.toml): its mempool admission policy applies
@@ -167,6 +168,7 @@ class AbciProcess:
             admission=Admission(self.settings.mempool_admission),
             unregistered_txs_max=self.settings.mempool_unregistered_txs_max,
             unregistered_per_signer_max=self.settings.mempool_unregistered_per_signer_max,
+            cometbft_events=cometbft_events,
         )
         self.server = AbciServer(self.handler, path)
 
@@ -200,6 +202,7 @@ def serve_home(
     snapshots_keep: int = 2,
     genesis_hash: bytes | None = None,
     settings: NodeSettings | None = None,
+    cometbft_events: bool = False,
 ) -> int:
     """Serve the ledger of ``home`` to CometBFT until ``stop`` is set."""
     process = AbciProcess(
@@ -210,6 +213,7 @@ def serve_home(
         snapshots_keep=snapshots_keep,
         genesis_hash=genesis_hash,
         settings=settings,
+        cometbft_events=cometbft_events,
     ).start()
     stopped = stop or threading.Event()
     try:

@@ -73,6 +73,7 @@ VALIDATORS_MAX = 200  # loopback addresses 127.0.0.2 .. 127.0.0.201
 SOCKET_PATH_BYTES_MAX = 100  # sun_path is 108 bytes on Linux
 _STOP_WAIT_S = 15.0
 DEFAULT_SNAPSHOT_INTERVAL_BLOCKS = 100
+PEER_GOSSIP_SLEEP_MS = 10  # CometBFT's consensus.peer_gossip_sleep_duration (default 100)
 
 
 class NetworkError(Exception):
@@ -112,6 +113,10 @@ class NetworkPlan(msgspec.Struct, frozen=True):
     validators: list[ValidatorPlan]  # and nodes added later (``add_node``), in order
     snapshot_interval_blocks: int = 0  # each app's state-sync snapshots (0: none)
     index: bool = True  # each app runs the indexer of its node (HOME/data/index.sqlite)
+    # Each app hands its transactions' events to CometBFT (FinalizeBlock's attributes) and
+    # CometBFT indexes them (its ``kv`` tx indexer): off unless asked for, Origin's API
+    # serves the events itself.
+    cometbft_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,7 @@ def create_network(
     snapshot_interval_blocks: int = DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
     block_bytes_max: int = BLOCK_BYTES_MAX,
     index: bool = True,
+    cometbft_events: bool = False,
 ) -> NetworkPlan:
     """Write genesis, keys, homes and configuration for ``validators`` validators.
 
@@ -242,7 +248,13 @@ def create_network(
         raise NetworkError(f"the block size must be between 1 KiB and {BLOCK_BYTES_MAX} bytes")
     cometbft_genesis = _cometbft_genesis(chain_id, time_ms, plans, genesis_raw, block_bytes_max)
     plan = NetworkPlan(
-        chain_id, base_port, block_interval_ms, plans, snapshot_interval_blocks, index
+        chain_id,
+        base_port,
+        block_interval_ms,
+        plans,
+        snapshot_interval_blocks,
+        index,
+        cometbft_events,
     )
     for validator in plans:
         home = validator.home(directory)
@@ -448,12 +460,20 @@ def _configure(text: str, plan: NetworkPlan, validator: ValidatorPlan, paths: _P
         },
     )
     text = _set_options(text, "mempool", {"size": "100000", "cache_size": "200000"})
+    # Without Origin's events CometBFT's tx indexer would store each result for nothing.
+    text = _set_options(
+        text, "tx_index", {"indexer": _toml_string("kv" if plan.cometbft_events else "null")}
+    )
     return _set_options(
         text,
         "consensus",
         {
             "timeout_commit": _toml_string(f"{plan.block_interval_ms}ms"),
             "create_empty_blocks": "true",
+            # CometBFT 0.38 sends proposals, block parts and votes to each peer from a
+            # loop that sleeps this long whenever it has nothing new to send: each of a
+            # round's three steps waited up to 100 ms (the default) for it.
+            "peer_gossip_sleep_duration": _toml_string(f"{PEER_GOSSIP_SLEEP_MS}ms"),
         },
     )
 
@@ -585,6 +605,7 @@ def start_validator(
             "--snapshot-interval-blocks",
             str(plan.snapshot_interval_blocks),
             *([] if plan.index else ["--no-index"]),
+            *(["--cometbft-events"] if plan.cometbft_events else []),
             *(app_arguments or []),
         ]
         app_pid = _launch(command, paths, "app", app_env)

@@ -18,6 +18,7 @@ import base64
 import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,13 +30,13 @@ from originledger.core.block import SignedHeader
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey
 from originledger.core.limits import TX_TTL_MS_MAX
-from originledger.driver.answers import SubmitAnswer
+from originledger.driver.answers import NodeOverloaded, SubmitAnswer
 from originledger.node.abci import AbciApp
 from originledger.node.chain import StoreChainView
 from originledger.node.embedded import wall_clock_ms
 from originledger.store.sqlite import SqliteStore
 
-__all__ = ["RPC_BATCH_MAX", "NetworkNode", "PendingTxs"]
+__all__ = ["RPC_BATCH_MAX", "NetworkNode", "PendingBudget", "PendingTxs"]
 
 _RPC_TIMEOUT_S = 15.0
 HEADER_WAIT_S = 5.0  # how long a proof waits for the next block's signed header
@@ -45,6 +46,52 @@ RPC_BATCH_MAX = 500  # broadcasts per JSON-RPC batch (CometBFT's max_request_bat
 # asynchronous broadcast, a transaction larger than a block; a batch stays well below.
 CARRIED_BYTES_MAX = 64 * 1024
 _LAYOUTS_CACHED_MAX = 4096
+# The API's admission budget (``PendingBudget``): a submission is refused whole (503
+# ``overloaded``) while the local CometBFT's mempool holds as many Origin transactions
+# (``AbciApp.waiting``, the network's backlog) as the network commits in
+# ``PENDING_WAIT_MS``, measured over the last ``PENDING_RATE_WINDOW_MS``, and never fewer
+# than ``PENDING_TXS_MIN`` (a load that starts from idle) nor more than ``PENDING_TXS_MAX``.
+# By Little's law the backlog's own wait then stays near PENDING_WAIT_MS whatever the
+# machine's capacity, instead of growing without bound when the load exceeds it.
+PENDING_WAIT_MS = 2_000
+PENDING_RATE_WINDOW_MS = 3_000
+PENDING_TXS_MIN = 1_500
+PENDING_TXS_MAX = 20_000
+RETRY_AFTER_S = 1
+
+
+class PendingBudget:
+    """How many transactions may wait for a block before the API refuses submissions:
+    ``wait_ms`` of the commit rate over the last ``window_ms``, within ``[floor, ceiling]``."""
+
+    def __init__(
+        self,
+        *,
+        wait_ms: int = PENDING_WAIT_MS,
+        window_ms: int = PENDING_RATE_WINDOW_MS,
+        floor: int = PENDING_TXS_MIN,
+        ceiling: int = PENDING_TXS_MAX,
+        clock_s: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.wait_ms = wait_ms
+        self.window_s = window_ms / 1000
+        self.floor = floor
+        self.ceiling = ceiling
+        self.clock_s = clock_s
+        self._commits: deque[tuple[float, int]] = deque()  # (when, transactions)
+        self._in_window = 0
+
+    def committed(self, transactions: int) -> None:
+        """A block of ``transactions`` committed now."""
+        now = self.clock_s()
+        self._commits.append((now, transactions))
+        self._in_window += transactions
+        while self._commits and self._commits[0][0] < now - self.window_s:
+            self._in_window -= self._commits.popleft()[1]
+
+    def limit(self) -> int:
+        rate_per_s = self._in_window / self.window_s
+        return min(self.ceiling, max(self.floor, int(rate_per_s * self.wait_ms / 1000)))
 
 
 class PendingTxs:
@@ -82,8 +129,10 @@ class NetworkNode:
         rpc_url: str,
         *,
         clock_ms: Callable[[], int] = wall_clock_ms,
+        budget: PendingBudget | None = None,
     ) -> None:
         self.abci = abci
+        self.budget = budget or PendingBudget()
         self.app: Application = abci.app
         self.store: SqliteStore = abci.store
         self.chain = StoreChainView(self.store, self.app)
@@ -117,6 +166,7 @@ class NetworkNode:
         self._http.close()
 
     def _on_commit(self, outcome: BlockOutcome) -> None:
+        self.budget.committed(len(outcome.txs))
         self.mempool.done([tx.hash for tx in outcome.txs])
         with self._committed:
             self._committed.notify_all()
@@ -184,9 +234,20 @@ class NetworkNode:
     # -- submission -----------------------------------------------------------------------
 
     def submit(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
-        """Check transactions here, hand those that pass to CometBFT's mempool."""
+        """Check transactions here, hand those that pass to CometBFT's mempool; refuse
+        the whole submission (``NodeOverloaded``) while the mempool holds
+        as many transactions as its ``budget`` allows."""
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
+        waiting, limit = len(self.abci.waiting), self.budget.limit()
+        if waiting >= limit:
+            # Refused before any work: the cheaper a refusal, the better it sheds load.
+            raise NodeOverloaded(
+                f"{waiting} transactions are waiting for a block (the bound is now {limit}, "
+                f"{self.budget.wait_ms} ms of what the network commits); resubmit in "
+                f"{RETRY_AFTER_S} s",
+                RETRY_AFTER_S,
+            )
         self.app.verify_ahead(raws)  # without the lock: blocks go on meanwhile
         now_ms = self.clock_ms()
         with self.abci.lock:

@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-index", action="store_true", help="run no indexer (HOME/data/index.sqlite)"
     )
+    parser.add_argument(
+        "--cometbft-events",
+        action="store_true",
+        help="with --abci: hand each transaction's events to CometBFT (FinalizeBlock)",
+    )
     return parser
 
 
@@ -86,6 +91,7 @@ def _run_abci(arguments: argparse.Namespace) -> int:
         index=not arguments.no_index,
         genesis_hash=arguments.genesis_hash,
         settings=settings,
+        cometbft_events=arguments.cometbft_events,
     )
 
 

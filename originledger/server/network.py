@@ -30,11 +30,13 @@ def run_abci_process(
     index: bool = True,
     genesis_hash: bytes | None = None,
     settings: NodeSettings | None = None,
+    cometbft_events: bool = False,
 ) -> int:
     """The app process of a validator, until SIGTERM or SIGINT. With ``api`` it also
     serves the HTTP API, submitting through the CometBFT RPC at ``rpc_url``, and (with
     ``index``) runs the node's indexer. ``settings`` (HOME/config.toml's) give the
-    mempool admission policy CheckTx applies and the API's CORS origins."""
+    mempool admission policy CheckTx applies and the API's CORS origins. With
+    ``cometbft_events`` FinalizeBlock hands CometBFT each transaction's events."""
     if api is None:
         stop = threading.Event()
         for number in (signal.SIGTERM, signal.SIGINT):
@@ -48,6 +50,7 @@ def run_abci_process(
             snapshots_keep=snapshots_keep,
             genesis_hash=genesis_hash,
             settings=settings,
+            cometbft_events=cometbft_events,
         )
     process = AbciProcess(
         home,
@@ -57,6 +60,7 @@ def run_abci_process(
         snapshots_keep=snapshots_keep,
         genesis_hash=genesis_hash,
         settings=settings,
+        cometbft_events=cometbft_events,
     ).start()
     node = NetworkNode(process.handler, load_validator_key(home), rpc_url or _local_rpc(home))
     try:

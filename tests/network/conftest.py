@@ -179,6 +179,7 @@ def local_network(toolchain: Path) -> Iterator[Any]:
         block_interval_ms: int = 200,
         app_arguments: dict[int, list[str]] | None = None,
         snapshot_interval_blocks: int = 0,
+        cometbft_events: bool = True,  # tests look transactions up with CometBFT's `tx`
     ) -> LocalNetwork:
         # A short directory: the ABCI socket's path must fit in 100 bytes.
         directory = Path(tempfile.mkdtemp(prefix="on-")) / "net"
@@ -191,6 +192,7 @@ def local_network(toolchain: Path) -> Iterator[Any]:
             block_interval_ms=block_interval_ms,
             app_state=funded_app_state(),
             snapshot_interval_blocks=snapshot_interval_blocks,
+            cometbft_events=cometbft_events,
         )
         # Each validator's app runs with its own hash seed: the app hashes must agree
         # all the same (no iteration order of sets or dicts leaks into state).

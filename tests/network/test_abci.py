@@ -985,3 +985,120 @@ def test_regression_checktx_applies_admission_policy_of_each_home(
     bare.close()
     config.write_text(config.read_text().replace('"roles"', '"everyone"'))
     assert node_main.main(["--home", str(home), "--abci", address]) == 6
+
+
+# -- back-pressure: the mempool's count, and events for CometBFT only when asked ----------
+
+
+def test_waiting_count_follows_checktx_recheck_and_commit(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    handler, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    a, b, c, d = (_transfer(2, client_id=30 + i) for i in range(4))
+    forged = bytearray(_transfer(3, client_id=40))
+    forged[-1] ^= 1
+    for tx in (encode_batch([a, b]), c, d, encode_batch([d, bytes(forged)])):
+        client.call(check_tx=pb.RequestCheckTx(tx=tx))
+    assert len(handler.waiting) == 4  # a refused batch counts nothing; d once
+    _finalize(client, 1, [encode_batch([a, c])])
+    client.call(commit=pb.RequestCommit())
+    assert len(handler.waiting) == 2  # b and d wait
+    recheck = client.call(check_tx=pb.RequestCheckTx(tx=encode_batch([a, b]), type=pb.RECHECK))
+    assert recheck.check_tx.code == 0  # kept for b
+    hashes = [check.hash for check in handler.app.check_txs([b, d], BLOCK_TIME_MS)]
+    assert sorted(handler.waiting.expiry_ms) == sorted(hashes)
+    handler.waiting.release_expired(BLOCK_TIME_MS + 60_000)  # at their expiry, forgotten
+    assert len(handler.waiting) == 0
+
+
+def test_finalize_block_hands_events_to_cometbft_only_when_asked(toolchain: Path) -> None:
+    store = SqliteStore(None)
+    handler = AbciApp(Application(store), store, cometbft_events=False)
+    path = Path(tempfile.mkdtemp(prefix="abci-")) / "app.sock"
+    server = AbciServer(handler, path).start()
+    client = Client(path)
+    try:
+        _init_chain(client)
+        finalized = _finalize(client, 1, [_transfer(100)])
+        assert [r.code for r in finalized.tx_results] == [0]
+        assert list(finalized.tx_results[0].events) == []
+        assert list(finalized.events) == []
+        assert finalized.tx_results[0].data  # what last_results_hash binds is unchanged
+    finally:
+        client.close()
+        server.stop()
+        store.close()
+
+
+def test_api_answers_503_overloaded_while_the_backlog_is_at_its_bound(
+    served: tuple[AbciApp, Client, Path],
+) -> None:
+    import msgspec
+    from litestar.testing import TestClient
+
+    from originledger.api.server import create_app
+    from originledger.node.network_node import NetworkNode, PendingBudget
+
+    handler, client, _ = served
+    pb = client.pb
+    _init_chain(client)
+    waiting = [_transfer(2, client_id=50 + i) for i in range(3)]
+    client.call(check_tx=pb.RequestCheckTx(tx=encode_batch(waiting)))
+    budget = PendingBudget(floor=3, ceiling=3)
+    node = NetworkNode(handler, VALIDATOR.key, "http://127.0.0.1:9", budget=budget)
+    forged = bytearray(_transfer(3, client_id=60))
+    forged[-1] ^= 1
+    body = msgspec.msgpack.encode([bytes(forged)])
+    headers = {"content-type": "application/msgpack"}
+    with TestClient(app=create_app(node, start_node=False)) as api:
+        refused = api.post("/v1/txs", content=body, headers=headers)
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert refused.json()["error"]["code"] == "overloaded"
+        _finalize(client, 1, waiting[:1])  # one commits: room for a submission again
+        client.call(commit=pb.RequestCommit())
+        answered = api.post("/v1/txs", content=body, headers=headers)
+        assert answered.status_code == 200
+        assert answered.json()["answers"][0]["status"] == "rejected"  # checked as usual
+
+
+def test_standings_outlive_blocks_that_leave_the_account_alone(toolchain: Path) -> None:
+    handler = _admission_handler(Admission.ACCOUNTS, [BLOCK_TIME_MS])
+    reads: list[list[bytes]] = []
+    read = handler._read_standings
+
+    def counted(signers: Any) -> Any:
+        reads.append(list(signers))
+        return read(signers)
+
+    handler._read_standings = counted
+    assert _checked(handler, _from(BOB, 1), _from(ALICE, 1)) == [0, NOT_ADMITTED]
+    assert len(reads) == 1
+    _commit_block(handler, 1, [_from(BOB, 2)])  # writes balances, not account records
+    assert _checked(handler, _from(BOB, 3), _from(ALICE, 2)) == [0, NOT_ADMITTED]
+    assert len(reads) == 1  # read once, still known
+    _commit_block(handler, 2, [_from(ALICE, 4)])  # ALICE's account record is written
+    assert _checked(handler, _from(BOB, 5), _from(ALICE, 5)) == [0, 0]
+    assert reads[1:] == [[ALICE.key.public_key]]  # only hers is read again
+    handler.store.close()
+
+
+def test_pending_budget_is_seconds_of_the_commit_rate_within_bounds() -> None:
+    from originledger.node.network_node import PendingBudget
+
+    now = [100.0]
+    budget = PendingBudget(
+        wait_ms=2_000, window_ms=3_000, floor=1_500, ceiling=5_000, clock_s=lambda: now[0]
+    )
+    assert budget.limit() == 1_500  # nothing committed yet: the floor
+    for _ in range(6):  # 1,200 transactions a second for three seconds
+        budget.committed(600)
+        now[0] += 0.5
+    assert budget.limit() == 2_400  # two seconds of 1,200/s
+    budget.committed(30_000)
+    assert budget.limit() == 5_000  # the ceiling
+    now[0] += 10
+    budget.committed(0)  # the window moved on: only recent blocks count
+    assert budget.limit() == 1_500

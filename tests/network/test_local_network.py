@@ -58,13 +58,19 @@ def environment_of(pid: int) -> dict[str, str]:
 def test_single_validator_commits_transfer_with_app_hash_in_next_header(
     local_network: Any,
 ) -> None:
-    network: LocalNetwork = local_network(1)
+    network: LocalNetwork = local_network(1, cometbft_events=False)  # as `net up` makes it
     (validator,) = network.validators
     raw = network.transfer(ALICE, BOB, 2_500)
     answer = network.broadcast(validator, raw, "broadcast_tx_commit")
     assert answer["check_tx"]["code"] == 0, answer
     assert answer["tx_result"]["code"] == 0, answer
     height = int(answer["height"])
+    # Without --cometbft-events the app hands CometBFT no events, and CometBFT indexes nothing.
+    results = rpc(validator, "block_results", height=str(height))
+    assert [r.get("events") or [] for r in results["txs_results"]] == [[]]
+    assert results["txs_results"][0]["data"]  # what last_results_hash binds is there
+    with pytest.raises(NetworkError, match="indexing is disabled"):
+        rpc(validator, "tx", hash=base64.b64encode(sha256(raw)).decode())
     wait_for_height(network.directory, height + 1, timeout_s=WAIT_S)
     roots = app_state_roots(network.directory, validator)
     assert header_app_hash(validator, height + 1) == roots[height]
