@@ -77,7 +77,10 @@ class EmbeddedNode:
         self.validator_key = validator_key
         self.clock_ms = clock_ms
         self.verifier = ParallelVerifier(self.settings.verify_workers)
-        self.app = Application(store, registry, verifier=self.verifier)
+        # Signatures an API worker process verified already (``submit_verified``): held
+        # for the one call that hands them in, in its own thread.
+        self._preverified = threading.local()
+        self.app = Application(store, registry, verifier=self._verify)
         self.chain = StoreChainView(store, self.app)
         if store.chain_meta() is None:
             self.app.init_chain(genesis_raw)
@@ -125,6 +128,37 @@ class EmbeddedNode:
                 # forged signature, say), and the answer is about them.
                 answers.append(SubmitAnswer(check.hash, "rejected", check.result))
         return answers
+
+    def submit_verified(
+        self, raws: Sequence[bytes], verified: Sequence[bytes]
+    ) -> list[SubmitAnswer]:
+        """``submit``, for transactions whose signatures an API worker process verified
+        (``server/ingress.py``): ``verified`` holds each good signature as its 128-byte
+        record (public key, signing digest, signature). Only those are taken as verified;
+        any other signature in ``raws`` is verified here as ``submit`` would."""
+        self._preverified.checks = frozenset(verified)
+        try:
+            return self.submit(raws)
+        finally:
+            self._preverified.checks = frozenset()
+
+    def _verify(self, checks: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
+        """The application's verifier: signatures handed in verified by this thread's
+        ``submit_verified`` are good; the others go to the verifying workers."""
+        known: frozenset[bytes] = getattr(self._preverified, "checks", frozenset())
+        if not known:
+            return self.verifier(checks)
+        verdicts: list[bool | None] = [
+            True if key + digest + signature in known else None
+            for key, digest, signature in checks
+        ]
+        unknown = [position for position, verdict in enumerate(verdicts) if verdict is None]
+        if unknown:
+            for position, verdict in zip(
+                unknown, self.verifier([checks[p] for p in unknown]), strict=True
+            ):
+                verdicts[position] = verdict
+        return [bool(verdict) for verdict in verdicts]
 
     def _committed_answer(self, tx_hash: bytes, refusal: TxResult) -> SubmitAnswer:
         stored = self.store.tx(tx_hash)

@@ -14,6 +14,7 @@ from pathlib import Path
 from originledger.node.embedded import NodeSettings
 from originledger.node.home import HomeError, load_config
 from originledger.node.runner import open_node
+from originledger.server.ingress import default_api_workers
 from originledger.server.serve import serve
 
 
@@ -42,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-index", action="store_true", help="run no indexer (HOME/data/index.sqlite)"
+    )
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        default=None,
+        help="API worker processes that accept connections and check submissions "
+        "(default: one per core; 0: the API in the node's process)",
     )
     return parser
 
@@ -91,7 +99,13 @@ def _run_embedded(arguments: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 6
     try:
-        serve(node, listen, index=not arguments.no_index)
+        workers = arguments.api_workers
+        serve(
+            node,
+            listen,
+            index=not arguments.no_index,
+            api_workers=default_api_workers() if workers is None else workers,
+        )
     finally:
         node.stop()
         node.store.close()
