@@ -4,6 +4,7 @@ process run): the API, and the node's indexer beside it."""
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -88,6 +89,10 @@ def serve(
     server.run()
 
 
+def _exit_on_terminate(number: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def _serve_with_workers(
     node: EmbeddedNode,
     app: Litestar,
@@ -120,6 +125,9 @@ def _serve_with_workers(
             forwarded_allow_ips="*",
         )
         tune_interpreter()
+        # uvicorn stops gracefully on SIGTERM, then raises the signal again for the
+        # handler it found: this one lets the workers be stopped below.
+        signal.signal(signal.SIGTERM, _exit_on_terminate)
         uvicorn.Server(config).run()
     finally:
         pool.stop()
