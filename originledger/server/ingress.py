@@ -24,6 +24,7 @@ when its connection to the node ends); the node restarts a worker that died.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -162,10 +163,8 @@ class IngressHub:
         self._closed.set()
         self._listener.close()
         for connection in self._connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             connection.close()
 
 

@@ -87,9 +87,7 @@ class WorkerNode:
                 key + digest + signature
                 for key, signature in zip(item.signers, item.signatures, strict=True)
             ]
-            if all(
-                verify_signature(record[:32], record[32:64], record[64:]) for record in records
-            ):
+            if all(verify_signature(record[:32], record[32:64], record[64:]) for record in records):
                 answers.append(None)
                 passed.append(raw)
                 verified += records
@@ -125,7 +123,7 @@ def create_worker_app(node: WorkerNode, cors_origins: Sequence[str]) -> Litestar
             if cors_origins
             else None
         ),
-        before_send=[add_security_headers],
+        before_send=[add_security_headers],  # type: ignore[list-item]
         debug=False,
         logging_config=None,
     )
@@ -212,7 +210,9 @@ class Dispatcher:
                     "type": "http.response.start",
                     "status": response.status_code,
                     "headers": [
-                        (k, v) for k, v in response.headers.raw if k.lower() not in _RESPONSE_DROPPED
+                        (name, value)
+                        for name, value in response.headers.raw
+                        if name.lower() not in _RESPONSE_DROPPED
                     ],
                 }
             )
