@@ -149,8 +149,7 @@ class EmbeddedNode:
         if not known:
             return self.verifier(checks)
         verdicts: list[bool | None] = [
-            True if key + digest + signature in known else None
-            for key, digest, signature in checks
+            True if key + digest + signature in known else None for key, digest, signature in checks
         ]
         unknown = [position for position, verdict in enumerate(verdicts) if verdict is None]
         if unknown:
