@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -54,6 +55,11 @@ _HOP_HEADERS = frozenset(
 _REQUEST_DROPPED = _HOP_HEADERS | {b"x-forwarded-for", b"x-forwarded-proto"}
 _RESPONSE_DROPPED = _HOP_HEADERS | {b"date", b"server"}  # this worker's server adds its own
 _CONNECT_TIMEOUT_S = 60.0
+_CHUNK_RECORDS_MIN = 64
+
+
+def _verify_records(records: list[bytes]) -> list[bool]:
+    return [verify_signature(r[:32], r[32:64], r[64:]) for r in records]
 
 
 class WorkerNode:
@@ -69,14 +75,23 @@ class WorkerNode:
         self._lock = threading.Lock()
         self._encode = msgspec.msgpack.Encoder().encode
         self._decode = msgspec.msgpack.Decoder(HubAnswer).decode
+        # libsodium verifies without the interpreter lock: one busy worker uses every core.
+        self._threads = os.cpu_count() or 1
+        self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="verify")
+
+    def _verify(self, records: list[bytes]) -> list[bool]:
+        size = max(_CHUNK_RECORDS_MIN, -(-len(records) // self._threads))
+        chunks = [records[start : start + size] for start in range(0, len(records), size)]
+        if len(chunks) == 1:
+            return _verify_records(records)
+        return [verdict for part in self._pool.map(_verify_records, chunks) for verdict in part]
 
     def add_listener(self, listener: object) -> None:
         """No commits reach a worker (a submission with ``wait_ms`` is forwarded)."""
 
     def submit(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
         answers: list[SubmitAnswer | None] = []
-        passed: list[bytes] = []
-        verified: list[bytes] = []
+        decoded: list[tuple[int, Tx, list[bytes]]] = []
         for raw in raws:
             item = self._decoder.decode(raw, self._chain_id)
             if not isinstance(item, Tx):
@@ -87,13 +102,18 @@ class WorkerNode:
                 key + digest + signature
                 for key, signature in zip(item.signers, item.signatures, strict=True)
             ]
-            if all(verify_signature(record[:32], record[32:64], record[64:]) for record in records):
-                answers.append(None)
-                passed.append(raw)
+            decoded.append((len(answers), item, records))
+            answers.append(None)
+        verdicts = iter(self._verify([record for _, _, records in decoded for record in records]))
+        passed: list[bytes] = []
+        verified: list[bytes] = []
+        for position, item, records in decoded:
+            if all([next(verdicts) for _ in records]):
+                passed.append(item.raw)
                 verified += records
             else:
                 failure = TxResult.failure(TxCode.SIGNATURE_INVALID)
-                answers.append(SubmitAnswer(item.hash, "rejected", failure))
+                answers[position] = SubmitAnswer(item.hash, "rejected", failure)
         if not passed:
             return [answer for answer in answers if answer is not None]
         payload = self._encode(Submission(passed, verified))

@@ -8,8 +8,10 @@ import time
 import pytest
 
 from originledger.core.amounts import Amount
+from originledger.core.codec import decode, encode
 from originledger.core.codes import TxCode
 from originledger.core.crypto import SigningKey
+from originledger.core.tx import SignedTx
 from originledger.genesis import GenesisBuilder
 from originledger.modules.assets import FEE_COLLECTOR, balance_of
 from originledger.modules.assets.types import Transfer
@@ -277,3 +279,29 @@ def test_live_invariant_breach_halts_block_production_loudly(clock: Clock, caplo
             node.submit([_transfer(clock, client_id=9).raw])
     finally:
         node.stop()
+
+
+def test_submit_verified_skips_only_the_signatures_handed_in(node: EmbeddedNode, clock) -> None:
+    calls: list[int] = []
+    real = node.verifier
+    node.verifier = lambda checks: calls.append(len(checks)) or real(checks)  # type: ignore[assignment]
+    good = _transfer(clock)
+    (decoded,) = [node.app.registry.tx_decoder.decode(good.raw, CHAIN)]
+    records = [
+        key + decoded.signing_digest() + signature
+        for key, signature in zip(decoded.signers, decoded.signatures, strict=True)
+    ]
+    (answer,) = node.submit_verified([good.raw], records)
+    assert answer.status == "accepted" and calls == []
+    # A forged copy is verified here, whatever records come with it: refused.
+    envelope = decode(good.raw, SignedTx)
+    forged = encode(SignedTx(envelope.body, [bytes(64)]))
+    other = _transfer(clock, amount=2)
+    (refused, accepted) = node.submit_verified([forged, other.raw], records)
+    assert refused.status == "rejected" and refused.result.code == TxCode.SIGNATURE_INVALID
+    assert accepted.status == "accepted"
+    assert calls == [2]  # the forged signature and the other's, not the handed-in one
+    # Outside submit_verified the node verifies everything again.
+    (again,) = node.submit([_transfer(clock, amount=3).raw])
+    assert again.status == "accepted" and calls == [2, 1]
+    node.verifier = real
