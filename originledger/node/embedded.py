@@ -55,6 +55,8 @@ class NodeSettings:
     mempool_unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX
     # Web origins whose pages may call the API (CORS); none by default.
     api_cors_origins: tuple[str, ...] = ()
+    # API worker processes in front of the node (server/ingress.py); None: one per core.
+    api_workers: int | None = None
 
 
 def wall_clock_ms() -> int:

@@ -14,7 +14,6 @@ from pathlib import Path
 from originledger.node.embedded import NodeSettings
 from originledger.node.home import HomeError, load_config
 from originledger.node.runner import open_node
-from originledger.server.ingress import default_api_workers
 from originledger.server.serve import serve
 
 
@@ -49,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="API worker processes that accept connections and check submissions "
-        "(default: one per core; 0: the API in the node's process)",
+        "(default: config.toml's [api] workers, one per core; 0: the API in the node's "
+        "process)",
     )
     return parser
 
@@ -99,13 +99,7 @@ def _run_embedded(arguments: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 6
     try:
-        workers = arguments.api_workers
-        serve(
-            node,
-            listen,
-            index=not arguments.no_index,
-            api_workers=default_api_workers() if workers is None else workers,
-        )
+        serve(node, listen, index=not arguments.no_index, api_workers=arguments.api_workers)
     finally:
         node.stop()
         node.store.close()

@@ -20,6 +20,7 @@ from originledger.server.ingress import (
     IngressHub,
     WorkerPool,
     bind_listener,
+    default_api_workers,
     private_directory,
     remove_directory,
 )
@@ -55,15 +56,16 @@ def serve(
     log_level: str = "warning",
     index: bool = True,
     cors_origins: Sequence[str] | None = None,
-    api_workers: int = 0,
+    api_workers: int | None = None,
 ) -> None:
     """Serve the API and produce blocks until interrupted (Ctrl-C or SIGTERM); with
     ``index``, run the node's indexer into ``<home>/data/index.sqlite``. ``cors_origins``
     default to an embedded node's settings (a network node passes its config's).
 
-    ``api_workers`` > 0 (an embedded node only): that many worker processes accept the
-    API's connections, check and verify submissions and forward the rest to this
-    process (``server/ingress.py``)."""
+    ``api_workers`` (an embedded node only; default: its settings', else one per core):
+    that many worker processes accept the API's connections, check and verify
+    submissions and forward the rest to this process (``server/ingress.py``); 0 serves
+    the API in this process alone."""
     host, port = parse_listen(listen)
     if cors_origins is None:
         settings = node.settings if isinstance(node, EmbeddedNode) else None
@@ -71,9 +73,14 @@ def serve(
     app = create_app(
         node, index=index_service_for(node) if index else None, cors_origins=cors_origins
     )
-    if api_workers > 0 and isinstance(node, EmbeddedNode):
-        _serve_with_workers(node, app, host, port, api_workers, cors_origins, log_level)
-        return
+    if isinstance(node, EmbeddedNode):
+        if api_workers is None:
+            api_workers = node.settings.api_workers
+        if api_workers is None:
+            api_workers = default_api_workers()
+        if api_workers > 0:
+            _serve_with_workers(node, app, host, port, api_workers, cors_origins, log_level)
+            return
     config = uvicorn.Config(
         app,
         host=host,
