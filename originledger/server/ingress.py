@@ -34,9 +34,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
 
 import msgspec
 
@@ -199,7 +198,7 @@ class WorkerPool:
         hub_path: Path,
         api_path: Path,
         cors_origins: Sequence[str],
-        log_to: IO[bytes] | None = None,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.count = count
         self.listener = listener
@@ -220,11 +219,16 @@ class WorkerPool:
         self.processes: list[subprocess.Popen[bytes]] = []
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._log_to = log_to
+        self._node_stopping = stopping
 
     def _spawn(self) -> subprocess.Popen[bytes]:
+        # A session of its own: a Ctrl-C or a signal to the node's process group reaches
+        # the node alone, which then stops its workers (never restarting them meanwhile).
         return subprocess.Popen(
-            self.command, pass_fds=(self.listener.fileno(),), stdin=subprocess.DEVNULL
+            self.command,
+            pass_fds=(self.listener.fileno(),),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def start(self) -> WorkerPool:
@@ -237,7 +241,9 @@ class WorkerPool:
         while not self._stopping.wait(0.5):
             with self._lock:
                 for index, process in enumerate(self.processes):
-                    if process.poll() is not None and not self._stopping.is_set():
+                    if self._stopping.is_set() or self._node_stopping():
+                        return
+                    if process.poll() is not None:
                         log.warning(
                             "API worker %d exited (%s); starting another",
                             process.pid,

@@ -113,29 +113,35 @@ def _serve_with_workers(
     private Unix socket (what the workers forward) and its submissions on another."""
     listener = bind_listener(host, port)
     directory = private_directory()
+    config = uvicorn.Config(
+        app,
+        uds=str(directory / "api.sock"),
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        limit_concurrency=CONNECTIONS_MAX,
+        timeout_graceful_shutdown=5,
+        proxy_headers=True,  # the workers' X-Forwarded-For: only they reach this socket
+        forwarded_allow_ips="*",
+    )
+    server = uvicorn.Server(config)
     pool = WorkerPool(
-        workers, listener, directory / "ingress.sock", directory / "api.sock", cors_origins
+        workers,
+        listener,
+        directory / "ingress.sock",
+        directory / "api.sock",
+        cors_origins,
+        stopping=lambda: server.should_exit,
     )
     hub: IngressHub | None = None
     try:
         pool.start()
         hub = IngressHub(node, directory / "ingress.sock").start()
-        config = uvicorn.Config(
-            app,
-            uds=str(directory / "api.sock"),
-            log_level=log_level,
-            access_log=False,
-            lifespan="on",
-            limit_concurrency=CONNECTIONS_MAX,
-            timeout_graceful_shutdown=5,
-            proxy_headers=True,  # the workers' X-Forwarded-For: only they reach this socket
-            forwarded_allow_ips="*",
-        )
         tune_interpreter()
         # uvicorn stops gracefully on SIGTERM, then raises the signal again for the
         # handler it found: this one lets the workers be stopped below.
         signal.signal(signal.SIGTERM, _exit_on_terminate)
-        uvicorn.Server(config).run()
+        server.run()
     finally:
         pool.stop()
         if hub is not None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -172,3 +174,49 @@ def test_api_workers_count_is_configurable(funded_home: Path, count: str) -> Non
         assert len(_workers_of(node.pid)) == int(count)
     finally:
         node.stop()
+
+
+def test_regression_workers_not_restarted_when_the_node_group_is_signalled(
+    funded_home: Path,
+) -> None:
+    # `timeout`, systemd and a terminal's Ctrl-C signal a whole process group: the
+    # workers used to exit with it and the node started new ones while it stopped.
+    port = free_port()
+    log = funded_home / "group.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "originledger.server",
+                "--home",
+                str(funded_home),
+                "--api",
+                f"127.0.0.1:{port}",
+                "--api-workers",
+                "2",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/health"
+
+        def ready() -> bool:
+            try:
+                return httpx.get(url, timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        assert _wait_until(ready, 60)
+        workers = _workers_of(process.pid)
+        assert len(workers) == 2
+        os.killpg(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert not any(_alive(pid) for pid in workers)
+        assert "starting another" not in log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
