@@ -25,6 +25,7 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
+from originledger.core.tx import Tx
 from originledger.driver.answers import SubmitAnswer
 from originledger.node.chain import StoreChainView
 from originledger.node.mempool import (
@@ -79,10 +80,7 @@ class EmbeddedNode:
         self.validator_key = validator_key
         self.clock_ms = clock_ms
         self.verifier = ParallelVerifier(self.settings.verify_workers)
-        # Signatures an API worker process verified already (``submit_verified``): held
-        # for the one call that hands them in, in its own thread.
-        self._preverified = threading.local()
-        self.app = Application(store, registry, verifier=self._verify)
+        self.app = Application(store, registry, verifier=self.verifier)
         self.chain = StoreChainView(store, self.app)
         if store.chain_meta() is None:
             self.app.init_chain(genesis_raw)
@@ -131,35 +129,16 @@ class EmbeddedNode:
                 answers.append(SubmitAnswer(check.hash, "rejected", check.result))
         return answers
 
-    def submit_verified(
-        self, raws: Sequence[bytes], verified: Sequence[bytes]
-    ) -> list[SubmitAnswer]:
-        """``submit``, for transactions whose signatures an API worker process verified
-        (``server/ingress.py``): ``verified`` holds each good signature as its 128-byte
-        record (public key, signing digest, signature). Only those are taken as verified;
-        any other signature in ``raws`` is verified here as ``submit`` would."""
-        self._preverified.checks = frozenset(verified)
-        try:
-            return self.submit(raws)
-        finally:
-            self._preverified.checks = frozenset()
-
-    def _verify(self, checks: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
-        """The application's verifier: signatures handed in verified by this thread's
-        ``submit_verified`` are good; the others go to the verifying workers."""
-        known: frozenset[bytes] = getattr(self._preverified, "checks", frozenset())
-        if not known:
-            return self.verifier(checks)
-        verdicts: list[bool | None] = [
-            True if key + digest + signature in known else None for key, digest, signature in checks
-        ]
-        unknown = [position for position, verdict in enumerate(verdicts) if verdict is None]
-        if unknown:
-            for position, verdict in zip(
-                unknown, self.verifier([checks[p] for p in unknown]), strict=True
-            ):
-                verdicts[position] = verdict
-        return [bool(verdict) for verdict in verdicts]
+    def submit_verified(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
+        """``submit``, for transactions an API worker process decoded and whose every
+        signature it verified (``server/ingress.py``): they are decoded here once more
+        (into the application's cache of verified transactions) but not verified."""
+        meta = self.store.chain_meta()
+        if meta is not None:
+            decoder = self.app.registry.tx_decoder
+            decoded = [decoder.decode(raw, meta.chain_id) for raw in raws]
+            self.app.remember_verified([tx for tx in decoded if isinstance(tx, Tx)])
+        return self.submit(raws)
 
     def _committed_answer(self, tx_hash: bytes, refusal: TxResult) -> SubmitAnswer:
         stored = self.store.tx(tx_hash)

@@ -8,11 +8,12 @@ originledger.server.ingress_worker``), which accept every HTTP connection:
 - ``POST /v1/txs`` (without ``wait_ms``) is served by the worker: it reads the body,
   decodes every transaction, verifies its signatures, answers itself those that fail
   there (undecodable, a bad signature: answers that depend on the bytes alone), and hands
-  the node the others, with their good signatures, over a Unix socket (``HUB``, one
-  connection per worker, a frame per submission). The node runs the rest of the
-  admission check (committed, expiry, message checks, fees, mempool policy) exactly as
-  ``EmbeddedNode.submit`` does, but verifies no signature a worker verified, and answers
-  per transaction; the worker encodes the HTTP answer.
+  the node the others over a Unix socket (``IngressHub``, one connection per worker, a
+  frame per submission). The node runs the rest of the admission check (committed,
+  expiry, message checks, fees, mempool policy) exactly as ``EmbeddedNode.submit`` does,
+  but verifies none of their signatures (``EmbeddedNode.submit_verified``), and answers
+  per transaction; the worker encodes the HTTP answer. The node trusts its workers as it
+  trusts its signature-verifying processes: they are its own children.
 - Every other request (reads, event streams, a submission with ``wait_ms``) is forwarded
   to the node's own API, served by the node on a second Unix socket, with the client's
   address in ``X-Forwarded-For`` (trusted on that socket only).
@@ -68,11 +69,9 @@ class Handshake(msgspec.Struct, frozen=True):
 
 
 class Submission(msgspec.Struct, frozen=True):
-    """A worker's checked transactions: their bytes, and each good signature as its
-    128-byte record (public key, signing digest, signature)."""
+    """A worker's checked transactions: decoded, every signature verified."""
 
     raws: list[bytes]
-    verified: list[bytes]
 
 
 class HubAnswer(msgspec.Struct, frozen=True):
@@ -147,9 +146,7 @@ class IngressHub:
             while True:
                 submission = self._decode(read_frame(connection))
                 try:
-                    answer = HubAnswer(
-                        self.node.submit_verified(submission.raws, submission.verified)
-                    )
+                    answer = HubAnswer(self.node.submit_verified(submission.raws))
                 except RuntimeError as error:  # the node stopped after a failure
                     answer = HubAnswer(error=str(error))
                 write_frame(connection, self._encode(answer))

@@ -106,17 +106,16 @@ class WorkerNode:
             answers.append(None)
         verdicts = iter(self._verify([record for _, _, records in decoded for record in records]))
         passed: list[bytes] = []
-        verified: list[bytes] = []
         for position, item, records in decoded:
-            if all([next(verdicts) for _ in records]):
+            each = [next(verdicts) for _ in records]  # every verdict of this one, in order
+            if all(each):
                 passed.append(item.raw)
-                verified += records
             else:
                 failure = TxResult.failure(TxCode.SIGNATURE_INVALID)
                 answers[position] = SubmitAnswer(item.hash, "rejected", failure)
         if not passed:
             return [answer for answer in answers if answer is not None]
-        payload = self._encode(Submission(passed, verified))
+        payload = self._encode(Submission(passed))
         with self._lock:
             try:
                 write_frame(self._hub, payload)
