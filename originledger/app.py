@@ -532,6 +532,12 @@ class Application:
             return cached
         return self.registry.tx_decoder.decode(raw, chain_id)
 
+    def remember_verified(self, txs: Sequence[Tx]) -> None:
+        """Take the signatures of ``txs`` as verified (a driver's API worker processes
+        verified them: ``server/ingress.py``), so that ``check_txs`` and
+        ``finalize_block`` neither decode nor verify them again."""
+        self._remember(txs)
+
     def _remember(self, txs: Sequence[Tx]) -> None:
         cache = self._verified
         limit = self._verified_cache_max

@@ -40,9 +40,9 @@ def node_memory_kib(pid: int) -> dict[str, int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time so far of a process and its children (its signature
-    verifying workers); Linux ``/proc``, 0 elsewhere."""
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """User plus system CPU time so far of a process and (``children``) its children (its
+    API and signature verifying workers); Linux ``/proc``, 0 elsewhere."""
     ticks = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -50,7 +50,7 @@ def cpu_seconds(pid: int) -> float:
             fields = stat.read_text().rpartition(")")[2].split()
         except OSError:
             continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
+        if stat.parent.name == str(pid) or (children and fields[1] == str(pid)):
             ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 

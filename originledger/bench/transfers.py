@@ -231,6 +231,7 @@ def _load(run: _Run) -> None:
         tracker.start()
         submitted_at: dict[str, float] = {}
         node_cpu_start = cpu_seconds(process.pid)
+        node_alone_start = cpu_seconds(process.pid, children=False)
         own_cpu_start = time.process_time()
         rejected = submit_all(
             run.url, run.raws, run.hashes, run.batch, run.rate, run.senders, submitted_at
@@ -243,6 +244,9 @@ def _load(run: _Run) -> None:
             time.sleep(0.05)
         tracker.stop_event.set()
         node_cpu_s = cpu_seconds(process.pid) - node_cpu_start
+        run.figures["node_process_cpu_s"] = round(
+            cpu_seconds(process.pid, children=False) - node_alone_start, 1
+        )
         load_cpu_s = time.process_time() - own_cpu_start
         _measure(run, tracker, submitted_at, rejected, node_cpu_s, load_cpu_s, process)
     finally:
@@ -280,6 +284,10 @@ def _measure(
             "blocks": len(tracker.blocks),
             "node_cpu_s": round(node_cpu_s, 1),
             "node_cpu_us_per_transfer": round(node_cpu_s * 1e6 / max(1, len(committed))),
+            # The node's own process (its interpreter lock), without its workers.
+            "node_process_cpu_us_per_transfer": round(
+                figures["node_process_cpu_s"] * 1e6 / max(1, len(committed))
+            ),
             "load_generator_cpu_s": round(load_cpu_s, 1),
             "node_memory_peak_mib": round(node_memory_kib(process.pid).get("VmHWM", 0) / 1024),
         }

@@ -25,6 +25,7 @@ from originledger.core.limits import (
     MEMPOOL_UNREGISTERED_PER_SIGNER_MAX,
     MEMPOOL_UNREGISTERED_TXS_MAX,
 )
+from originledger.core.tx import Tx
 from originledger.driver.answers import SubmitAnswer
 from originledger.node.chain import StoreChainView
 from originledger.node.log import log_block
@@ -56,6 +57,8 @@ class NodeSettings:
     mempool_unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX
     # Web origins whose pages may call the API (CORS); none by default.
     api_cors_origins: tuple[str, ...] = ()
+    # API worker processes in front of the node (server/ingress.py); None: one per core.
+    api_workers: int | None = None
 
 
 def wall_clock_ms() -> int:
@@ -126,6 +129,17 @@ class EmbeddedNode:
                 # forged signature, say), and the answer is about them.
                 answers.append(SubmitAnswer(check.hash, "rejected", check.result))
         return answers
+
+    def submit_verified(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
+        """``submit``, for transactions an API worker process decoded and whose every
+        signature it verified (``server/ingress.py``): they are decoded here once more
+        (into the application's cache of verified transactions) but not verified."""
+        meta = self.store.chain_meta()
+        if meta is not None:
+            decoder = self.app.registry.tx_decoder
+            decoded = [decoder.decode(raw, meta.chain_id) for raw in raws]
+            self.app.remember_verified([tx for tx in decoded if isinstance(tx, Tx)])
+        return self.submit(raws)
 
     def _committed_answer(self, tx_hash: bytes, refusal: TxResult) -> SubmitAnswer:
         stored = self.store.tx(tx_hash)

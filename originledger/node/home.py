@@ -73,6 +73,7 @@ class MempoolSection(msgspec.Struct, forbid_unknown_fields=True):
 class ApiSection(msgspec.Struct, forbid_unknown_fields=True):
     listen: str = DEFAULT_API
     cors_origins: list[str] = []
+    workers: int = -1  # API worker processes (server/ingress.py): -1 one per core, 0 none
 
 
 class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -96,6 +97,7 @@ class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
             mempool_unregistered_txs_max=self.mempool.unregistered_txs_max,
             mempool_unregistered_per_signer_max=self.mempool.unregistered_per_signer_max,
             api_cors_origins=tuple(self.api.cors_origins),
+            api_workers=None if self.api.workers < 0 else self.api.workers,
         )
 
 
@@ -126,6 +128,9 @@ listen = "{listen}"
 # Web origins whose pages may call the API from a browser; none by default (the
 # explorer is served from the API's own origin). Example: ["https://wallet.example"]
 cors_origins = []
+# Processes that accept the API's connections, decode and verify submissions and hand
+# the node only checked transactions: -1 one per core, 0 none (the node serves alone).
+workers = -1
 """
 
 

@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --abci: hand each transaction's events to CometBFT (FinalizeBlock)",
     )
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        default=None,
+        help="API worker processes that accept connections and check submissions "
+        "(default: config.toml's [api] workers, one per core; 0: the API in the node's "
+        "process)",
+    )
     return parser
 
 
@@ -104,7 +112,7 @@ def _run_embedded(arguments: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 6
     try:
-        serve(node, listen, index=not arguments.no_index)
+        serve(node, listen, index=not arguments.no_index, api_workers=arguments.api_workers)
     finally:
         node.stop()
         node.store.close()

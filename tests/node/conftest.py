@@ -29,9 +29,10 @@ def free_port() -> int:
 class NodeProcess:
     """A node in its own process, as `origin start` runs it, that tests may SIGKILL."""
 
-    def __init__(self, home: Path, port: int) -> None:
+    def __init__(self, home: Path, port: int, arguments: tuple[str, ...] = ()) -> None:
         self.home = home
         self.port = port
+        self.arguments = arguments
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -46,6 +47,7 @@ class NodeProcess:
                 str(self.home),
                 "--api",
                 f"127.0.0.1:{self.port}",
+                *self.arguments,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -63,6 +65,12 @@ class NodeProcess:
                 pass
             time.sleep(0.05)
         raise RuntimeError("node did not start")
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise RuntimeError("not started")
+        return self.process.pid
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -8,8 +8,10 @@ import time
 import pytest
 
 from originledger.core.amounts import Amount
+from originledger.core.codec import decode, encode
 from originledger.core.codes import TxCode
 from originledger.core.crypto import SigningKey
+from originledger.core.tx import SignedTx
 from originledger.genesis import GenesisBuilder
 from originledger.modules.assets import FEE_COLLECTOR, balance_of
 from originledger.modules.assets.types import Transfer
@@ -277,3 +279,27 @@ def test_live_invariant_breach_halts_block_production_loudly(clock: Clock, caplo
             node.submit([_transfer(clock, client_id=9).raw])
     finally:
         node.stop()
+
+
+def test_submit_verified_neither_verifies_nor_decodes_twice(node: EmbeddedNode, clock) -> None:
+    calls: list[int] = []
+    real = node.verifier
+    node.verifier = lambda checks: calls.append(len(checks)) or real(checks)  # type: ignore[assignment]
+    node.app.verifier = node.verifier
+    try:
+        good = _transfer(clock)
+        (answer,) = node.submit_verified([good.raw])
+        assert answer.status == "accepted" and calls == []
+        # Executed in the next block without a verification either.
+        outcome = node.produce_block()
+        assert outcome is not None and calls == []
+        # Outside submit_verified the node verifies: a forged copy of a new one is refused.
+        other = _transfer(clock, amount=2)
+        envelope = decode(other.raw, SignedTx)
+        forged = encode(SignedTx(envelope.body, [bytes(64)]))
+        (refused,) = node.submit([forged])
+        assert refused.status == "rejected" and refused.result.code == TxCode.SIGNATURE_INVALID
+        assert calls == [1]
+    finally:
+        node.verifier = real
+        node.app.verifier = real
