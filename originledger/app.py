@@ -255,8 +255,9 @@ accounts"``, ``"assets.balances"``) applied so far, as the streamed import goes.
 
 # Writes (or events) held before a chunk of the streamed genesis import is flushed to the
 # store, and records of a long list decoded at a time.
-GENESIS_CHUNK_WRITES = 200_000
+GENESIS_CHUNK_WRITES = 100_000
 GENESIS_DECODE_RECORDS = 20_000
+_SECTION_COPIED_BELOW = 64
 
 
 class ChainMeta(msgspec.Struct, frozen=True):
@@ -470,9 +471,13 @@ class Application:
         module's one per record of its long list), then the genesis validators."""
         for module in self.registry.modules:
             raw = genesis.app_state.get(module.name)
-            section = bytes(raw) if raw is not None else b"{}"
-            if section.strip() == b"null":
-                section = b"{}"
+            # A short section is copied (and ``null`` read as ``{}``); a long one is read
+            # where it is, in the genesis document's bytes.
+            section: bytes | msgspec.Raw = b"{}" if raw is None else raw
+            if len(section) < _SECTION_COPIED_BELOW:
+                section = bytes(section)
+                if section.strip() == b"null":
+                    section = b"{}"
             if module.genesis_init is None or module.genesis_type is None:
                 if msgspec.json.decode(section):
                     raise ValueError(f"genesis: module {module.name} takes no genesis section")
@@ -1061,7 +1066,7 @@ def _log_contained(where: str, height: int, error: Exception) -> None:
 
 
 def _split_section(
-    section: bytes, kind: type[msgspec.Struct], name: str
+    section: bytes | msgspec.Raw, kind: type[msgspec.Struct], name: str
 ) -> tuple[Any, list[msgspec.Raw]]:
     """A streamed section: all but its long list ``name``, decoded into ``kind`` (its checks
     as for the whole section), and the long list's records still as JSON text."""

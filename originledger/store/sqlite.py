@@ -390,9 +390,7 @@ class SqliteStore:
                     f"{meta.app_hash.hex()}"
                 )
             self.tree.apply(update)
-            connection.execute(
-                "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
-            )
+            _write_blob(connection, "genesis", genesis_raw)
             self._set_meta(connection, meta)
         self._cache.clear()
         self._meta = meta
@@ -543,6 +541,21 @@ class SqliteStore:
             height += 1
 
 
+_BLOB_PIECE_BYTES = 1 << 20
+
+
+def _write_blob(connection: sqlite3.Connection, name: str, value: bytes) -> None:
+    """Insert ``value`` as meta ``name`` a piece at a time: binding it whole would copy it
+    (a genesis of a million accounts is over 200 MB)."""
+    cursor = connection.execute(
+        "INSERT INTO meta (name, value) VALUES (?, zeroblob(?))", (name, len(value))
+    )
+    with connection.blobopen("meta", "value", cursor.lastrowid or 0) as blob:
+        view = memoryview(value)
+        for start in range(0, len(value), _BLOB_PIECE_BYTES):
+            blob.write(view[start : start + _BLOB_PIECE_BYTES])
+
+
 class _GenesisImport:
     """``GenesisSink`` of ``SqliteStore.import_genesis``: chunks written into the open
     transaction, the tree updated chunk by chunk, events numbered on."""
@@ -604,9 +617,7 @@ class _GenesisImport:
         )
         if header.height != self._height or header.state_root != self.root_hash():
             raise RuntimeError("the genesis header's state root is not the imported tree's")
-        self._connection.execute(
-            "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (self._raw,)
-        )
+        _write_blob(self._connection, "genesis", self._raw)
         self._store._set_meta(self._connection, meta)
         self.meta = meta
 
