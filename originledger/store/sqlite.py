@@ -542,6 +542,9 @@ class SqliteStore:
 
 
 _BLOB_PIECE_BYTES = 1 << 20
+# Deep tree nodes kept in memory between chunks of a genesis import (besides the top
+# levels): chunks of random keys seldom meet the same deep nodes again.
+_IMPORT_TREE_NODES_MAX = 40_000
 
 
 def _write_blob(connection: sqlite3.Connection, name: str, value: bytes) -> None:
@@ -593,6 +596,7 @@ class _GenesisImport:
         )
         tree = self._store.tree
         tree.apply(tree.prepare(writes))
+        tree.trim_cache(_IMPORT_TREE_NODES_MAX)
         first = self._events
         height = self._height
         connection.executemany(

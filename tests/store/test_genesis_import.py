@@ -17,6 +17,7 @@ from originledger.core.crypto import SigningKey
 from originledger.genesis import GenesisBuilder
 from originledger.modules.accounts.types import GenesisMultisig, MultisigMember, multisig_address
 from originledger.store import SqliteStore
+from originledger.store import sqlite as sqlite_store
 from originledger.testing.world import World
 from tests.conftest import VALIDATOR
 
@@ -135,3 +136,11 @@ def test_unknown_field_beside_long_list_refused_as_in_memory() -> None:
     with pytest.raises(ValueError) as streamed:
         Application(SqliteStore(None)).init_chain(raw)
     assert str(streamed.value) == str(reference.value)
+
+
+def test_genesis_import_with_deep_nodes_trimmed_as_in_memory(monkeypatch: Any) -> None:
+    """Deep tree nodes trimmed after every chunk are loaded again from the open
+    transaction, checked against their parents: the root does not change."""
+    monkeypatch.setattr(sqlite_store, "_IMPORT_TREE_NODES_MAX", 10)
+    raw = _medium(2_000)
+    assert _streamed(raw, chunk_writes=700) == _reference(raw)
