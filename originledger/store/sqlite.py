@@ -280,16 +280,22 @@ class SqliteStore:
     def import_genesis(self, genesis_raw: bytes, height: int) -> Iterator[GenesisSink]:
         """A genesis imported in chunks (``Application.init_chain``), all in one transaction:
         a crash or an error leaves no chain. Its reads bypass the value cache."""
-        with self._transaction() as connection:
-            if self._load_meta() is not None:
-                raise RuntimeError("the store already holds a chain")
-            sink = _GenesisImport(self, connection, genesis_raw, height)
-            try:
-                yield sink
-            finally:
-                self._cache.clear()
-            if sink.meta is None:
-                raise RuntimeError("the genesis import ended unfinished")
+        # A smaller page cache while importing: the chunks' keys are random, so pages are
+        # seldom met again, and the transaction spills to the WAL as it grows.
+        self._writer.execute(f"PRAGMA cache_size=-{_IMPORT_CACHE_PAGES_KIB}")
+        try:
+            with self._transaction() as connection:
+                if self._load_meta() is not None:
+                    raise RuntimeError("the store already holds a chain")
+                sink = _GenesisImport(self, connection, genesis_raw, height)
+                try:
+                    yield sink
+                finally:
+                    self._cache.clear()
+                if sink.meta is None:
+                    raise RuntimeError("the genesis import ended unfinished")
+        finally:
+            self._writer.execute(f"PRAGMA cache_size=-{self._cache_pages_kib}")
         self._meta = sink.meta
 
     def commit_block(self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]) -> None:
@@ -545,6 +551,7 @@ _BLOB_PIECE_BYTES = 1 << 20
 # Deep tree nodes kept in memory between chunks of a genesis import (besides the top
 # levels): chunks of random keys seldom meet the same deep nodes again.
 _IMPORT_TREE_NODES_MAX = 40_000
+_IMPORT_CACHE_PAGES_KIB = 16_384
 
 
 def _write_blob(connection: sqlite3.Connection, name: str, value: bytes) -> None:
