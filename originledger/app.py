@@ -34,7 +34,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -77,6 +78,7 @@ from originledger.core.merkle import list_root
 from originledger.core.module import (
     BLOCK_TIME_PARAMETER,
     EndBlockFailed,
+    GenesisStream,
     Guard,
     HaltNode,
     InvariantBroken,
@@ -213,9 +215,41 @@ class StateStore(Protocol):
 
     def commit_genesis(self, genesis_raw: bytes, outcome: BlockOutcome) -> None: ...
 
+    def import_genesis(
+        self, genesis_raw: bytes, height: int
+    ) -> AbstractContextManager[GenesisSink]: ...
+
     def commit_block(
         self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]
     ) -> None: ...
+
+
+class GenesisSink(Protocol):
+    """A genesis being imported in chunks, in one store transaction (``import_genesis``):
+    reads see the chunks written so far; nothing is committed unless ``finish`` is called
+    and the ``with`` block ends without an exception."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+    def write(self, writes: Mapping[bytes, bytes | None], events: Sequence[Event]) -> None:
+        """Write a chunk: its state writes (into the state and the tree) and the genesis
+        events that follow those already written."""
+
+    def root_hash(self) -> bytes: ...
+
+    def finish(self, header: BlockHeader) -> None:
+        """Record the genesis document and the chain's meta (``header`` of height 0)."""
+
+
+GenesisProgress = Callable[[str, int, int], None]
+"""``progress(section, done, total)``: the records of a long genesis list (``"accounts.
+accounts"``, ``"assets.balances"``) applied so far, as the streamed import goes."""
+
+# Writes (or events) held before a chunk of the streamed genesis import is flushed to the
+# store, and records of a long list decoded at a time.
+GENESIS_CHUNK_WRITES = 100_000
+GENESIS_DECODE_RECORDS = 20_000
+_SECTION_COPIED_BELOW = 64
 
 
 class ChainMeta(msgspec.Struct, frozen=True):
@@ -381,17 +415,97 @@ class Application:
             meta.chain_id, meta.height, meta.app_hash, meta.last_hash, meta.time_ms, versions
         )
 
-    def init_chain(self, genesis_raw: bytes) -> bytes:
-        """Write each module's genesis state; returns the genesis app hash."""
+    def init_chain(
+        self,
+        genesis_raw: bytes,
+        *,
+        progress: GenesisProgress | None = None,
+        chunk_writes: int = GENESIS_CHUNK_WRITES,
+    ) -> bytes:
+        """Write each module's genesis state; returns the genesis app hash.
+
+        The import is streamed: a module's long list (accounts, balances) is decoded a few
+        thousand records at a time, and every ``chunk_writes`` writes (or events) go to the
+        store and its tree, all in one store transaction. The tree's root does not depend
+        on the order of writes, so the state root and the events are those of
+        ``genesis_outcome`` (the whole genesis block in memory) for the same document.
+        """
         if self.store.chain_meta() is not None:
             raise RuntimeError("the chain is already initialized")
+        if chunk_writes < 1:
+            raise ValueError(f"chunk_writes must be at least 1, got {chunk_writes}")
         genesis = parse_genesis(genesis_raw)
         self.check_consensus_versions(genesis)
-        outcome = self.genesis_outcome(genesis, genesis_raw)
-        self.store.commit_genesis(genesis_raw, outcome)
-        return outcome.app_hash
+        self._check_genesis_modules(genesis)
+        with self.store.import_genesis(genesis_raw, genesis.initial_height - 1) as sink:
+            state = BlockState(sink)
+            events: list[Event] = []
+            for step in self._genesis_steps(genesis, state, progress):
+                events.extend(step)
+                if len(state.writes) >= chunk_writes or len(events) >= chunk_writes:
+                    sink.write(state.writes, events)
+                    state.writes = {}
+                    events = []
+            sink.write(state.writes, events)
+            header = self._genesis_header(genesis, sink.root_hash())
+            sink.finish(header)
+        return header.state_root
+
+    def _check_genesis_modules(self, genesis: Genesis) -> None:
+        unknown = set(genesis.app_state) - set(self.registry.by_name)
+        if unknown:
+            raise ValueError(f"genesis: app_state names unknown modules {sorted(unknown)}")
+
+    def _genesis_steps(
+        self, genesis: Genesis, state: BlockState, progress: GenesisProgress | None
+    ) -> Iterator[list[Event]]:
+        """Each module's genesis in composition order, as steps of events (a streamed
+        module's one per record of its long list), then the genesis validators."""
+        for module in self.registry.modules:
+            raw = genesis.app_state.get(module.name)
+            # A short section is copied (and ``null`` read as ``{}``); a long one is read
+            # where it is, in the genesis document's bytes.
+            section: bytes | msgspec.Raw = b"{}" if raw is None else raw
+            if len(section) < _SECTION_COPIED_BELOW:
+                section = bytes(section)
+                if section.strip() == b"null":
+                    section = b"{}"
+            if module.genesis_init is None or module.genesis_type is None:
+                if msgspec.json.decode(section):
+                    raise ValueError(f"genesis: module {module.name} takes no genesis section")
+                continue
+            stream = module.genesis_stream
+            if stream is None:
+                decoded = from_json(section, module.genesis_type)
+                del raw, section
+                yield module.genesis_init(state, decoded)
+                continue
+            rest, long = _split_section(section, module.genesis_type, stream.field)
+            del raw, section
+            records = _stream_records(long, stream, f"{module.name}.{stream.field}", progress)
+            yield from stream.steps(state, rest, records)
+        if validators.MODULE.name in self.registry.by_name:
+            # The genesis validators (genesis.json's top level) start the module's set.
+            height = genesis.initial_height - 1
+            yield validators.record_genesis_validators(state, genesis.validators, height)
+
+    @staticmethod
+    def _genesis_header(genesis: Genesis, state_root: bytes) -> BlockHeader:
+        return BlockHeader(
+            chain_id=genesis.chain_id,
+            height=genesis.initial_height - 1,
+            time_ms=genesis.genesis_time_ms,
+            previous_hash=bytes(32),
+            tx_root=list_root([]),
+            results_root=list_root([]),
+            state_root=state_root,
+            tx_count=0,
+            proposer=b"",
+        )
 
     def genesis_outcome(self, genesis: Genesis, genesis_raw: bytes) -> BlockOutcome:
+        """The whole genesis block in memory (each section decoded at once): what
+        ``init_chain`` imports in chunks, kept as its reference for tests and tools."""
         state = BlockState(self.store)
         events: list[Event] = []
         unknown = set(genesis.app_state) - set(self.registry.by_name)
@@ -949,6 +1063,59 @@ def _log_contained(where: str, height: int, error: Exception) -> None:
     )
 
 
+def _split_section(
+    section: bytes | msgspec.Raw, kind: type[msgspec.Struct], name: str
+) -> tuple[Any, list[msgspec.Raw]]:
+    """A streamed section: all but its long list ``name``, decoded into ``kind`` (its checks
+    as for the whole section), and the long list's records still as JSON text."""
+    fields = from_json(section, dict[str, msgspec.Raw])
+    long = fields.pop(name, None)
+    rest = b"{" + b",".join(msgspec.json.encode(k) + b":" + bytes(v) for k, v in fields.items())
+    decoded = from_json(rest + b"}", kind)
+    if long is None:
+        return decoded, []
+    try:
+        return decoded, from_json(long, list[msgspec.Raw])
+    except CodecError as error:
+        raise CodecError(_located(str(error), name, 0)) from error
+
+
+_LIST_PATH = re.compile(r"`\$\[(\d+)\]")
+
+
+def _located(message: str, name: str, offset: int) -> str:
+    """A decoding error of records ``offset..`` of the section's list ``name`` (decoded
+    apart), with its path in the section (``$.name[i]``) as for the whole section."""
+    if " - at `$" not in message:
+        return f"{message} - at `$.{name}`"
+    located = _LIST_PATH.sub(lambda m: f"`$.{name}[{offset + int(m.group(1))}]", message)
+    return located if located != message else message.replace("`$", f"`$.{name}", 1)
+
+
+def _stream_records(
+    raws: list[msgspec.Raw],
+    stream: GenesisStream,
+    where: str,
+    progress: GenesisProgress | None,
+) -> Iterator[Any]:
+    """The records of a long genesis list, decoded ``GENESIS_DECODE_RECORDS`` at a time;
+    ``progress`` hears how many were applied (asked for the next one) so far."""
+    kind = list[stream.record_type]  # type: ignore[name-defined]
+    total = len(raws)
+    if progress is not None:
+        progress(where, 0, total)
+    for start in range(0, total, GENESIS_DECODE_RECORDS):
+        part = raws[start : start + GENESIS_DECODE_RECORDS]
+        try:
+            records: Iterable[Any] = from_json(b"[" + b",".join(part) + b"]", kind)
+        except CodecError as error:
+            raise CodecError(_located(str(error), stream.field, start)) from error
+        del part
+        yield from records
+        if progress is not None:
+            progress(where, min(total, start + GENESIS_DECODE_RECORDS), total)
+
+
 def parse_genesis(raw: bytes) -> Genesis:
     try:
         genesis = from_json(raw, Genesis)
@@ -977,7 +1144,10 @@ def parse_genesis(raw: bytes) -> Genesis:
 
 
 __all__ += [
+    "GENESIS_CHUNK_WRITES",
     "ChainMeta",
+    "GenesisProgress",
+    "GenesisSink",
     "default_consensus_versions",
     "describe_error",
     "parse_genesis",

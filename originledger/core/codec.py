@@ -170,7 +170,7 @@ def to_json(value: Any) -> bytes:
     return _json_encoder.encode(value)
 
 
-def from_json(data: bytes | str, kind: type[T]) -> T:
+def from_json(data: bytes | str | msgspec.Raw, kind: type[T]) -> T:
     try:
         return json_decoder(kind).decode(data)  # type: ignore[no-any-return]
     except _DECODE_ERRORS as error:

@@ -20,7 +20,7 @@ are not deterministic, such as ``MemoryError``) pass the barrier and stop the no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +47,8 @@ __all__ = [
     "BlockInvariant",
     "EndBlockFailed",
     "GenesisInit",
+    "GenesisSteps",
+    "GenesisStream",
     "Guard",
     "HaltNode",
     "Handler",
@@ -87,6 +89,24 @@ block. It must hold for every transaction's writes alone, and so for any block's
 GenesisInit = Callable[[BlockState, Any], list[Event]]
 """``init(state, section) -> events``: writes the module's genesis state."""
 
+GenesisSteps = Callable[[BlockState, Any, Iterable[Any]], Iterator[list[Event]]]
+"""``steps(state, section, records)``: the module's genesis over its section's one long list
+given apart (``records``, read once, in order), as a generator of the events of each step.
+Between two steps the caller may flush ``state.writes`` into committed state (and empty
+them): a step reads what earlier steps wrote through ``state.get`` only. Its writes and
+events, in order, are those of ``genesis_init`` over the whole section."""
+
+
+@dataclass(frozen=True)
+class GenesisStream:
+    """How a section too long to hold decoded (a million accounts or balances) is imported
+    in chunks: ``field`` names its long list, of ``record_type``; ``steps`` applies it."""
+
+    field: str
+    record_type: type[msgspec.Struct]
+    steps: GenesisSteps
+
+
 BlockHook = Callable[[BlockContext, BlockState], list[Event]]
 """Runs at the end of every block (expiries, schedules); returns the events it caused."""
 
@@ -111,6 +131,8 @@ class Module:
     invariants: Mapping[str, Invariant] = field(default_factory=dict)
     genesis_type: type[msgspec.Struct] | None = None
     genesis_init: GenesisInit | None = None
+    # Genesis in chunks (the app's streamed import); None: ``genesis_init`` at once.
+    genesis_stream: GenesisStream | None = None
     # Module accounts (which no key controls) are not counterparties of user messages: the
     # application refuses any message with one in an address field. ``module_address(name)``
     # is always one; ``accounts`` adds the module's others; ``account_fields`` names the

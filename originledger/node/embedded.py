@@ -15,10 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from originledger.app import Application, BlockOutcome, BlockRequest, Registry, parse_genesis
+from originledger.app import (
+    Application,
+    BlockOutcome,
+    BlockRequest,
+    GenesisProgress,
+    Registry,
+    parse_genesis,
+)
 from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
 from originledger.core.codes import TxCode, TxResult
-from originledger.core.crypto import SigningKey
+from originledger.core.crypto import SigningKey, sha256
 from originledger.core.limits import (
     BLOCK_BYTES_MAX,
     BLOCK_TXS_MAX,
@@ -75,6 +82,7 @@ class EmbeddedNode:
         *,
         clock_ms: Callable[[], int] = wall_clock_ms,
         registry: Registry | None = None,
+        genesis_progress: GenesisProgress | None = None,
     ) -> None:
         self.settings = settings or NodeSettings()
         self.store = store
@@ -83,9 +91,10 @@ class EmbeddedNode:
         self.verifier = ParallelVerifier(self.settings.verify_workers)
         self.app = Application(store, registry, verifier=self.verifier)
         self.chain = StoreChainView(store, self.app)
-        if store.chain_meta() is None:
-            self.app.init_chain(genesis_raw)
-        elif store.genesis() != genesis_raw:
+        meta = store.chain_meta()
+        if meta is None:
+            self.app.init_chain(genesis_raw, progress=genesis_progress)
+        elif meta.genesis_hash != sha256(genesis_raw):  # not the stored copy: 200 MB at 1M
             raise ValueError("the store holds another chain than this genesis.json")
         else:  # a restart: this process may run other versions than the last one
             self.app.check_consensus_versions(parse_genesis(genesis_raw))

@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from originledger.app import BlockOutcome, ChainMeta
+from originledger.app import BlockOutcome, ChainMeta, GenesisSink
 from originledger.core.block import BlockHeader, CommitSignature, ResultLeaf, SignedHeader
 from originledger.core.codec import decode, encode
-from originledger.core.context import StateReader
+from originledger.core.context import Event, StateReader
 from originledger.core.crypto import sha256
 from originledger.core.tx import SPENT_PREFIX, split_spent_record
 from originledger.store.records import EventRow, ProvenValue, StoredBlock, StoredTx
@@ -276,6 +276,28 @@ class SqliteStore:
         self._cache_writes(outcome.writes)
         self._meta = meta
 
+    @contextmanager
+    def import_genesis(self, genesis_raw: bytes, height: int) -> Iterator[GenesisSink]:
+        """A genesis imported in chunks (``Application.init_chain``), all in one transaction:
+        a crash or an error leaves no chain. Its reads bypass the value cache."""
+        # A smaller page cache while importing: the chunks' keys are random, so pages are
+        # seldom met again, and the transaction spills to the WAL as it grows.
+        self._writer.execute(f"PRAGMA cache_size=-{_IMPORT_CACHE_PAGES_KIB}")
+        try:
+            with self._transaction() as connection:
+                if self._load_meta() is not None:
+                    raise RuntimeError("the store already holds a chain")
+                sink = _GenesisImport(self, connection, genesis_raw, height)
+                try:
+                    yield sink
+                finally:
+                    self._cache.clear()
+                if sink.meta is None:
+                    raise RuntimeError("the genesis import ended unfinished")
+        finally:
+            self._writer.execute(f"PRAGMA cache_size=-{self._cache_pages_kib}")
+        self._meta = sink.meta
+
     def commit_block(self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]) -> None:
         header = outcome.header
         block_hash = outcome.hash
@@ -374,9 +396,7 @@ class SqliteStore:
                     f"{meta.app_hash.hex()}"
                 )
             self.tree.apply(update)
-            connection.execute(
-                "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
-            )
+            _write_blob(connection, "genesis", genesis_raw)
             self._set_meta(connection, meta)
         self._cache.clear()
         self._meta = meta
@@ -525,6 +545,92 @@ class SqliteStore:
                 return
             yield stored, [tx.raw for tx in self.block_txs(height)]
             height += 1
+
+
+_BLOB_PIECE_BYTES = 1 << 20
+# Deep tree nodes kept in memory between chunks of a genesis import (besides the top
+# levels): chunks of random keys seldom meet the same deep nodes again.
+_IMPORT_TREE_NODES_MAX = 40_000
+_IMPORT_CACHE_PAGES_KIB = 16_384
+
+
+def _write_blob(connection: sqlite3.Connection, name: str, value: bytes) -> None:
+    """Insert ``value`` as meta ``name`` a piece at a time: binding it whole would copy it
+    (a genesis of a million accounts is over 200 MB)."""
+    cursor = connection.execute(
+        "INSERT INTO meta (name, value) VALUES (?, zeroblob(?))", (name, len(value))
+    )
+    with connection.blobopen("meta", "value", cursor.lastrowid or 0) as blob:
+        view = memoryview(value)
+        for start in range(0, len(value), _BLOB_PIECE_BYTES):
+            blob.write(view[start : start + _BLOB_PIECE_BYTES])
+
+
+class _GenesisImport:
+    """``GenesisSink`` of ``SqliteStore.import_genesis``: chunks written into the open
+    transaction, the tree updated chunk by chunk, events numbered on."""
+
+    def __init__(
+        self, store: SqliteStore, connection: sqlite3.Connection, raw: bytes, height: int
+    ) -> None:
+        self._store = store
+        self._connection = connection
+        self._raw = raw
+        self._height = height
+        self._events = 0
+        self.meta: ChainMeta | None = None
+        self.chunks = 0
+
+    def get(self, key: bytes) -> bytes | None:
+        row = self._connection.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        for key, value in SqliteStore._scan_rows(self._connection, prefix):
+            yield bytes(key), bytes(value)
+
+    def write(self, writes: Mapping[bytes, bytes | None], events: Sequence[Event]) -> None:
+        if self.meta is not None:
+            raise RuntimeError("the genesis import is finished")
+        connection = self._connection
+        connection.executemany(
+            "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+            [(key, value) for key, value in writes.items() if value is not None],
+        )
+        connection.executemany(
+            "DELETE FROM state WHERE key = ?",
+            [(key,) for key, value in writes.items() if value is None],
+        )
+        tree = self._store.tree
+        tree.apply(tree.prepare(writes))
+        tree.trim_cache(_IMPORT_TREE_NODES_MAX)
+        first = self._events
+        height = self._height
+        connection.executemany(
+            "INSERT INTO events (height, seq, tx_index, data) VALUES (?, ?, ?, ?)",
+            [(height, first + i, -1, encode(event)) for i, event in enumerate(events)],
+        )
+        self._events += len(events)
+        self.chunks += 1
+
+    def root_hash(self) -> bytes:
+        return self._store.tree.root_hash()
+
+    def finish(self, header: BlockHeader) -> None:
+        genesis_hash = sha256(self._raw)
+        meta = ChainMeta(
+            header.chain_id,
+            genesis_hash,
+            header.height,
+            genesis_hash,
+            header.state_root,
+            header.time_ms,
+        )
+        if header.height != self._height or header.state_root != self.root_hash():
+            raise RuntimeError("the genesis header's state root is not the imported tree's")
+        _write_blob(self._connection, "genesis", self._raw)
+        self._store._set_meta(self._connection, meta)
+        self.meta = meta
 
 
 class _RecordingReader:

@@ -243,6 +243,13 @@ class StateTree:
         for path in list(islice(cache, max(1, count))):
             del cache[path]
 
+    def trim_cache(self, nodes_max: int) -> None:
+        """Keep at most ``nodes_max`` of the deeper nodes in memory, the most recent (a bulk
+        import, whose chunks seldom write the same deep nodes again, bounds its memory)."""
+        cache = self._cache
+        for path in list(islice(cache, max(0, len(cache) - nodes_max))):
+            del cache[path]
+
     def root_hash(self) -> bytes:
         """The root of the committed tree."""
         self._committed_root()

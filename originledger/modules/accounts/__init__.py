@@ -6,7 +6,7 @@ from __future__ import annotations
 from originledger.core.module import Module
 from originledger.modules.accounts import types
 from originledger.modules.accounts.codes import AccountsCode
-from originledger.modules.accounts.genesis import AccountsGenesis, genesis_init
+from originledger.modules.accounts.genesis import GENESIS_STREAM, AccountsGenesis, genesis_init
 from originledger.modules.accounts.index import INDEX
 from originledger.modules.accounts.invariants import roles_are_known_and_sorted
 from originledger.modules.accounts.logic import (
@@ -55,5 +55,6 @@ MODULE = Module(
     invariants={"roles_are_known_and_sorted": roles_are_known_and_sorted},
     genesis_type=AccountsGenesis,
     genesis_init=genesis_init,
+    genesis_stream=GENESIS_STREAM,
     index=INDEX,
 )

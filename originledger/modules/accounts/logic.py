@@ -7,7 +7,7 @@ enough weight of a multisig account's members).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 
 from originledger.core.address import Address
 from originledger.core.codec import decode, encode
@@ -23,6 +23,7 @@ from originledger.modules.accounts.types import (
     AccountsGenesis,
     CreateAccount,
     CreateMultisig,
+    GenesisAccount,
     GrantRole,
     MultisigCreated,
     MultisigRecord,
@@ -39,6 +40,7 @@ __all__ = [
     "create_account",
     "create_multisig",
     "genesis_init",
+    "genesis_steps",
     "grant_role",
     "has_role",
     "load_account",
@@ -157,8 +159,16 @@ def revoke_role(ctx: TxContext, message: RevokeRole) -> Failure | None:
 
 
 def genesis_init(state: BlockState, genesis: AccountsGenesis) -> list[Event]:
-    events: list[Event] = []
-    for entry in genesis.accounts:
+    return [event for step in genesis_steps(state, genesis, genesis.accounts) for event in step]
+
+
+def genesis_steps(
+    state: BlockState, genesis: AccountsGenesis, accounts: Iterable[GenesisAccount]
+) -> Iterator[list[Event]]:
+    """The genesis of ``accounts`` (the section's list, given apart), one step per account:
+    the app's streamed import flushes the writes between steps."""
+    multisigs: list[GenesisAccount] = []
+    for entry in accounts:
         for role in entry.roles:
             if role not in ROLE_VALUES:
                 raise ValueError(f"genesis: unknown role {role!r} for {entry.address}")
@@ -181,13 +191,13 @@ def genesis_init(state: BlockState, genesis: AccountsGenesis) -> list[Event]:
                 raise ValueError(f"genesis: multisig {entry.address} has no public key")
             record = MultisigRecord(definition.members, definition.threshold)
             state.set(multisig_key(entry.address), encode(record))
+            multisigs.append(entry)
         roles = sorted(set(entry.roles))
         state.set(key, encode(AccountRecord(0, entry.public_key or b"", roles)))
-        events.append(AccountCreated(entry.address))
-        events.extend(RoleGranted(entry.address, role, None) for role in roles)
-    for entry in genesis.accounts:
+        yield [AccountCreated(entry.address), *(RoleGranted(entry.address, r, None) for r in roles)]
+    # Members may be listed after their multisig account: checked once all are written.
+    for entry in multisigs:
         if entry.multisig is not None:
             failure = _member_failure(state, [m.address for m in entry.multisig.members])
             if failure is not None:
                 raise ValueError(f"genesis: {entry.address}: {failure.code.message}")
-    return events

@@ -16,7 +16,7 @@ from originledger.modules.assets.fees import (
     fee_schedule,
     fees_collected,
 )
-from originledger.modules.assets.genesis import AssetsGenesis, genesis_init
+from originledger.modules.assets.genesis import GENESIS_STREAM, AssetsGenesis, genesis_init
 from originledger.modules.assets.index import INDEX
 from originledger.modules.assets.invariants import (
     available_is_never_negative,
@@ -164,6 +164,7 @@ MODULE = Module(
     block_invariants={"supply_moves_with_balances": supply_moves_with_balances},
     genesis_type=AssetsGenesis,
     genesis_init=genesis_init,
+    genesis_stream=GENESIS_STREAM,
     end_block=expire_holds,
     index=INDEX,
 )

@@ -16,6 +16,8 @@ calling them leaves the same trace as the message handlers here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import msgspec
 
 from originledger.core.address import Address
@@ -70,6 +72,7 @@ from originledger.modules.assets.types import (
     Freeze,
     FreezeAsset,
     FreezeSet,
+    GenesisBalance,
     Hold,
     HolderAuthorizationSet,
     HoldExpired,
@@ -107,6 +110,7 @@ __all__ = [
     "freeze",
     "freeze_asset",
     "genesis_init",
+    "genesis_steps",
     "issue",
     "issuer_in_good_standing",
     "load_asset",
@@ -1026,6 +1030,15 @@ def void(ctx: TxContext, message: VoidHold) -> Failure | None:
 
 
 def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
+    return [event for step in genesis_steps(state, genesis, genesis.balances) for event in step]
+
+
+def genesis_steps(
+    state: BlockState, genesis: AssetsGenesis, balances: Iterable[GenesisBalance]
+) -> Iterator[list[Event]]:
+    """The genesis assets (one step), then ``balances`` (the section's list, given apart),
+    one step per balance: the app's streamed import flushes the writes between steps. The
+    asset records, with their supply, are written last."""
     events: list[Event] = []
     records: dict[str, AssetRecord] = {}
     if genesis.params.reserve_attestation_age_max_ms > TIME_MS_MAX:
@@ -1060,7 +1073,9 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
             raise ValueError(f"genesis: asset {entry.symbol!r} listed twice")
         records[entry.symbol] = _new_record(message, 0)
         events.append(_issued_event(records[entry.symbol]))
-    for balance in genesis.balances:
+    yield events
+    for balance in balances:
+        events = []
         record = records.get(balance.symbol)
         if record is None:
             raise ValueError(f"genesis: balance in unknown asset {balance.symbol!r}")
@@ -1086,6 +1101,6 @@ def genesis_init(state: BlockState, genesis: AssetsGenesis) -> list[Event]:
             events.append(HolderAuthorizationSet(balance.symbol, balance.account, True))
         if balance.amount:
             events.append(Minted(balance.symbol, balance.account, balance.amount, Amount(supply)))
+        yield events
     for record in records.values():
         _save_asset(state, record)
-    return events
