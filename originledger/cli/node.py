@@ -204,16 +204,21 @@ def start(
 
 
 def _open_with_progress(directory: Path, out: Output) -> EmbeddedNode:
-    """Open the node; the first time, it imports the genesis state (a pulsing bar with the
-    time on a terminal: a million-account genesis takes minutes)."""
+    """Open the node; the first time, it imports the genesis state, with a bar on a terminal
+    of each long list's records applied (a million-account genesis takes minutes)."""
     if (directory / "data" / "ledger.sqlite").exists():
         return open_node(directory)
     try:
         size = (directory / "genesis.json").stat().st_size
     except OSError:
         return open_node(directory)  # open_node says what is missing
-    with out.progress(f"importing the genesis state ({size / 1_000_000:,.1f} MB)"):
-        return open_node(directory)
+    with out.progress(f"importing the genesis state ({size / 1_000_000:,.1f} MB)", 0) as bar:
+
+        def progress(section: str, done: int, total: int) -> None:
+            bar.describe(f"importing the genesis state: {section}")
+            bar.update(done, total)
+
+        return open_node(directory, genesis_progress=progress)
 
 
 def verify_chain_command(home: HomeOption = DEFAULT_HOME, json_output: JsonOption = False) -> None:

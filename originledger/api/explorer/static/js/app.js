@@ -207,7 +207,7 @@ async function homeView() {
     view.innerHTML = `<section class="card"><h2>${h(status.chain_id)} at block ${blockLink(status.height)}</h2>
       <p class="empty" data-testid="no-index">This node runs no indexer: blocks, transactions and accounts open by
       their height, hash or address (${link(`block/${status.height}`, "latest block")}), but search, histories
-      and charts need the index, which `origin start` runs unless it is told `--no-index`.</p></section>`;
+      and charts need the index, which <code>origin start</code> runs unless it is told <code>--no-index</code>.</p></section>`;
     return;
   }
   const assets = await loadAssets();
