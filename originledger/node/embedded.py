@@ -64,8 +64,9 @@ class NodeSettings:
     mempool_unregistered_per_signer_max: int = MEMPOOL_UNREGISTERED_PER_SIGNER_MAX
     # Web origins whose pages may call the API (CORS); none by default.
     api_cors_origins: tuple[str, ...] = ()
-    # API worker processes in front of the node (server/ingress.py); None: one per core.
-    api_workers: int | None = None
+    # API worker processes in front of the node (server/ingress.py): 0 none (the default:
+    # on 2 cores they cost throughput, see docs/performance.md); None: one per core.
+    api_workers: int | None = 0
 
 
 def wall_clock_ms() -> int:

@@ -73,7 +73,7 @@ class MempoolSection(msgspec.Struct, forbid_unknown_fields=True):
 class ApiSection(msgspec.Struct, forbid_unknown_fields=True):
     listen: str = DEFAULT_API
     cors_origins: list[str] = []
-    workers: int = -1  # API worker processes (server/ingress.py): -1 one per core, 0 none
+    workers: int = 0  # API worker processes (server/ingress.py): 0 none, -1 one per core
 
 
 class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -129,8 +129,9 @@ listen = "{listen}"
 # explorer is served from the API's own origin). Example: ["https://wallet.example"]
 cors_origins = []
 # Processes that accept the API's connections, decode and verify submissions and hand
-# the node only checked transactions: -1 one per core, 0 none (the node serves alone).
-workers = -1
+# the node only checked transactions: 0 none (the node serves alone), -1 one per core.
+# Off by default: on 2 cores they cut flood latency but cost throughput (performance.md).
+workers = 0
 """
 
 

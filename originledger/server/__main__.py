@@ -55,8 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="API worker processes that accept connections and check submissions "
-        "(default: config.toml's [api] workers, one per core; 0: the API in the node's "
-        "process)",
+        "(default: config.toml's [api] workers, 0: the API in the node's process; "
+        "-1: one per core)",
     )
     return parser
 

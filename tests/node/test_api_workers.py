@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,14 @@ from originledger.core.codec import decode, encode
 from originledger.core.tx import SignedTx
 
 from .conftest import NodeProcess, free_port
+
+
+@pytest.fixture
+def node_process(funded_home: Path) -> Iterator[NodeProcess]:
+    """A node with two API workers (they are off by default: ``[api] workers = 0``)."""
+    node = NodeProcess(funded_home, free_port(), ("--api-workers", "2"))
+    yield node
+    node.stop()
 
 
 def _workers_of(pid: int) -> set[int]:
@@ -172,6 +181,17 @@ def test_api_workers_count_is_configurable(funded_home: Path, count: str) -> Non
     try:
         node.start()
         assert len(_workers_of(node.pid)) == int(count)
+    finally:
+        node.stop()
+
+
+def test_api_workers_are_off_by_default(funded_home: Path) -> None:
+    # On 2 cores they cost about 7% of flood throughput (docs/performance.md): opt in.
+    node = NodeProcess(funded_home, free_port())
+    try:
+        node.start()
+        assert _workers_of(node.pid) == set()
+        assert httpx.get(node.url + "/health").status_code == 200
     finally:
         node.stop()
 
