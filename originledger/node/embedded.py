@@ -65,8 +65,8 @@ class NodeSettings:
     # Web origins whose pages may call the API (CORS); none by default.
     api_cors_origins: tuple[str, ...] = ()
     # API worker processes in front of the node (server/ingress.py): 0 none (the default:
-    # on 2 cores they cost throughput, see docs/performance.md); None: one per core.
-    api_workers: int | None = 0
+    # on 2 cores they cost throughput, see docs/performance.md); -1 one per core.
+    api_workers: int = 0
 
 
 def wall_clock_ms() -> int:

@@ -97,7 +97,7 @@ class NodeConfig(msgspec.Struct, forbid_unknown_fields=True):
             mempool_unregistered_txs_max=self.mempool.unregistered_txs_max,
             mempool_unregistered_per_signer_max=self.mempool.unregistered_per_signer_max,
             api_cors_origins=tuple(self.api.cors_origins),
-            api_workers=None if self.api.workers < 0 else self.api.workers,
+            api_workers=self.api.workers,
         )
 
 

@@ -62,8 +62,8 @@ def serve(
     ``index``, run the node's indexer into ``<home>/data/index.sqlite``. ``cors_origins``
     default to an embedded node's settings (a network node passes its config's).
 
-    ``api_workers`` (an embedded node only; default: its settings', which default to 0;
-    None there: one per core): that many worker processes accept the API's connections,
+    ``api_workers`` (an embedded node only; default: its settings', 0 unless configured;
+    -1: one per core): that many worker processes accept the API's connections,
     check and verify submissions and forward the rest to this process
     (``server/ingress.py``); 0 serves the API in this process alone."""
     host, port = parse_listen(listen)
@@ -76,7 +76,7 @@ def serve(
     if isinstance(node, EmbeddedNode):
         if api_workers is None:
             api_workers = node.settings.api_workers
-        if api_workers is None or api_workers < 0:
+        if api_workers < 0:
             api_workers = default_api_workers()
         if api_workers > 0:
             _serve_with_workers(node, app, host, port, api_workers, cors_origins, log_level)
