@@ -27,7 +27,7 @@ from originledger.modules.clearing.types import CloseCycle, OpenCycle, SubmitObl
 from originledger.modules.payments.types import CreateRequest, Refund
 from originledger.node.home import DEV_PASSPHRASE, init_home
 from originledger.node.runner import open_node
-from originledger.sdk import Client, Key, TxBuilder, generate_key, load_keystore
+from originledger.sdk import Client, Key, generate_key, load_keystore
 from originledger.sdk.payments import (
     PaymentUri,
     build_payment_uri,
@@ -60,7 +60,7 @@ def run(api: str) -> dict[str, Any]:
         try:
             client = Client(server.url)
             chain_id = client.status()["chain_id"]
-            builder = TxBuilder(chain_id)
+            builder = client.tx_builder()  # on the node's clock
             admin = load_keystore(home / "keys" / "admin.json", DEV_PASSPHRASE)
             custodian, consumer, merchant = (generate_key(n) for n in ("bank", "consumer", "shop"))
             banks = [generate_key(f"bank-{letter}") for letter in "ABC"]

@@ -164,3 +164,6 @@ class StatusAnswer(msgspec.Struct, frozen=True):
     validator: str
     mempool_txs: int
     modules: dict[str, int]
+    # The node's clock now: what a submitted transaction's expiry is checked against
+    # (``time_ms`` is the last block's, which stands still while an embedded node idles).
+    now_ms: int

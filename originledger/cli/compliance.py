@@ -9,13 +9,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from originledger.app import default_registry
 from originledger.cli.command import NodeCommand, OriginTyper
 from originledger.cli.connection import asset_record
 from originledger.cli.errors import CliError
 from originledger.cli.exit_codes import ExitCode
 from originledger.cli.output import fields
 from originledger.core.amounts import format_units
+from originledger.modules.catalogue import default_catalogue
 from originledger.modules.compliance import ComplianceCode, rule_id_of
 from originledger.modules.compliance.tracing import TRACE_FANOUT_MAX, TRACE_HOPS_MAX
 
@@ -30,7 +30,7 @@ def _code_name(codespace: str, code: int) -> str:
     """The name of a result code (``RECEIVER_NOT_VERIFIED``), from the modules' enums."""
     from originledger.core.codes import TxCode
 
-    module = default_registry().by_name.get(codespace)
+    module = default_catalogue().by_name.get(codespace)
     enum = TxCode if codespace == TxCode.codespace else (module.codes if module else None)
     names = {int(member): member.name for member in enum} if enum is not None else {}
     return names.get(code, str(code))

@@ -165,8 +165,8 @@ def rebuild(
     writes the same database)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from originledger.app import default_registry
     from originledger.indexer import HttpSource, IndexerError, SourceError, StoreSource
+    from originledger.modules.catalogue import default_catalogue
     from originledger.store.sqlite import SqliteStore
 
     out = Output(json_output)
@@ -179,7 +179,7 @@ def rebuild(
         if not ledger.exists():
             raise CliError(ExitCode.SETUP_ERROR, "no_ledger", f"{ledger} does not exist")
         store = SqliteStore(ledger)
-        source = StoreSource(store, default_registry())
+        source = StoreSource(store, default_catalogue())
     try:
         indexer = _open(db_url, source)
         blocks = indexer.rebuild()  # type: ignore[attr-defined]

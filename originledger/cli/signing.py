@@ -20,7 +20,7 @@ from originledger.cli.home import load_key
 from originledger.cli.options import DEFAULT_WAIT_MS, PassphraseFileOption, WaitOption
 from originledger.cli.output import fields
 from originledger.core.tx import Msg
-from originledger.sdk import Key, SubmitResult, TxBuilder
+from originledger.sdk import Key, SubmitResult
 
 __all__ = ["SignedCommand"]
 
@@ -65,7 +65,7 @@ class SignedCommand(NodeCommand):
         JSON, and ``json_extra`` in the JSON only); exit 1 when the ledger refuses."""
         messages = list(messages) if isinstance(messages, Sequence) else [messages]
         signers = [signers] if isinstance(signers, Key) else list(signers)
-        tx = TxBuilder(self.client.status()["chain_id"]).build(messages, signers)
+        tx = self.client.tx_builder().build(messages, signers)
         result = self.client.submit(tx, wait_ms=self.wait_ms)
         self._report(result, summary, extra, json_extra or {})
         if not result.ok:

@@ -19,7 +19,7 @@ from originledger.demo.node import DemoError, DemoNode, demo_node
 from originledger.demo.proof import prove_balances
 from originledger.demo.scenes import SCENES
 from originledger.node.home import DEV_PASSPHRASE
-from originledger.sdk import Client, TxBuilder, load_keystore
+from originledger.sdk import Client, load_keystore
 
 __all__ = ["run_demo"]
 
@@ -62,7 +62,7 @@ def _context(node: DemoNode, say: Any, *, show_qr: bool) -> DemoContext:
         for name in DEV_KEYS
     }
     client = Client(node.url, genesis=node.genesis)
-    builder = TxBuilder(client.status()["chain_id"])
+    builder = client.tx_builder()
     return DemoContext(client=client, builder=builder, keys=keys, say=say, show_qr=show_qr)
 
 

@@ -113,6 +113,11 @@ class LedgerNode(Protocol):
         """Check transactions and queue (or broadcast) those that pass."""
         ...
 
+    def clock_ms(self) -> int:
+        """The node's clock (milliseconds since the epoch): what ``submit`` checks a
+        transaction's expiry against."""
+        ...
+
     def add_listener(self, listener: Callable[[BlockOutcome], None]) -> None:
         """Call ``listener(outcome)`` after each block is durably committed."""
         ...

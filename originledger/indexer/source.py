@@ -21,10 +21,10 @@ from typing import Any, Protocol
 import httpx
 import msgspec
 
-from originledger.app import Registry
 from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
 from originledger.core.block import Genesis
+from originledger.core.catalogue import Catalogue
 from originledger.core.codec import CodecError, decode, from_json
 from originledger.core.context import Event
 from originledger.core.tx import SignedTx, TxBody
@@ -121,11 +121,11 @@ def _builtins(value: Any) -> Any:
     return msgspec.to_builtins(value, enc_hook=_json_hook)
 
 
-def _describe_tx(registry: Registry, raw: bytes) -> tuple[list[str], list[str], str]:
+def _describe_tx(catalogue: Catalogue, raw: bytes) -> tuple[list[str], list[str], str]:
     """(signer addresses, message types, memo) of a raw transaction; empty when it is broken."""
     try:
         body = decode(decode(raw, SignedTx).body, TxBody)
-        messages = [registry.tx_decoder.decode_message(bytes(m)) for m in body.messages]
+        messages = [catalogue.tx_decoder.decode_message(bytes(m)) for m in body.messages]
     except CodecError:
         return [], [], ""
     types = [str(type(message).__struct_config__.tag) for message in messages]
@@ -135,7 +135,7 @@ def _describe_tx(registry: Registry, raw: bytes) -> tuple[list[str], list[str], 
 
 def block_data_from_store(
     store: BlockRecords,
-    registry: Registry,
+    catalogue: Catalogue,
     genesis: Genesis,
     height: int,
     *,
@@ -164,7 +164,7 @@ def block_data_from_store(
         )
         txs = []
         for tx in store.block_txs(height):
-            signers, types, memo = _describe_tx(registry, tx.raw)
+            signers, types, memo = _describe_tx(catalogue, tx.raw)
             leaf = tx.result_leaf
             txs.append(
                 TxData(
@@ -178,7 +178,7 @@ def block_data_from_store(
         rows = store.events_after(height, seq, _EVENT_PAGE)
         rows = [row for row in rows if row.height == height]
         for row in rows:
-            event = registry.decode_event(row.data)
+            event = catalogue.decode_event(row.data)
             data = _builtins(event)
             kind = data.pop("type")
             if typed:
@@ -197,9 +197,9 @@ class StoreSource:
     """Reads a node's committed blocks in-process (a store's reader connections, or a
     driver's ``ChainView``: safe from any thread)."""
 
-    def __init__(self, store: BlockRecords, registry: Registry) -> None:
+    def __init__(self, store: BlockRecords, catalogue: Catalogue) -> None:
         self.store = store
-        self.registry = registry
+        self.catalogue = catalogue
         self._genesis: Genesis | None = None
 
     @property
@@ -224,7 +224,7 @@ class StoreSource:
         return -1 if meta is None else meta.height
 
     def block(self, height: int) -> BlockData | None:
-        return block_data_from_store(self.store, self.registry, self.genesis, height, typed=True)
+        return block_data_from_store(self.store, self.catalogue, self.genesis, height, typed=True)
 
 
 class HttpSource:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 import nacl.utils
@@ -17,6 +17,7 @@ __all__ = [
     "SignedTransaction",
     "TxBuilder",
     "assemble_transaction",
+    "local_clock_ms",
     "sign_transaction_body",
 ]
 
@@ -34,14 +35,31 @@ class SignedTransaction(msgspec.Struct, frozen=True):
         return self.hash.hex()
 
 
+def local_clock_ms() -> int:
+    """This machine's clock, in milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
 class TxBuilder:
     """Builds transactions for one chain. ``client_id`` defaults to a random 64-bit number,
     so two identical payments are two transactions; pass one to make resubmission
-    idempotent across processes."""
+    idempotent across processes.
 
-    def __init__(self, chain_id: str, *, ttl_ms: int = DEFAULT_TTL_MS) -> None:
+    A transaction expires ``ttl_ms`` after ``clock()``, and the node refuses one whose
+    expiry has passed or lies more than a day ahead of its own clock. ``clock`` is this
+    machine's by default; ``Client.tx_builder()`` gives a builder on the node's clock, so
+    that a client whose clock is off still builds transactions the node accepts."""
+
+    def __init__(
+        self,
+        chain_id: str,
+        *,
+        ttl_ms: int = DEFAULT_TTL_MS,
+        clock: Callable[[], int] = local_clock_ms,
+    ) -> None:
         self.chain_id = chain_id
         self.ttl_ms = ttl_ms
+        self.clock = clock
 
     def build_body(
         self,
@@ -60,7 +78,7 @@ class TxBuilder:
         if client_id is None:
             client_id = int.from_bytes(nacl.utils.random(8), "big")
         if expires_at_ms is None:
-            expires_at_ms = time.time_ns() // 1_000_000 + self.ttl_ms
+            expires_at_ms = self.clock() + self.ttl_ms
         return build_body(
             chain_id=self.chain_id,
             client_id=client_id,
@@ -84,7 +102,7 @@ class TxBuilder:
         if client_id is None:
             client_id = int.from_bytes(nacl.utils.random(8), "big")
         if expires_at_ms is None:
-            expires_at_ms = time.time_ns() // 1_000_000 + self.ttl_ms
+            expires_at_ms = self.clock() + self.ttl_ms
         body = build_body(
             chain_id=self.chain_id,
             client_id=client_id,

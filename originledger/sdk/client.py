@@ -26,7 +26,7 @@ from originledger.modules.assets.keys import (
 from originledger.modules.assets.types import AssetRecord, Balance
 from originledger.modules.validators.keys import VALIDATOR_SET_KEY
 from originledger.modules.validators.types import ValidatorPowerChanged
-from originledger.sdk.builder import SignedTransaction
+from originledger.sdk.builder import DEFAULT_TTL_MS, SignedTransaction, TxBuilder, local_clock_ms
 from originledger.sdk.verify import (
     COMETBFT_SET_DELAY,
     EMBEDDED_SET_DELAY,
@@ -136,6 +136,17 @@ class Client:
 
     def status(self) -> dict[str, Any]:
         return self._request("GET", "/v1/status")  # type: ignore[no-any-return]
+
+    def tx_builder(self, *, ttl_ms: int = DEFAULT_TTL_MS) -> TxBuilder:
+        """A ``TxBuilder`` for the node's chain, on the node's clock: this machine's clock
+        corrected by how far it is from the node's (``now_ms`` of ``/v1/status``, taken
+        as of the middle of the request). A client whose clock is minutes off would
+        otherwise build transactions the node refuses as expired or too far ahead."""
+        sent = local_clock_ms()
+        status = self.status()
+        received = local_clock_ms()
+        offset = int(status["now_ms"]) - (sent + received) // 2
+        return TxBuilder(status["chain_id"], ttl_ms=ttl_ms, clock=lambda: local_clock_ms() + offset)
 
     def genesis(self) -> bytes:
         try:

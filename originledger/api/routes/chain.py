@@ -1,7 +1,8 @@
 """Routes of the chain itself: health, status, genesis and blocks.
 
 - ``GET /health``: ``{"ok", "height"}``, 503 once the node stopped after a failure.
-- ``GET /v1/status``: chain id, height, hashes, time, validator, mempool size, modules.
+- ``GET /v1/status``: chain id, height, hashes, time, validator, mempool size, modules,
+  the node's clock.
 - ``GET /v1/genesis``: the genesis document the chain started from.
 - ``GET /v1/blocks/latest``, ``GET /v1/blocks/{height}``: a block's signed header and its
   transaction hashes.
@@ -41,6 +42,7 @@ def status(context: Context) -> StatusAnswer:
         context.node.validator_key.public_key.hex(),
         len(context.node.mempool),
         info.modules,
+        context.node.clock_ms(),
     )
     return json_response(answer)  # type: ignore[return-value]
 
