@@ -675,7 +675,7 @@ class Application:
             return TxResult.failure(TxCode.EXPIRED)
         if tx.body.expires_at_ms > time_ms + TX_TTL_MS_MAX:
             return TxResult.failure(TxCode.EXPIRY_TOO_FAR, f"limit {TX_TTL_MS_MAX} ms ahead")
-        authorized = set(tx.signer_addresses)
+        authorized = tx.signer_addresses  # a few (SIGNERS_PER_TX_MAX): a tuple is searched fast
         for index, message in enumerate(tx.messages):
             for signer in message.required_signers():
                 # A key's account signs itself; a multisig account (accounts module) is

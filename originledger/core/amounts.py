@@ -79,7 +79,9 @@ def add(left: int, right: int) -> Amount | None:
     total = left + right
     if total > AMOUNT_MAX:
         return None
-    return Amount(total)
+    if type(total) is int and total >= 0:  # the sum of two amounts (every transfer credits)
+        return _new_int(Amount, total)
+    return Amount(total)  # raises as for any other value outside the range
 
 
 def checked(value: int) -> Amount | None:
