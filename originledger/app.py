@@ -960,8 +960,9 @@ class Application:
         for index, message in enumerate(tx.messages):
             kind = type(message)
             rejection = message.validate()
-            if rejection is None and kind in checks:
-                rejection = checks[kind](message)
+            check = checks.get(kind)
+            if rejection is None and check is not None:
+                rejection = check(message)
             for guard in guards.get(kind, ()) if rejection is None else ():
                 rejection = guard(ctx, message)
                 if rejection is not None:
