@@ -675,7 +675,7 @@ class Application:
             return TxResult.failure(TxCode.EXPIRED)
         if tx.body.expires_at_ms > time_ms + TX_TTL_MS_MAX:
             return TxResult.failure(TxCode.EXPIRY_TOO_FAR, f"limit {TX_TTL_MS_MAX} ms ahead")
-        authorized = set(tx.signer_addresses)
+        authorized = tx.signer_addresses  # a few (SIGNERS_PER_TX_MAX): a tuple is searched fast
         for index, message in enumerate(tx.messages):
             for signer in message.required_signers():
                 # A key's account signs itself; a multisig account (accounts module) is
@@ -960,8 +960,9 @@ class Application:
         for index, message in enumerate(tx.messages):
             kind = type(message)
             rejection = message.validate()
-            if rejection is None and kind in checks:
-                rejection = checks[kind](message)
+            check = checks.get(kind)
+            if rejection is None and check is not None:
+                rejection = check(message)
             for guard in guards.get(kind, ()) if rejection is None else ():
                 rejection = guard(ctx, message)
                 if rejection is not None:

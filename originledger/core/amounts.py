@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 AMOUNT_BYTES = 16
+_new_int = int.__new__
+_to_bytes = int.to_bytes
 
 
 class Amount(int):
@@ -41,10 +43,10 @@ class Amount(int):
             raise TypeError(f"amount must be an integer, got {type(value).__name__}")
         if value < 0 or value > AMOUNT_MAX:
             raise ValueError(f"amount {value} is outside [0, 2**128 - 1]")
-        return super().__new__(cls, value)
+        return _new_int(cls, value)  # not super(): an amount is made for every value moved
 
     def to_bytes16(self) -> bytes:
-        return int(self).to_bytes(AMOUNT_BYTES, "big")
+        return _to_bytes(self, AMOUNT_BYTES, "big")
 
     @classmethod
     def from_bytes16(cls, raw: bytes) -> Amount:
@@ -77,7 +79,9 @@ def add(left: int, right: int) -> Amount | None:
     total = left + right
     if total > AMOUNT_MAX:
         return None
-    return Amount(total)
+    if type(total) is int and total >= 0:  # the sum of two amounts (every transfer credits)
+        return _new_int(Amount, total)
+    return Amount(total)  # raises as for any other value outside the range
 
 
 def checked(value: int) -> Amount | None:

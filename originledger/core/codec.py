@@ -37,16 +37,18 @@ class CodecError(ValueError):
     """The bytes are not a valid (canonical) encoding of the expected type."""
 
 
+_new_int = int.__new__
+_new_bytes = bytes.__new__
+_to_bytes = int.to_bytes
+
+
 def _encode_hook(value: Any) -> Any:
+    # On every amount and address encoded: ``Amount.to_bytes16`` and ``bytes``, inlined.
     if type(value) is Amount:
-        return value.to_bytes16()
+        return _to_bytes(value, AMOUNT_BYTES, "big")
     if type(value) is Address:
         return bytes(value)
     raise NotImplementedError(f"cannot encode {type(value).__name__}")
-
-
-_new_int = int.__new__
-_new_bytes = bytes.__new__
 
 
 def _decode_hook(kind: type, value: Any) -> Any:

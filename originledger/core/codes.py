@@ -105,9 +105,7 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
         whose payer cannot pay) spends nothing either: the transaction wrote nothing and
         may come back once its payer is funded.
         """
-        if self.codespace != TxCode.codespace:
-            return True
-        return not (0 < self.code <= _LAST_UNSPENT_CODE or self.code == _FEE_UNPAID_CODE)
+        return self.codespace != _TX_CODESPACE or self.code not in _UNSPENT_CODES
 
     @classmethod
     def success(cls) -> TxResult:
@@ -120,5 +118,7 @@ class TxResult(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
 
 
 _SUCCESS = TxResult("tx", OK_CODE, "ok")
-_LAST_UNSPENT_CODE = int(TxCode.ALREADY_COMMITTED)
-_FEE_UNPAID_CODE = int(TxCode.FEE_UNPAID)
+_TX_CODESPACE = TxCode.codespace
+# The envelope's codes that leave the hash free: up to ``ALREADY_COMMITTED``, and
+# ``FEE_UNPAID`` (read for every transaction executed and stored: a set, not a test).
+_UNSPENT_CODES = frozenset(range(1, int(TxCode.ALREADY_COMMITTED) + 1)) | {int(TxCode.FEE_UNPAID)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 
 from originledger.core.address import Address
-from originledger.core.codec import decode, encode
+from originledger.core.codec import TypedDecoder, decode, encode
 from originledger.core.context import BlockState, Event, StateGetter, TxContext, TxState
 from originledger.core.tx import Failure
 from originledger.modules.accounts.codes import AccountsCode
@@ -50,9 +50,12 @@ __all__ = [
 ]
 
 
+_ACCOUNTS: TypedDecoder[AccountRecord] = TypedDecoder(AccountRecord)  # read for every signer
+
+
 def load_account(state: StateGetter, address: Address) -> AccountRecord | None:
     raw = state.get(account_key(address))
-    return None if raw is None else decode(raw, AccountRecord)
+    return None if raw is None else _ACCOUNTS.decode(raw)
 
 
 def has_role(state: StateGetter, address: Address, role: Role) -> bool:

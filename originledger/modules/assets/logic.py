@@ -22,7 +22,7 @@ import msgspec
 
 from originledger.core.address import Address
 from originledger.core.amounts import Amount, add, compare_units, format_units
-from originledger.core.codec import decode, encode
+from originledger.core.codec import TypedDecoder, decode, encode
 from originledger.core.context import (
     BlockContext,
     BlockState,
@@ -159,10 +159,13 @@ def load_asset(state: StateGetter, symbol: str) -> AssetRecord | None:
     return record
 
 
+_LINES: TypedDecoder[Balance] = TypedDecoder(Balance)  # two lines a transfer: no decoder lookup
+
+
 def load_line(state: StateGetter, account: Address, symbol: str) -> Balance | None:
     """The account's whole line in the asset (amount, held, freezes), or ``None``."""
     raw = state.get(balance_key(account, symbol))
-    return None if raw is None else decode(raw, Balance)
+    return None if raw is None else _LINES.decode(raw)
 
 
 def balance_of(state: StateGetter, account: Address, symbol: str) -> Amount:

@@ -181,9 +181,20 @@ CLASS_POLICIES: dict[str, ClassPolicy] = {
 }
 
 
+# Symbols found valid: every message naming an asset checks its symbol, and a chain has
+# few; a set lookup instead of the pattern (a pure memo, bounded).
+_VALID_SYMBOLS: set[str] = set()
+_VALID_SYMBOLS_MAX = 4_096
+
+
 def check_symbol(symbol: str) -> Failure | None:
+    if symbol in _VALID_SYMBOLS:
+        return None
     if _SYMBOL_PATTERN.fullmatch(symbol) is None or len(symbol) > ASSET_SYMBOL_BYTES_MAX:
         return Failure(AssetsCode.INVALID_SYMBOL, repr(symbol)[:40])
+    if len(_VALID_SYMBOLS) >= _VALID_SYMBOLS_MAX:
+        _VALID_SYMBOLS.clear()
+    _VALID_SYMBOLS.add(symbol)
     return None
 
 
