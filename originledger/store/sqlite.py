@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS blocks (
 -- Every transaction of every block, in order. A hash may appear more than once (a block
 -- may carry a duplicate, or a broken copy); it is *spent* once, by the occurrence that
 -- passed the envelope checks (see TxResult.spends_hash), and the unique index says so.
+-- Each row is in one index by hash: the spending ones in ``txs_spent``, the others (rare)
+-- in ``txs_unspent``. A random-keyed index costs a page written a transaction, so a second
+-- one over every row (``txs_by_hash``, dropped) doubled that for no read's benefit.
 CREATE TABLE IF NOT EXISTS txs (
     height INTEGER NOT NULL,
     position INTEGER NOT NULL,
@@ -52,8 +55,9 @@ CREATE TABLE IF NOT EXISTS txs (
     result_leaf BLOB NOT NULL,
     PRIMARY KEY (height, position)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS txs_by_hash ON txs (hash);
 CREATE UNIQUE INDEX IF NOT EXISTS txs_spent ON txs (hash) WHERE spent = 1;
+CREATE INDEX IF NOT EXISTS txs_unspent ON txs (hash) WHERE spent = 0;
+DROP INDEX IF EXISTS txs_by_hash;
 -- On a store restored from a snapshot: the hashes of the ``tx/spent/`` state records it
 -- restored (core/tx.py), whose transactions are not in ``txs``. With the spending rows of
 -- ``txs`` they answer "is this hash spent" (``spent_tx_hashes``).
@@ -240,12 +244,16 @@ class SqliteStore:
         self.tree.apply(outcome.pending_root)
 
     def _write_events(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
+        """The block's events in ``event_records`` order, from the encodings execution made
+        (the block's own events are encoded here)."""
+        height = outcome.header.height
+        seq = itertools.count()
+        rows = [
+            (height, next(seq), tx.index, data) for tx in outcome.txs for data in tx.event_encodings
+        ]
+        rows.extend((height, next(seq), -1, encode(event)) for event in outcome.block_events)
         connection.executemany(
-            "INSERT INTO events (height, seq, tx_index, data) VALUES (?, ?, ?, ?)",
-            [
-                (record.height, record.index, record.tx_index, encode(record.event))
-                for record in outcome.event_records()
-            ],
+            "INSERT INTO events (height, seq, tx_index, data) VALUES (?, ?, ?, ?)", rows
         )
 
     def _set_meta(self, connection: sqlite3.Connection, meta: ChainMeta) -> None:
@@ -463,10 +471,15 @@ class SqliteStore:
         """The occurrence of ``tx_hash`` that spent it, else its first occurrence."""
         with self.reader() as connection:
             row = connection.execute(
-                "SELECT height, position, raw, result_leaf FROM txs WHERE hash = ? "
-                "ORDER BY spent DESC, height, position LIMIT 1",
+                "SELECT height, position, raw, result_leaf FROM txs WHERE hash = ? AND spent = 1",
                 (tx_hash,),
             ).fetchone()
+            if row is None:
+                row = connection.execute(
+                    "SELECT height, position, raw, result_leaf FROM txs "
+                    "WHERE hash = ? AND spent = 0 ORDER BY height, position LIMIT 1",
+                    (tx_hash,),
+                ).fetchone()
         if row is None:
             return None
         return StoredTx(tx_hash, row[0], row[1], bytes(row[2]), decode(bytes(row[3]), ResultLeaf))
