@@ -102,13 +102,16 @@ class ResultLeaf(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fal
     events_hash: bytes
 
 
+_FIXARRAY_HEADERS = tuple(bytes((0x90 | count,)) for count in range(16))
+
+
 def encoded_list(encoded_items: Sequence[bytes]) -> bytes:
     """``encode(items)`` from each item's ``encode(item)``: a MessagePack array header (the
     shortest, as the codec writes it), then the items. Lets a caller that keeps each item's
     encoding (a transaction's events: one row each in the store) encode every item once."""
     count = len(encoded_items)
     if count < 16:
-        header = bytes((0x90 | count,))
+        header = _FIXARRAY_HEADERS[count]
     elif count < 1 << 16:
         header = b"\xdc" + count.to_bytes(2, "big")
     else:
