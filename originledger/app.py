@@ -750,8 +750,7 @@ class Application:
             )
         pending = self.store.prepare_root(state.writes)
         leaves = [
-            encode(result_leaf(o.hash, o.result, encoded_list(o.event_encodings)))
-            for o in outcomes
+            encode(result_leaf(o.hash, o.result, encoded_list(o.event_encodings))) for o in outcomes
         ]
         header = BlockHeader(
             chain_id=meta.chain_id,

@@ -39,7 +39,7 @@ def _root_of_hashes(level: list[bytes]) -> bytes:
     while len(level) > 1:
         carried = [
             sha256(_NODE + left + right).digest()
-            for left, right in zip(level[::2], level[1::2])
+            for left, right in zip(level[::2], level[1::2], strict=False)  # odd: carried
         ]
         if len(level) % 2:
             carried.append(level[-1])
