@@ -45,6 +45,7 @@ from originledger.core.block import (
     BlockHeader,
     CommitSignature,
     Genesis,
+    encoded_list,
     header_hash,
     result_leaf,
 )
@@ -307,7 +308,9 @@ class TxOutcome(msgspec.Struct, frozen=True):
     raw: bytes
     result: TxResult
     events: list[Event]
-    events_encoded: bytes
+    # Each event's encoding, once: the store's event rows, and (``encoded_list``) the
+    # encoding of ``events`` hashed into the result leaf.
+    event_encodings: list[bytes]
 
 
 @dataclass
@@ -746,7 +749,9 @@ class Application:
                 "end-of-block hook breaks it alone)"
             )
         pending = self.store.prepare_root(state.writes)
-        leaves = [encode(result_leaf(o.hash, o.result, o.events_encoded)) for o in outcomes]
+        leaves = [
+            encode(result_leaf(o.hash, o.result, encoded_list(o.event_encodings))) for o in outcomes
+        ]
         header = BlockHeader(
             chain_id=meta.chain_id,
             height=request.height,
@@ -782,7 +787,7 @@ class Application:
         spent_now: list[tuple[int, bytes]] = []
         for index, (raw, item) in enumerate(zip(raws, decoded, strict=True)):
             if isinstance(item, TxResult):
-                outcomes.append(TxOutcome(sha256(raw), index, raw, item, [], encode([])))
+                outcomes.append(TxOutcome(sha256(raw), index, raw, item, [], []))
                 continue
             if item.hash in seen:
                 result = TxResult.failure(TxCode.ALREADY_COMMITTED, "twice in one block")
@@ -797,7 +802,8 @@ class Application:
                 if result.spends_hash:
                     seen.add(item.hash)
                     spent_now.append((item.body.expires_at_ms, item.hash))
-            outcomes.append(TxOutcome(item.hash, index, raw, result, events, encode(events)))
+            encodings = [encode(event) for event in events]
+            outcomes.append(TxOutcome(item.hash, index, raw, result, events, encodings))
         block_events: list[Event] = []
         for module in self.registry.modules:
             if module.end_block is None:

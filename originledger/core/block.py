@@ -7,6 +7,7 @@ produced (``results_root``: code, message and a hash of its events) and the stat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import msgspec
@@ -23,6 +24,7 @@ __all__ = [
     "GenesisValidator",
     "ResultLeaf",
     "SignedHeader",
+    "encoded_list",
     "header_hash",
     "result_leaf",
     "verify_signed_header",
@@ -98,6 +100,23 @@ class ResultLeaf(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fal
     message: str
     message_index: int
     events_hash: bytes
+
+
+_FIXARRAY_HEADERS = tuple(bytes((0x90 | count,)) for count in range(16))
+
+
+def encoded_list(encoded_items: Sequence[bytes]) -> bytes:
+    """``encode(items)`` from each item's ``encode(item)``: a MessagePack array header (the
+    shortest, as the codec writes it), then the items. Lets a caller that keeps each item's
+    encoding (a transaction's events: one row each in the store) encode every item once."""
+    count = len(encoded_items)
+    if count < 16:
+        header = _FIXARRAY_HEADERS[count]
+    elif count < 1 << 16:
+        header = b"\xdc" + count.to_bytes(2, "big")
+    else:
+        header = b"\xdd" + count.to_bytes(4, "big")
+    return header + b"".join(encoded_items)
 
 
 def result_leaf(tx_hash: bytes, result: TxResult, events_encoded: bytes) -> ResultLeaf:
