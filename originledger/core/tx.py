@@ -252,6 +252,27 @@ class TxDecoder:
             signer_addresses=tuple(map(account_address, body.signers)),
         )
 
+    def decode_checked(self, raw: bytes) -> Tx:
+        """``decode``'s transaction for bytes that ``decode`` already accepted elsewhere,
+        under the same chain id (the node's own API worker processes: ``server/ingress.py``).
+        It skips what that check established: the canonical form (no re-encoding) and the
+        limits (size, chain, counts, memo); it still decodes with every type constraint.
+        Raises ``CodecError`` on bytes that do not decode at all. Never for bytes of any
+        other origin: a non-canonical encoding or a transaction over the limits would pass.
+        """
+        envelope = self._envelopes.decode(raw)
+        body = self._bodies.decode(envelope.body)
+        decode_message = self._messages.decode
+        return Tx(
+            hash=sha256(envelope.body),
+            raw=raw,
+            body_bytes=envelope.body,
+            body=body,
+            messages=tuple([decode_message(bytes(message)) for message in body.messages]),
+            signatures=tuple(envelope.signatures),
+            signer_addresses=tuple(map(account_address, body.signers)),
+        )
+
     def _message_failure(self, raw: bytes, index: int, error: CodecError) -> TxResult:
         """Why a message did not decode: an unknown type, or a malformed known one."""
         try:

@@ -24,6 +24,7 @@ from originledger.app import (
     parse_genesis,
 )
 from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
+from originledger.core.codec import CodecError
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey, sha256
 from originledger.core.limits import (
@@ -141,14 +142,20 @@ class EmbeddedNode:
         return answers
 
     def submit_verified(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
-        """``submit``, for transactions an API worker process decoded and whose every
-        signature it verified (``server/ingress.py``): they are decoded here once more
-        (into the application's cache of verified transactions) but not verified."""
-        meta = self.store.chain_meta()
-        if meta is not None:
-            decoder = self.app.registry.tx_decoder
-            decoded = [decoder.decode(raw, meta.chain_id) for raw in raws]
-            self.app.remember_verified([tx for tx in decoded if isinstance(tx, Tx)])
+        """``submit``, for transactions one of this node's API worker processes decoded
+        (with every check of ``TxDecoder.decode``) and whose every signature it verified
+        (``server/ingress.py``): they are decoded here once more, without those checks
+        (``TxDecoder.decode_checked``), into the application's cache of verified
+        transactions, and not verified again. Only for the workers' own connections: the
+        hub checks any other in full (``submit``)."""
+        decoder = self.app.registry.tx_decoder
+        checked: list[Tx] = []
+        for raw in raws:
+            try:
+                checked.append(decoder.decode_checked(raw))
+            except CodecError:
+                pass  # not what a worker sends: ``submit`` refuses it in full
+        self.app.remember_verified(checked)
         return self.submit(raws)
 
     def _committed_answer(self, tx_hash: bytes, refusal: TxResult) -> SubmitAnswer:
