@@ -11,9 +11,12 @@ originledger.server.ingress_worker``), which accept every HTTP connection:
   the node the others over a Unix socket (``IngressHub``, one connection per worker, a
   frame per submission). The node runs the rest of the admission check (committed,
   expiry, message checks, fees, mempool policy) exactly as ``EmbeddedNode.submit`` does,
-  but verifies none of their signatures (``EmbeddedNode.submit_verified``), and answers
-  per transaction; the worker encodes the HTTP answer. The node trusts its workers as it
-  trusts its signature-verifying processes: they are its own children.
+  but verifies none of their signatures and decodes them without the checks the worker
+  made (``EmbeddedNode.submit_verified``), and answers per transaction; the worker
+  encodes the HTTP answer. The node trusts its workers as it trusts its
+  signature-verifying processes: they are its own children. It trusts nobody else on the
+  socket: a connection whose peer (``SO_PEERCRED``) is not one of its workers has its
+  transactions checked in full (``EmbeddedNode.submit``; docs/decisions.md).
 - Every other request (reads, event streams, a submission with ``wait_ms``) is forwarded
   to the node's own API, served by the node on a second Unix socket, with the client's
   address in ``X-Forwarded-For`` (trusted on that socket only).
