@@ -54,8 +54,8 @@ __all__ = [
     "Submission",
     "WorkerPool",
     "bind_listener",
-    "peer_pid",
     "default_api_workers",
+    "peer_pid",
     "read_frame",
     "write_frame",
 ]

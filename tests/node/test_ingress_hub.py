@@ -89,9 +89,7 @@ def test_peer_pid_is_the_connecting_process() -> None:
         assert peer_pid(left) == os.getpid()
 
 
-def test_hub_refuses_forged_frames_from_another_process(
-    node: EmbeddedNode, tmp_path: Path
-) -> None:
+def test_hub_refuses_forged_frames_from_another_process(node: EmbeddedNode, tmp_path: Path) -> None:
     # The test process is not one of the node's workers: its frames are checked in full.
     clock = Clock()
     forged = _forged(clock)
@@ -108,13 +106,11 @@ def test_hub_refuses_forged_frames_from_another_process(
     assert node.produce_block() is None
 
 
-def test_hub_takes_its_workers_transactions_as_checked(
-    node: EmbeddedNode, tmp_path: Path
-) -> None:
+def test_hub_takes_its_workers_transactions_as_checked(node: EmbeddedNode, tmp_path: Path) -> None:
     def no_verification(checks: object) -> list[bool]:
         raise AssertionError("a worker's transactions are verified again")
 
-    node.app.verifier = no_verification  # type: ignore[method-assign,assignment]
+    node.app.verifier = no_verification
     clock = Clock()
     raws = [_transfer(clock, client_id=n).raw for n in range(3)]
     hub, client = _hub_client(node, tmp_path / "hub.sock", lambda: {os.getpid()})
