@@ -123,10 +123,12 @@ class EmbeddedNode:
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
         checks = self.app.check_txs(raws, self.clock_ms())
-        refusals = iter(self.mempool.add_many([check.tx for check in checks if check.ok]))
+        # A check carries its transaction when (and only when) the transaction passed.
+        passed = [check.tx for check in checks if check.tx is not None]
+        refusals = iter(self.mempool.add_many(passed))
         answers: list[SubmitAnswer] = []
         for raw, check in zip(raws, checks, strict=True):
-            if check.ok:
+            if check.tx is not None:
                 refusal = next(refusals)
                 if refusal is None:
                     answers.append(SubmitAnswer(check.hash, "accepted", check.result))
