@@ -93,6 +93,7 @@ from originledger.core.tx import (
     Failure,
     Msg,
     Tx,
+    signing_digest,
     spent_records,
 )
 from originledger.modules import (
@@ -866,20 +867,23 @@ class Application:
         """Verify, in one batch through the verifier, the signatures of every decoded
         transaction not verified before; remember the good ones and return the positions
         of the bad ones."""
-        need: list[tuple[int, SignatureCheck]] = []
+        verified = self._verified
+        checks: list[SignatureCheck] = []
+        owners: list[int] = []  # the position of each check's transaction
         for position, item in enumerate(decoded):
-            if isinstance(item, Tx) and item.raw not in self._verified:
-                digest = item.signing_digest()
-                for key, signature in zip(item.signers, item.signatures, strict=True):
-                    need.append((position, (key, digest, signature)))
-        if not need:
+            if isinstance(item, Tx) and item.raw not in verified:
+                digest = signing_digest(item.body_bytes)
+                for key, signature in zip(item.body.signers, item.signatures, strict=True):
+                    checks.append((key, digest, signature))
+                    owners.append(position)
+        if not checks:
             return set()
-        verdicts = self.verifier([check for _, check in need])
-        bad = {position for (position, _), ok in zip(need, verdicts, strict=True) if not ok}
+        verdicts = self.verifier(checks)
+        bad = {position for position, ok in zip(owners, verdicts, strict=True) if not ok}
         good: list[Tx] = []
-        for position in sorted({position for position, _ in need} - bad):
+        for position in dict.fromkeys(owners):  # ascending, once each
             item = decoded[position]
-            if isinstance(item, Tx):
+            if position not in bad and isinstance(item, Tx):
                 good.append(item)
         self._remember(good)
         return bad

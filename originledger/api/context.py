@@ -136,7 +136,15 @@ def proven(values: list[ProvenValue]) -> list[ProvenState]:
     return [ProvenState(v.key, v.value, v.height, v.proof) for v in values]
 
 
+_SUCCESS = TxResult.success()
+_SUCCESS_ANSWER = ResultAnswer(
+    _SUCCESS.codespace, _SUCCESS.code, _SUCCESS.message, _SUCCESS.message_index
+)
+
+
 def result_answer(result: TxResult) -> ResultAnswer:
+    if result is _SUCCESS:  # most answers to a submission: one shared, immutable answer
+        return _SUCCESS_ANSWER
     return ResultAnswer(result.codespace, result.code, result.message, result.message_index)
 
 

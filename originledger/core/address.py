@@ -12,6 +12,7 @@ the BIP 350 test vectors pin down (see docs/decisions.md and tests/core/test_add
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from originledger.core.text import ascii_lower, is_ascii_lower, is_ascii_upper
@@ -131,10 +132,20 @@ class Address(bytes):
         return f"Address({self!s})"
 
 
+# Every transaction admitted or executed names its signers' addresses: a node sees the same
+# keys again and again, and a cached address costs a tenth of hashing the key. Bounded: a
+# flood of new keys only evicts (an address is immutable, so sharing one is safe).
+_ACCOUNT_ADDRESSES_CACHED = 1 << 16
+
+
+@functools.lru_cache(maxsize=_ACCOUNT_ADDRESSES_CACHED)
 def account_address(public_key: bytes) -> Address:
     """The address of the account controlled by an Ed25519 public key."""
     digest = hashlib.sha256(b"origin/account/ed25519" + public_key).digest()
-    return Address(digest[:ADDRESS_BYTES])
+    return _new_bytes(Address, digest[:ADDRESS_BYTES])
+
+
+_new_bytes = bytes.__new__
 
 
 def module_address(name: str) -> Address:

@@ -92,6 +92,7 @@ def _json_decode_hook(kind: type, value: Any) -> Any:
 
 
 _encoder = msgspec.msgpack.Encoder(enc_hook=_encode_hook)
+_encode = _encoder.encode
 _json_encoder = msgspec.json.Encoder(enc_hook=_json_encode_hook)
 _decoders: dict[Any, TypedDecoder[Any]] = {}
 _json_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
@@ -135,8 +136,11 @@ class TypedDecoder(Generic[T]):
 
     def decode_canonical(self, data: bytes) -> T:
         """Like ``decode``, and the bytes must be exactly what ``encode`` would write."""
-        value = self.decode(data)
-        if _encoder.encode(value) != data:
+        try:
+            value = self._decoder.decode(data)
+        except _DECODE_ERRORS as error:
+            raise CodecError(str(error)) from error
+        if _encode(value) != data:
             raise CodecError("encoding is not canonical")
         return value
 

@@ -17,7 +17,6 @@ one transaction apply atomically: all of them, or none.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
 import msgspec
@@ -27,7 +26,6 @@ from originledger.core.codec import (
     CodecError,
     TypedDecoder,
     decode,
-    decode_canonical,
     encode,
     to_builtins,
 )
@@ -155,9 +153,11 @@ def signing_digest(body: bytes) -> bytes:
     return tagged_hash(TX_SIGNING_TAG, body)
 
 
-@dataclass(frozen=True, slots=True)
-class Tx:
-    """A transaction that passed its stateless checks (signatures are checked apart)."""
+class Tx(msgspec.Struct, frozen=True, gc=False):
+    """A transaction that passed its stateless checks (signatures are checked apart).
+
+    A struct rather than a frozen dataclass: one is built per transaction admitted, and a
+    frozen dataclass sets each field through ``object.__setattr__``."""
 
     hash: bytes
     raw: bytes
@@ -184,6 +184,8 @@ class TxDecoder:
         self.tags = frozenset(_tag_of(kind) for kind in types)
         union: Any = Union[types] if types else None  # noqa: UP007
         self._messages: TypedDecoder[Msg] = TypedDecoder(union)
+        self._envelopes: TypedDecoder[SignedTx] = TypedDecoder(SignedTx)
+        self._bodies: TypedDecoder[TxBody] = TypedDecoder(TxBody)
 
     def decode_message(self, raw: bytes) -> Msg:
         """Decode one canonical message; raise ``CodecError`` if it is not one."""
@@ -212,8 +214,8 @@ class TxDecoder:
         if len(raw) > TX_BYTES_MAX:
             return TxResult.failure(TxCode.TOO_LARGE, f"{len(raw)} bytes > {TX_BYTES_MAX}")
         try:
-            envelope = decode_canonical(raw, SignedTx)
-            body = decode_canonical(envelope.body, TxBody)
+            envelope = self._envelopes.decode_canonical(raw)
+            body = self._bodies.decode_canonical(envelope.body)
         except CodecError as error:
             return TxResult.failure(TxCode.MALFORMED, str(error))
         if body.chain_id != chain_id:
@@ -223,10 +225,11 @@ class TxDecoder:
         if len(body.messages) > MESSAGES_PER_TX_MAX:
             return TxResult.failure(TxCode.TOO_MANY_MESSAGES, f"limit {MESSAGES_PER_TX_MAX}")
         messages: list[Msg] = []
+        decode_message = self._messages.decode_canonical
         for index, message_raw in enumerate(body.messages):
             message_bytes = bytes(message_raw)
             try:
-                messages.append(self.decode_message(message_bytes))
+                messages.append(decode_message(message_bytes))
             except CodecError as error:
                 return self._message_failure(message_bytes, index, error)
         if not body.signers:
@@ -246,7 +249,28 @@ class TxDecoder:
             body=body,
             messages=tuple(messages),
             signatures=tuple(envelope.signatures),
-            signer_addresses=tuple(account_address(key) for key in body.signers),
+            signer_addresses=tuple(map(account_address, body.signers)),
+        )
+
+    def decode_checked(self, raw: bytes) -> Tx:
+        """``decode``'s transaction for bytes that ``decode`` already accepted elsewhere,
+        under the same chain id (the node's own API worker processes: ``server/ingress.py``).
+        It skips what that check established: the canonical form (no re-encoding) and the
+        limits (size, chain, counts, memo); it still decodes with every type constraint.
+        Raises ``CodecError`` on bytes that do not decode at all. Never for bytes of any
+        other origin: a non-canonical encoding or a transaction over the limits would pass.
+        """
+        envelope = self._envelopes.decode(raw)
+        body = self._bodies.decode(envelope.body)
+        decode_message = self._messages.decode
+        return Tx(
+            hash=sha256(envelope.body),
+            raw=raw,
+            body_bytes=envelope.body,
+            body=body,
+            messages=tuple([decode_message(bytes(message)) for message in body.messages]),
+            signatures=tuple(envelope.signatures),
+            signer_addresses=tuple(map(account_address, body.signers)),
         )
 
     def _message_failure(self, raw: bytes, index: int, error: CodecError) -> TxResult:

@@ -8,6 +8,7 @@ reaches the disk (one SQLite transaction) before anyone is told it committed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -24,6 +25,7 @@ from originledger.app import (
     parse_genesis,
 )
 from originledger.core.block import CommitSignature, SignedHeader, header_signing_digest
+from originledger.core.codec import CodecError
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.crypto import SigningKey, sha256
 from originledger.core.limits import (
@@ -121,10 +123,12 @@ class EmbeddedNode:
         if self.failure is not None:
             raise RuntimeError("the node stopped after a failure") from self.failure
         checks = self.app.check_txs(raws, self.clock_ms())
-        refusals = iter(self.mempool.add_many([check.tx for check in checks if check.ok]))
+        # A check carries its transaction when (and only when) the transaction passed.
+        passed = [check.tx for check in checks if check.tx is not None]
+        refusals = iter(self.mempool.add_many(passed))
         answers: list[SubmitAnswer] = []
         for raw, check in zip(raws, checks, strict=True):
-            if check.ok:
+            if check.tx is not None:
                 refusal = next(refusals)
                 if refusal is None:
                     answers.append(SubmitAnswer(check.hash, "accepted", check.result))
@@ -141,14 +145,19 @@ class EmbeddedNode:
         return answers
 
     def submit_verified(self, raws: Sequence[bytes]) -> list[SubmitAnswer]:
-        """``submit``, for transactions an API worker process decoded and whose every
-        signature it verified (``server/ingress.py``): they are decoded here once more
-        (into the application's cache of verified transactions) but not verified."""
-        meta = self.store.chain_meta()
-        if meta is not None:
-            decoder = self.app.registry.tx_decoder
-            decoded = [decoder.decode(raw, meta.chain_id) for raw in raws]
-            self.app.remember_verified([tx for tx in decoded if isinstance(tx, Tx)])
+        """``submit``, for transactions one of this node's API worker processes decoded
+        (with every check of ``TxDecoder.decode``) and whose every signature it verified
+        (``server/ingress.py``): they are decoded here once more, without those checks
+        (``TxDecoder.decode_checked``), into the application's cache of verified
+        transactions, and not verified again. Only for the workers' own connections: the
+        hub checks any other in full (``submit``)."""
+        decoder = self.app.registry.tx_decoder
+        checked: list[Tx] = []
+        for raw in raws:
+            # Bytes that do not decode are not what a worker sends: ``submit`` checks them.
+            with contextlib.suppress(CodecError):
+                checked.append(decoder.decode_checked(raw))
+        self.app.remember_verified(checked)
         return self.submit(raws)
 
     def _committed_answer(self, tx_hash: bytes, refusal: TxResult) -> SubmitAnswer:

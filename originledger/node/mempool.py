@@ -181,11 +181,12 @@ class Mempool:
         the node gave a batch reader), so that adding them reads no state one by one."""
         if self.admission is Admission.OPEN or self._standings_of is None:
             return
+        known = self._standings
+        registered = self._registered if self.admission is not Admission.ROLES else ()
         unknown = [
             signer
-            for signer in dict.fromkeys(tx.signers[0] for tx in txs)
-            if signer not in self._standings
-            and (signer not in self._registered or self.admission is Admission.ROLES)
+            for signer in dict.fromkeys([tx.body.signers[0] for tx in txs])
+            if signer not in known and signer not in registered
         ]
         if unknown:
             for signer, standing in self._standings_of(unknown).items():
@@ -202,7 +203,8 @@ class Mempool:
         standings: list[Standing] = []
         if not open_admission:
             self.prefetch(txs)  # state reads: outside the lock
-            standings = [self._standing(tx.signers[0]) for tx in txs]
+            standing_of = self._standing
+            standings = [standing_of(tx.body.signers[0]) for tx in txs]
         answers: list[TxCode | None] = []
         queued = False
         with self._lock:

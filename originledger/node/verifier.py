@@ -80,12 +80,9 @@ def serve_worker(requests: IO[bytes], answers: IO[bytes]) -> None:
 def _pack(checks: Sequence[SignatureCheck]) -> bytes | None:
     """The checks as fixed-size records, or None if one does not fit (a malformed key or
     signature: the caller then verifies in-process, where such a check simply fails)."""
-    parts: list[bytes] = []
-    for key, digest, signature in checks:
-        if len(key) != 32 or len(digest) != 32 or len(signature) != 64:
-            return None
-        parts += (key, digest, signature)
-    return b"".join(parts)
+    if any(len(key) != 32 or len(digest) != 32 or len(sig) != 64 for key, digest, sig in checks):
+        return None
+    return b"".join([part for check in checks for part in check])
 
 
 class _Worker:
@@ -163,7 +160,7 @@ class ParallelVerifier:
             return [verify_signature(key, digest, sig) for key, digest, sig in checks]
         for worker in borrowed:
             self._idle.put(worker)
-        return [bool(verdict) for answer in answers for verdict in answer]
+        return list(map(bool, b"".join(answers)))
 
     def _retire(self, workers: list[_Worker]) -> None:
         with self._lock:

@@ -11,9 +11,12 @@ originledger.server.ingress_worker``), which accept every HTTP connection:
   the node the others over a Unix socket (``IngressHub``, one connection per worker, a
   frame per submission). The node runs the rest of the admission check (committed,
   expiry, message checks, fees, mempool policy) exactly as ``EmbeddedNode.submit`` does,
-  but verifies none of their signatures (``EmbeddedNode.submit_verified``), and answers
-  per transaction; the worker encodes the HTTP answer. The node trusts its workers as it
-  trusts its signature-verifying processes: they are its own children.
+  but verifies none of their signatures and decodes them without the checks the worker
+  made (``EmbeddedNode.submit_verified``), and answers per transaction; the worker
+  encodes the HTTP answer. The node trusts its workers as it trusts its
+  signature-verifying processes: they are its own children. It trusts nobody else on the
+  socket: a connection whose peer (``SO_PEERCRED``) is not one of its workers has its
+  transactions checked in full (``EmbeddedNode.submit``; docs/decisions.md).
 - Every other request (reads, event streams, a submission with ``wait_ms``) is forwarded
   to the node's own API, served by the node on a second Unix socket, with the client's
   address in ``X-Forwarded-For`` (trusted on that socket only).
@@ -30,12 +33,13 @@ import logging
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import msgspec
@@ -51,6 +55,7 @@ __all__ = [
     "WorkerPool",
     "bind_listener",
     "default_api_workers",
+    "peer_pid",
     "read_frame",
     "write_frame",
 ]
@@ -109,12 +114,29 @@ def read_frame(stream: socket.socket) -> bytes:
     return _read_exactly(stream, size)
 
 
+def peer_pid(connection: socket.socket) -> int | None:
+    """The process id of the peer of a Unix socket, as the kernel recorded it when the
+    peer connected (``SO_PEERCRED``); None where the platform does not tell."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    credentials = connection.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    pid: int = struct.unpack("3i", credentials)[0]
+    return pid
+
+
 class IngressHub:
     """The node's end: a Unix socket its workers connect to, a thread per worker."""
 
-    def __init__(self, node: EmbeddedNode, path: Path) -> None:
+    def __init__(
+        self,
+        node: EmbeddedNode,
+        path: Path,
+        workers: Callable[[], Collection[int]] = lambda: (),
+    ) -> None:
         self.node = node
         self.path = path
+        self._workers = workers  # the process ids of the node's own API workers
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._listener.bind(str(path))
         self._listener.listen(64)
@@ -143,10 +165,22 @@ class IngressHub:
             meta = self.node.store.chain_meta()
             chain_id = "" if meta is None else meta.chain_id
             write_frame(connection, self._encode(Handshake(chain_id)))
+            # Checked transactions are taken as checked from the node's own workers only:
+            # any other process that reaches the socket has each of its transactions
+            # checked in full, as over HTTP (docs/decisions.md).
+            peer = peer_pid(connection)
+            trusted = peer in self._workers()
+            if not trusted:
+                log.warning(
+                    "process %s, not an API worker of this node, connected to its ingress "
+                    "socket: its transactions are checked in full",
+                    peer,
+                )
+            submit = self.node.submit_verified if trusted else self.node.submit
             while True:
                 submission = self._decode(read_frame(connection))
                 try:
-                    answer = HubAnswer(self.node.submit_verified(submission.raws))
+                    answer = HubAnswer(submit(submission.raws))
                 except RuntimeError as error:  # the node stopped after a failure
                     answer = HubAnswer(error=str(error))
                 write_frame(connection, self._encode(answer))

@@ -136,7 +136,7 @@ def _serve_with_workers(
     hub: IngressHub | None = None
     try:
         pool.start()
-        hub = IngressHub(node, directory / "ingress.sock").start()
+        hub = IngressHub(node, directory / "ingress.sock", pool.pids).start()
         tune_interpreter()
         # uvicorn stops gracefully on SIGTERM, then raises the signal again for the
         # handler it found: this one lets the workers be stopped below.

@@ -116,6 +116,9 @@ def test_api_workers_answer_submissions_as_the_node_does(
             assert got == want
         statuses = [item["status"] for item in answers[0][1]["answers"]]
         assert statuses.count("accepted") == 4 and statuses.count("rejected") == 4
+        # The node took its workers' transactions as checked (IngressHub): it warns of any
+        # other process on its ingress socket.
+        assert "not an API worker" not in (funded_home / "node.log").read_text()
     finally:
         with_workers.stop()
         without.stop()
