@@ -55,11 +55,15 @@ def cpu_seconds(pid: int, children: bool = True) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def start_node(home: Path, log_path: Path) -> subprocess.Popen[bytes]:
+def start_node(home: Path, log_path: Path, api_workers: int = 0) -> subprocess.Popen[bytes]:
+    """The node of ``home`` in a process of its own, with ``api_workers`` API worker
+    processes (server/ingress.py; -1 one per core)."""
+    command = [sys.executable, "-m", "originledger.server", "--home", str(home), "--no-index"]
+    # The ledger alone: a node's indexer shares its process (and its GIL).
+    command += ["--api-workers", str(api_workers)]
     with open(log_path, "a") as log_file:
         return subprocess.Popen(
-            # The ledger alone: a node's indexer shares its process (and its GIL).
-            [sys.executable, "-m", "originledger.server", "--home", str(home), "--no-index"],
+            command,
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

@@ -80,6 +80,7 @@ class _Run:
     block_interval_ms: int
     timeout_s: float
     say: Callable[..., None]
+    api_workers: int = 0
     step: Callable[[str], None] = lambda text: None  # the setup phase now (a bar on a tty)
     port: int = field(default_factory=free_port)
     raws: list[bytes] = field(default_factory=list)
@@ -103,6 +104,7 @@ def run_transfer_bench(
     console: Console | None = None,
     home: Path | None = None,
     timeout_s: float = 600.0,
+    api_workers: int = 0,
 ) -> int:
     """Run the benchmark; prints figures (a table, or JSON) and returns an exit code."""
     console = console or Console()
@@ -113,7 +115,9 @@ def run_transfer_bench(
     if home is None:
         temporary = tempfile.TemporaryDirectory(prefix="origin-bench-")
         home = Path(temporary.name)
-    run = _Run(home, accounts, txs, batch, rate, senders, block_interval_ms, timeout_s, say)
+    run = _Run(
+        home, accounts, txs, batch, rate, senders, block_interval_ms, timeout_s, say, api_workers
+    )
     run.figures.update(
         {
             "accounts": accounts,
@@ -121,6 +125,7 @@ def run_transfer_bench(
             "batch": batch,
             "rate_target": rate,
             "block_interval_ms": block_interval_ms,
+            "api_workers": api_workers,
             "cores": os.cpu_count(),
             "python": sys.version.split()[0],
         }
@@ -228,7 +233,7 @@ def _import_genesis(run: _Run) -> None:
 
 def _load(run: _Run) -> None:
     """Restart the node, send the load, wait until it committed (or the time is up)."""
-    process = start_node(run.home, run.home / "node.log")
+    process = start_node(run.home, run.home / "node.log", run.api_workers)
     try:
         begun = time.perf_counter()
         wait_ready(run.url, process, timeout_s=120)

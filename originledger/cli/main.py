@@ -134,6 +134,15 @@ def bench_transfers(
             "--validators", min=0, help="With --network (or alone): validators (default 4)."
         ),
     ] = 0,
+    api_workers: Annotated[
+        int,
+        typer.Option(
+            "--api-workers",
+            min=-1,
+            help="Embedded: API worker processes in front of the measured node (0 none, "
+            "-1 one per core).",
+        ),
+    ] = 0,
     json_output: JsonOption = False,
 ) -> None:
     """Signed transfers end to end over HTTP: throughput and submit-to-commit latency.
@@ -170,6 +179,7 @@ def bench_transfers(
         senders=senders,
         block_interval_ms=block_interval_ms,
         home=home,
+        api_workers=api_workers,
         json_output=json_output,
         console=Output(json_output).console,
     )
