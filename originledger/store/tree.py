@@ -57,6 +57,11 @@ _EVICTION_DIVISOR = 8
 # Nodes this deep or shallower (at most 16 + 256 + 4,096 + 65,536 of them) stay in memory
 # once loaded: most blocks touch many of them, while deeper nodes are touched rarely.
 _PINNED_DEPTH_MAX = 4
+# ``prepare`` reads ahead at most this many levels of the nodes it will need that are not in
+# memory (a tree of two million keys is about 7 levels deep), each level in one query per
+# chunk of this many paths.
+_READ_AHEAD_LEVELS = 8
+_IN_CHUNK_MAX = 500
 
 _CREATE_TABLE = (
     "CREATE TABLE IF NOT EXISTS tree_nodes(path BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID"
@@ -204,6 +209,11 @@ class StateTree:
         self._cache: dict[bytes, _Node] = {}
         self._root: _Node | None = None
         self._root_hash = EMPTY_ROOT_HASH
+        # Nodes read ahead for the running ``prepare`` (checked against their parents when
+        # used, as any loaded node), and how many nodes the last one found not in memory
+        # (at first none is in memory).
+        self._ahead: dict[bytes, _Node] = {}
+        self._cold_loads = 1
         connection.execute(_CREATE_TABLE)
 
     # Reading committed nodes.
@@ -223,10 +233,13 @@ class StateTree:
         node = (self._pinned if pinned else self._cache).get(path)
         if node is not None:
             return node
-        row = self._connection.execute(_SELECT_NODE, (path,)).fetchone()
-        if row is None:
-            raise StateTreeError(f"missing tree node at path {path.hex()}")
-        node = _parse(path, row[0])
+        self._cold_loads += 1
+        node = self._ahead.pop(path, None)
+        if node is None:
+            row = self._connection.execute(_SELECT_NODE, (path,)).fetchone()
+            if row is None:
+                raise StateTreeError(f"missing tree node at path {path.hex()}")
+            node = _parse(path, row[0])
         if _hash_node(node[0], node[3]) != expected_hash:
             raise StateTreeError(f"tree node at path {path.hex()} does not match its parent")
         if pinned:
@@ -259,6 +272,7 @@ class StateTree:
         """Forget every node held in memory (call it after rolling back an ``apply``)."""
         self._pinned = {}
         self._cache = {}
+        self._ahead = {}
         self._root = None
 
     # Updating.
@@ -273,12 +287,62 @@ class StateTree:
         base = self._committed_root()
         base_hash = self._root_hash
         batch = _Batch(writes, self._load)
-        result = batch.update(base, 0, 0, len(batch.key_hashes), _ROOT_PATH)
+        # Read ahead only while updates find nodes missing from memory: a tree that fits in
+        # the cache would pay for the walk and read nothing.
+        if self._cold_loads:
+            self._read_ahead(base, batch.key_hashes)
+        self._cold_loads = 0
+        try:
+            result = batch.update(base, 0, 0, len(batch.key_hashes), _ROOT_PATH)
+        finally:
+            self._ahead = {}
         if result is None:
             return PendingUpdate(base_hash, base_hash, base, [], [])
         written = [item for level in batch.written for item in level]
         deleted_paths = [path for level in batch.deleted for path in level]
         return PendingUpdate(base_hash, result[1], written[0][1], written, deleted_paths)
+
+    def _read_ahead(self, root: _Node, key_hashes: list[bytes]) -> None:
+        """Read the stored nodes on the paths of ``key_hashes`` (sorted) that are not in
+        memory, a level at a time, each level in one query per chunk of paths (in path
+        order, so that SQLite walks its B-tree forwards), for ``prepare`` to take from
+        ``_ahead`` instead of one query per node."""
+        pinned = self._pinned
+        cache = self._cache
+        ahead = self._ahead
+        # Where each key's descent stopped: its hash, and the depth of the node that was
+        # not in memory (0: start from the root).
+        frontier = [(hashed_key, 0) for hashed_key in key_hashes]
+        for _ in range(_READ_AHEAD_LEVELS):
+            wanted: dict[bytes, None] = {}
+            waiting: list[tuple[bytes, int]] = []
+            for hashed_key, depth in frontier:
+                node: _Node | None = root if depth == 0 else ahead.get(_path(hashed_key, depth))
+                while node is not None:
+                    bit = 1 << _nibble(hashed_key, depth)
+                    if not node[0] & bit or node[1] & bit:
+                        break  # an empty slot or a leaf: the path ends here
+                    depth += 1
+                    path = _path(hashed_key, depth)
+                    node = (pinned if depth <= _PINNED_DEPTH_MAX else cache).get(path)
+                    if node is None:
+                        node = ahead.get(path)
+                        if node is None:
+                            wanted[path] = None
+                            waiting.append((hashed_key, depth))
+            if not wanted:
+                return
+            paths = sorted(wanted)
+            for start in range(0, len(paths), _IN_CHUNK_MAX):
+                chunk = paths[start : start + _IN_CHUNK_MAX]
+                marks = ",".join("?" * len(chunk))
+                rows = self._connection.execute(
+                    f"SELECT path, node FROM tree_nodes WHERE path IN ({marks})", chunk
+                )
+                for stored_path, row in rows:
+                    stored_path = bytes(stored_path)
+                    ahead[stored_path] = _parse(stored_path, bytes(row))
+            frontier = waiting
 
     def apply(self, update: PendingUpdate) -> None:
         """Write ``update``'s rows inside the caller's open transaction and commit it here.
