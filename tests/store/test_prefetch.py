@@ -111,7 +111,7 @@ def test_store_prefetch_reads_what_get_reads(funded_chain: Chain) -> None:
     store._cache.clear()
     store._cold_reads = 1
     seen = _statements(store._writer)
-    store.prefetch(_Counted(keys + keys))
+    store.prefetch(_Counted([*keys, *keys]))
     assert len([text for text in seen if "IN (" in text]) == 1
     seen.clear()
     assert {key: store.get(key) for key in keys} == expected
@@ -126,7 +126,7 @@ def test_store_prefetch_reads_what_get_reads(funded_chain: Chain) -> None:
     assert not skipped.iterated
     # A key read cold since then makes the next prefetch read again.
     assert store.get(b"another/absent") is None
-    again = _Counted(keys + [b"third/absent"])
+    again = _Counted([*keys, b"third/absent"])
     store.prefetch(again)
     assert again.iterated
     fresh.close()
