@@ -317,7 +317,17 @@ class StateTree:
             wanted: dict[bytes, None] = {}
             waiting: list[tuple[bytes, int]] = []
             for hashed_key, depth in frontier:
-                node: _Node | None = root if depth == 0 else ahead.get(_path(hashed_key, depth))
+                node: _Node | None
+                if depth:
+                    node = ahead.get(_path(hashed_key, depth))
+                else:
+                    # Start from the deepest level kept in memory when the key's node there
+                    # is (a node's ancestors all exist), else from the root.
+                    node = pinned.get(_path(hashed_key, _PINNED_DEPTH_MAX))
+                    if node is None:
+                        node = root
+                    else:
+                        depth = _PINNED_DEPTH_MAX
                 while node is not None:
                     bit = 1 << _nibble(hashed_key, depth)
                     if not node[0] & bit or node[1] & bit:
