@@ -130,3 +130,23 @@ def test_store_prefetch_reads_what_get_reads(funded_chain: Chain) -> None:
     store.prefetch(again)
     assert again.iterated
     fresh.close()
+
+
+def test_a_transfers_declared_keys_are_read_before_it_executes(funded_chain: Chain) -> None:
+    chain = funded_chain
+    store = chain.store
+    store._cache.clear()
+    store._cold_reads = 1
+    raw = chain.tx(Transfer(ALICE.address, BOB.address, "USD", Amount(5)), ALICE)
+    seen = _statements(store._writer)
+    outcome = chain.block([raw])
+    assert outcome.txs[0].result.code == 0
+    declared = [
+        account_key(ALICE.address),
+        balance_key(ALICE.address, "USD"),
+        balance_key(BOB.address, "USD"),
+    ]
+    point_reads = [text for text in seen if "FROM state WHERE key = " in text]
+    for key in declared:
+        assert not [text for text in point_reads if key.hex() in text]
+    assert any("FROM state WHERE key IN" in text for text in seen)
