@@ -256,6 +256,38 @@ class StateTree:
         for path in list(islice(cache, max(1, count))):
             del cache[path]
 
+    def load_top(self) -> None:
+        """Load the nodes kept in memory anyway (depths 1 to 4) in one scan of their rows,
+        which are contiguous (a path starts with its depth), each checked against its
+        parent as ``_load`` does: a node just opened then updates without reading them one
+        at a time as blocks first touch them (at a million keys, about 70,000 reads)."""
+        root = self._committed_root()
+        pinned: dict[bytes, _Node] = {}
+        rows = self._connection.execute(
+            "SELECT path, node FROM tree_nodes WHERE path > ? AND path < ? ORDER BY path",
+            (_ROOT_PATH, _DEPTH_BYTES[_PINNED_DEPTH_MAX + 1]),
+        )
+        for stored_path, row in rows:
+            path = bytes(stored_path)
+            depth = path[0]
+            node = _parse(path, bytes(row))
+            # The parent's path and the slot this node fills in it.
+            last = depth - 1
+            byte = path[1 + (last >> 1)]
+            slot = byte & 0x0F if last & 1 else byte >> 4
+            parent_path = _DEPTH_BYTES[last] + path[1 : 1 + (last >> 1)]
+            if last & 1:
+                parent_path += _HIGH_NIBBLE_BYTES[byte]
+            parent = root if last == 0 else pinned.get(parent_path)
+            bit = 1 << slot
+            if parent is None or not parent[0] & bit or parent[1] & bit:
+                raise StateTreeError(f"tree node at path {path.hex()} has no parent node")
+            offset = (parent[0] & (bit - 1)).bit_count() << 5
+            if _hash_node(node[0], node[3]) != parent[3][offset : offset + _HASH_BYTES]:
+                raise StateTreeError(f"tree node at path {path.hex()} does not match its parent")
+            pinned[path] = node
+        self._pinned = pinned
+
     def trim_cache(self, nodes_max: int) -> None:
         """Keep at most ``nodes_max`` of the deeper nodes in memory, the most recent (a bulk
         import, whose chunks seldom write the same deep nodes again, bounds its memory)."""

@@ -4,6 +4,7 @@ values, roots and checks as reading one at a time."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,3 +151,24 @@ def test_a_transfers_declared_keys_are_read_before_it_executes(funded_chain: Cha
     for key in declared:
         assert not [text for text in point_reads if key.hex() in text]
     assert any("FROM state WHERE key IN" in text for text in seen)
+
+
+def test_opening_loads_the_top_levels_checked(tmp_path: Path) -> None:
+    connection, state = _tree_with(tmp_path / "tree.sqlite", 3_000)
+    tree = StateTree(connection)
+    tree.load_top()
+    seen = _statements(connection)
+    writes: dict[bytes, bytes | None] = {b"key-%d" % i: b"new" for i in range(0, 3_000, 3)}
+    update = tree.prepare(writes)
+    # Only nodes below the top five levels are read (paths start with their depth).
+    assert not re.search(r"x'0[0-4]", " ".join(seen))
+    state.update({key: value for key, value in writes.items() if value is not None})
+    assert update.root_hash == reference_root(state)
+    # A damaged row among them stops the loading.
+    path, row = connection.execute(
+        "SELECT path, node FROM tree_nodes WHERE length(path) = 3 ORDER BY path LIMIT 1"
+    ).fetchone()
+    corrupted = row[:4] + bytes([row[4] ^ 1]) + row[5:]
+    connection.execute("UPDATE tree_nodes SET node = ? WHERE path = ?", (corrupted, path))
+    with pytest.raises(StateTreeError, match="does not match its parent"):
+        StateTree(connection).load_top()
