@@ -194,9 +194,9 @@ class StateTree:
     """The state tree on one SQLite connection, with the committed nodes cached in memory.
 
     The nodes of the top levels (depths 0 to 4: at most 69,905) stay in memory once
-    loaded (``load_top`` loads them all at once). ``cache_nodes_max`` bounds the deeper nodes held besides: when they are too
-    many, those least recently written or loaded are evicted, an eighth of the cache at a
-    time, and reloaded on demand. A cached node takes about 560 bytes (a 1,000,000-leaf
+    loaded (``load_top`` loads them all at once). ``cache_nodes_max`` bounds the deeper
+    nodes held besides: when they are too many, those least recently written or loaded
+    are evicted, an eighth of the cache at a time, and reloaded on demand. A cached node takes about 560 bytes (a 1,000,000-leaf
     tree has about 360,000 nodes).
     """
 
