@@ -196,8 +196,8 @@ class StateTree:
     The nodes of the top levels (depths 0 to 4: at most 69,905) stay in memory once
     loaded (``load_top`` loads them all at once). ``cache_nodes_max`` bounds the deeper
     nodes held besides: when they are too many, those least recently written or loaded
-    are evicted, an eighth of the cache at a time, and reloaded on demand. A cached node takes about 560 bytes (a 1,000,000-leaf
-    tree has about 360,000 nodes).
+    are evicted, an eighth of the cache at a time, and reloaded on demand. A cached node
+    takes about 560 bytes (a 1,000,000-leaf tree has about 360,000 nodes).
     """
 
     def __init__(self, connection: sqlite3.Connection, *, cache_nodes_max: int = 200_000) -> None:
