@@ -86,9 +86,6 @@ class SqliteStore:
         self._writer = self._connect(target)
         self._writer.executescript(_SCHEMA)
         self.tree = StateTree(self._writer)
-        # The tree's top levels stay in memory anyway: one scan now, not a read each as
-        # the first blocks touch them.
-        self.tree.load_top()
         self._local = threading.local()
         self._meta: ChainMeta | None = self._load_meta()
         # Whether ``spent_hashes`` holds anything (a store restored from a snapshot).

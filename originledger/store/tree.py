@@ -214,6 +214,8 @@ class StateTree:
         # (at first none is in memory).
         self._ahead: dict[bytes, _Node] = {}
         self._cold_loads = 1
+        # Whether the top levels were loaded in one scan since the memory was last emptied.
+        self._top_loaded = False
         connection.execute(_CREATE_TABLE)
 
     # Reading committed nodes.
@@ -259,8 +261,10 @@ class StateTree:
     def load_top(self) -> None:
         """Load the nodes kept in memory anyway (depths 1 to 4) in one scan of their rows,
         which are contiguous (a path starts with its depth), each checked against its
-        parent as ``_load`` does: a node just opened then updates without reading them one
-        at a time as blocks first touch them (at a million keys, about 70,000 reads)."""
+        parent as ``_load`` does. The first ``prepare`` calls it: a node just opened then
+        updates without reading them one at a time as blocks first touch them (at a
+        million keys, about 70,000 reads)."""
+        self._top_loaded = True
         root = self._committed_root()
         pinned: dict[bytes, _Node] = {}
         rows = self._connection.execute(
@@ -305,6 +309,7 @@ class StateTree:
         self._pinned = {}
         self._cache = {}
         self._ahead = {}
+        self._top_loaded = False
         self._root = None
 
     # Updating.
@@ -316,6 +321,8 @@ class StateTree:
         bottom-up. The committed tree is untouched (though nodes may be loaded into the
         cache); deleting an absent key, or writing a key's current value, changes nothing.
         """
+        if not self._top_loaded:
+            self.load_top()
         base = self._committed_root()
         base_hash = self._root_hash
         batch = _Batch(writes, self._load)
