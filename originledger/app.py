@@ -85,6 +85,7 @@ from originledger.core.module import (
     InvariantBroken,
     Module,
     MovementWatch,
+    Prefetch,
     QueryError,
 )
 from originledger.core.tx import (
@@ -111,6 +112,7 @@ from originledger.modules.accounts.counterparties import (
     account_checks,
     module_accounts,
 )
+from originledger.modules.accounts.keys import account_key
 from originledger.modules.assets import public as assets_public
 from originledger.modules.attest import public as attest_public
 from originledger.modules.catalogue import DEFAULT_MODULES
@@ -182,6 +184,11 @@ class Registry(Catalogue):
         self.movement_watches: tuple[MovementWatch, ...] = tuple(
             module.watch_movements for module in modules if module.watch_movements is not None
         )
+        # What each message type declares it will read (``Module.prefetch``), in module order.
+        self.prefetch: dict[type[Msg], tuple[Prefetch, ...]] = {}
+        for module in modules:
+            for kind, declare in module.prefetch.items():
+                self.prefetch[kind] = (*self.prefetch.get(kind, ()), declare)
 
 
 _DEFAULT_REGISTRY: Registry | None = None
@@ -740,6 +747,7 @@ class Application:
                 if isinstance(item, Tx) and item.body.expires_at_ms > request.time_ms
             ]
         )
+        self._prefetch(decoded)
         state, outcomes, block_events = self._run_block(block, request.txs, decoded, spent)
         breach = self._block_breach(self.store, state.writes)
         if breach is not None:
@@ -769,6 +777,31 @@ class Application:
             header, outcomes, block_events, state.writes, pending, leaves, updates
         )
         return self._pending
+
+    def _prefetch(self, decoded: Sequence[Tx | TxResult]) -> None:
+        """Have the store read, in one go, the committed values of the keys the block will
+        read: each signer's account and what each message declares (``Module.prefetch``).
+        A hint: it changes no result, and a declaration that raises is skipped. The keys
+        are listed lazily: a store whose state is all in memory does not ask for them."""
+        prefetch = getattr(self.store, "prefetch", None)
+        if prefetch is not None:
+            prefetch(self._declared_keys(decoded))
+
+    def _declared_keys(self, decoded: Sequence[Tx | TxResult]) -> Iterator[bytes]:
+        declared = self.registry.prefetch
+        for item in decoded:
+            if not isinstance(item, Tx):
+                continue
+            for address in item.signer_addresses:
+                yield account_key(address)
+            for message in item.messages:
+                for declare in declared.get(type(message), ()):
+                    try:
+                        keys = tuple(declare(message))
+                    except Exception:  # a hint only: execution reads what it needs
+                        log.exception("the prefetch of %s raised", type(message).__name__)
+                        continue
+                    yield from keys
 
     def _run_block(
         self,

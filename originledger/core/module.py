@@ -56,6 +56,7 @@ __all__ = [
     "InvariantBroken",
     "Module",
     "MovementWatch",
+    "Prefetch",
     "Query",
 ]
 
@@ -110,6 +111,12 @@ class GenesisStream:
 BlockHook = Callable[[BlockContext, BlockState], list[Event]]
 """Runs at the end of every block (expiries, schedules); returns the events it caused."""
 
+Prefetch = Callable[[Any], Iterable[bytes]]
+"""The state keys a message will (probably) read, from the message alone: pure, cheap, no
+state. The node reads every key a block's messages declare in one query before it
+executes the block, so that execution finds them in memory. A hint only: a key left out
+is read when needed, a key declared and never read costs one row read."""
+
 MovementWatch = Callable[[TxContext, Sequence[Movement], AbstractSet[Address]], Failure | None]
 """``watch(ctx, movements, module_accounts) -> None | Failure``: runs after a transaction's
 messages all succeeded and before its writes are kept, over every movement of units they
@@ -147,6 +154,8 @@ class Module:
     # How the indexer indexes the module's events (``core/index.py``); None: only in the
     # generic event table.
     index: ModuleIndex | None = None
+    # The keys each message type will read (``Prefetch``), for reading a block's in one go.
+    prefetch: Mapping[type[Msg], Prefetch] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.codes.codespace != self.name:

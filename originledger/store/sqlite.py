@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -111,6 +111,9 @@ class SqliteStore:
         # updated only after a block is durably committed; evicted oldest first.
         self._cache: dict[bytes, bytes | None] = {}
         self._cache_entries_max = cache_entries_max
+        # Keys found missing from the cache since the last ``prefetch`` (by it or by
+        # ``get``): while none is, prefetching would read nothing (at first none is cached).
+        self._cold_reads = 1
 
     def _connect(self, target: str) -> sqlite3.Connection:
         connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
@@ -139,6 +142,7 @@ class SqliteStore:
         cache = self._cache
         if key in cache:
             return cache[key]
+        self._cold_reads += 1
         with self._lock:
             row = self._writer.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         value = None if row is None else bytes(row[0])
@@ -146,6 +150,32 @@ class SqliteStore:
             self._evict()
         cache[key] = value
         return value
+
+    def prefetch(self, keys: Iterable[bytes]) -> None:
+        """Read the committed values of ``keys`` not in memory, in key order, in one query
+        per chunk, so that execution finds them in the cache. Changes no result: what is
+        read is what ``get`` would read. While every key asked for since the last call was
+        in memory, ``keys`` is not even iterated (a state that fits in the cache)."""
+        if not self._cold_reads:
+            return
+        cache = self._cache
+        missing = sorted({key for key in keys if key not in cache})
+        self._cold_reads = len(missing)
+        if not missing:
+            return
+        if len(cache) + len(missing) > self._cache_entries_max:
+            self._evict()
+        found: dict[bytes, bytes] = {}
+        with self._lock:
+            for start in range(0, len(missing), _IN_CHUNK_MAX):
+                chunk = missing[start : start + _IN_CHUNK_MAX]
+                marks = ",".join("?" * len(chunk))
+                rows = self._writer.execute(
+                    f"SELECT key, value FROM state WHERE key IN ({marks})", chunk
+                )
+                found.update((bytes(key), bytes(value)) for key, value in rows)
+        for key in missing:
+            cache[key] = found.get(key)
 
     def _evict(self) -> None:
         cache = self._cache
@@ -317,6 +347,7 @@ class SqliteStore:
                     yield sink
                 finally:
                     self._cache.clear()
+                    self._cold_reads = 1
                 if sink.meta is None:
                     raise RuntimeError("the genesis import ended unfinished")
         finally:
@@ -424,6 +455,7 @@ class SqliteStore:
             _write_blob(connection, "genesis", genesis_raw)
             self._set_meta(connection, meta)
         self._cache.clear()
+        self._cold_reads = 1
         self._meta = meta
         self._restored_spent = True
 

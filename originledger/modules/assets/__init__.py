@@ -26,6 +26,7 @@ from originledger.modules.assets.invariants import (
     holder_counts_match,
     supply_equals_sum_of_balances,
 )
+from originledger.modules.assets.keys import transfer_keys
 from originledger.modules.assets.logic import (
     agent_of,
     attest_reserves,
@@ -106,6 +107,7 @@ MODULE = Module(
         "tokens of six classes with class policies; mint, burn, transfer; reserves; "
         "authorization, pause, freezes, clawback, forced transfer, recovery; holds"
     ),
+    prefetch={types.Transfer: transfer_keys},
     handlers={
         types.Issue: issue,
         types.Mint: mint,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from originledger.core.address import ADDRESS_BYTES, Address, module_address
 from originledger.core.expiry import ExpiryIndex
-from originledger.modules.assets.types import HOLD_EXPIRY_BUCKET_BITS, ExpiryCursor
+from originledger.modules.assets.types import HOLD_EXPIRY_BUCKET_BITS, ExpiryCursor, Transfer
 
 __all__ = [
     "ASSET_PREFIX",
@@ -25,8 +25,10 @@ __all__ = [
     "hold_account_prefix",
     "hold_expiry_key",
     "hold_key",
+    "movement_keys",
     "split_balance_key",
     "split_hold_expiry_key",
+    "transfer_keys",
 ]
 
 ASSET_PREFIX = b"assets/asset/"
@@ -96,3 +98,18 @@ def hold_account_key(account: Address, hold_id: bytes) -> bytes:
 
 def hold_account_prefix(account: Address) -> bytes:
     return HOLD_ACCOUNT_PREFIX + account
+
+
+def movement_keys(symbol: str, sender: Address, recipient: Address) -> tuple[bytes, ...]:
+    """The keys a movement of ``symbol`` reads: the asset and both balance lines (what a
+    ``Transfer`` declares for prefetching, ``Module.prefetch``)."""
+    return (
+        asset_key(symbol),
+        balance_key(sender, symbol),
+        balance_key(recipient, symbol),
+    )
+
+
+def transfer_keys(message: Transfer) -> tuple[bytes, ...]:
+    """What a ``Transfer`` reads (its ``Module.prefetch``)."""
+    return movement_keys(message.symbol, message.sender, message.recipient)
