@@ -301,13 +301,47 @@ class WorkerPool:
                 process.wait()
 
 
+_DIRECTORY_PREFIX = "origin-api-"
+
+
 def private_directory() -> Path:
-    """A directory only this user reads, for the node's Unix sockets."""
-    return Path(tempfile.mkdtemp(prefix="origin-api-"))
+    """A directory only this user reads, for the node's Unix sockets, named after this
+    process. Directories of this user's nodes that died without removing theirs (killed
+    with SIGKILL) are removed first."""
+    remove_stale_directories(Path(tempfile.gettempdir()))
+    return Path(tempfile.mkdtemp(prefix=f"{_DIRECTORY_PREFIX}{os.getpid()}-"))
+
+
+def remove_stale_directories(base: Path) -> list[Path]:
+    """Remove this user's socket directories in ``base`` whose node process is gone;
+    returns them."""
+    removed: list[Path] = []
+    for path in base.glob(f"{_DIRECTORY_PREFIX}*-*"):
+        pid_text = path.name[len(_DIRECTORY_PREFIX) :].partition("-")[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            if path.lstat().st_uid != os.getuid() or _process_alive(int(pid_text)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process of that number
+        return True
+    return True
 
 
 def remove_directory(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-__all__ += ["HubAnswer", "private_directory", "remove_directory"]
+__all__ += ["HubAnswer", "private_directory", "remove_directory", "remove_stale_directories"]

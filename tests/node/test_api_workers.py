@@ -243,3 +243,22 @@ def test_regression_workers_not_restarted_when_the_node_group_is_signalled(
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_socket_directories_of_killed_nodes_are_removed(tmp_path: Path) -> None:
+    """Regression: a node killed with SIGKILL left its ``origin-api-*`` socket directory
+    behind; the next node's ``private_directory`` removes those whose process is gone."""
+    from originledger.server.ingress import remove_stale_directories
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"origin-api-{dead.pid}-abc"
+    stale.mkdir()
+    (stale / "node.sock").write_text("")
+    alive = tmp_path / f"origin-api-{os.getpid()}-def"
+    alive.mkdir()
+    other = tmp_path / "origin-api-notapid"
+    other.mkdir()
+    assert remove_stale_directories(tmp_path) == [stale]
+    assert not stale.exists()
+    assert alive.exists() and other.exists()

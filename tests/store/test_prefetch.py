@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,32 @@ def test_the_first_update_loads_the_top_levels_checked(tmp_path: Path) -> None:
     connection.execute("UPDATE tree_nodes SET node = ? WHERE path = ?", (corrupted, path))
     with pytest.raises(StateTreeError, match="does not match its parent"):
         StateTree(connection).load_top()
+
+
+class _CountingLock:
+    """The store's lock, counting how often it is taken."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+        self.taken = 0
+
+    def __enter__(self) -> None:
+        self.lock.__enter__()
+        self.taken += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.__exit__(*exc)
+
+
+def test_store_prefetch_takes_the_lock_a_chunk_at_a_time() -> None:
+    """Regression: the prefetch of a cold block held the store's lock over all its chunks,
+    so submissions (their spent-hash lookups take the same lock) stalled for the whole
+    read at a million accounts, and blocks came out half as large."""
+    store = SqliteStore(None)
+    store._cold_reads = 1
+    lock = _CountingLock(store._lock)
+    store._lock = lock  # type: ignore[assignment]
+    keys = [b"absent/" + i.to_bytes(4, "big") for i in range(1_200)]
+    store.prefetch(keys)
+    assert lock.taken == 3  # 500 + 500 + 200 keys
+    assert all(store._cache[key] is None for key in keys)
