@@ -86,6 +86,18 @@ sqlite3.register_adapter(bytes, bytes)
 sqlite3.register_adapter(bool, int)
 
 
+def _write_rows(connection: sqlite3.Connection, writes: Mapping[bytes, bytes | None]) -> None:
+    """The state rows of ``writes``: set, or deleted where the value is None."""
+    connection.executemany(
+        "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+        [(key, value) for key, value in writes.items() if value is not None],
+    )
+    connection.executemany(
+        "DELETE FROM state WHERE key = ?",
+        [(key,) for key, value in writes.items() if value is None],
+    )
+
+
 class SqliteStore:
     def __init__(
         self,
@@ -280,14 +292,7 @@ class SqliteStore:
 
     def _write_state(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
         writes = outcome.writes
-        connection.executemany(
-            "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
-            [(key, value) for key, value in writes.items() if value is not None],
-        )
-        connection.executemany(
-            "DELETE FROM state WHERE key = ?",
-            [(key,) for key, value in writes.items() if value is None],
-        )
+        _write_rows(connection, writes)
         if not isinstance(outcome.pending_root, PendingUpdate):
             raise TypeError("the block was finalized against another store")
         self.tree.apply(outcome.pending_root)
@@ -657,14 +662,7 @@ class _GenesisImport:
         if self.meta is not None:
             raise RuntimeError("the genesis import is finished")
         connection = self._connection
-        connection.executemany(
-            "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
-            [(key, value) for key, value in writes.items() if value is not None],
-        )
-        connection.executemany(
-            "DELETE FROM state WHERE key = ?",
-            [(key,) for key, value in writes.items() if value is None],
-        )
+        _write_rows(connection, writes)
         tree = self._store.tree
         tree.apply(tree.prepare(writes))
         tree.trim_cache(_IMPORT_TREE_NODES_MAX)
