@@ -472,6 +472,14 @@ async function verifyShown(receipt, button, askedHash) {
   } catch (error) {
     outcome = { ok: false, checks: [{ name: "the chain's validators are known from the trusted genesis", ok: false, detail: error.message || String(error) }] };
   }
+  if (box.dataset.again) {
+    // The trust changed while this check ran (a genesis pinned meanwhile): its verdict is
+    // about the old one, so it is not shown; the check runs again for the new one.
+    delete box.dataset.again;
+    button.disabled = false;
+    await verifyShown(receipt, button, askedHash);
+    return;
+  }
   const pinned = trusted !== null && trusted.pinned;
   box.className = outcome.ok ? (pinned ? "proof ok" : "proof warn") : "proof fail";
   box.dataset.trust = pinned ? "pinned" : "node";
@@ -486,10 +494,6 @@ async function verifyShown(receipt, button, askedHash) {
   box.dataset.verified = outcome.ok ? "true" : "false";
   markSections(outcome.ok ? true : false, pinned);
   button.disabled = false;
-  if (box.dataset.again) {
-    delete box.dataset.again;
-    await verifyShown(receipt, button, askedHash);
-  }
 }
 
 // The amounts on the page are placed by each asset's decimals, which come from the index:
