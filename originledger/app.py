@@ -31,6 +31,7 @@ of genesis and of end-of-block hooks):
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -191,14 +192,10 @@ class Registry(Catalogue):
                 self.prefetch[kind] = (*self.prefetch.get(kind, ()), declare)
 
 
-_DEFAULT_REGISTRY: Registry | None = None
-
-
+@functools.cache
 def default_registry() -> Registry:
-    global _DEFAULT_REGISTRY
-    if _DEFAULT_REGISTRY is None:
-        _DEFAULT_REGISTRY = Registry(DEFAULT_MODULES)
-    return _DEFAULT_REGISTRY
+    """The registry of ``DEFAULT_MODULES`` (built once)."""
+    return Registry(DEFAULT_MODULES)
 
 
 class PendingRoot(Protocol):

@@ -146,6 +146,14 @@ class IndexReader:
             ).where(link.c.address == _address(address))
         if height is not None:
             statement = statement.where(table.c.height == height)
+        return self._tx_page(statement, cursor, limit)
+
+    def _tx_page(
+        self, statement: Any, cursor: tuple[int, ...] | None, limit: int
+    ) -> dict[str, Any]:
+        """One page of ``statement``'s transactions, newest first, before ``cursor``
+        (height, position), with the cursor of the next page when there may be one."""
+        table = schema.txs
         if cursor is not None:
             statement = statement.where(tuple_(table.c.height, table.c.position) < tuple_(*cursor))
         statement = statement.order_by(desc(table.c.height), desc(table.c.position)).limit(limit)
@@ -161,13 +169,7 @@ class IndexReader:
         cursor = _parse_cursor(before, 2)
         table = schema.txs
         statement = select(table).where(table.c.code != 0)
-        if cursor is not None:
-            statement = statement.where(tuple_(table.c.height, table.c.position) < tuple_(*cursor))
-        statement = statement.order_by(desc(table.c.height), desc(table.c.position)).limit(limit)
-        rows = [_tx_view(row) for row in self._rows(statement)]
-        last = rows[-1] if len(rows) == limit else None
-        next_cursor = f"{last['height']}:{last['position']}" if last else None
-        return {"txs": rows, "next_cursor": next_cursor}
+        return self._tx_page(statement, cursor, limit)
 
     def stats(self) -> dict[str, Any]:
         """What the index holds in all: blocks (after genesis), transactions (and how many

@@ -5,6 +5,8 @@ the catalogue only reads their declarations."""
 
 from __future__ import annotations
 
+import functools
+
 from originledger.core.catalogue import Catalogue
 from originledger.core.module import Module
 from originledger.modules import (
@@ -29,12 +31,8 @@ DEFAULT_MODULES: tuple[Module, ...] = (
     validators.MODULE,  # the consensus validator set; reads accounts' admin role
 )
 
-_DEFAULT_CATALOGUE: Catalogue | None = None
 
-
+@functools.cache
 def default_catalogue() -> Catalogue:
     """The catalogue of ``DEFAULT_MODULES`` (built once)."""
-    global _DEFAULT_CATALOGUE
-    if _DEFAULT_CATALOGUE is None:
-        _DEFAULT_CATALOGUE = Catalogue(DEFAULT_MODULES)
-    return _DEFAULT_CATALOGUE
+    return Catalogue(DEFAULT_MODULES)
