@@ -12,6 +12,7 @@ on a shared machine).
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -41,35 +42,39 @@ def main() -> None:
     args = parser.parse_args()
     keys = bench_public_keys(ACCOUNTS)
     root = Path(tempfile.mkdtemp(prefix="origin-bench-indexer-"))
-    store = SqliteStore(root / "ledger.sqlite")
-    node = EmbeddedNode(store, _genesis(keys), VALIDATOR, NodeSettings(block_interval_ms=10))
-    total = args.blocks * args.per_block
-    raws = sign_transfers(keys, 0, total, time.time_ns() // 1_000_000 + 3_600_000)
-    for start in range(0, total, args.per_block):
-        node.submit(raws[start : start + args.per_block])
-        node.produce_block()
-    rates: list[float] = []
-    cpu_rates: list[float] = []
-    for run in range(args.runs):
-        engine = open_engine(f"sqlite:///{root / f'index-{run}.sqlite'}")
-        indexer = Indexer(engine, StoreSource(store, node.app.registry))
-        started, cpu_started = time.perf_counter(), time.process_time()
-        indexer.catch_up()
-        elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
-        engine.dispose()
-        rates.append(total / elapsed)
-        cpu_rates.append(total / cpu)
+    try:
+        store = SqliteStore(root / "ledger.sqlite")
+        node = EmbeddedNode(store, _genesis(keys), VALIDATOR, NodeSettings(block_interval_ms=10))
+        total = args.blocks * args.per_block
+        raws = sign_transfers(keys, 0, total, time.time_ns() // 1_000_000 + 3_600_000)
+        for start in range(0, total, args.per_block):
+            node.submit(raws[start : start + args.per_block])
+            node.produce_block()
+        rates: list[float] = []
+        cpu_rates: list[float] = []
+        for run in range(args.runs):
+            engine = open_engine(f"sqlite:///{root / f'index-{run}.sqlite'}")
+            indexer = Indexer(engine, StoreSource(store, node.app.registry))
+            started, cpu_started = time.perf_counter(), time.process_time()
+            indexer.catch_up()
+            elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
+            engine.dispose()
+            rates.append(total / elapsed)
+            cpu_rates.append(total / cpu)
+            print(
+                f"run {run + 1}: {total} transfers in {elapsed:.2f} s ({cpu:.2f} CPU s), "
+                f"{total / elapsed:,.0f}/s ({total / cpu:,.0f} per CPU second)"
+            )
         print(
-            f"run {run + 1}: {total} transfers in {elapsed:.2f} s ({cpu:.2f} CPU s), "
-            f"{total / elapsed:,.0f}/s ({total / cpu:,.0f} per CPU second)"
+            f"best {max(rates):,.0f}/s, median {statistics.median(rates):,.0f}/s; "
+            f"per CPU second best {max(cpu_rates):,.0f}, median {statistics.median(cpu_rates):,.0f}"
         )
-    print(
-        f"best {max(rates):,.0f}/s, median {statistics.median(rates):,.0f}/s; "
-        f"per CPU second best {max(cpu_rates):,.0f}, median {statistics.median(cpu_rates):,.0f}"
-    )
-    node.stop()
-    store.close()
+        node.stop()
+        store.close()
+
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

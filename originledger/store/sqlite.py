@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS events (
 _IN_CHUNK_MAX = 500
 # 64 MiB of 4 KiB pages: a block of 5,000 transfers at 10,000 accounts writes about 7 MiB.
 _WAL_CHECKPOINT_PAGES = 16_384
+_WAL_SIZE_LIMIT_BYTES = 2 * _WAL_CHECKPOINT_PAGES * 4_096
 T = TypeVar("T")
 
 # CPython's sqlite3 binds int, float, str and bytearray parameters as they are, but looks
@@ -114,6 +115,8 @@ class SqliteStore:
         self._writer.executescript(_SCHEMA)
         self.tree = StateTree(self._writer)
         self._local = threading.local()
+        # The readers' connections, by the thread each belongs to.
+        self._readers: dict[threading.Thread, sqlite3.Connection] = {}
         self._meta: ChainMeta | None = self._load_meta()
         # Whether ``spent_hashes`` holds anything (a store restored from a snapshot).
         self._restored_spent = (
@@ -137,6 +140,9 @@ class SqliteStore:
             # accounts) are copied once for several blocks. Durability is the WAL's fsync
             # at each commit either way.
             connection.execute(f"PRAGMA wal_autocheckpoint={_WAL_CHECKPOINT_PAGES}")
+            # A WAL that once grew large (a genesis import is one transaction) is cut back
+            # to this size when a checkpoint lets it start over, rather than kept on disk.
+            connection.execute(f"PRAGMA journal_size_limit={_WAL_SIZE_LIMIT_BYTES}")
         # FULL: a commit is on disk (fsync of the WAL) before it returns, so a block
         # reported committed survives power loss.
         connection.execute("PRAGMA synchronous=FULL")
@@ -145,7 +151,12 @@ class SqliteStore:
         return connection
 
     def close(self) -> None:
+        """Close every connection, the readers' first: the last one to close copies the WAL
+        into the database and removes it."""
         with self._lock:
+            readers, self._readers = self._readers, {}
+            for connection in readers.values():
+                connection.close()
             self._writer.close()
 
     # -- reads for execution (writer connection; driver thread) --------------------------
@@ -360,6 +371,10 @@ class SqliteStore:
         finally:
             self._writer.execute(f"PRAGMA cache_size=-{self._cache_pages_kib}")
         self._meta = sink.meta
+        # The import's WAL holds the whole state (800 MiB at a million accounts): copy it
+        # into the database now and empty it, rather than have the first block's commit
+        # copy it and every restart until then read it through.
+        self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def commit_block(self, outcome: BlockOutcome, signatures: Sequence[CommitSignature]) -> None:
         header = outcome.header
@@ -482,6 +497,12 @@ class SqliteStore:
             )
             connection.execute("PRAGMA query_only=ON")
             self._local.connection = connection
+            with self._lock:
+                # Those of threads that have ended are closed here (nothing else reaches
+                # them), so that a pool whose threads come and go holds no more than it has.
+                for thread in [thread for thread in self._readers if not thread.is_alive()]:
+                    self._readers.pop(thread).close()
+                self._readers[threading.current_thread()] = connection
         yield connection
 
     def read_state(self, key: bytes) -> bytes | None:

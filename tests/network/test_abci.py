@@ -4,6 +4,7 @@ framing, pipelining and Flush, and each request's mapping to the Application."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -112,10 +113,19 @@ class Client:
 
 
 @pytest.fixture
-def served(toolchain: Path) -> Iterator[tuple[AbciApp, Client, Path]]:
+def socket_path() -> Iterator[Path]:
+    """A socket's path in a short directory of its own (a Unix socket's path must fit in
+    about 100 bytes, which pytest's temporary paths may not), removed afterwards."""
+    directory = Path(tempfile.mkdtemp(prefix="abci-"))
+    yield directory / "app.sock"
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def served(toolchain: Path, socket_path: Path) -> Iterator[tuple[AbciApp, Client, Path]]:
     store = SqliteStore(None)
     handler = AbciApp(Application(store), store, clock_ms=lambda: BLOCK_TIME_MS)
-    path = Path(tempfile.mkdtemp(prefix="abci-")) / "app.sock"
+    path = socket_path
     server = AbciServer(handler, path).start()
     client = Client(path)
     yield handler, client, path
@@ -949,7 +959,7 @@ def test_regression_checktx_applies_admission_policy_quota_accounting(toolchain:
 
 
 def test_regression_checktx_applies_admission_policy_of_each_home(
-    toolchain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    toolchain: Path, tmp_path: Path, socket_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Before: `python -m originledger.server --abci` (what `origin net` runs for each
     # validator) read only [api] listen; the app ignored [mempool] admission and the API
@@ -973,7 +983,6 @@ def test_regression_checktx_applies_admission_policy_of_each_home(
         served.update(options, admission=node.abci.admission, listen=listen)
 
     monkeypatch.setattr(runner, "serve", fake_serve)
-    socket_path = Path(tempfile.mkdtemp(prefix="abci-")) / "app.sock"
     address = f"unix://{socket_path}"
     assert node_main.main(["--home", str(home), "--abci", address, "--rpc", "http://x"]) == 0
     assert served["admission"] is Admission.ROLES
@@ -1013,10 +1022,12 @@ def test_waiting_count_follows_checktx_recheck_and_commit(
     assert len(handler.waiting) == 0
 
 
-def test_finalize_block_hands_events_to_cometbft_only_when_asked(toolchain: Path) -> None:
+def test_finalize_block_hands_events_to_cometbft_only_when_asked(
+    toolchain: Path, socket_path: Path
+) -> None:
     store = SqliteStore(None)
     handler = AbciApp(Application(store), store, cometbft_events=False)
-    path = Path(tempfile.mkdtemp(prefix="abci-")) / "app.sock"
+    path = socket_path
     server = AbciServer(handler, path).start()
     client = Client(path)
     try:

@@ -5,6 +5,7 @@ state root, state rows and genesis events, chunk by chunk; nothing kept when it 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -144,3 +145,40 @@ def test_genesis_import_with_deep_nodes_trimmed_as_in_memory(monkeypatch: Any) -
     monkeypatch.setattr(sqlite_store, "_IMPORT_TREE_NODES_MAX", 10)
     raw = _medium(2_000)
     assert _streamed(raw, chunk_writes=700) == _reference(raw)
+
+
+def test_the_imports_wal_is_emptied_and_closing_removes_it(tmp_path: Any) -> None:
+    # Before: the import's one transaction left its whole WAL on disk (847 MB beside an
+    # 843 MB database at a million accounts), which every restart read through until a
+    # block's commit copied it, and a reader's open connection kept it after close.
+    path = tmp_path / "ledger.sqlite"
+    wal = tmp_path / "ledger.sqlite-wal"
+    store = SqliteStore(path)
+    root = Application(store).init_chain(_medium(400), chunk_writes=97)
+    assert wal.stat().st_size == 0
+    # A reader in a thread still running at close, and one in this thread.
+    opened, release = threading.Event(), threading.Event()
+
+    def read_then_wait() -> None:
+        store.read_state(b"x")
+        opened.set()
+        release.wait(10)
+
+    reader_thread = threading.Thread(target=read_then_wait)
+    reader_thread.start()
+    assert opened.wait(10)
+    assert store.read_state(b"x") is None
+    assert len(store._readers) == 2
+    store.close()
+    release.set()
+    reader_thread.join()
+    assert not wal.exists()
+    reopened = SqliteStore(path)
+    assert reopened.tree.root_hash() == root
+    # The reader of a thread that has ended is closed when another is opened.
+    for _ in range(3):
+        thread = threading.Thread(target=lambda: reopened.read_state(b"x"))
+        thread.start()
+        thread.join()
+    assert len(reopened._readers) == 1
+    reopened.close()
