@@ -150,9 +150,12 @@ class Chain:
     """An Application over an in-memory SqliteStore, driven one block at a time."""
 
     def __init__(
-        self, genesis: dict[str, Any] | None = None, registry: Registry | None = None
+        self,
+        genesis: dict[str, Any] | None = None,
+        registry: Registry | None = None,
+        store: SqliteStore | None = None,
     ) -> None:
-        self.store = SqliteStore(None)
+        self.store = SqliteStore(None) if store is None else store
         self.app = Application(self.store, registry)
         self.genesis_app_hash = self.app.init_chain(
             json.dumps(genesis or default_genesis()).encode()

@@ -6,6 +6,13 @@ moment leaves either the whole block or none of it. API threads read through con
 of their own (WAL gives each read a consistent snapshot); proofs take the writer's lock so
 that the value and the tree they are proven against belong to the same height.
 
+The state tree's nodes are saved every ``tree_save_keys`` written keys rather than every
+block (a block at a million accounts rewrites as many scattered node rows as it writes
+keys, and the blocks between two saves rewrite the top levels again and again); each block
+between saves records the keys it wrote in ``tree_unsaved``, in its own transaction, and
+opening the store replays them onto the saved tree and checks the result against the
+committed state root.
+
 ``SqliteStore(None)`` keeps everything in memory (tests, replays): the same code, with one
 connection shared under the lock.
 """
@@ -20,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+import msgspec
+
 from originledger.app import BlockOutcome, ChainMeta, GenesisSink
 from originledger.core.block import BlockHeader, CommitSignature, ResultLeaf, SignedHeader
 from originledger.core.codec import decode, encode
@@ -27,7 +36,7 @@ from originledger.core.context import Event, StateReader
 from originledger.core.crypto import sha256
 from originledger.core.tx import SPENT_PREFIX, split_spent_record
 from originledger.store.records import EventRow, ProvenValue, StoredBlock, StoredTx
-from originledger.store.tree import PendingUpdate, StateTree
+from originledger.store.tree import PendingUpdate, StateTree, StateTreeError
 
 __all__ = ["SqliteStore"]
 
@@ -62,6 +71,9 @@ DROP INDEX IF EXISTS txs_by_hash;
 -- restored (core/tx.py), whose transactions are not in ``txs``. With the spending rows of
 -- ``txs`` they answer "is this hash spent" (``spent_tx_hashes``).
 CREATE TABLE IF NOT EXISTS spent_hashes (hash BLOB PRIMARY KEY) WITHOUT ROWID;
+-- The keys each block wrote since the state tree's nodes (tree_nodes) were last saved, by
+-- block: opening the store replays them onto the saved tree.
+CREATE TABLE IF NOT EXISTS tree_unsaved (height INTEGER PRIMARY KEY, keys BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     height INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -75,6 +87,8 @@ _IN_CHUNK_MAX = 500
 # 64 MiB of 4 KiB pages: a block of 5,000 transfers at 10,000 accounts writes about 7 MiB.
 _WAL_CHECKPOINT_PAGES = 16_384
 _WAL_SIZE_LIMIT_BYTES = 2 * _WAL_CHECKPOINT_PAGES * 4_096
+_encode_keys = msgspec.msgpack.Encoder().encode
+_decode_keys = msgspec.msgpack.Decoder(list[bytes]).decode
 T = TypeVar("T")
 
 # CPython's sqlite3 binds int, float, str and bytearray parameters as they are, but looks
@@ -99,6 +113,17 @@ def _write_rows(connection: sqlite3.Connection, writes: Mapping[bytes, bytes | N
     )
 
 
+def _select_states(connection: sqlite3.Connection, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+    """The stored values of those of ``keys`` that exist, in one query per chunk."""
+    found: dict[bytes, bytes] = {}
+    for start in range(0, len(keys), _IN_CHUNK_MAX):
+        chunk = keys[start : start + _IN_CHUNK_MAX]
+        marks = ",".join("?" * len(chunk))
+        rows = connection.execute(f"SELECT key, value FROM state WHERE key IN ({marks})", chunk)
+        found.update((bytes(key), bytes(value)) for key, value in rows)
+    return found
+
+
 class SqliteStore:
     def __init__(
         self,
@@ -106,6 +131,7 @@ class SqliteStore:
         *,
         cache_pages_kib: int = 65_536,
         cache_entries_max: int = 500_000,
+        tree_save_keys: int = 65_536,
     ) -> None:
         self.path = None if path is None else Path(path)
         target = ":memory:" if self.path is None else str(self.path)
@@ -117,7 +143,16 @@ class SqliteStore:
         self._local = threading.local()
         # The readers' connections, by the thread each belongs to.
         self._readers: dict[threading.Thread, sqlite3.Connection] = {}
-        self._meta: ChainMeta | None = self._load_meta()
+        self._meta: ChainMeta | None = None
+        # Whether this store committed anything (a store opened only to read another
+        # process's ledger, such as ``verify-chain``'s, never writes to it, not even at close).
+        self._wrote = False
+        # Save the tree's nodes once the blocks since the last save wrote this many keys
+        # (counted per block): it bounds both the unsaved nodes held in memory (about 2.6
+        # a key at a million accounts) and the replay on opening (about 2 s at 65,536).
+        self._tree_save_keys = tree_save_keys
+        self._tree_unsaved_keys = 0
+        self._replay_tree()
         # Whether ``spent_hashes`` holds anything (a store restored from a snapshot).
         self._restored_spent = (
             self._writer.execute("SELECT 1 FROM spent_hashes LIMIT 1").fetchone() is not None
@@ -154,6 +189,9 @@ class SqliteStore:
         """Close every connection, the readers' first: the last one to close copies the WAL
         into the database and removes it."""
         with self._lock:
+            if self._wrote and self.tree.unsaved_nodes:
+                with self._transaction():
+                    self._save_tree()
             readers, self._readers = self._readers, {}
             for connection in readers.values():
                 connection.close()
@@ -298,15 +336,67 @@ class SqliteStore:
             except BaseException:
                 connection.execute("ROLLBACK")
                 self.tree.discard_cache()
+                self._replay_tree()
                 raise
             connection.execute("COMMIT")
+            self._wrote = True
+
+    def _replay_tree(self) -> None:
+        """Read the committed chain position and bring the tree from its last save to it:
+        the committed values of the keys written since (``tree_unsaved``), applied in
+        memory, must give the committed state root, or the store is corrupt and this
+        raises. All of it in one read transaction: another process may be committing
+        blocks to the same database (a ``verify-chain`` beside a running node)."""
+        with self._lock:
+            connection = self._writer
+            connection.execute("BEGIN")
+            try:
+                self._meta = meta = self._load_meta()
+                written = connection.execute("SELECT keys FROM tree_unsaved").fetchall()
+                self._tree_unsaved_keys = 0
+                if not written:
+                    return
+                keys: set[bytes] = set()
+                for (packed,) in written:
+                    unpacked = _decode_keys(packed)
+                    self._tree_unsaved_keys += len(unpacked)
+                    keys.update(unpacked)
+                found = _select_states(connection, sorted(keys))
+                update = self.tree.prepare({key: found.get(key) for key in keys})
+                if meta is None or update.root_hash != meta.app_hash:
+                    expected = "no chain" if meta is None else meta.app_hash.hex()
+                    raise StateTreeError(
+                        f"the saved state tree with the {len(keys)} keys written since gives "
+                        f"the root {update.root_hash.hex()}, not the committed state root "
+                        f"{expected}"
+                    )
+                self.tree.apply(update)
+            finally:
+                connection.execute("COMMIT")
+
+    def _save_tree(self) -> None:
+        """Write the tree's unsaved nodes; the keys noted since the last save are then done
+        with (inside the caller's transaction)."""
+        self.tree.save()
+        self._writer.execute("DELETE FROM tree_unsaved")
+        self._tree_unsaved_keys = 0
 
     def _write_state(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
+        """The block's state rows, and its tree: saved with the rows once enough keys were
+        written since the last save, else applied in memory with the block's keys noted."""
         writes = outcome.writes
         _write_rows(connection, writes)
         if not isinstance(outcome.pending_root, PendingUpdate):
             raise TypeError("the block was finalized against another store")
         self.tree.apply(outcome.pending_root)
+        self._tree_unsaved_keys += len(writes)
+        if self._tree_unsaved_keys >= self._tree_save_keys:
+            self._save_tree()
+        elif writes:
+            connection.execute(
+                "INSERT INTO tree_unsaved (height, keys) VALUES (?, ?)",
+                (outcome.header.height, _encode_keys(list(writes))),
+            )
 
     def _write_events(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
         """The block's events in ``event_records`` order, from the encodings execution made
@@ -341,6 +431,7 @@ class SqliteStore:
             if self._load_meta() is not None:
                 raise RuntimeError("the store already holds a chain")
             self._write_state(connection, outcome)
+            self._save_tree()
             self._write_events(connection, outcome)
             connection.execute(
                 "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
@@ -474,6 +565,7 @@ class SqliteStore:
                     f"{meta.app_hash.hex()}"
                 )
             self.tree.apply(update)
+            self._save_tree()
             _write_blob(connection, "genesis", genesis_raw)
             self._set_meta(connection, meta)
         self._cache.clear()
@@ -512,16 +604,8 @@ class SqliteStore:
 
     def read_states(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         """The committed values of those of ``keys`` that exist, in one query per chunk."""
-        found: dict[bytes, bytes] = {}
         with self.reader() as connection:
-            for start in range(0, len(keys), _IN_CHUNK_MAX):
-                chunk = keys[start : start + _IN_CHUNK_MAX]
-                marks = ",".join("?" * len(chunk))
-                rows = connection.execute(
-                    f"SELECT key, value FROM state WHERE key IN ({marks})", chunk
-                )
-                found.update((bytes(key), bytes(value)) for key, value in rows)
-        return found
+            return _select_states(connection, keys)
 
     def read_scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         with self.reader() as connection:
@@ -686,6 +770,7 @@ class _GenesisImport:
         _write_rows(connection, writes)
         tree = self._store.tree
         tree.apply(tree.prepare(writes))
+        tree.save()
         tree.trim_cache(_IMPORT_TREE_NODES_MAX)
         first = self._events
         height = self._height

@@ -5,7 +5,7 @@ sparse Merkle tree over ``sha256(key)`` with path compression, whose root depend
 the set of ``(key, value)`` pairs. The tree stores hashes only; the caller keeps the values
 in its own table and hands them over for ``prepare`` and ``prove``.
 
-Storage: one row per internal node in ``tree_nodes(path, node)``.
+Storage: one row per internal node in ``tree_nodes(path, node)``, written by ``save``.
 
 - ``path``: one byte holding the node's depth (its count of nibbles, 0 to 63), then the
   nibbles packed two to a byte, high nibble first, a lone last nibble in the high half of
@@ -15,10 +15,14 @@ Storage: one row per internal node in ``tree_nodes(path, node)``.
   slot in slot order: a leaf's ``key_hash || value_hash`` (64 bytes), or an internal
   child's hash (32 bytes).
 
-Transactions: ``apply`` writes rows with the caller's connection inside the caller's open
-transaction, then treats the update as committed. If that transaction is rolled back, call
-``discard_cache`` before using the tree again: it forgets every node held in memory and
-reloads from the database, whose tree is then the one before ``apply``.
+Updates and saves: ``apply`` makes an update the tree's committed state in memory only;
+the nodes it changed are *unsaved* until ``save`` writes them all, each once, with the
+caller's connection inside the caller's open transaction. Between saves the rows on disk
+are the tree as of the last save, and the caller keeps what it needs to redo the updates
+since (``SqliteStore`` keeps the keys each block wrote, and replays them on opening). If
+the transaction of a ``save`` is rolled back, or anything applied since the last save is
+lost, call ``discard_cache``: it forgets every node held in memory, unsaved ones too, and
+reloads from the database, whose tree is then the one of the last save that committed.
 
 A ``StateTree`` is not safe to share between threads: serialize calls to it.
 """
@@ -216,6 +220,9 @@ class StateTree:
         self._cold_loads = 1
         # Whether the top levels were loaded in one scan since the memory was last emptied.
         self._top_loaded = False
+        # The nodes ``apply`` changed since the last ``save``, by path (``None``: deleted):
+        # the committed tree is the stored rows overlaid with these.
+        self._unsaved: dict[bytes, _Node | None] = {}
         connection.execute(_CREATE_TABLE)
 
     # Reading committed nodes.
@@ -235,15 +242,19 @@ class StateTree:
         node = (self._pinned if pinned else self._cache).get(path)
         if node is not None:
             return node
-        self._cold_loads += 1
-        node = self._ahead.pop(path, None)
+        # A node evicted from the cache before it was saved is in ``_unsaved``: what
+        # ``apply`` made, newer than its row on disk.
+        node = self._unsaved.get(path)
         if node is None:
-            row = self._connection.execute(_SELECT_NODE, (path,)).fetchone()
-            if row is None:
-                raise StateTreeError(f"missing tree node at path {path.hex()}")
-            node = _parse(path, row[0])
-        if _hash_node(node[0], node[3]) != expected_hash:
-            raise StateTreeError(f"tree node at path {path.hex()} does not match its parent")
+            self._cold_loads += 1
+            node = self._ahead.pop(path, None)
+            if node is None:
+                row = self._connection.execute(_SELECT_NODE, (path,)).fetchone()
+                if row is None:
+                    raise StateTreeError(f"missing tree node at path {path.hex()}")
+                node = _parse(path, row[0])
+            if _hash_node(node[0], node[3]) != expected_hash:
+                raise StateTreeError(f"tree node at path {path.hex()} does not match its parent")
         if pinned:
             self._pinned[path] = node
             return node
@@ -264,6 +275,8 @@ class StateTree:
         parent as ``_load`` does. The first ``prepare`` calls it: a node just opened then
         updates without reading them one at a time as blocks first touch them (at a
         million keys, about 70,000 reads)."""
+        if self._unsaved:
+            raise StateTreeError("the top levels loaded from disk over unsaved nodes")
         self._top_loaded = True
         root = self._committed_root()
         pinned: dict[bytes, _Node] = {}
@@ -305,7 +318,9 @@ class StateTree:
         return self._root_hash
 
     def discard_cache(self) -> None:
-        """Forget every node held in memory (call it after rolling back an ``apply``)."""
+        """Forget every node held in memory, unsaved ones too: the committed tree is again
+        the one on disk (call it after rolling back a ``save``)."""
+        self._unsaved = {}
         self._pinned = {}
         self._cache = {}
         self._ahead = {}
@@ -348,6 +363,7 @@ class StateTree:
         ``_ahead`` instead of one query per node."""
         pinned = self._pinned
         cache = self._cache
+        unsaved = self._unsaved
         ahead = self._ahead
         # Where each key's descent stopped: its hash, and the depth of the node that was
         # not in memory (0: start from the root).
@@ -375,7 +391,7 @@ class StateTree:
                     path = _path(hashed_key, depth)
                     node = (pinned if depth <= _PINNED_DEPTH_MAX else cache).get(path)
                     if node is None:
-                        node = ahead.get(path)
+                        node = unsaved.get(path) or ahead.get(path)
                         if node is None:
                             wanted[path] = None
                             waiting.append((hashed_key, depth))
@@ -394,10 +410,10 @@ class StateTree:
             frontier = waiting
 
     def apply(self, update: PendingUpdate) -> None:
-        """Write ``update``'s rows inside the caller's open transaction and commit it here.
+        """Make ``update`` the committed tree, in memory: its nodes are unsaved until
+        ``save`` writes them.
 
         Raise ``StateTreeError`` if ``update`` was not prepared against the committed root.
-        If writing fails, nothing changes in memory; roll back and call ``discard_cache``.
         """
         if update.base_root_hash != self.root_hash():
             raise StateTreeError(
@@ -406,18 +422,14 @@ class StateTree:
             )
         written = update._written
         deleted_paths = update._deleted_paths
-        connection = self._connection
-        if deleted_paths:
-            connection.executemany(_DELETE_NODE, [(path,) for path in deleted_paths])
-        if written:
-            connection.executemany(
-                _UPSERT_NODE, [(path, _serialize(node)) for path, node in written]
-            )
         pinned = self._pinned
         cache = self._cache
+        unsaved = self._unsaved
         for path in deleted_paths:
             (pinned if path[0] <= _PINNED_DEPTH_MAX else cache).pop(path, None)
+            unsaved[path] = None
         for path, node in written:
+            unsaved[path] = node
             if path[0] <= _PINNED_DEPTH_MAX:
                 pinned[path] = node
             else:
@@ -429,6 +441,24 @@ class StateTree:
         self._root_hash = update.root_hash
         if len(cache) > self._cache_nodes_max:
             self._evict()
+
+    @property
+    def unsaved_nodes(self) -> int:
+        """How many node rows the next ``save`` writes or deletes."""
+        return len(self._unsaved)
+
+    def save(self) -> None:
+        """Write every node changed since the last save (each once, in path order, so that
+        SQLite's writes stay local) inside the caller's open transaction. If that
+        transaction is rolled back, call ``discard_cache``."""
+        unsaved = sorted(self._unsaved.items())
+        self._unsaved = {}
+        connection = self._connection
+        connection.executemany(_DELETE_NODE, [(path,) for path, node in unsaved if node is None])
+        connection.executemany(
+            _UPSERT_NODE,
+            [(path, _serialize(node)) for path, node in unsaved if node is not None],
+        )
 
     # Proving.
 

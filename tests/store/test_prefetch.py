@@ -29,6 +29,7 @@ def _tree_with(path: Path, count: int) -> tuple[sqlite3.Connection, dict[bytes, 
     update = tree.prepare(state)
     connection.execute("BEGIN")
     tree.apply(update)
+    tree.save()
     connection.execute("COMMIT")
     return connection, state
 

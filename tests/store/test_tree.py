@@ -59,10 +59,14 @@ def _connect(path: Path | str = ":memory:") -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None)
 
 
-def _commit(connection: sqlite3.Connection, tree: StateTree, writes: dict) -> None:
+def _commit(
+    connection: sqlite3.Connection, tree: StateTree, writes: dict, *, save: bool = True
+) -> None:
     update = tree.prepare(writes)
     connection.execute("BEGIN")
     tree.apply(update)
+    if save:
+        tree.save()
     connection.execute("COMMIT")
 
 
@@ -76,8 +80,10 @@ def _apply_batches(
     connection = _connect()
     tree = StateTree(connection, cache_nodes_max=cache_nodes_max)
     state: dict[bytes, bytes] = {}
-    for batch in batches:
-        _commit(connection, tree, batch)
+    for number, batch in enumerate(batches):
+        # Saved every other batch: between saves, updates build on unsaved nodes (some
+        # evicted from a small cache, and so found among the unsaved ones).
+        _commit(connection, tree, batch, save=number % 2 == 1)
         for key, value in batch.items():
             if value is None:
                 state.pop(key, None)
@@ -114,6 +120,9 @@ def test_prepare_independent_of_history(batches: list[dict[bytes, bytes | None]]
         fresh = StateTree(fresh_connection)
         _commit(fresh_connection, fresh, dict(state))
         assert fresh.root_hash() == tree.root_hash()
+        connection.execute("BEGIN")
+        tree.save()
+        connection.execute("COMMIT")
         assert _rows(fresh_connection)[1:] == _rows(connection)[1:]
 
 
@@ -201,12 +210,16 @@ def test_apply_stale_update_raises() -> None:
     assert tree.root_hash() == reference_root({b"a": b"1"})
 
 
-def test_apply_writes_inside_caller_transaction(tmp_path: Path) -> None:
+def test_apply_writes_nothing_and_save_writes_inside_caller_transaction(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     connection = _connect(path)
     tree = StateTree(connection)
-    connection.execute("BEGIN")
     tree.apply(tree.prepare({b"a": b"1"}))
+    assert not connection.in_transaction
+    assert tree.unsaved_nodes == 1
+    connection.execute("BEGIN")
+    tree.save()
+    assert tree.unsaved_nodes == 0
     assert connection.in_transaction
     other = _connect(path)
     assert other.execute("SELECT count(*) FROM tree_nodes").fetchone() == (0,)
@@ -222,6 +235,7 @@ def test_apply_rollback_then_discard_cache_restores_old_tree() -> None:
     old_root = tree.root_hash()
     connection.execute("BEGIN")
     tree.apply(tree.prepare({b"k1": None, b"k2": b"w", **dict.fromkeys(DEEP_TRIPLE, b"z")}))
+    tree.save()
     assert tree.root_hash() != old_root
     connection.execute("ROLLBACK")
     tree.discard_cache()
@@ -231,6 +245,45 @@ def test_apply_rollback_then_discard_cache_restores_old_tree() -> None:
     _commit(connection, tree, {b"k3": None})
     del state[b"k3"]
     assert tree.root_hash() == reference_root(state)
+
+
+def test_unsaved_nodes_are_the_tree_until_saved_and_lost_if_not(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    connection = _connect(path)
+    tree = StateTree(connection, cache_nodes_max=2)
+    state = {b"k%d" % index: b"%d" % index for index in range(300)}
+    state.update(dict.fromkeys(DEEP_PAIR + DEEP_TRIPLE, b"deep"))
+    _commit(connection, tree, state)
+    saved_root = tree.root_hash()
+    saved_rows = _rows(connection)
+    # Three updates without a save: each builds on the unsaved nodes of the one before,
+    # though most of them were evicted from a cache of two.
+    for round_ in range(3):
+        writes: dict[bytes, bytes | None] = {
+            b"k%d" % i: b"r%d" % round_ for i in range(round_, 300, 7)
+        }
+        writes[DEEP_TRIPLE[round_]] = None
+        _commit(connection, tree, writes, save=False)
+        for key, value in writes.items():
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = value
+        assert tree.root_hash() == reference_root(state)
+    assert _rows(connection) == saved_rows  # nothing written yet
+    assert tree.unsaved_nodes > 0
+    for key in [*state, *DEEP_TRIPLE]:
+        assert verify_state_proof(tree.root_hash(), tree.prove(key, state.get(key)))
+    # Reopened without a save, the tree is the saved one; after a save, the new one, with
+    # the same rows as the same state written at once into an empty tree.
+    assert StateTree(_connect(path)).root_hash() == saved_root
+    connection.execute("BEGIN")
+    tree.save()
+    connection.execute("COMMIT")
+    assert StateTree(_connect(path)).root_hash() == reference_root(state)
+    fresh_connection = _connect()
+    _commit(fresh_connection, StateTree(fresh_connection), state)
+    assert _rows(connection) == _rows(fresh_connection)
 
 
 def test_reopen_has_same_root_and_proofs(tmp_path: Path) -> None:
