@@ -144,9 +144,12 @@ class ParallelVerifier:
             return [verify_signature(key, digest, sig) for key, digest, sig in checks]
         if len(self._all) < self.workers:
             self._start()
-        size = max(CHUNK_CHECKS_MIN, -(-len(checks) // self.workers)) * _RECORD_BYTES
+        borrowed = self._borrow(-(-len(checks) // CHUNK_CHECKS_MIN))
+        size = max(CHUNK_CHECKS_MIN, -(-len(checks) // len(borrowed))) * _RECORD_BYTES
         chunks = [packed[start : start + size] for start in range(0, len(packed), size)]
-        borrowed = [self._idle.get() for _ in chunks]
+        borrowed, spare = borrowed[: len(chunks)], borrowed[len(chunks) :]
+        for worker in spare:
+            self._idle.put(worker)
         try:
             for worker, chunk in zip(borrowed, chunks, strict=True):
                 worker.send(chunk)
@@ -161,6 +164,19 @@ class ParallelVerifier:
         for worker in borrowed:
             self._idle.put(worker)
         return list(map(bool, b"".join(answers)))
+
+    def _borrow(self, wanted: int) -> list[_Worker]:
+        """One idle worker, waited for, then up to ``wanted - 1`` more of those idle now.
+        A caller never waits while it holds a worker: two callers that each held one and
+        waited for a second would wait for each other forever (the admission of every
+        submission would stop)."""
+        borrowed = [self._idle.get()]
+        while len(borrowed) < min(wanted, self.workers):
+            try:
+                borrowed.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        return borrowed
 
     def _retire(self, workers: list[_Worker]) -> None:
         with self._lock:

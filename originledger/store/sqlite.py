@@ -9,8 +9,8 @@ that the value and the tree they are proven against belong to the same height.
 The state tree's nodes are saved every ``tree_save_keys`` written keys rather than every
 block (a block at a million accounts rewrites as many scattered node rows as it writes
 keys, and the blocks between two saves rewrite the top levels again and again); each block
-between saves records the keys it wrote in ``tree_unsaved``, in its own transaction, and
-opening the store replays them onto the saved tree and checks the result against the
+between saves records the keys it wrote in ``tree_unsaved``, in the block's transaction,
+and opening the store replays them onto the saved tree and checks the result against the
 committed state root.
 
 ``SqliteStore(None)`` keeps everything in memory (tests, replays): the same code, with one

@@ -96,3 +96,38 @@ def test_verify_concurrent_callers() -> None:
         assert results == [expected] * 4
     finally:
         verifier.close()
+
+
+def test_a_caller_never_waits_for_a_second_worker_while_holding_one() -> None:
+    # Before: a call borrowed a worker per chunk, waiting for each in turn; two concurrent
+    # large submissions that each got one of two workers waited for the other's forever,
+    # and every later submission queued behind them (found by a flood bench that hung).
+    import threading
+
+    checks, expected = _checks(400)
+    verifier = ParallelVerifier(2)
+    try:
+        assert verifier(checks) == expected  # both workers started
+        held = verifier._idle.get()  # another caller's, in flight
+        results: list[list[bool]] = []
+        caller = threading.Thread(target=lambda: results.append(verifier(checks)), daemon=True)
+        caller.start()
+        caller.join(timeout=30)
+        assert results == [expected], "the call waited for the worker another caller holds"
+        verifier._idle.put(held)
+        # Many callers at once, each batch cut over the workers it found idle.
+        outcomes: list[list[bool]] = []
+
+        def call_many() -> None:
+            for _ in range(15):
+                outcomes.append(verifier(checks))
+
+        callers = [threading.Thread(target=call_many, daemon=True) for _ in range(6)]
+        for thread in callers:
+            thread.start()
+        for thread in callers:
+            thread.join(timeout=120)
+        assert outcomes == [expected] * 90
+        assert verifier._idle.qsize() == 2
+    finally:
+        verifier.close()
