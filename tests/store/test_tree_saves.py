@@ -148,3 +148,26 @@ def test_a_commit_that_fails_leaves_the_tree_at_the_committed_root(
     assert chain.store.chain_meta().height == height
     store = _reopened(chain, path)
     assert store.tree.root_hash() == root
+
+
+def test_a_reader_of_a_live_ledger_replays_in_memory_and_writes_nothing(tmp_path: Path) -> None:
+    # ``verify-chain`` and ``indexer rebuild`` open the ledger of a running node: opening
+    # replays the unsaved keys at one consistent height, and closing must not save the
+    # tree (it would delete the node's notes of blocks committed meanwhile).
+    path = tmp_path / "ledger.sqlite"
+    chain = _chain(path, tree_save_keys=1 << 30)
+    _blocks(chain, 0, 4)
+    reader = SqliteStore(path)
+    assert reader.chain_meta() == chain.store.chain_meta()
+    assert reader.tree.root_hash() == chain.state_root
+    assert reader.tree.unsaved_nodes > 0
+    _blocks(chain, 4, 3)  # the node goes on meanwhile
+    noted = _unsaved_heights(chain.store)
+    rows = _tree_rows(path)
+    reader.close()
+    assert _unsaved_heights(chain.store) == noted
+    assert _tree_rows(path) == rows
+    root = chain.state_root
+    store = _reopened(chain, path)  # and the node's own crash replays as before
+    assert store.tree.root_hash() == root
+    store.close()
