@@ -382,13 +382,18 @@ class SqliteStore:
         self._tree_unsaved_keys = 0
 
     def _write_state(self, connection: sqlite3.Connection, outcome: BlockOutcome) -> None:
-        """The block's state rows, and its tree: saved with the rows once enough keys were
-        written since the last save, else applied in memory with the block's keys noted."""
-        writes = outcome.writes
-        _write_rows(connection, writes)
+        """The block's state rows, and its tree applied in memory."""
+        _write_rows(connection, outcome.writes)
         if not isinstance(outcome.pending_root, PendingUpdate):
             raise TypeError("the block was finalized against another store")
         self.tree.apply(outcome.pending_root)
+
+    def _save_tree_or_note_keys(
+        self, connection: sqlite3.Connection, outcome: BlockOutcome
+    ) -> None:
+        """Save the tree once enough keys were written since the last save, else note the
+        block's keys for the replay."""
+        writes = outcome.writes
         self._tree_unsaved_keys += len(writes)
         if self._tree_unsaved_keys >= self._tree_save_keys:
             self._save_tree()
@@ -483,6 +488,7 @@ class SqliteStore:
         )
         with self._transaction() as connection:
             self._write_state(connection, outcome)
+            self._save_tree_or_note_keys(connection, outcome)
             connection.execute(
                 "INSERT INTO blocks (height, hash, header, signatures) VALUES (?, ?, ?, ?)",
                 (header.height, block_hash, encode(header), encode(list(signatures))),
