@@ -156,8 +156,7 @@ class ParallelVerifier:
             answers = [worker.receive() for worker in borrowed]
         except (OSError, EOFError, VerifierError):
             # A worker died (killed, out of memory): retire the ones borrowed, whose pipes
-            # may hold half a frame, and verify this batch here; the next large batch
-            # starts fresh workers.
+            # may hold half a frame, start fresh ones, and verify this batch here.
             self._retire(borrowed)
             log.warning("a signature-verifying worker failed; restarting the workers")
             return [verify_signature(key, digest, sig) for key, digest, sig in checks]
@@ -184,6 +183,15 @@ class ParallelVerifier:
         for worker in workers:
             worker.process.kill()
             worker.process.wait()
+        # Other callers may be waiting for an idle worker: fresh ones now, not at the next
+        # large batch (a machine that cannot start a process now leaves that to the next
+        # batch; a verifier closed meanwhile starts none).
+        try:
+            self._start()
+        except VerifierError:
+            pass
+        except OSError:
+            log.warning("could not restart the signature-verifying workers", exc_info=True)
 
     def close(self) -> None:
         with self._lock:

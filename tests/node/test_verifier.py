@@ -131,3 +131,27 @@ def test_a_caller_never_waits_for_a_second_worker_while_holding_one() -> None:
         assert verifier._idle.qsize() == 2
     finally:
         verifier.close()
+
+
+def test_callers_waiting_for_a_worker_get_fresh_ones_when_the_busy_ones_fail() -> None:
+    # Before: the workers of a call that failed were retired and new ones started only at
+    # the next large batch; a call already waiting for an idle worker waited until then.
+    import threading
+
+    checks, expected = _checks(400)
+    verifier = ParallelVerifier(2)
+    try:
+        assert verifier(checks) == expected
+        in_flight = [verifier._idle.get(), verifier._idle.get()]  # another call holds both
+        results: list[list[bool]] = []
+        waiting = threading.Thread(target=lambda: results.append(verifier(checks)), daemon=True)
+        waiting.start()
+        for worker in in_flight:
+            worker.process.kill()
+        verifier._retire(in_flight)  # what that call does when its workers die
+        waiting.join(timeout=30)
+        assert results == [expected], "the waiting call got no worker"
+        assert len(verifier._all) == 2
+        assert all(worker.process.poll() is None for worker in verifier._all)
+    finally:
+        verifier.close()
