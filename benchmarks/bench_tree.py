@@ -4,14 +4,18 @@ Grows a tree on an SQLite file to each size in turn (10k, 100k, 1M leaves, up to
 ``--leaves``), then at each size times blocks of ``--block-writes`` leaf writes:
 
 - ``update``: every write gives an existing key a new value (a block of transfers);
+- ``warm``: the keys of the ``update`` blocks again, every node they touch in memory (the
+  tree's own cost a key, without reads from disk);
 - ``mixed``: 80 % updates, 10 % new keys, 10 % deletions of existing keys.
 
-For each, ``prepare`` (computing the new root: "root ms"), ``apply`` (writing the node
-rows) and the SQLite commit are timed apart; "writes/s" divides the block's writes by the
-three together. Then it reports the encoded size of proofs and the peak
-memory of the process (``ru_maxrss``).
+For each, ``prepare`` (computing the new root: "root ms"), ``apply`` with the save of the
+changed nodes when one is due ("apply ms": every block by default, every
+``--save-every-keys`` written keys as the node does) and the SQLite commit are timed
+apart; "writes/s" divides the block's writes by the three together. Then it reports the
+encoded size of proofs and the peak memory of the process (``ru_maxrss``).
 
     python benchmarks/bench_tree.py --leaves 1000000
+    python benchmarks/bench_tree.py --leaves 1000000 --save-every-keys 65536  # as the node
 """
 
 from __future__ import annotations
@@ -63,9 +67,13 @@ def _connect(path: Path, args: argparse.Namespace) -> sqlite3.Connection:
 
 
 class Bench:
-    def __init__(self, connection: sqlite3.Connection, cache_nodes_max: int, seed: int) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, cache_nodes_max: int, seed: int, save_keys: int
+    ) -> None:
         self.connection = connection
         self.tree = StateTree(connection, cache_nodes_max=cache_nodes_max)
+        self.save_keys = save_keys
+        self.unsaved_keys = 0
         self.rng = random.Random(seed)
         self.live: list[int] = []  # indexes of the keys present
         self.next_index = 0
@@ -76,6 +84,10 @@ class Bench:
         prepared = time.perf_counter()
         self.connection.execute("BEGIN IMMEDIATE")
         self.tree.apply(update)
+        self.unsaved_keys += len(writes)
+        if self.unsaved_keys >= self.save_keys:
+            self.tree.save()
+            self.unsaved_keys = 0
         applied = time.perf_counter()
         self.connection.execute("COMMIT")
         committed = time.perf_counter()
@@ -125,10 +137,11 @@ def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(args.database or Path(directory) / "tree.sqlite")
         connection = _connect(path, args)
-        bench = Bench(connection, args.cache_nodes, args.seed)
+        bench = Bench(connection, args.cache_nodes, args.seed, args.save_every_keys)
         print(
             f"state tree: blocks of {args.block_writes} writes, median of {args.blocks} blocks, "
-            f"cache_nodes_max={args.cache_nodes}; SQLite WAL, synchronous={args.synchronous}, "
+            f"cache_nodes_max={args.cache_nodes}, saved every {args.save_every_keys} keys; "
+            f"SQLite WAL, synchronous={args.synchronous}, "
             f"page_size={args.page_size}, cache {args.sqlite_cache_mib} MiB, "
             f"wal_autocheckpoint={args.wal_autocheckpoint}"
         )
@@ -139,19 +152,22 @@ def run(args: argparse.Namespace) -> None:
         for size in sizes:
             build_s = bench.grow(size)
             print(f"# grew to {size} leaves in {build_s:.1f} s", flush=True)
-            for mixed in (False, True):
-                for _ in range(args.warmup_blocks):
-                    bench.commit(bench.block(args.block_writes, mixed))
-                timings: list[tuple[float, float, float]] = []
-                for _ in range(args.blocks):
-                    timings.append(bench.commit(bench.block(args.block_writes, mixed)))
+            for mode in ("update", "warm", "mixed"):
+                mixed = mode == "mixed"
+                if mode != "warm":
+                    for _ in range(args.warmup_blocks):
+                        bench.commit(bench.block(args.block_writes, mixed))
+                    blocks = [bench.block(args.block_writes, mixed) for _ in range(args.blocks)]
+                else:  # the update blocks' keys again, with new values
+                    blocks = [{key: _value(bench.rng) for key in block} for block in blocks]
+                timings = [bench.commit(block) for block in blocks]
                 prepare = [timing[0] for timing in timings]
                 apply = [timing[1] for timing in timings]
                 commit = [timing[2] for timing in timings]
                 total = [sum(timing) for timing in timings]
                 rate = args.block_writes / statistics.median(total)
                 print(
-                    f"{len(bench.live):>9} {'mixed' if mixed else 'update':>6}"
+                    f"{len(bench.live):>9} {mode:>6}"
                     f" {_milliseconds(prepare):>10} {_milliseconds(apply):>8}"
                     f" {_milliseconds(commit):>9} {_milliseconds(total):>8} {rate:>9.0f}"
                     f" {_cached_nodes(bench.tree):>8} {_peak_memory_mib():>8.0f}",
@@ -208,6 +224,12 @@ def main() -> None:
     parser.add_argument("--sqlite-cache-mib", type=int, default=64, help="SQLite cache_size")
     parser.add_argument(
         "--wal-autocheckpoint", type=int, default=1000, help="pages; 0: never checkpoint"
+    )
+    parser.add_argument(
+        "--save-every-keys",
+        type=int,
+        default=1,
+        help="save the changed nodes once this many keys were written (1: every block)",
     )
     parser.add_argument("--database", help="SQLite file (default: a temporary one)")
     run(parser.parse_args())
