@@ -228,15 +228,10 @@ class SqliteStore:
             self._evict()
         found: dict[bytes, bytes] = {}
         for start in range(0, len(missing), _IN_CHUNK_MAX):
-            chunk = missing[start : start + _IN_CHUNK_MAX]
-            marks = ",".join("?" * len(chunk))
             # The lock a chunk at a time: submissions' lookups (spent hashes) wait for
             # one chunk, not for a whole cold block's reads.
             with self._lock:
-                rows = self._writer.execute(
-                    f"SELECT key, value FROM state WHERE key IN ({marks})", chunk
-                ).fetchall()
-            found.update((bytes(key), bytes(value)) for key, value in rows)
+                found.update(_select_states(self._writer, missing[start : start + _IN_CHUNK_MAX]))
         for key in missing:
             cache[key] = found.get(key)
 
