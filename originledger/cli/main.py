@@ -97,6 +97,38 @@ def demo(
     raise typer.Exit(code)
 
 
+# The long options of ``origin bench transfers``.
+_BenchHomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        show_default="a temporary directory",
+        help="A scratch home for the benchmark's node: it is OVERWRITTEN.",
+    ),
+]
+_BenchNetworkOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--network",
+        help="Run on a local CometBFT network created in this directory (OVERWRITTEN; "
+        "needs `origin net setup`), spreading the load over the validators' APIs.",
+    ),
+]
+_BenchValidatorsOption = Annotated[
+    int,
+    typer.Option("--validators", min=0, help="With --network (or alone): validators (default 4)."),
+]
+_BenchApiWorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--api-workers",
+        min=-1,
+        help="Embedded: API worker processes in front of the measured node (0 none, "
+        "-1 one per core).",
+    ),
+]
+
+
 @bench_app.command("transfers")
 def bench_transfers(
     accounts: Annotated[int, typer.Option("--accounts", min=2, help="Funded accounts.")] = 10_000,
@@ -112,37 +144,10 @@ def bench_transfers(
     block_interval_ms: Annotated[
         int, typer.Option("--block-interval-ms", min=1, help="The node's block interval.")
     ] = 200,
-    home: Annotated[
-        Path | None,
-        typer.Option(
-            "--home",
-            show_default="a temporary directory",
-            help="A scratch home for the benchmark's node: it is OVERWRITTEN.",
-        ),
-    ] = None,
-    network: Annotated[
-        Path | None,
-        typer.Option(
-            "--network",
-            help="Run on a local CometBFT network created in this directory (OVERWRITTEN; "
-            "needs `origin net setup`), spreading the load over the validators' APIs.",
-        ),
-    ] = None,
-    validators: Annotated[
-        int,
-        typer.Option(
-            "--validators", min=0, help="With --network (or alone): validators (default 4)."
-        ),
-    ] = 0,
-    api_workers: Annotated[
-        int,
-        typer.Option(
-            "--api-workers",
-            min=-1,
-            help="Embedded: API worker processes in front of the measured node (0 none, "
-            "-1 one per core).",
-        ),
-    ] = 0,
+    home: _BenchHomeOption = None,
+    network: _BenchNetworkOption = None,
+    validators: _BenchValidatorsOption = 0,
+    api_workers: _BenchApiWorkersOption = 0,
     json_output: JsonOption = False,
 ) -> None:
     """Signed transfers end to end over HTTP: throughput and submit-to-commit latency.
@@ -150,23 +155,15 @@ def bench_transfers(
     With --network or --validators: on a local network of CometBFT validators (finality
     latency; defaults 512 accounts, 8,000 transfers, batches of 250, 100 ms timeout_commit)."""
     if network is not None or validators:
-        from originledger.bench.network import run_network_transfer_bench
-
-        # The network's own defaults apply unless an option differs from the embedded one.
-        given = {
-            "accounts": (accounts, 10_000),
-            "txs": (txs, 100_000),
-            "batch": (batch, 1_000),
-            "block_interval_ms": (block_interval_ms, 200),
-            "rate": (rate, 0),
-        }
-        options = {name: value for name, (value, default) in given.items() if value != default}
-        code = run_network_transfer_bench(
+        code = _bench_transfers_on_network(
             network,
-            validators=validators or 4,
-            json_output=json_output,
-            console=Output(json_output).console,
-            **options,
+            validators,
+            json_output,
+            accounts=accounts,
+            txs=txs,
+            batch=batch,
+            block_interval_ms=block_interval_ms,
+            rate=rate,
         )
         raise typer.Exit(code)
     from originledger.bench import run_transfer_bench
@@ -184,6 +181,35 @@ def bench_transfers(
         console=Output(json_output).console,
     )
     raise typer.Exit(code)
+
+
+# ``bench transfers``' defaults for the embedded node, of the options the network run shares.
+_EMBEDDED_BENCH_DEFAULTS = {
+    "accounts": 10_000,
+    "txs": 100_000,
+    "batch": 1_000,
+    "block_interval_ms": 200,
+    "rate": 0,
+}
+
+
+def _bench_transfers_on_network(
+    network: Path | None, validators: int, json_output: bool, **given: int
+) -> int:
+    """Run ``bench transfers`` on a local CometBFT network; its exit code."""
+    from originledger.bench.network import run_network_transfer_bench
+
+    # The network's own defaults apply unless an option differs from the embedded one.
+    options = {
+        name: value for name, value in given.items() if value != _EMBEDDED_BENCH_DEFAULTS[name]
+    }
+    return run_network_transfer_bench(
+        network,
+        validators=validators or 4,
+        json_output=json_output,
+        console=Output(json_output).console,
+        **options,
+    )
 
 
 def main() -> None:

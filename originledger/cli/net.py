@@ -27,6 +27,7 @@ from originledger.node.network import (
     DEFAULT_BASE_PORT,
     DEFAULT_SNAPSHOT_INTERVAL_BLOCKS,
     NetworkError,
+    NetworkPlan,
     add_node,
     create_network,
     load_plan,
@@ -125,7 +126,6 @@ def up(
     json_output: JsonOption = False,
 ) -> None:
     """Create the network in DIR (the first time) and start every validator."""
-    out = Output(json_output)
     check_cometbft()
     abci_types()
     directory = directory.expanduser()
@@ -142,6 +142,11 @@ def up(
             cometbft_events=cometbft_events,
         )
     plan = start_network(directory, timeout_s=timeout_s)
+    _report_up(Output(json_output), directory, plan, created=created)
+
+
+def _report_up(out: Output, directory: Path, plan: NetworkPlan, *, created: bool) -> None:
+    """Tell what ``up`` started: each validator's addresses and recorded process ids."""
     pids = recorded_pids(directory)
     table = Table("validator", "api", "rpc", "p2p", "app pid", "cometbft pid", title_justify="left")
     for validator in plan.validators:

@@ -200,12 +200,7 @@ def create_network(
     alice, bob, carol; passphrase "dev") funded with USDD, as ``origin init --dev``.
     """
     directory = directory.resolve()
-    if not 1 <= validators <= VALIDATORS_MAX:
-        raise NetworkError(f"--validators must be between 1 and {VALIDATORS_MAX}")
-    if not 1024 <= base_port <= 65533:
-        raise NetworkError("the base port must be between 1024 and 65533")
-    if directory.exists() and any(directory.iterdir()):
-        raise NetworkError(f"{directory} is not empty: choose a new directory")
+    _check_new_network(directory, validators, base_port)
     cometbft = check_cometbft()
     directory.mkdir(parents=True, exist_ok=True)
     time_ms = genesis_time_ms if genesis_time_ms is not None else time.time_ns() // 1_000_000
@@ -227,6 +222,43 @@ def create_network(
             "app_state"
         ]
         shutil.copytree(directory / "validator-0" / "keys", directory / "keys")
+    genesis_raw, cometbft_genesis = _write_genesis(
+        directory, chain_id, time_ms, plans, app_state, block_bytes_max
+    )
+    plan = NetworkPlan(
+        chain_id,
+        base_port,
+        block_interval_ms,
+        plans,
+        snapshot_interval_blocks,
+        index,
+        cometbft_events,
+    )
+    _write_validator_configs(directory, plan, genesis_raw, cometbft_genesis)
+    (directory / "network.json").write_bytes(msgspec.json.format(msgspec.json.encode(plan)))
+    return plan
+
+
+def _check_new_network(directory: Path, validators: int, base_port: int) -> None:
+    """Refuse a count of validators or a base port out of range, or a non-empty directory."""
+    if not 1 <= validators <= VALIDATORS_MAX:
+        raise NetworkError(f"--validators must be between 1 and {VALIDATORS_MAX}")
+    if not 1024 <= base_port <= 65533:
+        raise NetworkError("the base port must be between 1024 and 65533")
+    if directory.exists() and any(directory.iterdir()):
+        raise NetworkError(f"{directory} is not empty: choose a new directory")
+
+
+def _write_genesis(
+    directory: Path,
+    chain_id: str,
+    time_ms: int,
+    plans: list[ValidatorPlan],
+    app_state: dict[str, Any],
+    block_bytes_max: int,
+) -> tuple[str, str]:
+    """Write the Origin genesis to ``DIR/genesis.json`` (one unit of power per validator);
+    return it and CometBFT's genesis that carries it, as JSON texts."""
     genesis = {
         "chain_id": chain_id,
         "genesis_time_ms": time_ms,
@@ -247,24 +279,20 @@ def create_network(
     if not 1024 <= block_bytes_max <= BLOCK_BYTES_MAX:
         raise NetworkError(f"the block size must be between 1 KiB and {BLOCK_BYTES_MAX} bytes")
     cometbft_genesis = _cometbft_genesis(chain_id, time_ms, plans, genesis_raw, block_bytes_max)
-    plan = NetworkPlan(
-        chain_id,
-        base_port,
-        block_interval_ms,
-        plans,
-        snapshot_interval_blocks,
-        index,
-        cometbft_events,
-    )
-    for validator in plans:
+    return genesis_raw, cometbft_genesis
+
+
+def _write_validator_configs(
+    directory: Path, plan: NetworkPlan, genesis_raw: str, cometbft_genesis: str
+) -> None:
+    """Give every validator's home both geneses and configure its CometBFT (config.toml)."""
+    for validator in plan.validators:
         home = validator.home(directory)
         paths = _Paths(home)
         (home / "genesis.json").write_text(genesis_raw)
         (paths.cometbft / "config" / "genesis.json").write_text(cometbft_genesis)
         config_path = paths.cometbft / "config" / "config.toml"
         config_path.write_text(_configure(config_path.read_text(), plan, validator, paths))
-    (directory / "network.json").write_bytes(msgspec.json.format(msgspec.json.encode(plan)))
-    return plan
 
 
 def _make_home(

@@ -461,83 +461,128 @@ def execute(
     store = SqliteStore(None)
     app = Application(store, registry)
     app.init_chain(world.genesis())
-    raws: list[tuple[int, list[bytes]]] = []
-    hashes: list[str] = []
-    roots: list[str] = []
-    specs: list[BlockSpec] = []
+    run = Execution([], [], [], None, stats, [])
     previous = GENESIS_TIME_MS
     total = config.blocks if blocks is None else len(blocks)
-    finding: Finding | None = None
     try:
         for index in range(total):
-            height = index + 1
-            if blocks is not None:
-                spec = blocks[index]
-                world.time_ms = spec.time_ms
-            elif generation is not None:
-                spec = generation.block(previous)
-                spec = replace(spec, probes=tuple(generation.probes(spec.time_ms)))
-            else:
-                raise ValueError("execute needs blocks or a generation")
+            spec = _next_spec(index, world, blocks, generation, previous)
             previous = spec.time_ms
-            specs.append(spec)
-            block_raws = [tx.raw(world) for tx in spec.txs]
-            try:
-                checks = block_raws + list(spec.probes)
-                app.check_txs(checks, spec.time_ms)
-            except Exception as error:
-                cause = type(error).__name__
-                finding = Finding("check", height, f"check_txs raised {error!r}", cause=cause)
+            run.specs.append(spec)
+            run.finding = _play_block(app, world, generation, run, index + 1)
+            if run.finding is not None:
                 break
-            # The block an honest proposer makes of them (the drivers propose through
-            # ``prepare_proposal``, so every path executes the same block).
-            chosen = app.prepare_proposal(block_raws)
-            if chosen != block_raws:
-                kept = _kept(block_raws, chosen)
-                spec = replace(spec, txs=tuple(spec.txs[i] for i in kept))
-                specs[-1] = spec
-                block_raws = chosen
-            request = BlockRequest(height, spec.time_ms, VALIDATOR.key.public_key, block_raws)
-            try:
-                outcome = app.finalize_block(request)
-            except InvariantBroken as error:
-                # A live block invariant (run inside finalize_block) halted the node: the
-                # right halt, and a bug the run found.
-                text = str(error)
-                finding = Finding("invariant", height, text, _only_tag(spec), "InvariantBroken")
-                break
-            except Exception as error:
-                detail = f"finalize_block raised {error!r}"
-                finding = Finding(
-                    "exception", height, detail, _only_tag(spec), type(error).__name__
-                )
-                break
-            app.commit()
-            raws.append((spec.time_ms, block_raws))
-            hashes.append(outcome.hash.hex())
-            roots.append(outcome.app_hash.hex())
-            stats.blocks += 1
-            _count(stats, outcome, spec)
-            finding = _first_failure(outcome, spec)
-            if finding is not None:
-                break
-            try:
-                app.check_invariants()
-            except Exception as error:
-                text = str(error)
-                finding = Finding("invariant", height, text, cause=text.split(":")[0][:60])
-                break
-            if generation is not None:
-                generation.note_successes(outcome, spec)
-            for tx_outcome in outcome.txs:
-                for event in tx_outcome.events:
-                    world.learn(event)
-            for event in outcome.block_events:
-                world.learn(event)
     finally:
         store.close()
     stats.seconds = time.perf_counter() - started
-    return Execution(raws, hashes, roots, finding, stats, specs)
+    return run
+
+
+def _next_spec(
+    index: int,
+    world: World,
+    blocks: Sequence[BlockSpec] | None,
+    generation: Generation | None,
+    previous: int,
+) -> BlockSpec:
+    """The block at ``index``: replayed from ``blocks`` (the world's clock set to its
+    time), or drawn from ``generation`` a step after ``previous``, with its probes."""
+    if blocks is not None:
+        spec = blocks[index]
+        world.time_ms = spec.time_ms
+        return spec
+    if generation is not None:
+        spec = generation.block(previous)
+        return replace(spec, probes=tuple(generation.probes(spec.time_ms)))
+    raise ValueError("execute needs blocks or a generation")
+
+
+def _play_block(
+    app: Application,
+    world: World,
+    generation: Generation | None,
+    run: Execution,
+    height: int,
+) -> Finding | None:
+    """Check, propose, finalize and commit the last block drawn (``run.specs[-1]``),
+    recording it in ``run``, then run the per-block checks and let the world (and the
+    generation) learn from it. Returns the finding that stops the run, if any."""
+    spec = run.specs[-1]
+    block_raws = [tx.raw(world) for tx in spec.txs]
+    try:
+        checks = block_raws + list(spec.probes)
+        app.check_txs(checks, spec.time_ms)
+    except Exception as error:
+        cause = type(error).__name__
+        return Finding("check", height, f"check_txs raised {error!r}", cause=cause)
+    spec, block_raws = _propose(app, spec, block_raws)
+    run.specs[-1] = spec
+    outcome = _finalize(app, spec, block_raws, height)
+    if isinstance(outcome, Finding):
+        return outcome
+    app.commit()
+    run.raws.append((spec.time_ms, block_raws))
+    run.hashes.append(outcome.hash.hex())
+    run.roots.append(outcome.app_hash.hex())
+    finding = _check_committed(app, run.stats, outcome, spec, height)
+    if finding is not None:
+        return finding
+    if generation is not None:
+        generation.note_successes(outcome, spec)
+    for tx_outcome in outcome.txs:
+        for event in tx_outcome.events:
+            world.learn(event)
+    for event in outcome.block_events:
+        world.learn(event)
+    return None
+
+
+def _propose(
+    app: Application, spec: BlockSpec, block_raws: list[bytes]
+) -> tuple[BlockSpec, list[bytes]]:
+    """The block an honest proposer makes of the transactions (the drivers propose through
+    ``prepare_proposal``, so every path executes the same block): its spec, cut down to
+    the transactions kept, and their raw bytes."""
+    chosen = app.prepare_proposal(block_raws)
+    if chosen == block_raws:
+        return spec, block_raws
+    kept = _kept(block_raws, chosen)
+    return replace(spec, txs=tuple(spec.txs[i] for i in kept)), chosen
+
+
+def _finalize(
+    app: Application, spec: BlockSpec, block_raws: list[bytes], height: int
+) -> BlockOutcome | Finding:
+    """Execute the block with ``finalize_block``; an exception out of it is a finding."""
+    request = BlockRequest(height, spec.time_ms, VALIDATOR.key.public_key, block_raws)
+    try:
+        return app.finalize_block(request)
+    except InvariantBroken as error:
+        # A live block invariant (run inside finalize_block) halted the node: the
+        # right halt, and a bug the run found.
+        text = str(error)
+        return Finding("invariant", height, text, _only_tag(spec), "InvariantBroken")
+    except Exception as error:
+        detail = f"finalize_block raised {error!r}"
+        return Finding("exception", height, detail, _only_tag(spec), type(error).__name__)
+
+
+def _check_committed(
+    app: Application, stats: Stats, outcome: BlockOutcome, spec: BlockSpec, height: int
+) -> Finding | None:
+    """Count a committed block into ``stats`` and check it: no transaction failed on an
+    unexpected error, and every module invariant holds."""
+    stats.blocks += 1
+    _count(stats, outcome, spec)
+    finding = _first_failure(outcome, spec)
+    if finding is not None:
+        return finding
+    try:
+        app.check_invariants()
+    except Exception as error:
+        text = str(error)
+        return Finding("invariant", height, text, cause=text.split(":")[0][:60])
+    return None
 
 
 def _kept(raws: Sequence[bytes], chosen: Sequence[bytes]) -> list[int]:

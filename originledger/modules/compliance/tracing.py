@@ -172,6 +172,20 @@ def _take(account: _Account, amount: int) -> list[_Lot]:
     return taken
 
 
+@dataclass
+class _Walk:
+    """One trace as it reads the movements: the accounts' queues, the hops followed, the
+    total the origin sent, and whether a bound cut the trace."""
+
+    origin: Address
+    hops_max: int
+    fanout_max: int
+    truncated: bool
+    accounts: dict[Address, _Account] = field(default_factory=dict)
+    hops: list[Hop] = field(default_factory=list)
+    sent: int = 0
+
+
 def trace_funds(
     movements: Iterable[Movement],
     account: Address,
@@ -189,58 +203,14 @@ def trace_funds(
         raise ValueError(f"hops_max is 1 to {TRACE_HOPS_MAX}")
     if not 1 <= fanout_max <= TRACE_FANOUT_MAX:
         raise ValueError(f"fanout_max is 1 to {TRACE_FANOUT_MAX}")
-    accounts: dict[Address, _Account] = {}
-    hops: list[Hop] = []
-    sent = 0
+    walk = _Walk(account, hops_max, fanout_max, truncated)
     for movement in movements:
         if movement.symbol != symbol or movement.height <= after_height:
             continue
-        sender, recipient = movement.sender, movement.recipient
-        if sender is None:  # a mint: untraced money arrives
-            if recipient is not None and recipient != account:
-                accounts.setdefault(recipient, _Account()).lots.append(_Lot(movement.amount, 0))
-            continue
-        source = accounts.setdefault(sender, _Account())
-        if sender == account:
-            sent += movement.amount
-            portions = [_Lot(movement.amount, 0)]
-            traced: int = int(movement.amount)
-            hop = 1
-        else:
-            portions = _take(source, movement.amount)
-            traced = sum(lot.amount for lot in portions if lot.hop)
-            hop = min([lot.hop for lot in portions if lot.hop], default=-1) + 1
-        if hop and (source.followed >= fanout_max or hop > hops_max):
-            truncated = True
-            hop = 0  # the money still leaves the queue, but is not followed
-        if hop:
-            source.followed += 1
-            if len(hops) < TRACE_HOPS_LISTED_MAX:
-                hops.append(
-                    Hop(
-                        hop,
-                        movement.height,
-                        movement.index,
-                        movement.kind,
-                        sender,
-                        recipient,
-                        movement.amount,
-                        Amount(traced),
-                    )
-                )
-            else:
-                truncated = True
-        if recipient is None or recipient == account:
-            continue
-        queue = accounts.setdefault(recipient, _Account()).lots
-        if sender == account:
-            queue.append(_Lot(movement.amount, 1 if hop else 0))
-            continue
-        for lot in portions:
-            queue.append(_Lot(lot.amount, lot.hop + 1 if lot.hop and hop else 0))
+        _move(walk, movement)
     at_rest = [
         AtRest(address, Amount(total))
-        for address, state in accounts.items()
+        for address, state in walk.accounts.items()
         if (total := sum(lot.amount for lot in state.lots if lot.hop))
     ]
     at_rest.sort(key=lambda item: (-item.amount, bytes(item.account)))
@@ -250,8 +220,69 @@ def trace_funds(
         after_height,
         hops_max,
         fanout_max,
-        hops,
+        walk.hops,
         at_rest,
-        Amount(sent),
-        truncated,
+        Amount(walk.sent),
+        walk.truncated,
     )
+
+
+def _move(walk: _Walk, movement: Movement) -> None:
+    """Apply one movement of the traced asset: a mint queues untraced money at its
+    recipient; an outflow takes its portions from the sender's queue (the origin's is
+    traced in full, at hop 1), is followed if traced and within the bounds, and queues at
+    its recipient (unless it burns the money or brings it back to the origin)."""
+    sender, recipient = movement.sender, movement.recipient
+    if sender is None:  # a mint: untraced money arrives
+        if recipient is not None and recipient != walk.origin:
+            walk.accounts.setdefault(recipient, _Account()).lots.append(_Lot(movement.amount, 0))
+        return
+    source = walk.accounts.setdefault(sender, _Account())
+    if sender == walk.origin:
+        walk.sent += movement.amount
+        portions = [_Lot(movement.amount, 0)]
+        traced: int = int(movement.amount)
+        hop = 1
+    else:
+        portions = _take(source, movement.amount)
+        traced = sum(lot.amount for lot in portions if lot.hop)
+        hop = min([lot.hop for lot in portions if lot.hop], default=-1) + 1
+    hop = _follow(walk, source, sender, movement, hop, traced)
+    if recipient is None or recipient == walk.origin:
+        return
+    queue = walk.accounts.setdefault(recipient, _Account()).lots
+    if sender == walk.origin:
+        queue.append(_Lot(movement.amount, 1 if hop else 0))
+        return
+    for lot in portions:
+        queue.append(_Lot(lot.amount, lot.hop + 1 if lot.hop and hop else 0))
+
+
+def _follow(
+    walk: _Walk, source: _Account, sender: Address, movement: Movement, hop: int, traced: int
+) -> int:
+    """Follow an outflow of ``sender`` carrying ``traced`` of the origin's money at
+    ``hop`` (0: none), if the hop and fan-out bounds allow: count it and list it as a
+    ``Hop`` (while the list has room). A bound that stops it truncates the trace. Returns
+    the hop it is followed at, 0 when it is not."""
+    if hop and (source.followed >= walk.fanout_max or hop > walk.hops_max):
+        walk.truncated = True
+        hop = 0  # the money still leaves the queue, but is not followed
+    if hop:
+        source.followed += 1
+        if len(walk.hops) < TRACE_HOPS_LISTED_MAX:
+            walk.hops.append(
+                Hop(
+                    hop,
+                    movement.height,
+                    movement.index,
+                    movement.kind,
+                    sender,
+                    movement.recipient,
+                    movement.amount,
+                    Amount(traced),
+                )
+            )
+        else:
+            walk.truncated = True
+    return hop
