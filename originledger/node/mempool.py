@@ -253,8 +253,11 @@ class Mempool:
                 tx_hash, tx = next(iter(self._waiting.items()))
                 if size + len(tx.raw) > bytes_max:
                     break
-                del self._waiting[tx_hash]
+                # In flight before it leaves the waiting ones: ``contains`` and ``holds`` read
+                # both without the lock (waiting first), and in parallel with this loop (no
+                # GIL) must never find a transaction in neither (a receipt's 404).
                 self._in_flight[tx_hash] = tx
+                del self._waiting[tx_hash]
                 taken.append(tx)
                 size += len(tx.raw)
         return taken

@@ -200,16 +200,24 @@ class SqliteStore:
     # -- reads for execution (writer connection; driver thread) --------------------------
 
     def get(self, key: bytes) -> bytes | None:
+        # Not only the driver's thread reads through here: API reads (``read_with_proofs``)
+        # and submission checks (fees, multisig signers) do too. So the cache changes
+        # (insertion, eviction) only under the lock, and a hit is one lookup, not ``in``
+        # then ``[]``: without the GIL, another thread's eviction may come in between.
         cache = self._cache
-        if key in cache:
+        try:
             return cache[key]
-        self._cold_reads += 1
+        except KeyError:
+            pass
+        self._cold_reads += 1  # a hint (see ``prefetch``): a lost update is harmless
         with self._lock:
             row = self._writer.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        value = None if row is None else bytes(row[0])
-        if len(cache) >= self._cache_entries_max:
-            self._evict()
-        cache[key] = value
+            value = None if row is None else bytes(row[0])
+            # Under the lock that read it: a block committing meanwhile (under the lock)
+            # would otherwise find the key not cached yet, and this stale value would stay.
+            if len(cache) >= self._cache_entries_max:
+                self._evict()
+            cache[key] = value
         return value
 
     def prefetch(self, keys: Iterable[bytes]) -> None:
@@ -224,23 +232,31 @@ class SqliteStore:
         self._cold_reads = len(missing)
         if not missing:
             return
-        if len(cache) + len(missing) > self._cache_entries_max:
-            self._evict()
-        found: dict[bytes, bytes] = {}
         for start in range(0, len(missing), _IN_CHUNK_MAX):
             # The lock a chunk at a time: submissions' lookups (spent hashes) wait for
-            # one chunk, not for a whole cold block's reads.
+            # one chunk, not for a whole cold block's reads. The cache changes under the
+            # lock only (see ``get``): room for every missing key is made with the first.
+            chunk = missing[start : start + _IN_CHUNK_MAX]
             with self._lock:
-                found.update(_select_states(self._writer, missing[start : start + _IN_CHUNK_MAX]))
-        for key in missing:
-            cache[key] = found.get(key)
+                if not start and len(cache) + len(missing) > self._cache_entries_max:
+                    self._evict()
+                found = _select_states(self._writer, chunk)
+                for key in chunk:
+                    cache[key] = found.get(key)
 
     def _evict(self) -> None:
+        """Drop the older half of the cache. The caller holds the lock: this iterates the
+        cache, which another thread inserting into would break ("dictionary changed size
+        during iteration" on a free-threaded build)."""
         cache = self._cache
         for key in list(itertools.islice(cache, len(cache) // 2)):
             del cache[key]
 
     def _cache_writes(self, writes: Mapping[bytes, bytes | None]) -> None:
+        """The committed values of cached keys. The caller holds the lock, from before the
+        commit: readers under the lock (``read_with_proofs``, ``get``'s misses) see the
+        rows, the tree, the cache and ``_meta`` all of one height, and the cache changes
+        under the lock only (see ``get``)."""
         cache = self._cache
         for key, value in writes.items():
             if key in cache:
@@ -427,18 +443,19 @@ class SqliteStore:
             header.state_root,
             header.time_ms,
         )
-        with self._transaction() as connection:
-            if self._load_meta() is not None:
-                raise RuntimeError("the store already holds a chain")
-            self._write_state(connection, outcome)
-            self._save_tree()
-            self._write_events(connection, outcome)
-            connection.execute(
-                "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
-            )
-            self._set_meta(connection, meta)
-        self._cache_writes(outcome.writes)
-        self._meta = meta
+        with self._lock:  # until the cache and ``_meta`` follow (see ``_cache_writes``)
+            with self._transaction() as connection:
+                if self._load_meta() is not None:
+                    raise RuntimeError("the store already holds a chain")
+                self._write_state(connection, outcome)
+                self._save_tree()
+                self._write_events(connection, outcome)
+                connection.execute(
+                    "INSERT INTO meta (name, value) VALUES ('genesis', ?)", (genesis_raw,)
+                )
+                self._set_meta(connection, meta)
+            self._cache_writes(outcome.writes)
+            self._meta = meta
 
     @contextmanager
     def import_genesis(self, genesis_raw: bytes, height: int) -> Iterator[GenesisSink]:
@@ -481,25 +498,29 @@ class SqliteStore:
             header.state_root,
             header.time_ms,
         )
-        with self._transaction() as connection:
-            self._write_state(connection, outcome)
-            self._save_tree_or_note_keys(connection, outcome)
-            connection.execute(
-                "INSERT INTO blocks (height, hash, header, signatures) VALUES (?, ?, ?, ?)",
-                (header.height, block_hash, encode(header), encode(list(signatures))),
-            )
-            connection.executemany(
-                "INSERT INTO txs (height, position, hash, spent, raw, result_leaf) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (header.height, tx.index, tx.hash, tx.result.spends_hash, tx.raw, leaf)
-                    for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True)
-                ],
-            )
-            self._write_events(connection, outcome)
-            self._set_meta(connection, meta)
-        self._cache_writes(outcome.writes)
-        self._meta = meta
+        # The lock (reentrant) until the cache and ``_meta`` follow the commit: without the
+        # GIL a reader waiting for the lock runs as soon as COMMIT releases it, and would
+        # see the new rows and tree with the old cache and height (see ``_cache_writes``).
+        with self._lock:
+            with self._transaction() as connection:
+                self._write_state(connection, outcome)
+                self._save_tree_or_note_keys(connection, outcome)
+                connection.execute(
+                    "INSERT INTO blocks (height, hash, header, signatures) VALUES (?, ?, ?, ?)",
+                    (header.height, block_hash, encode(header), encode(list(signatures))),
+                )
+                connection.executemany(
+                    "INSERT INTO txs (height, position, hash, spent, raw, result_leaf) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (header.height, tx.index, tx.hash, tx.result.spends_hash, tx.raw, leaf)
+                        for tx, leaf in zip(outcome.txs, outcome.result_leaves, strict=True)
+                    ],
+                )
+                self._write_events(connection, outcome)
+                self._set_meta(connection, meta)
+            self._cache_writes(outcome.writes)
+            self._meta = meta
 
     def add_signatures(self, height: int, signatures: Sequence[CommitSignature]) -> None:
         """Replace a stored block's signatures (a driver that learns them after commit)."""
