@@ -90,6 +90,18 @@ class Tracker(threading.Thread):
                 self.blocks.append((self.next_height, len(block.txs), now))
                 self.next_height += 1
 
+    def has_committed(self, wanted: set[str]) -> bool:
+        """Whether every hash in ``wanted`` has committed. Safe beside the tracker's own
+        thread: it looks hashes up in the dict that thread fills and never iterates it
+        (iterating it while it grows fails on a free-threaded interpreter)."""
+        committed = self.committed_at
+        return all(tx_hash in committed for tx_hash in wanted)
+
+    def stop(self) -> None:
+        """Stop following blocks, and wait for the thread, so that what it noted stays put."""
+        self.stop_event.set()
+        self.join(timeout=30)
+
 
 def submit_all(
     url: str,

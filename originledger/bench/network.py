@@ -268,10 +268,10 @@ def _load(run: _Run) -> None:
     _submit_spread(run.urls, run.raws, run.hashes, run.batch, submitted, deadline, run.rate)
     wanted = set(run.hashes)
     while time.perf_counter() < deadline:
-        if wanted.issubset(tracker.committed_at.keys()):
+        if tracker.has_committed(wanted):
             break
         time.sleep(0.05)
-    tracker.stop_event.set()
+    tracker.stop()
     cpu = {name: round(cpu_seconds(pid) - cpu_before[name], 1) for name, pid in processes.items()}
     client_cpu_s = round(time.process_time() - client_cpu_before, 1)
     memory = {

@@ -251,10 +251,10 @@ def _load(run: _Run) -> None:
         deadline = time.perf_counter() + run.timeout_s
         wanted = set(run.hashes)
         while time.perf_counter() < deadline:
-            if wanted.issubset(tracker.committed_at.keys()) or process.poll() is not None:
+            if tracker.has_committed(wanted) or process.poll() is not None:
                 break
             time.sleep(0.05)
-        tracker.stop_event.set()
+        tracker.stop()
         node_cpu_s = cpu_seconds(process.pid) - node_cpu_start
         run.figures["node_process_cpu_s"] = round(
             cpu_seconds(process.pid, children=False) - node_alone_start, 1
