@@ -14,6 +14,7 @@ recheck) are verified in the calling thread, faster than a round trip.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -115,6 +116,17 @@ class _Worker:
             self.process.kill()
             self.process.wait()
 
+    def discard(self) -> None:
+        """Kill a worker that failed, and close its pipes now: a write it never read may
+        still sit in the input's buffer, and flushing that to a dead process when the
+        pipe is collected would fail (a ``BrokenPipeError`` logged as unraisable)."""
+        self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
 
 class ParallelVerifier:
     """``verifier(checks) -> verdicts``, fanned out to ``workers`` processes. Safe to call
@@ -181,8 +193,7 @@ class ParallelVerifier:
         with self._lock:
             self._all = [worker for worker in self._all if worker not in workers]
         for worker in workers:
-            worker.process.kill()
-            worker.process.wait()
+            worker.discard()
         # Other callers may be waiting for an idle worker: fresh ones now, not at the next
         # large batch (a machine that cannot start a process now leaves that to the next
         # batch; a verifier closed meanwhile starts none).
