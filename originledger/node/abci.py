@@ -76,6 +76,7 @@ from originledger.comet.validators import validator_address
 from originledger.core.address import Address, account_address
 from originledger.core.amounts import Amount
 from originledger.core.batch import BATCH_MARKER, encode_batch, exec_result_fields, flatten
+from originledger.core.block import Genesis
 from originledger.core.codec import encode, to_json
 from originledger.core.codes import TxCode, TxResult
 from originledger.core.context import Event
@@ -299,10 +300,15 @@ class AbciApp:
             ),
             "finalize_block": self.finalize_block,
         }
+        # The genesis validators' keys, once known (the genesis document is read and parsed
+        # once: at a million accounts it is 224 MB).
+        self._genesis_keys: list[bytes] | None = None
         raw = self.store.genesis()
         if raw is not None:  # a restart: refuse a chain that declares other versions
-            self.app.check_consensus_versions(parse_genesis(raw))
-        self._load_proposers()
+            genesis = parse_genesis(raw)
+            del raw
+            self.app.check_consensus_versions(genesis)
+            self._load_proposers(genesis)
 
     # -- dispatch -------------------------------------------------------------------------
 
@@ -402,16 +408,20 @@ class AbciApp:
             app_hash = meta.app_hash  # asked again after a crash: same answer
         else:
             raise RuntimeError("the store already holds another chain, or a later height")
-        self._load_proposers()
+        self._load_proposers(genesis)
         return self.pb.ResponseInitChain(app_hash=app_hash)
 
-    def _load_proposers(self) -> None:
-        """Validators' keys by CometBFT address: the genesis set and the current one."""
-        raw = self.store.genesis()
-        if raw is None:
-            return
-        keys = [v.public_key for v in parse_genesis(raw).validators]
-        keys += [record.public_key for record in load_validators(self.store)]
+    def _load_proposers(self, genesis: Genesis | None = None) -> None:
+        """Validators' keys by CometBFT address: the genesis set (from ``genesis``, or the
+        store's genesis read the first time) and the current one."""
+        if self._genesis_keys is None:
+            if genesis is None:
+                raw = self.store.genesis()
+                if raw is None:
+                    return
+                genesis = parse_genesis(raw)
+            self._genesis_keys = [v.public_key for v in genesis.validators]
+        keys = self._genesis_keys + [record.public_key for record in load_validators(self.store)]
         for key in keys:
             self._proposers[validator_address(key)] = key
 
