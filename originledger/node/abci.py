@@ -280,7 +280,15 @@ class AbciApp:
         self.failure: BaseException | None = None
         self._proposers: dict[bytes, bytes] = {}
         self._address_texts: dict[Address, str] = {}
-        self._handlers: dict[str, Callable[[Any], Any]] = {
+        self._handlers = self._handler_table()
+        # The genesis validators' keys, once known (the genesis document is read and parsed
+        # once: at a million accounts it is 224 MB).
+        self._genesis_keys: list[bytes] | None = None
+        self._check_stored_genesis()
+
+    def _handler_table(self) -> dict[str, Callable[[Any], Any]]:
+        """The method answering each kind of ABCI ``Request``."""
+        return {
             "echo": lambda r: self.pb.ResponseEcho(message=r.message),
             "flush": lambda r: self.pb.ResponseFlush(),
             "info": self.info,
@@ -300,11 +308,12 @@ class AbciApp:
             ),
             "finalize_block": self.finalize_block,
         }
-        # The genesis validators' keys, once known (the genesis document is read and parsed
-        # once: at a million accounts it is 224 MB).
-        self._genesis_keys: list[bytes] | None = None
+
+    def _check_stored_genesis(self) -> None:
+        """On a restart, refuse a chain whose genesis declares other consensus versions,
+        and learn the genesis validators."""
         raw = self.store.genesis()
-        if raw is not None:  # a restart: refuse a chain that declares other versions
+        if raw is not None:
             genesis = parse_genesis(raw)
             del raw
             self.app.check_consensus_versions(genesis)
