@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Annotated
 
@@ -183,26 +184,16 @@ def bench_transfers(
     raise typer.Exit(code)
 
 
-# ``bench transfers``' defaults for the embedded node, of the options the network run shares.
-_EMBEDDED_BENCH_DEFAULTS = {
-    "accounts": 10_000,
-    "txs": 100_000,
-    "batch": 1_000,
-    "block_interval_ms": 200,
-    "rate": 0,
-}
-
-
 def _bench_transfers_on_network(
     network: Path | None, validators: int, json_output: bool, **given: int
 ) -> int:
     """Run ``bench transfers`` on a local CometBFT network; its exit code."""
     from originledger.bench.network import run_network_transfer_bench
 
-    # The network's own defaults apply unless an option differs from the embedded one.
-    options = {
-        name: value for name, value in given.items() if value != _EMBEDDED_BENCH_DEFAULTS[name]
-    }
+    # The network's own defaults apply unless an option differs from the embedded one
+    # (the command's own default).
+    defaults = inspect.signature(bench_transfers).parameters
+    options = {name: value for name, value in given.items() if value != defaults[name].default}
     return run_network_transfer_bench(
         network,
         validators=validators or 4,
